@@ -1,0 +1,252 @@
+//! Every fact Hijraah records. Events are named in the past tense and never change shape once
+//! released: a new shape is a new `schema_version`, and [`Event::decode`] upcasts older ones.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A user appeared for the first time (the first event of `user-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRegistered {
+    pub user_id: String,
+}
+
+/// A conversation began (the first event of `conversation-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationStarted {
+    pub conversation_id: Uuid,
+    pub user_id: String,
+    pub session_id: String,
+}
+
+/// A user's message, as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRequestReceived {
+    pub message_id: Uuid,
+    pub conversation_id: Uuid,
+    pub user_id: String,
+    pub content: String,
+    /// The language the user asked in: theirs if given, else detected.
+    pub language: String,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub context: Value,
+}
+
+/// One agent's score in a routing decision, with the reasons that produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentScore {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub score: f64,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+/// The coordinator chose which agents answer a request, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRouted {
+    pub request_message_id: Uuid,
+    pub scores: Vec<AgentScore>,
+    pub selected: Vec<String>,
+}
+
+/// An agent answered a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentReplied {
+    pub message_id: Uuid,
+    pub request_message_id: Uuid,
+    pub agent_id: String,
+    pub agent_type: String,
+    pub content: String,
+    pub confidence: f64,
+    /// What the agent used and relied on: citations, parameters, inputs.
+    #[serde(default)]
+    pub metadata: Value,
+    pub latency_ms: u64,
+}
+
+/// An agent could not answer a request: it failed or ran out of time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentFailed {
+    pub request_message_id: Uuid,
+    pub agent_id: String,
+    pub agent_type: String,
+    /// `timeout` or `error`.
+    pub reason: String,
+    pub error: String,
+    pub latency_ms: u64,
+}
+
+/// A conversation was closed; nothing more can be added to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationEnded {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    UserRegistered(UserRegistered),
+    ConversationStarted(ConversationStarted),
+    UserRequestReceived(UserRequestReceived),
+    RequestRouted(RequestRouted),
+    AgentReplied(AgentReplied),
+    AgentFailed(AgentFailed),
+    ConversationEnded(ConversationEnded),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown event type `{event_type}` (schema version {schema_version})")]
+    UnknownType { event_type: String, schema_version: i32 },
+    #[error("event `{event_type}` v{schema_version} has an invalid body: {source}")]
+    InvalidBody {
+        event_type: String,
+        schema_version: i32,
+        source: serde_json::Error,
+    },
+}
+
+impl Event {
+    /// The schema version every event is written with today.
+    pub const CURRENT_SCHEMA_VERSION: i32 = 1;
+
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Event::UserRegistered(_) => "UserRegistered",
+            Event::ConversationStarted(_) => "ConversationStarted",
+            Event::UserRequestReceived(_) => "UserRequestReceived",
+            Event::RequestRouted(_) => "RequestRouted",
+            Event::AgentReplied(_) => "AgentReplied",
+            Event::AgentFailed(_) => "AgentFailed",
+            Event::ConversationEnded(_) => "ConversationEnded",
+        }
+    }
+
+    pub fn schema_version(&self) -> i32 {
+        Self::CURRENT_SCHEMA_VERSION
+    }
+
+    pub fn to_data(&self) -> Value {
+        let result = match self {
+            Event::UserRegistered(body) => serde_json::to_value(body),
+            Event::ConversationStarted(body) => serde_json::to_value(body),
+            Event::UserRequestReceived(body) => serde_json::to_value(body),
+            Event::RequestRouted(body) => serde_json::to_value(body),
+            Event::AgentReplied(body) => serde_json::to_value(body),
+            Event::AgentFailed(body) => serde_json::to_value(body),
+            Event::ConversationEnded(body) => serde_json::to_value(body),
+        };
+        // Serialising plain structs of strings, numbers and JSON values cannot fail.
+        result.unwrap_or(Value::Null)
+    }
+
+    /// Decodes a stored event, upcasting older schema versions to today's shape. Every released
+    /// version stays decodable forever: add an arm here when a shape changes, never edit one.
+    pub fn decode(event_type: &str, schema_version: i32, data: &Value) -> Result<Event, DecodeError> {
+        fn body<T: serde::de::DeserializeOwned>(
+            event_type: &str,
+            schema_version: i32,
+            data: &Value,
+        ) -> Result<T, DecodeError> {
+            T::deserialize(data).map_err(|source| DecodeError::InvalidBody {
+                event_type: event_type.to_owned(),
+                schema_version,
+                source,
+            })
+        }
+        let event = match (event_type, schema_version) {
+            ("UserRegistered", 1) => Event::UserRegistered(body(event_type, 1, data)?),
+            ("ConversationStarted", 1) => Event::ConversationStarted(body(event_type, 1, data)?),
+            ("UserRequestReceived", 1) => Event::UserRequestReceived(body(event_type, 1, data)?),
+            ("RequestRouted", 1) => Event::RequestRouted(body(event_type, 1, data)?),
+            ("AgentReplied", 1) => Event::AgentReplied(body(event_type, 1, data)?),
+            ("AgentFailed", 1) => Event::AgentFailed(body(event_type, 1, data)?),
+            ("ConversationEnded", 1) => Event::ConversationEnded(body(event_type, 1, data)?),
+            _ => {
+                return Err(DecodeError::UnknownType {
+                    event_type: event_type.to_owned(),
+                    schema_version,
+                });
+            }
+        };
+        Ok(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_event_round_trips_through_its_stored_form() {
+        let id = Uuid::now_v7();
+        let events = vec![
+            Event::UserRegistered(UserRegistered {
+                user_id: "alice".into(),
+            }),
+            Event::ConversationStarted(ConversationStarted {
+                conversation_id: id,
+                user_id: "alice".into(),
+                session_id: "s".into(),
+            }),
+            Event::UserRequestReceived(UserRequestReceived {
+                message_id: id,
+                conversation_id: id,
+                user_id: "alice".into(),
+                content: "السلام عليكم".into(),
+                language: "ar".into(),
+                context: json!({"city": "Cairo"}),
+            }),
+            Event::RequestRouted(RequestRouted {
+                request_message_id: id,
+                scores: vec![AgentScore {
+                    agent_id: "ui-1".into(),
+                    agent_type: "user_interface".into(),
+                    score: 1.0,
+                    reasons: vec!["always answers".into()],
+                }],
+                selected: vec!["ui-1".into()],
+            }),
+            Event::AgentReplied(AgentReplied {
+                message_id: id,
+                request_message_id: id,
+                agent_id: "ui-1".into(),
+                agent_type: "user_interface".into(),
+                content: "hello".into(),
+                confidence: 0.93,
+                metadata: json!({"citations": []}),
+                latency_ms: 3,
+            }),
+            Event::AgentFailed(AgentFailed {
+                request_message_id: id,
+                agent_id: "x".into(),
+                agent_type: "community".into(),
+                reason: "timeout".into(),
+                error: "no answer within 5s".into(),
+                latency_ms: 5000,
+            }),
+            Event::ConversationEnded(ConversationEnded { reason: "user".into() }),
+        ];
+        for event in events {
+            let decoded = Event::decode(event.event_type(), event.schema_version(), &event.to_data()).unwrap();
+            assert_eq!(decoded, event);
+        }
+    }
+
+    #[test]
+    fn unknown_types_and_versions_are_refused_not_guessed() {
+        assert!(matches!(
+            Event::decode("UserRegistered", 2, &json!({"user_id": "a"})),
+            Err(DecodeError::UnknownType { .. })
+        ));
+        assert!(matches!(
+            Event::decode("Nope", 1, &json!({})),
+            Err(DecodeError::UnknownType { .. })
+        ));
+        assert!(matches!(
+            Event::decode("UserRegistered", 1, &json!({"user": 3})),
+            Err(DecodeError::InvalidBody { .. })
+        ));
+    }
+}

@@ -1,0 +1,17 @@
+//! Hijraah's domain: the facts we record (events), what may be asked of us (commands) and the
+//! rules that decide one from the other (aggregates). Nothing here does I/O or needs a runtime.
+//!
+//! - [`ids`]: validated identifiers (user ids, stream ids) built by `parse` at the edge.
+//! - [`events`]: every event type, versioned, with decoding (and upcasting) from stored JSON.
+//! - [`envelope`]: the stored form of an event: position, stream, version, ids and metadata.
+//! - [`conversation`]: the `Conversation` aggregate and its commands.
+//! - [`user`]: roles and the user stream.
+
+pub mod conversation;
+pub mod envelope;
+pub mod events;
+pub mod ids;
+pub mod user;
+
+pub use envelope::{Envelope, EventMetadata, NewEvent};
+pub use events::{DecodeError, Event};

@@ -1,0 +1,51 @@
+//! Projection checkpoints, read and written inside the projection's own transaction.
+
+use sqlx::{PgConnection, Row};
+
+use crate::Projection;
+
+/// `(tx_id, position)` of the last event a projection applied.
+pub type Position = (i64, i64);
+
+/// Locks and returns the projection's checkpoint, creating it at the start of the log.
+pub async fn lock(connection: &mut PgConnection, projection: Projection) -> Result<Position, sqlx::Error> {
+    sqlx::query("INSERT INTO projection_checkpoints (projection) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(projection.name())
+        .execute(&mut *connection)
+        .await?;
+    let row = sqlx::query(
+        "SELECT tx_id::text::int8 AS tx_id, position FROM projection_checkpoints WHERE projection = $1 FOR UPDATE",
+    )
+    .bind(projection.name())
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok((row.get("tx_id"), row.get("position")))
+}
+
+/// Reads the projection's checkpoint without locking it.
+pub async fn read(connection: &mut PgConnection, projection: Projection) -> Result<Position, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT tx_id::text::int8 AS tx_id, position FROM projection_checkpoints WHERE projection = $1")
+            .bind(projection.name())
+            .fetch_optional(&mut *connection)
+            .await?;
+    Ok(row.map_or((0, 0), |row| (row.get("tx_id"), row.get("position"))))
+}
+
+pub async fn save(connection: &mut PgConnection, projection: Projection, at: Position) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_checkpoints SET tx_id = $2::int8::text::xid8, position = $3, updated_at = now()
+         WHERE projection = $1",
+    )
+    .bind(projection.name())
+    .bind(at.0)
+    .bind(at.1)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn reset(connection: &mut PgConnection, projection: Projection) -> Result<(), sqlx::Error> {
+    lock(connection, projection).await?;
+    save(connection, projection, (0, 0)).await
+}

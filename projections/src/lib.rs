@@ -1,0 +1,130 @@
+//! Read models: PostgreSQL tables folded from the event log, and the queries that read them.
+//!
+//! Each projection applies a batch of events inside a transaction the runner owns, together with
+//! its checkpoint ([`checkpoint`]), so a batch takes effect exactly once. Projections are pure
+//! functions of the log: rebuilding one from the start gives the same rows as following it live.
+//!
+//! - [`users`], [`conversations`] (conversations and their messages), [`agent_interactions`] and
+//!   [`analytics`] (counts only: no user ids, no text) write the models;
+//! - [`queries`] reads them for the API.
+
+pub mod agent_interactions;
+pub mod analytics;
+pub mod checkpoint;
+pub mod conversations;
+pub mod queries;
+pub mod users;
+
+use std::fmt;
+use std::str::FromStr;
+
+use hijraah_domain::{DecodeError, Envelope, Event};
+use sqlx::PgConnection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("read model database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("event at position {position} cannot be decoded: {source}")]
+    Decode { position: i64, source: DecodeError },
+}
+
+/// Every projection this crate maintains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Projection {
+    Users,
+    Conversations,
+    AgentInteractions,
+    Analytics,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 4] = [
+        Projection::Users,
+        Projection::Conversations,
+        Projection::AgentInteractions,
+        Projection::Analytics,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::Users => "users",
+            Projection::Conversations => "conversations",
+            Projection::AgentInteractions => "agent_interactions",
+            Projection::Analytics => "analytics",
+        }
+    }
+
+    /// Applies a batch of events, in log order, inside the caller's transaction.
+    pub async fn apply(self, connection: &mut PgConnection, batch: &[Envelope]) -> Result<(), ProjectionError> {
+        let events = decode_known(batch)?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Projection::Users => users::apply(connection, &events).await,
+            Projection::Conversations => conversations::apply(connection, &events).await,
+            Projection::AgentInteractions => agent_interactions::apply(connection, &events).await,
+            Projection::Analytics => analytics::apply(connection, &events).await,
+        }
+    }
+
+    /// Empties the projection's tables, to rebuild them from the start of the log.
+    pub async fn reset(self, connection: &mut PgConnection) -> Result<(), ProjectionError> {
+        let statement = match self {
+            Projection::Users => "TRUNCATE users",
+            Projection::Conversations => "TRUNCATE conversations, messages",
+            Projection::AgentInteractions => "TRUNCATE agent_interactions",
+            Projection::Analytics => "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency",
+        };
+        sqlx::query(statement).execute(&mut *connection).await?;
+        checkpoint::reset(connection, self).await?;
+        Ok(())
+    }
+}
+
+impl fmt::Display for Projection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown projection `{0}`: expected users, conversations, agent_interactions or analytics")]
+pub struct UnknownProjection(pub String);
+
+impl FromStr for Projection {
+    type Err = UnknownProjection;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Projection::ALL
+            .into_iter()
+            .find(|projection| projection.name() == value)
+            .ok_or_else(|| UnknownProjection(value.to_owned()))
+    }
+}
+
+/// An event with the envelope it came in.
+pub struct Recorded<'a> {
+    pub envelope: &'a Envelope,
+    pub event: Event,
+}
+
+/// Decodes the events this crate knows. Types it does not know (other features' events) are not
+/// its business and are passed over; a known type that fails to decode is an error.
+fn decode_known(batch: &[Envelope]) -> Result<Vec<Recorded<'_>>, ProjectionError> {
+    let mut recorded = Vec::with_capacity(batch.len());
+    for envelope in batch {
+        match envelope.decode() {
+            Ok(event) => recorded.push(Recorded { envelope, event }),
+            Err(DecodeError::UnknownType { .. }) => {}
+            Err(source) => {
+                return Err(ProjectionError::Decode {
+                    position: envelope.position,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(recorded)
+}

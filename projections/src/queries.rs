@@ -1,0 +1,240 @@
+//! Reads of the read models, shaped as the API returns them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageView {
+    pub message_id: Uuid,
+    pub role: String,
+    pub agent_id: Option<String>,
+    pub agent_type: Option<String>,
+    pub content: String,
+    pub confidence: Option<f64>,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationView {
+    pub conversation_id: Uuid,
+    pub user_id: String,
+    pub session_id: String,
+    pub status: String,
+    pub messages: Vec<MessageView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversationSummary {
+    pub conversation_id: Uuid,
+    pub session_id: String,
+    pub status: String,
+    pub message_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A conversation with its messages in the order they happened, if it exists.
+pub async fn conversation(pool: &PgPool, conversation_id: Uuid) -> Result<Option<ConversationView>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT conversation_id, user_id, session_id, status, created_at, updated_at
+         FROM conversations WHERE conversation_id = $1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let messages = sqlx::query(
+        "SELECT message_id, role, agent_id, agent_type, content, confidence, metadata, created_at
+         FROM messages WHERE conversation_id = $1 ORDER BY stream_version",
+    )
+    .bind(conversation_id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|message| MessageView {
+        message_id: message.get("message_id"),
+        role: message.get("role"),
+        agent_id: message.get("agent_id"),
+        agent_type: message.get("agent_type"),
+        content: message.get("content"),
+        confidence: message.get("confidence"),
+        metadata: message.get("metadata"),
+        created_at: message.get("created_at"),
+    })
+    .collect();
+    Ok(Some(ConversationView {
+        conversation_id: row.get("conversation_id"),
+        user_id: row.get("user_id"),
+        session_id: row.get("session_id"),
+        status: row.get("status"),
+        messages,
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }))
+}
+
+/// Who owns a conversation (for access checks before reading it whole).
+pub async fn conversation_owner(pool: &PgPool, conversation_id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM conversations WHERE conversation_id = $1")
+        .bind(conversation_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A user's conversations, newest first.
+pub async fn user_conversations(
+    pool: &PgPool,
+    user_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT conversation_id, session_id, status, message_count, created_at, updated_at
+         FROM conversations WHERE user_id = $1
+         ORDER BY created_at DESC, conversation_id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ConversationSummary {
+            conversation_id: row.get("conversation_id"),
+            session_id: row.get("session_id"),
+            status: row.get("status"),
+            message_count: row.get("message_count"),
+            created_at: row.get("created_at"),
+            updated_at: row.get("updated_at"),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencyPercentiles {
+    /// Upper bounds (ms) of the histogram buckets holding the 50th, 90th and 99th percentile.
+    pub p50_ms: Option<i64>,
+    pub p90_ms: Option<i64>,
+    pub p99_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentTypeStats {
+    pub requests: i64,
+    pub replies: i64,
+    pub failures: i64,
+    pub average_confidence: Option<f64>,
+    pub latency_ms: LatencyPercentiles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalyticsView {
+    pub total_users: i64,
+    pub total_conversations: i64,
+    pub ended_conversations: i64,
+    pub total_messages: i64,
+    pub total_requests: i64,
+    pub requests_by_agent_type: BTreeMap<String, i64>,
+    pub agent_types: BTreeMap<String, AgentTypeStats>,
+}
+
+/// The value at quantile `q` of a histogram given as sorted `(upper bound, count)` buckets.
+pub fn histogram_quantile(buckets: &[(i64, i64)], q: f64) -> Option<i64> {
+    let total: i64 = buckets.iter().map(|(_, count)| count).sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = (q * total as f64).ceil().max(1.0) as i64;
+    let mut seen = 0;
+    for (upper, count) in buckets {
+        seen += count;
+        if seen >= rank {
+            return Some(*upper);
+        }
+    }
+    buckets.last().map(|(upper, _)| *upper)
+}
+
+pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
+    let totals: BTreeMap<String, i64> = sqlx::query("SELECT metric, value FROM analytics_totals")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|row| (row.get("metric"), row.get("value")))
+        .collect();
+    let mut latency: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    for row in
+        sqlx::query("SELECT agent_type, upper_ms, count FROM analytics_agent_latency ORDER BY agent_type, upper_ms")
+            .fetch_all(pool)
+            .await?
+    {
+        latency
+            .entry(row.get("agent_type"))
+            .or_default()
+            .push((row.get("upper_ms"), row.get("count")));
+    }
+    let mut requests_by_agent_type = BTreeMap::new();
+    let mut agent_types = BTreeMap::new();
+    for row in
+        sqlx::query("SELECT agent_type, requests, replies, failures, confidence_micros_sum FROM analytics_agent_types")
+            .fetch_all(pool)
+            .await?
+    {
+        let agent_type: String = row.get("agent_type");
+        let replies: i64 = row.get("replies");
+        let confidence_sum: i64 = row.get("confidence_micros_sum");
+        let buckets = latency.get(&agent_type).map(Vec::as_slice).unwrap_or_default();
+        requests_by_agent_type.insert(agent_type.clone(), row.get("requests"));
+        agent_types.insert(
+            agent_type,
+            AgentTypeStats {
+                requests: row.get("requests"),
+                replies,
+                failures: row.get("failures"),
+                average_confidence: (replies > 0)
+                    .then(|| (confidence_sum as f64 / replies as f64 / 1_000_000.0 * 1000.0).round() / 1000.0),
+                latency_ms: LatencyPercentiles {
+                    p50_ms: histogram_quantile(buckets, 0.50),
+                    p90_ms: histogram_quantile(buckets, 0.90),
+                    p99_ms: histogram_quantile(buckets, 0.99),
+                },
+            },
+        );
+    }
+    let total = |metric: &str| totals.get(metric).copied().unwrap_or(0);
+    Ok(AnalyticsView {
+        total_users: total("users"),
+        total_conversations: total("conversations"),
+        ended_conversations: total("conversations_ended"),
+        total_messages: total("messages"),
+        total_requests: total("requests"),
+        requests_by_agent_type,
+        agent_types,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::histogram_quantile;
+
+    #[test]
+    fn quantiles_come_from_the_bucket_that_reaches_the_rank() {
+        let buckets = [(1, 50), (5, 40), (100, 9), (1000, 1)];
+        assert_eq!(histogram_quantile(&buckets, 0.5), Some(1));
+        assert_eq!(histogram_quantile(&buckets, 0.9), Some(5));
+        assert_eq!(histogram_quantile(&buckets, 0.99), Some(100));
+        assert_eq!(histogram_quantile(&buckets, 1.0), Some(1000));
+        assert_eq!(histogram_quantile(&[], 0.5), None);
+    }
+}

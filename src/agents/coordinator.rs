@@ -1,0 +1,139 @@
+//! Routing and dispatch. Routing is deterministic: each agent scores the request with stated
+//! reasons; agents that always answer (the user interface) are selected first, then every agent
+//! at or above the threshold, best first. Selected agents run concurrently, each in its own task
+//! with a timeout, so a slow, failing or panicking agent costs only its own answer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hijraah_domain::events::AgentScore;
+
+use super::registry::{CallOutcome, RegisteredAgent, Registry};
+use super::{AgentAnswer, AgentRequest};
+
+/// Agents scoring at least this much answer a request.
+pub const SELECTION_THRESHOLD: f64 = 0.5;
+
+pub struct Routing {
+    pub scores: Vec<AgentScore>,
+    pub selected: Vec<Arc<RegisteredAgent>>,
+}
+
+/// Why an agent produced no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DispatchFailure {
+    TimedOut(Duration),
+    Failed(String),
+}
+
+pub struct Dispatched {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub latency: Duration,
+    pub result: Result<AgentAnswer, DispatchFailure>,
+}
+
+pub struct Coordinator {
+    registry: Arc<Registry>,
+    timeout: Duration,
+}
+
+impl Coordinator {
+    pub fn new(registry: Arc<Registry>, timeout: Duration) -> Self {
+        Self { registry, timeout }
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    pub fn route(&self, request: &AgentRequest) -> Routing {
+        let mut scored: Vec<(Arc<RegisteredAgent>, AgentScore, bool)> = self
+            .registry
+            .agents()
+            .into_iter()
+            .map(|registered| {
+                let agent = &registered.agent;
+                let route = agent.score(request);
+                let always = agent.always_answers();
+                let score = AgentScore {
+                    agent_id: agent.agent_id().to_owned(),
+                    agent_type: agent.agent_type().to_owned(),
+                    score: (route.score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0,
+                    reasons: route.reasons,
+                };
+                (registered, score, always)
+            })
+            .collect();
+        scored.sort_by(|(_, a, a_always), (_, b, b_always)| {
+            b_always
+                .cmp(a_always)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.agent_id.cmp(&b.agent_id))
+        });
+        let selected = scored
+            .iter()
+            .filter(|(_, score, always)| *always || score.score >= SELECTION_THRESHOLD)
+            .map(|(registered, _, _)| registered.clone())
+            .collect();
+        Routing {
+            scores: scored.into_iter().map(|(_, score, _)| score).collect(),
+            selected,
+        }
+    }
+
+    /// Runs the selected agents concurrently; results come back in selection order.
+    pub async fn dispatch(&self, request: &AgentRequest, selected: &[Arc<RegisteredAgent>]) -> Vec<Dispatched> {
+        let request = Arc::new(request.clone());
+        let timeout = self.timeout;
+        let tasks: Vec<_> = selected
+            .iter()
+            .map(|registered| {
+                let for_task = registered.clone();
+                let request = request.clone();
+                let started = Instant::now();
+                let task = tokio::spawn(async move {
+                    let answer = tokio::time::timeout(timeout, for_task.agent.handle(&request)).await;
+                    (answer, started.elapsed())
+                });
+                (registered.clone(), task, started)
+            })
+            .collect();
+        let mut dispatched = Vec::with_capacity(tasks.len());
+        for (registered, task, started) in tasks {
+            let (result, latency) = match task.await {
+                Ok((Ok(Ok(answer)), latency)) => {
+                    registered.record(latency, CallOutcome::Succeeded);
+                    (Ok(answer), latency)
+                }
+                Ok((Ok(Err(error)), latency)) => {
+                    let message = error.to_string();
+                    registered.record(latency, CallOutcome::Failed(&message));
+                    (Err(DispatchFailure::Failed(message)), latency)
+                }
+                Ok((Err(_elapsed), latency)) => {
+                    registered.record(latency, CallOutcome::TimedOut);
+                    (Err(DispatchFailure::TimedOut(timeout)), latency)
+                }
+                Err(join_error) => {
+                    let latency = started.elapsed();
+                    let message = if join_error.is_panic() {
+                        "the agent panicked"
+                    } else {
+                        "the agent was cancelled"
+                    };
+                    tracing::error!(agent_id = registered.agent.agent_id(), "{message}");
+                    registered.record(latency, CallOutcome::Failed(message));
+                    (Err(DispatchFailure::Failed(message.to_owned())), latency)
+                }
+            };
+            dispatched.push(Dispatched {
+                agent_id: registered.agent.agent_id().to_owned(),
+                agent_type: registered.agent.agent_type().to_owned(),
+                latency,
+                result,
+            });
+        }
+        dispatched
+    }
+}

@@ -1,0 +1,385 @@
+//! The chat command: record a user's request and the agents' replies as one append to the
+//! conversation's stream, then answer once the read model includes it (read-your-writes).
+//!
+//! Agents run before the append, so the request, its routing and every reply commit together:
+//! a chat the client saw answered is in the log whole, and one that failed left nothing behind.
+//! Concurrent chats on one session race on the stream version; the loser reloads the
+//! conversation and appends again, so each is recorded exactly once.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hijraah_domain::conversation::{AgentOutcome, Conversation, ConversationError, EndConversation, RecordExchange};
+use hijraah_domain::events::{AgentFailed, AgentReplied, RequestRouted, UserRegistered};
+use hijraah_domain::ids::{SessionId, UserId, conversation_id_for, conversation_stream_id};
+use hijraah_domain::{Event, EventMetadata, NewEvent};
+use hijraah_projections::Projection;
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::agents::coordinator::DispatchFailure;
+use crate::agents::{AgentRequest, Coordinator};
+use crate::metrics::Metrics;
+use crate::projector::Projector;
+use crate::store::{AppendResult, EventStore, ExpectedVersion, PgEventStore, StoreError};
+
+/// How often a chat re-reads its conversation after losing a race for the stream.
+const MAX_APPEND_ATTEMPTS: u32 = 64;
+
+/// A validated chat request.
+#[derive(Debug, Clone)]
+pub struct ChatCommand {
+    pub user_id: UserId,
+    pub session_id: Option<SessionId>,
+    pub content: String,
+    pub language: Option<String>,
+    pub context: Value,
+    /// Who asked (the token's subject): equals `user_id` unless an admin acts for a user.
+    pub actor: UserId,
+    pub correlation_id: Option<String>,
+}
+
+/// One agent's reply as the API returns it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgentResponse {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub response: String,
+    pub confidence: f64,
+    pub metadata: Value,
+    pub timestamp: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("this conversation has ended: start a new session")]
+    Ended,
+    #[error("this conversation belongs to another user")]
+    NotOwner,
+    #[error("the conversation does not exist")]
+    NotFound,
+    #[error("too many concurrent writers on this conversation, try again")]
+    Contended,
+    #[error("the conversation's history is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ConversationError> for ChatError {
+    fn from(error: ConversationError) -> Self {
+        match error {
+            ConversationError::Ended => ChatError::Ended,
+            ConversationError::NotOwner => ChatError::NotOwner,
+            ConversationError::NotFound => ChatError::NotFound,
+            other => ChatError::Corrupt(other.to_string()),
+        }
+    }
+}
+
+pub struct ChatService {
+    store: PgEventStore,
+    coordinator: Arc<Coordinator>,
+    projector: Projector,
+    metrics: Arc<Metrics>,
+    read_your_writes_timeout: Duration,
+    /// Users whose `UserRegistered` is known to be in the log (bounded; a miss costs one append).
+    known_users: Mutex<HashSet<String>>,
+}
+
+impl ChatService {
+    pub fn new(
+        store: PgEventStore,
+        coordinator: Arc<Coordinator>,
+        projector: Projector,
+        metrics: Arc<Metrics>,
+        read_your_writes_timeout: Duration,
+    ) -> Self {
+        Self {
+            store,
+            coordinator,
+            projector,
+            metrics,
+            read_your_writes_timeout,
+            known_users: Mutex::new(HashSet::new()),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %command.user_id))]
+    pub async fn chat(&self, command: ChatCommand) -> Result<Vec<AgentResponse>, ChatError> {
+        self.ensure_registered(&command.user_id, &command.correlation_id)
+            .await?;
+        let session_id = command.session_id.clone().unwrap_or_else(SessionId::generate);
+        let conversation_id = conversation_id_for(&command.user_id, &session_id);
+        let stream_id = conversation_stream_id(conversation_id);
+
+        // Refuse early what the aggregate would refuse anyway, before running any agent.
+        let conversation = self.load(&stream_id).await?;
+        if conversation
+            .owner()
+            .is_some_and(|owner| owner != command.user_id.as_str())
+        {
+            return Err(ChatError::NotOwner);
+        }
+        if conversation.is_ended() {
+            return Err(ChatError::Ended);
+        }
+
+        let language = command
+            .language
+            .clone()
+            .unwrap_or_else(|| crate::agents::language::detect(&command.content).to_owned());
+        let message_id = Uuid::now_v7();
+        let request = AgentRequest {
+            message_id,
+            conversation_id,
+            user_id: command.user_id.as_str().to_owned(),
+            content: command.content.clone(),
+            language: language.clone(),
+            context: command.context.clone(),
+            available_agent_types: self.coordinator.registry().agent_types(),
+        };
+        let routing = self.coordinator.route(&request);
+        let dispatched = self.coordinator.dispatch(&request, &routing.selected).await;
+        let routed = RequestRouted {
+            request_message_id: message_id,
+            scores: routing.scores,
+            selected: routing.selected.iter().map(|r| r.agent.agent_id().to_owned()).collect(),
+        };
+        let outcomes: Vec<AgentOutcome> = dispatched
+            .into_iter()
+            .map(|dispatched| {
+                let latency_ms = u64::try_from(dispatched.latency.as_millis()).unwrap_or(u64::MAX);
+                match dispatched.result {
+                    Ok(answer) => {
+                        let reply_id = Uuid::now_v7();
+                        let mut metadata = match answer.metadata {
+                            Value::Object(map) => Value::Object(map),
+                            Value::Null => json!({}),
+                            other => json!({ "agent": other }),
+                        };
+                        metadata["conversation_id"] = json!(conversation_id);
+                        metadata["session_id"] = json!(session_id.as_str());
+                        metadata["message_id"] = json!(reply_id);
+                        metadata["request_message_id"] = json!(message_id);
+                        if metadata.get("citations").is_none() {
+                            metadata["citations"] = json!([]);
+                        }
+                        AgentOutcome::Replied(AgentReplied {
+                            message_id: reply_id,
+                            request_message_id: message_id,
+                            agent_id: dispatched.agent_id,
+                            agent_type: dispatched.agent_type,
+                            content: answer.content,
+                            confidence: answer.confidence.clamp(0.0, 1.0),
+                            metadata,
+                            latency_ms,
+                        })
+                    }
+                    Err(failure) => {
+                        let (reason, error) = match failure {
+                            DispatchFailure::TimedOut(after) => {
+                                ("timeout", format!("no answer within {} ms", after.as_millis()))
+                            }
+                            DispatchFailure::Failed(error) => ("error", error),
+                        };
+                        AgentOutcome::Failed(AgentFailed {
+                            request_message_id: message_id,
+                            agent_id: dispatched.agent_id,
+                            agent_type: dispatched.agent_type,
+                            reason: reason.to_owned(),
+                            error,
+                            latency_ms,
+                        })
+                    }
+                }
+            })
+            .collect();
+        let exchange = RecordExchange {
+            conversation_id,
+            user_id: command.user_id.clone(),
+            session_id: session_id.clone(),
+            message_id,
+            content: command.content,
+            language,
+            context: command.context,
+            routing: routed,
+            outcomes,
+        };
+        let (events, appended) = self
+            .append_with_retry(
+                &stream_id,
+                conversation,
+                &command.actor,
+                &command.correlation_id,
+                |conversation| conversation.record_exchange(exchange.clone()),
+            )
+            .await?;
+        self.metrics.chats.fetch_add(1, Ordering::Relaxed);
+        self.await_read_model(&appended).await;
+
+        Ok(events
+            .into_iter()
+            .filter_map(|event| match event {
+                Event::AgentReplied(reply) => Some(AgentResponse {
+                    agent_id: reply.agent_id,
+                    agent_type: reply.agent_type,
+                    response: reply.content,
+                    confidence: reply.confidence,
+                    metadata: reply.metadata,
+                    timestamp: appended.recorded_at,
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Ends a conversation; only its owner (or an admin acting for them) may.
+    pub async fn end(
+        &self,
+        conversation_id: Uuid,
+        owner: UserId,
+        actor: &UserId,
+        correlation_id: &Option<String>,
+    ) -> Result<(), ChatError> {
+        let stream_id = conversation_stream_id(conversation_id);
+        let conversation = self.load(&stream_id).await?;
+        let command = EndConversation {
+            user_id: owner,
+            reason: "ended by request".to_owned(),
+        };
+        let (_, appended) = self
+            .append_with_retry(&stream_id, conversation, actor, correlation_id, |conversation| {
+                conversation.end(command.clone())
+            })
+            .await?;
+        self.await_read_model(&appended).await;
+        Ok(())
+    }
+
+    async fn load(&self, stream_id: &str) -> Result<Conversation, ChatError> {
+        let history = self.store.read_stream(stream_id, 0).await?;
+        let mut events = Vec::with_capacity(history.len());
+        for envelope in &history {
+            let event = envelope
+                .decode()
+                .map_err(|error| ChatError::Corrupt(error.to_string()))?;
+            events.push((envelope.stream_version, event));
+        }
+        Ok(Conversation::from_history(
+            events.iter().map(|(version, event)| (*version, event)),
+        )?)
+    }
+
+    /// Decides events against the conversation and appends them, re-reading and re-deciding when
+    /// another writer got there first.
+    async fn append_with_retry(
+        &self,
+        stream_id: &str,
+        mut conversation: Conversation,
+        actor: &UserId,
+        correlation_id: &Option<String>,
+        decide: impl Fn(&Conversation) -> Result<Vec<Event>, ConversationError>,
+    ) -> Result<(Vec<Event>, AppendResult), ChatError> {
+        for attempt in 0..MAX_APPEND_ATTEMPTS {
+            let events = decide(&conversation)?;
+            let new_events = to_new_events(&events, actor, correlation_id);
+            match self
+                .store
+                .append(stream_id, ExpectedVersion::Exact(conversation.version()), &new_events)
+                .await
+            {
+                Ok(appended) => {
+                    self.metrics
+                        .events_appended
+                        .fetch_add(new_events.len() as u64, Ordering::Relaxed);
+                    return Ok((events, appended));
+                }
+                Err(StoreError::Conflict { .. }) => {
+                    self.metrics.append_conflicts.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(stream_id, attempt, "stream moved on, retrying the append");
+                    // Spread the retries of writers that collided so they do not collide again.
+                    let jitter = Uuid::new_v4().as_u128() % (1 + u128::from(attempt.min(10)) * 2);
+                    tokio::time::sleep(Duration::from_millis(jitter as u64)).await;
+                    conversation = self.load(stream_id).await?;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ChatError::Contended)
+    }
+
+    async fn ensure_registered(&self, user_id: &UserId, correlation_id: &Option<String>) -> Result<(), ChatError> {
+        if self.is_known(user_id) {
+            return Ok(());
+        }
+        let event = Event::UserRegistered(UserRegistered {
+            user_id: user_id.as_str().to_owned(),
+        });
+        let new_event = NewEvent::new(&event, metadata(user_id, correlation_id, None));
+        match self
+            .store
+            .append(&user_id.stream_id(), ExpectedVersion::NoStream, &[new_event])
+            .await
+        {
+            Ok(_) => self.metrics.events_appended.fetch_add(1, Ordering::Relaxed),
+            // Registered before (by an earlier run or a concurrent request).
+            Err(StoreError::Conflict { .. }) => 0,
+            Err(other) => return Err(other.into()),
+        };
+        let mut known = self.known_users.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if known.len() >= 100_000 {
+            known.clear();
+        }
+        known.insert(user_id.as_str().to_owned());
+        Ok(())
+    }
+
+    fn is_known(&self, user_id: &UserId) -> bool {
+        self.known_users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(user_id.as_str())
+    }
+
+    async fn await_read_model(&self, appended: &AppendResult) {
+        let reached = self
+            .projector
+            .wait_for(Projection::Conversations, appended.last, self.read_your_writes_timeout)
+            .await;
+        if !reached {
+            tracing::warn!(
+                position = appended.last.position,
+                "conversation read model did not catch up in time; answering anyway"
+            );
+        }
+    }
+}
+
+fn metadata(actor: &UserId, correlation_id: &Option<String>, causation_id: Option<Uuid>) -> EventMetadata {
+    EventMetadata {
+        correlation_id: correlation_id.clone(),
+        causation_id,
+        actor: Some(actor.as_str().to_owned()),
+        extra: Default::default(),
+    }
+}
+
+/// Wraps decided events for the store. Each event is caused by the user's request event, which
+/// is itself caused by nothing but the HTTP request (the correlation id).
+fn to_new_events(events: &[Event], actor: &UserId, correlation_id: &Option<String>) -> Vec<NewEvent> {
+    let mut request_event_id = None;
+    let mut new_events = Vec::with_capacity(events.len());
+    for event in events {
+        let new_event = NewEvent::new(event, metadata(actor, correlation_id, request_event_id));
+        if matches!(event, Event::UserRequestReceived(_)) {
+            request_event_id = Some(new_event.event_id);
+        }
+        new_events.push(new_event);
+    }
+    new_events
+}

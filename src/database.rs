@@ -1,0 +1,58 @@
+//! Connecting to PostgreSQL: `DATABASE_URL` when set, otherwise the embedded cluster; then the
+//! migrations.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::config::Settings;
+use crate::embedded_postgres::EmbeddedPostgres;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A pool on the configured database, with the embedded server that backs it (if any), which
+/// must outlive the pool.
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let (url, embedded) = match &settings.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let data_dir = settings.data_dir.clone();
+                let embedded = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir))
+                    .await
+                    .context("embedded postgres start-up panicked")??;
+                tracing::info!(data_dir = %settings.data_dir.display(), "embedded postgres started");
+                (embedded.database_url(), Some(embedded))
+            }
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.database_max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .context("cannot connect to PostgreSQL (check DATABASE_URL)")?;
+        Ok(Self { pool, embedded })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR.run(&self.pool).await.context("cannot apply migrations")?;
+        Ok(())
+    }
+
+    /// Closes the pool, then stops the embedded server if we started one.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(mut embedded) = self.embedded.take() {
+            tokio::task::spawn_blocking(move || embedded.stop()).await??;
+            tracing::info!("embedded postgres stopped");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! `POST /api/v1/chat`: a user's message in, the agents' replies out.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use hijraah_domain::ids::{SessionId, UserId};
+use serde::Deserialize;
+use serde_json::Value;
+use tower_http::request_id::RequestId;
+
+use super::error::ApiError;
+use super::extract::{AppJson, Auth};
+use super::{AppState, correlation_id};
+use crate::agents::language;
+use crate::chat::{AgentResponse, ChatCommand};
+
+/// The longest message we accept, in characters.
+pub const MAX_CONTENT_CHARS: usize = 10_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/chat", post(chat))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserRequest {
+    pub user_id: String,
+    pub content: String,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub context: Option<Value>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+}
+
+/// PostgreSQL cannot store U+0000 in text or jsonb: refuse it at the edge rather than fail later.
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(map) => map.iter().any(|(key, value)| key.contains('\0') || contains_nul(value)),
+        _ => false,
+    }
+}
+
+impl UserRequest {
+    fn parse(self, auth: &Auth, correlation_id: Option<String>) -> Result<ChatCommand, ApiError> {
+        let user_id = UserId::parse(&self.user_id).map_err(|error| ApiError::invalid(error.to_string()))?;
+        if user_id != auth.0.user_id && !auth.0.is_admin() {
+            return Err(ApiError::forbidden("user_id must be the token's own user"));
+        }
+        let content = self.content.trim();
+        if content.is_empty() {
+            return Err(ApiError::invalid("content must not be empty"));
+        }
+        if content.chars().count() > MAX_CONTENT_CHARS {
+            return Err(ApiError::invalid(format!(
+                "content is longer than {MAX_CONTENT_CHARS} characters"
+            )));
+        }
+        if content.contains('\0') {
+            return Err(ApiError::invalid("content must not contain NUL characters"));
+        }
+        let session_id = self
+            .session_id
+            .map(|session| SessionId::parse(&session))
+            .transpose()
+            .map_err(|error| ApiError::invalid(error.to_string()))?;
+        let language = match self.language.map(|tag| tag.trim().to_owned()) {
+            Some(tag) if language::is_valid_tag(&tag) => Some(tag.to_ascii_lowercase()),
+            Some(tag) => {
+                return Err(ApiError::invalid(format!(
+                    "language `{tag}` is not a language tag like en or ar"
+                )));
+            }
+            None => None,
+        };
+        let context = self.context.unwrap_or(Value::Null);
+        if !(context.is_object() || context.is_null()) {
+            return Err(ApiError::invalid("context must be a JSON object"));
+        }
+        if contains_nul(&context) {
+            return Err(ApiError::invalid("context must not contain NUL characters"));
+        }
+        Ok(ChatCommand {
+            user_id,
+            session_id,
+            content: content.to_owned(),
+            language,
+            context,
+            actor: auth.0.user_id.clone(),
+            correlation_id,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %auth.0.user_id))]
+async fn chat(
+    State(state): State<AppState>,
+    auth: Auth,
+    request_id: Option<Extension<RequestId>>,
+    AppJson(request): AppJson<UserRequest>,
+) -> Result<Json<Vec<AgentResponse>>, ApiError> {
+    let command = request.parse(&auth, correlation_id(request_id.as_deref()))?;
+    Ok(Json(state.chat.chat(command).await?))
+}

@@ -1,0 +1,121 @@
+//! `GET /api/v1/events`: the log in global order for analysts, as pages of JSON or live as
+//! server-sent events (`Accept: text/event-stream`), resuming after `after` or `Last-Event-ID`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream};
+use hijraah_domain::Envelope;
+use hijraah_domain::user::Role;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{AppQuery, Auth};
+use crate::store::{EventStore, LogFollower};
+
+pub const MAX_PAGE: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+#[derive(Debug, Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    stream_id: Option<String>,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+#[derive(Debug, Serialize)]
+struct EventsPage {
+    events: Vec<Envelope>,
+    /// Pass as `after` to get the next page; equal to `after` when there was nothing new.
+    next_after: i64,
+}
+
+async fn events(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    AppQuery(query): AppQuery<EventsQuery>,
+) -> Result<Response, ApiError> {
+    auth.require(&[Role::Analyst, Role::Admin])?;
+    if !(1..=MAX_PAGE).contains(&query.limit) {
+        return Err(ApiError::invalid(format!("limit must be 1 to {MAX_PAGE}")));
+    }
+    if query.after < 0 {
+        return Err(ApiError::invalid("after must not be negative"));
+    }
+    let wants_stream = headers
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"));
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok());
+    let after = if wants_stream {
+        last_event_id.unwrap_or(query.after)
+    } else {
+        query.after
+    };
+    let from = state.store.checkpoint_of(after).await?;
+    if wants_stream {
+        let follower = LogFollower::new(state.store.clone(), &state.notifier, from)
+            .with_batch_size(query.limit)
+            .only_stream(query.stream_id);
+        return Ok(Sse::new(live(follower, state.shutdown.clone()))
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+            .into_response());
+    }
+    let batch = state
+        .store
+        .read_all(from, query.limit, query.stream_id.as_deref())
+        .await?;
+    let next_after = batch.last().map_or(after, |(checkpoint, _)| checkpoint.position);
+    let events = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    Ok(Json(EventsPage { events, next_after }).into_response())
+}
+
+/// Each event as one SSE message whose id is its position, so a reconnecting client resumes
+/// with `Last-Event-ID`. The stream ends on a store error (the client reconnects) or at shutdown.
+fn live(
+    follower: LogFollower,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    let batches = stream::unfold((follower, shutdown), |(mut follower, shutdown)| async move {
+        match follower.next_batch(&shutdown).await {
+            Ok(Some(batch)) => Some((batch, (follower, shutdown))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(error = %error, "event stream ended by a store error");
+                None
+            }
+        }
+    });
+    futures_util::StreamExt::flat_map(batches, |batch| {
+        stream::iter(batch.into_iter().map(|envelope| {
+            let event = SseEvent::default()
+                .id(envelope.position.to_string())
+                .event(envelope.event_type.clone())
+                .json_data(&envelope)
+                .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"));
+            Ok(event)
+        }))
+    })
+}

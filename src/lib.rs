@@ -1,0 +1,26 @@
+//! Hijraah's server and command line.
+//!
+//! - [`config`]: settings from the environment.
+//! - [`telemetry`]: structured logging.
+//! - [`database`] and [`embedded_postgres`]: the PostgreSQL we run on, external or embedded.
+//! - [`store`]: the event store (append, read, follow).
+//! - [`projector`]: runs the read-model projections from the log.
+//! - [`agents`]: the agents, their registry and the coordinator.
+//! - [`chat`]: the chat command, from request to recorded replies.
+//! - [`auth`]: JWTs and their secret.
+//! - [`http`]: the axum API; [`metrics`]: Prometheus counters.
+//! - [`startup`]: builds and runs the server; [`cli`]: the `hijraah` commands.
+
+pub mod agents;
+pub mod auth;
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod embedded_postgres;
+pub mod http;
+pub mod metrics;
+pub mod projector;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

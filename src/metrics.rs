@@ -1,0 +1,127 @@
+//! Prometheus metrics, rendered by hand in the text format: a few counters and one latency
+//! histogram do not need a metrics framework.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+const LATENCY_BUCKETS_SECONDS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Default)]
+struct RouteStats {
+    count: u64,
+    sum_seconds: f64,
+    buckets: [u64; LATENCY_BUCKETS_SECONDS.len()],
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    /// (method, route, status) -> count.
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, RouteStats>>,
+    pub events_appended: AtomicU64,
+    pub append_conflicts: AtomicU64,
+    pub chats: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let mut requests = self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *requests
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
+        drop(requests);
+        let seconds = elapsed.as_secs_f64();
+        let mut latency = self.latency.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let stats = latency.entry(route.to_owned()).or_default();
+        stats.count += 1;
+        stats.sum_seconds += seconds;
+        for (bucket, upper) in stats.buckets.iter_mut().zip(LATENCY_BUCKETS_SECONDS) {
+            if seconds <= upper {
+                *bucket += 1;
+            }
+        }
+    }
+
+    pub fn render(&self, projection_positions: &BTreeMap<String, i64>, head_position: Option<i64>) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_http_requests_total HTTP requests by method, route and status."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_http_requests_total counter");
+        for ((method, route, status), count) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(
+                out,
+                "hijraah_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_http_request_duration_seconds HTTP request latency by route."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_http_request_duration_seconds histogram");
+        for (route, stats) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            for (upper, count) in LATENCY_BUCKETS_SECONDS.iter().zip(stats.buckets) {
+                let _ = writeln!(
+                    out,
+                    "hijraah_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{upper}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "hijraah_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                stats.count
+            );
+            let _ = writeln!(
+                out,
+                "hijraah_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                stats.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "hijraah_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                stats.count
+            );
+        }
+        for (name, help, value) in [
+            (
+                "hijraah_events_appended_total",
+                "Events appended by this process.",
+                &self.events_appended,
+            ),
+            (
+                "hijraah_append_conflicts_total",
+                "Appends retried after a stream version conflict.",
+                &self.append_conflicts,
+            ),
+            ("hijraah_chats_total", "Chat requests answered.", &self.chats),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_projection_position Last log position each projection applied."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_projection_position gauge");
+        for (projection, position) in projection_positions {
+            let _ = writeln!(
+                out,
+                "hijraah_projection_position{{projection=\"{projection}\"}} {position}"
+            );
+        }
+        if let Some(head) = head_position {
+            let _ = writeln!(
+                out,
+                "# HELP hijraah_log_head_position Highest position in the event log."
+            );
+            let _ = writeln!(out, "# TYPE hijraah_log_head_position gauge");
+            let _ = writeln!(out, "hijraah_log_head_position {head}");
+        }
+        out
+    }
+}

@@ -1,0 +1,167 @@
+//! Runs the projections: each one reads the log after its checkpoint and applies a batch in one
+//! transaction together with its new checkpoint, so every event takes effect exactly once even
+//! across crashes and several running servers (an advisory lock per projection serialises them).
+//! Progress is published on a watch channel so a request can wait for its own writes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hijraah_projections::{Projection, ProjectionError, checkpoint};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::store::{Checkpoint, LogNotifier, StoreError, postgres::read_all_on};
+
+const BATCH_SIZE: i64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectorError {
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("projection database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn lock_key(projection: Projection) -> i64 {
+    // "hijr" in the high bits keeps clear of other advisory-lock users of the database.
+    0x6869_6a72_0000_0000 + projection as i64
+}
+
+/// Applies the next batch after the projection's checkpoint. Returns the new checkpoint and how
+/// many events the batch held, or `None` when the projection is caught up.
+pub async fn step(pool: &PgPool, projection: Projection) -> Result<Option<(Checkpoint, usize)>, ProjectorError> {
+    let mut transaction = pool.begin().await?;
+    // An advisory lock takes no transaction id, so holding it does not hold back other readers'
+    // horizon while we read; our writes below take one only at the end.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock_key(projection))
+        .execute(&mut *transaction)
+        .await?;
+    let (tx_id, position) = checkpoint::read(&mut transaction, projection).await?;
+    let from = Checkpoint { tx_id, position };
+    let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
+    let Some((last, _)) = batch.last() else {
+        transaction.commit().await?;
+        return Ok(None);
+    };
+    let last = *last;
+    let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    projection.apply(&mut transaction, &envelopes).await?;
+    checkpoint::lock(&mut transaction, projection).await?;
+    checkpoint::save(&mut transaction, projection, (last.tx_id, last.position)).await?;
+    transaction.commit().await?;
+    Ok(Some((last, envelopes.len())))
+}
+
+/// Applies batches until the projection has caught up with the log; returns the events applied.
+pub async fn catch_up(pool: &PgPool, projection: Projection) -> Result<u64, ProjectorError> {
+    let mut applied = 0u64;
+    while let Some((_, count)) = step(pool, projection).await? {
+        applied += count as u64;
+    }
+    Ok(applied)
+}
+
+/// Empties a projection's read model and rebuilds it from the start of the log.
+pub async fn rebuild(pool: &PgPool, projection: Projection) -> Result<u64, ProjectorError> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock_key(projection))
+        .execute(&mut *transaction)
+        .await?;
+    projection.reset(&mut transaction).await?;
+    transaction.commit().await?;
+    catch_up(pool, projection).await
+}
+
+/// The live projection runners and their published progress.
+#[derive(Clone)]
+pub struct Projector {
+    pool: PgPool,
+    notifier: LogNotifier,
+    progress: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
+    poll_interval: Duration,
+}
+
+impl Projector {
+    pub fn new(pool: PgPool, notifier: LogNotifier) -> Self {
+        let (progress, _) = watch::channel(BTreeMap::new());
+        Self {
+            pool,
+            notifier,
+            progress: std::sync::Arc::new(progress),
+            poll_interval: Duration::from_millis(250),
+        }
+    }
+
+    /// Starts one runner task per projection; they stop when `shutdown` is cancelled.
+    pub fn spawn_all(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        Projection::ALL
+            .into_iter()
+            .map(|projection| {
+                let runner = self.clone();
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move { runner.run(projection, shutdown).await })
+            })
+            .collect()
+    }
+
+    async fn run(&self, projection: Projection, shutdown: CancellationToken) {
+        let mut changes = self.notifier.subscribe();
+        let mut backoff = Duration::from_millis(100);
+        if let Ok(mut connection) = self.pool.acquire().await
+            && let Ok((tx_id, position)) = checkpoint::read(&mut connection, projection).await
+        {
+            self.publish(projection, Checkpoint { tx_id, position });
+        }
+        while !shutdown.is_cancelled() {
+            changes.borrow_and_update();
+            match step(&self.pool, projection).await {
+                Ok(Some((checkpoint, _))) => {
+                    backoff = Duration::from_millis(100);
+                    self.publish(projection, checkpoint);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(projection = projection.name(), error = %error, "projection step failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.cancelled() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(self.poll_interval) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    fn publish(&self, projection: Projection, checkpoint: Checkpoint) {
+        self.progress.send_modify(|progress| {
+            let entry = progress.entry(projection).or_default();
+            *entry = (*entry).max(checkpoint);
+        });
+    }
+
+    /// The checkpoint each projection has reached.
+    pub fn progress(&self) -> BTreeMap<Projection, Checkpoint> {
+        self.progress.borrow().clone()
+    }
+
+    /// Waits until `projection` has applied everything up to `checkpoint`, at most `timeout`.
+    pub async fn wait_for(&self, projection: Projection, checkpoint: Checkpoint, timeout: Duration) -> bool {
+        self.notifier.notify();
+        let mut progress = self.progress.subscribe();
+        let reached = progress.wait_for(|progress| progress.get(&projection).is_some_and(|at| *at >= checkpoint));
+        matches!(tokio::time::timeout(timeout, reached).await, Ok(Ok(_)))
+    }
+}

@@ -1,0 +1,146 @@
+//! Building and running the server: the state, the background tasks (log listener, projection
+//! runners) and the listener, bound before `run` so callers (tests) learn the port first.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::agents::user_interface::UserInterfaceAgent;
+use crate::agents::{Coordinator, Registry};
+use crate::auth::{self, JwtKeys};
+use crate::chat::ChatService;
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::projector::Projector;
+use crate::store::{LogNotifier, PgEventStore};
+
+/// The agents this server runs. Only real agents are registered: the specialised ones arrive
+/// with their features.
+pub fn default_registry() -> Arc<Registry> {
+    let registry = Arc::new(Registry::default());
+    registry.register(Arc::new(UserInterfaceAgent::new("ui-1")));
+    registry
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listener and assembles the app on an already migrated database.
+    pub async fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        Self::build_with_registry(settings, pool, default_registry()).await
+    }
+
+    pub async fn build_with_registry(
+        settings: &Settings,
+        pool: PgPool,
+        registry: Arc<Registry>,
+    ) -> anyhow::Result<Self> {
+        let secret = auth::load_secret(
+            settings.jwt_secret.as_deref(),
+            &settings.data_dir,
+            settings.bind.ip().is_loopback(),
+        )?;
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let store = PgEventStore::new(pool.clone());
+        let notifier = LogNotifier::default();
+        let projector = Projector::new(pool.clone(), notifier.clone());
+        let metrics = Arc::new(Metrics::default());
+        let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
+        let chat = Arc::new(ChatService::new(
+            store.clone(),
+            coordinator,
+            projector.clone(),
+            metrics.clone(),
+            settings.read_your_writes_timeout,
+        ));
+        let state = AppState {
+            pool,
+            store,
+            notifier,
+            projector,
+            chat,
+            registry,
+            keys: JwtKeys::new(secret.as_bytes()),
+            metrics,
+            shutdown: CancellationToken::new(),
+            index_dir: settings.data_dir.join("index"),
+        };
+        let router = http::router(state.clone(), settings.body_limit_bytes);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|address| address.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` is cancelled, then drains in-flight requests and stops the tasks.
+    pub async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
+        let shutdown = self.state.shutdown.clone();
+        let listener_task = tokio::spawn(
+            self.state
+                .notifier
+                .clone()
+                .listen(self.state.pool.clone(), shutdown.clone()),
+        );
+        let runners = self.state.projector.spawn_all(shutdown.clone());
+        tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
+        let serve_shutdown = shutdown.clone();
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                stop.cancelled().await;
+                // Ends live event streams so the graceful shutdown does not wait on them forever.
+                serve_shutdown.cancel();
+            })
+            .await;
+        shutdown.cancel();
+        let _ = listener_task.await;
+        for runner in runners {
+            let _ = runner.await;
+        }
+        result.context("server error")
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown signal received");
+}

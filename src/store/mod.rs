@@ -1,0 +1,150 @@
+//! The event store: an append-only log of streams with optimistic concurrency per stream and a
+//! gap-free global order. [`EventStore`] is what the rest of the app needs of a backend;
+//! [`postgres::PgEventStore`] is today's (a KurrentDB backend is planned behind the same trait).
+
+pub mod follower;
+pub mod postgres;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use hijraah_domain::{Envelope, NewEvent};
+
+pub use follower::{LogFollower, LogNotifier};
+pub use postgres::PgEventStore;
+
+/// What the writer believes about the stream it appends to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// Append whatever the stream holds.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must already hold at least one event.
+    StreamExists,
+    /// The stream's last event must have exactly this version (0: no stream).
+    Exact(i64),
+}
+
+impl std::fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any"),
+            ExpectedVersion::NoStream => f.write_str("no stream"),
+            ExpectedVersion::StreamExists => f.write_str("an existing stream"),
+            ExpectedVersion::Exact(version) => write!(f, "version {version}"),
+        }
+    }
+}
+
+impl ExpectedVersion {
+    /// Whether a stream whose last version is `current` (None: no stream) meets the expectation.
+    pub fn is_met_by(self, current: Option<i64>) -> bool {
+        match (self, current) {
+            (ExpectedVersion::Any, _) => true,
+            (ExpectedVersion::NoStream, current) => current.is_none(),
+            (ExpectedVersion::StreamExists, current) => current.is_some(),
+            (ExpectedVersion::Exact(0), current) => current.is_none(),
+            (ExpectedVersion::Exact(expected), current) => current == Some(expected),
+        }
+    }
+}
+
+/// Where a consumer is in the log. Ordered by the writing transaction first, then position:
+/// the order in which events become safely visible, so a checkpoint never passes a late commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Checkpoint {
+    pub tx_id: i64,
+    pub position: i64,
+}
+
+impl Checkpoint {
+    pub const START: Checkpoint = Checkpoint { tx_id: 0, position: 0 };
+}
+
+/// The outcome of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendResult {
+    /// The checkpoint of the last appended event: a consumer that reached it has seen them all.
+    pub last: Checkpoint,
+    pub first_position: i64,
+    /// The stream's version after the append.
+    pub stream_version: i64,
+    pub recorded_at: DateTime<Utc>,
+    /// True when these events had been appended before: nothing new was written.
+    pub already_appended: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("stream `{stream_id}` expected {expected} but is at {}", actual.map_or("no stream".to_owned(), |v| format!("version {v}")))]
+    Conflict {
+        stream_id: String,
+        expected: ExpectedVersion,
+        actual: Option<i64>,
+    },
+    #[error("event id {event_id} was already used by a different append")]
+    EventIdReused { event_id: uuid::Uuid },
+    #[error("an append needs at least one event")]
+    EmptyAppend,
+    #[error("unknown position {0}")]
+    UnknownPosition(i64),
+    #[error("event store database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// What the application needs of an event-store backend.
+pub trait EventStore: Send + Sync {
+    /// Appends `events` to `stream_id` if the stream meets `expected`; all or nothing.
+    fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// The events of one stream after `after_version`, in stream order.
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: i64,
+    ) -> impl Future<Output = Result<Vec<Envelope>, StoreError>> + Send;
+
+    /// Up to `limit` committed events after `after`, in consumption order, never passing an
+    /// event that is still being written (see [`Checkpoint`]).
+    fn read_all(
+        &self,
+        after: Checkpoint,
+        limit: i64,
+        stream_id: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<(Checkpoint, Envelope)>, StoreError>> + Send;
+
+    /// The checkpoint of the event at `position`, to resume a reader that kept only positions.
+    fn checkpoint_of(&self, position: i64) -> impl Future<Output = Result<Checkpoint, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_match_the_stream_state() {
+        assert!(ExpectedVersion::Any.is_met_by(None));
+        assert!(ExpectedVersion::Any.is_met_by(Some(3)));
+        assert!(ExpectedVersion::NoStream.is_met_by(None));
+        assert!(!ExpectedVersion::NoStream.is_met_by(Some(1)));
+        assert!(ExpectedVersion::StreamExists.is_met_by(Some(1)));
+        assert!(!ExpectedVersion::StreamExists.is_met_by(None));
+        assert!(ExpectedVersion::Exact(0).is_met_by(None));
+        assert!(ExpectedVersion::Exact(2).is_met_by(Some(2)));
+        assert!(!ExpectedVersion::Exact(2).is_met_by(Some(3)));
+        assert!(!ExpectedVersion::Exact(2).is_met_by(None));
+    }
+
+    #[test]
+    fn checkpoints_order_by_transaction_before_position() {
+        let early_tx_late_position = Checkpoint { tx_id: 10, position: 9 };
+        let late_tx_early_position = Checkpoint { tx_id: 11, position: 5 };
+        assert!(early_tx_late_position < late_tx_early_position);
+    }
+}

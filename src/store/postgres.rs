@@ -1,0 +1,338 @@
+//! The PostgreSQL event store.
+//!
+//! Writers of one stream are serialised by that stream's row in `streams` (`SELECT … FOR
+//! UPDATE`); writers of different streams never wait for each other. The expected version is
+//! checked before any event row is inserted, so a losing writer draws no position.
+//!
+//! Positions come from an identity column, drawn at insert time, so a transaction can commit
+//! after another one that drew a higher position. A consumer that checkpointed on the position
+//! alone would skip the late one. Each event therefore records its transaction id (`xid8`), and
+//! readers only return events of transactions older than the oldest one still running
+//! (`pg_snapshot_xmin(pg_current_snapshot())`), in `(tx_id, position)` order, checkpointing on
+//! that pair: every event a reader will ever see later sorts after its checkpoint.
+
+use chrono::{DateTime, Utc};
+use hijraah_domain::{Envelope, EventMetadata, NewEvent};
+use serde_json::Value;
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::{Connection, Row};
+use uuid::Uuid;
+
+use super::{AppendResult, Checkpoint, EventStore, ExpectedVersion, StoreError};
+
+/// The channel `NOTIFY`'d after every append; its payload is the last position appended.
+pub const NOTIFY_CHANNEL: &str = "hijraah_events";
+
+#[derive(Debug, Clone)]
+pub struct PgEventStore {
+    pool: PgPool,
+}
+
+enum AppendOutcome {
+    Appended(AppendResult),
+    /// The events' ids exist already: the caller must look them up outside the failed transaction.
+    DuplicateEventIds,
+}
+
+impl PgEventStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Appends inside a transaction the caller owns, so tests can hold a transaction open and
+    /// commit in any order. Returns `Ok(None)` when the event ids were appended before (the
+    /// caller's transaction is then aborted and must be rolled back).
+    pub async fn append_in(
+        &self,
+        connection: &mut PgConnection,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        match append_in_transaction(connection, stream_id, expected, events).await? {
+            AppendOutcome::Appended(result) => Ok(Some(result)),
+            AppendOutcome::DuplicateEventIds => Ok(None),
+        }
+    }
+
+    /// The result of an earlier append of exactly these events to this stream, if there was one.
+    async fn find_previous_append(
+        &self,
+        stream_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let event_ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
+        let rows = sqlx::query(
+            "SELECT event_id, stream_id, stream_version, position, tx_id::text::int8 AS tx_id, recorded_at
+             FROM events WHERE event_id = ANY($1) ORDER BY tx_id, position",
+        )
+        .bind(&event_ids)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let same_stream = rows.iter().all(|row| row.get::<String, _>("stream_id") == stream_id);
+        if rows.len() != events.len() || !same_stream {
+            let first_reused = rows.first().map(|row| row.get("event_id")).unwrap_or(event_ids[0]);
+            return Err(StoreError::EventIdReused { event_id: first_reused });
+        }
+        let first = &rows[0];
+        let last = &rows[rows.len() - 1];
+        Ok(Some(AppendResult {
+            last: Checkpoint {
+                tx_id: last.get("tx_id"),
+                position: last.get("position"),
+            },
+            first_position: first.get("position"),
+            stream_version: last.get("stream_version"),
+            recorded_at: last.get("recorded_at"),
+            already_appended: true,
+        }))
+    }
+}
+
+async fn append_in_transaction(
+    connection: &mut PgConnection,
+    stream_id: &str,
+    expected: ExpectedVersion,
+    events: &[NewEvent],
+) -> Result<AppendOutcome, StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::EmptyAppend);
+    }
+    let mut current: Option<i64> = sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE")
+        .bind(stream_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+    if current.is_none() && expected.is_met_by(None) {
+        // Create the stream row to hold its lock. A concurrent creator makes us wait for its
+        // commit and insert nothing; then we lock the row it made and check again.
+        let inserted = sqlx::query("INSERT INTO streams (stream_id, version) VALUES ($1, 0) ON CONFLICT DO NOTHING")
+            .bind(stream_id)
+            .execute(&mut *connection)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            current = sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE")
+                .bind(stream_id)
+                .fetch_optional(&mut *connection)
+                .await?;
+        }
+    }
+    let actual = current.filter(|version| *version > 0);
+    if !expected.is_met_by(actual) {
+        return Err(StoreError::Conflict {
+            stream_id: stream_id.to_owned(),
+            expected,
+            actual,
+        });
+    }
+
+    let base_version = actual.unwrap_or(0);
+    let event_ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
+    let event_types: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
+    let schema_versions: Vec<i32> = events.iter().map(|event| event.schema_version).collect();
+    let data: Vec<&Value> = events.iter().map(|event| &event.data).collect();
+    let metadata: Vec<Value> = events
+        .iter()
+        .map(|event| serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default())))
+        .collect();
+
+    let inserted = sqlx::query(
+        "INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata)
+         SELECT e.event_id, $1, $2 + e.ord, e.event_type, e.schema_version, e.data, e.metadata
+         FROM UNNEST($3::uuid[], $4::text[], $5::int4[], $6::jsonb[], $7::jsonb[])
+              WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)
+         ORDER BY e.ord
+         RETURNING position, stream_version, tx_id::text::int8 AS tx_id, recorded_at",
+    )
+    .bind(stream_id)
+    .bind(base_version)
+    .bind(&event_ids)
+    .bind(&event_types)
+    .bind(&schema_versions)
+    .bind(&data)
+    .bind(&metadata)
+    .fetch_all(&mut *connection)
+    .await;
+    let mut rows = match inserted {
+        Ok(rows) => rows,
+        Err(error) if is_constraint_violation(&error, "events_event_id_key") => {
+            return Ok(AppendOutcome::DuplicateEventIds);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    rows.sort_by_key(|row| row.get::<i64, _>("stream_version"));
+    let new_version = base_version + events.len() as i64;
+    sqlx::query("UPDATE streams SET version = $2 WHERE stream_id = $1")
+        .bind(stream_id)
+        .bind(new_version)
+        .execute(&mut *connection)
+        .await?;
+    let first = &rows[0];
+    let last = &rows[rows.len() - 1];
+    let last_position: i64 = last.get("position");
+    // Delivered at commit, and only if the transaction commits.
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(last_position.to_string())
+        .execute(&mut *connection)
+        .await?;
+    Ok(AppendOutcome::Appended(AppendResult {
+        last: Checkpoint {
+            tx_id: last.get("tx_id"),
+            position: last_position,
+        },
+        first_position: first.get("position"),
+        stream_version: new_version,
+        recorded_at: last.get::<DateTime<Utc>, _>("recorded_at"),
+        already_appended: false,
+    }))
+}
+
+pub(crate) fn is_constraint_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    matches!(error, sqlx::Error::Database(database_error) if database_error.constraint() == Some(constraint))
+}
+
+fn envelope_from_row(row: &PgRow) -> Envelope {
+    let metadata: Value = row.get("metadata");
+    Envelope {
+        position: row.get("position"),
+        stream_id: row.get("stream_id"),
+        stream_version: row.get("stream_version"),
+        event_id: row.get("event_id"),
+        event_type: row.get("event_type"),
+        schema_version: row.get("schema_version"),
+        data: row.get("data"),
+        // Metadata is written by us from `EventMetadata`; unknown keys land in `extra`.
+        metadata: serde_json::from_value::<EventMetadata>(metadata).unwrap_or_default(),
+        recorded_at: row.get("recorded_at"),
+    }
+}
+
+impl EventStore for PgEventStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        let outcome = append_in_transaction(&mut transaction, stream_id, expected, events).await;
+        match outcome {
+            Ok(AppendOutcome::Appended(result)) => {
+                transaction.commit().await?;
+                Ok(result)
+            }
+            Ok(AppendOutcome::DuplicateEventIds) => {
+                transaction.rollback().await?;
+                match self.find_previous_append(stream_id, events).await? {
+                    Some(previous) => Ok(previous),
+                    None => Err(StoreError::EventIdReused {
+                        event_id: events[0].event_id,
+                    }),
+                }
+            }
+            Err(StoreError::Conflict {
+                stream_id: conflicted,
+                expected,
+                actual,
+            }) => {
+                transaction.rollback().await?;
+                // A retried append whose first attempt did commit: answer as the first time.
+                match self.find_previous_append(stream_id, events).await? {
+                    Some(previous) => Ok(previous),
+                    None => Err(StoreError::Conflict {
+                        stream_id: conflicted,
+                        expected,
+                        actual,
+                    }),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn read_stream(&self, stream_id: &str, after_version: i64) -> Result<Vec<Envelope>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+             FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version",
+        )
+        .bind(stream_id)
+        .bind(after_version)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(envelope_from_row).collect())
+    }
+
+    async fn read_all(
+        &self,
+        after: Checkpoint,
+        limit: i64,
+        stream_id: Option<&str>,
+    ) -> Result<Vec<(Checkpoint, Envelope)>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        read_all_on(&mut connection, after, limit, stream_id).await
+    }
+
+    async fn checkpoint_of(&self, position: i64) -> Result<Checkpoint, StoreError> {
+        if position <= 0 {
+            return Ok(Checkpoint::START);
+        }
+        let tx_id: Option<i64> = sqlx::query_scalar("SELECT tx_id::text::int8 FROM events WHERE position = $1")
+            .bind(position)
+            .fetch_optional(&self.pool)
+            .await?;
+        tx_id
+            .map(|tx_id| Checkpoint { tx_id, position })
+            .ok_or(StoreError::UnknownPosition(position))
+    }
+}
+
+/// [`EventStore::read_all`] on a given connection (the projection runner reads inside its own
+/// transaction).
+pub async fn read_all_on(
+    connection: &mut PgConnection,
+    after: Checkpoint,
+    limit: i64,
+    stream_id: Option<&str>,
+) -> Result<Vec<(Checkpoint, Envelope)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type,
+                schema_version, data, metadata, recorded_at
+         FROM events
+         WHERE (tx_id, position) > ($1::int8::text::xid8, $2)
+           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+           AND ($4::text IS NULL OR stream_id = $4)
+         ORDER BY tx_id, position
+         LIMIT $3",
+    )
+    .bind(after.tx_id)
+    .bind(after.position)
+    .bind(limit)
+    .bind(stream_id)
+    .fetch_all(&mut *connection)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            (
+                Checkpoint {
+                    tx_id: row.get("tx_id"),
+                    position: row.get("position"),
+                },
+                envelope_from_row(row),
+            )
+        })
+        .collect())
+}
+
+/// Checks the connection can reach the log (for `/readyz`).
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    connection.ping().await
+}
