@@ -11,10 +11,10 @@ use crate::events::{DecodeError, Event};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventMetadata {
     /// The HTTP request id (or CLI run id) shared by every event one request produced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub correlation_id: Option<String>,
     /// The event this one follows from, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub causation_id: Option<Uuid>,
     /// The authenticated principal whose action this records.
     #[serde(default, skip_serializing_if = "Option::is_none")]

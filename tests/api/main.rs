@@ -1,1 +1,12 @@
+//! Integration tests: the real server over a real socket, each test on its own PostgreSQL
+//! database (created on `DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
 
+mod chat;
+mod cli;
+mod embedded;
+mod errors;
+mod events_api;
+mod helpers;
+mod ops;
+mod projections;
+mod store;

@@ -1,0 +1,135 @@
+//! Bad input gets a clear 4xx in the contract's shape, never a panic or a 500, and leaves the
+//! log as it was.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hijraah_domain::user::Role;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{SECRET, TestApp, expect_error};
+
+async fn post_raw(app: &TestApp, body: impl Into<reqwest::Body>, content_type: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/chat"))
+        .bearer_auth(app.token("alice", Role::User))
+        .body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn malformed_and_mistyped_bodies_are_client_errors_in_our_shape() {
+    let app = TestApp::spawn().await;
+    let json_type = Some("application/json");
+    let cases: Vec<(&str, String, Option<&str>, StatusCode)> = vec![
+        ("truncated JSON", r#"{"user_id": "alice", "content": "#.into(), json_type, StatusCode::BAD_REQUEST),
+        ("not JSON", "hello".into(), json_type, StatusCode::BAD_REQUEST),
+        ("lone surrogate", r#"{"user_id":"alice","content":"\ud800"}"#.into(), json_type, StatusCode::BAD_REQUEST),
+        ("wrong type", r#"{"user_id": "alice", "content": 42}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("missing field", r#"{"user_id": "alice"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("array body", "[]".into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("no content type", r#"{"user_id":"alice","content":"hi"}"#.into(), None, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("empty content", r#"{"user_id":"alice","content":"   "}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("NUL in content", r#"{"user_id":"alice","content":"a\u0000b"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("NUL in context", r#"{"user_id":"alice","content":"hi","context":{"k":"\u0000"}}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("context not an object", r#"{"user_id":"alice","content":"hi","context":[1]}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("bad language tag", r#"{"user_id":"alice","content":"hi","language":"klingon!"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("bidi override in session", "{\"user_id\":\"alice\",\"content\":\"hi\",\"session_id\":\"a\u{202E}b\"}".into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("too long content", json!({"user_id": "alice", "content": "ا".repeat(10_001)}).to_string(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        ("deeply nested context", format!(r#"{{"user_id":"alice","content":"hi","context":{}{}}}"#, r#"{"a":"#.repeat(200), "}".repeat(200)), json_type, StatusCode::BAD_REQUEST),
+    ];
+    for (name, body, content_type, status) in cases {
+        let response = post_raw(&app, body, content_type).await;
+        assert_eq!(response.status(), status, "{name}");
+        expect_error(response, status).await;
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(events, 0, "no rejected request wrote anything");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let app = TestApp::spawn().await;
+    let huge = json!({"user_id": "alice", "content": "x".repeat(200 * 1024)}).to_string();
+    let code = expect_error(post_raw(&app, huge, Some("application/json")).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert_eq!(code, "payload_too_large");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_our_shape() {
+    let app = TestApp::spawn().await;
+    let token = app.token("alice", Role::User);
+    expect_error(app.get("/api/v1/nope", &token).await, StatusCode::NOT_FOUND).await;
+    let response = app.client.delete(app.url("/api/v1/chat")).bearer_auth(&token).send().await.unwrap();
+    expect_error(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    let bad_query = app.get("/api/v1/users/alice/conversations?limit=ten", &token).await;
+    expect_error(bad_query, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let out_of_range = app.get("/api/v1/users/alice/conversations?limit=100000", &token).await;
+    expect_error(out_of_range, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn sign(claims: serde_json::Value, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+#[tokio::test]
+async fn missing_malformed_forged_expired_and_unsigned_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let send = |token: Option<String>| {
+        let mut request = app.client.get(app.url("/api/v1/users/alice/conversations"));
+        if let Some(token) = token {
+            request = request.header("authorization", token);
+        }
+        request.send()
+    };
+    let valid_claims = json!({"sub": "alice", "role": "user", "exp": now() + 600});
+    // `alg: none`: a header and claims with an empty signature.
+    let none_token = {
+        use base64_like::encode;
+        format!("{}.{}.", encode(br#"{"alg":"none","typ":"JWT"}"#), encode(valid_claims.to_string().as_bytes()))
+    };
+    let cases = vec![
+        ("no header", None),
+        ("not bearer", Some("Basic YWxpY2U6cHc=".to_owned())),
+        ("empty bearer", Some("Bearer ".to_owned())),
+        ("garbage", Some("Bearer not.a.jwt".to_owned())),
+        ("wrong signature", Some(format!("Bearer {}", sign(valid_claims.clone(), "another-secret-another-secret-00")))),
+        ("alg none", Some(format!("Bearer {none_token}"))),
+        ("expired", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "user", "exp": now() - 3600}), SECRET)))),
+        ("no exp", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "user"}), SECRET)))),
+        ("no sub", Some(format!("Bearer {}", sign(json!({"role": "user", "exp": now() + 600}), SECRET)))),
+        ("unknown role", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "god", "exp": now() + 600}), SECRET)))),
+    ];
+    for (name, header) in cases {
+        let response = send(header).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        expect_error(response, StatusCode::UNAUTHORIZED).await;
+    }
+    let ok = send(Some(format!("Bearer {}", sign(valid_claims, SECRET)))).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+}
+
+/// Unpadded base64url, enough to hand-craft an unsigned token.
+mod base64_like {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}

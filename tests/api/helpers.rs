@@ -1,0 +1,180 @@
+//! Spawning the app on a fresh database and talking to it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hijraah::agents::Registry;
+use hijraah::auth::JwtKeys;
+use hijraah::config::Settings;
+use hijraah::database::MIGRATOR;
+use hijraah::startup::{Application, default_registry};
+use hijraah_domain::ids::UserId;
+use hijraah_domain::user::Role;
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database of its own, dropped (with its connections) when this is dropped.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    pub pool: PgPool,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let name = format!("hijraah_test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url()).await.expect("connect to the test PostgreSQL server");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let options: PgConnectOptions = admin_url().parse().expect("DATABASE_URL parses");
+        let options = options.database(&name);
+        let url = options.to_url_lossy().to_string();
+        let pool = PgPoolOptions::new()
+            .max_connections(20)
+            .connect_with(options)
+            .await
+            .expect("connect to test database");
+        MIGRATOR.run(&pool).await.expect("migrations apply");
+        Self { name, url, pool }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Dropping happens inside the test's runtime; do the async clean-up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let mut admin = PgConnection::connect(&admin_url()).await?;
+                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut admin)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub keys: JwtKeys,
+    pub stop: CancellationToken,
+    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pub data_dir: tempfile::TempDir,
+    // Last: dropped after the server has stopped.
+    pub db: TestDatabase,
+}
+
+pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        database_url: Some(db.url.clone()),
+        data_dir,
+        jwt_secret: Some(SECRET.to_owned()),
+        log_dir: None,
+        body_limit_bytes: 64 * 1024,
+        agent_timeout: Duration::from_millis(500),
+        read_your_writes_timeout: Duration::from_secs(10),
+        database_max_connections: 20,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with_registry(default_registry()).await
+    }
+
+    pub async fn spawn_with_registry(registry: Arc<Registry>) -> Self {
+        let db = TestDatabase::create().await;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let settings = settings_for(&db, data_dir.path().to_path_buf());
+        let application = Application::build_with_registry(&settings, db.pool.clone(), registry)
+            .await
+            .expect("app builds");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let stop = CancellationToken::new();
+        let server = tokio::spawn(application.run_until_stopped(stop.clone()));
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            keys: JwtKeys::new(SECRET.as_bytes()),
+            stop,
+            server: Some(server),
+            data_dir,
+            db,
+        }
+    }
+
+    pub fn token(&self, user: &str, role: Role) -> String {
+        self.keys
+            .mint(&UserId::parse(user).expect("user id"), role, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn chat(&self, user: &str, body: Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/chat"))
+            .bearer_auth(self.token(user, Role::User))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(&mut self) {
+        self.stop.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Asserts the status and the contract's error shape; returns the error code.
+pub async fn expect_error(response: Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status, "unexpected status");
+    let body: Value = response.json().await.expect("error body is JSON");
+    let code = body["error"].as_str().expect("`error` is a string").to_owned();
+    assert!(
+        !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+        "error code `{code}` is snake_case"
+    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "`message` is there");
+    code
+}

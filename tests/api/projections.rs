@@ -1,0 +1,107 @@
+//! Read models: following the log live and rebuilding from scratch give the same rows.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use hijraah::agents::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
+use hijraah::projector;
+use hijraah::startup::default_registry;
+use hijraah_domain::user::Role;
+use hijraah_projections::Projection;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::TestApp;
+
+/// Every read-model table as JSON, in key order.
+async fn dump(pool: &PgPool) -> Value {
+    let mut tables = serde_json::Map::new();
+    for (table, order) in [
+        ("users", "user_id"),
+        ("conversations", "conversation_id"),
+        ("messages", "message_id"),
+        ("agent_interactions", "interaction_id"),
+        ("analytics_totals", "metric"),
+        ("analytics_agent_types", "agent_type"),
+        ("analytics_agent_latency", "agent_type, upper_ms"),
+    ] {
+        let query = format!("SELECT coalesce(json_agg(t ORDER BY {order}), '[]'::json) FROM {table} t");
+        let rows: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await.unwrap();
+        tables.insert(table.to_owned(), rows);
+    }
+    Value::Object(tables)
+}
+
+struct Flaky;
+
+impl Agent for Flaky {
+    fn agent_id(&self) -> &str {
+        "flaky-1"
+    }
+    fn agent_type(&self) -> &str {
+        "knowledge"
+    }
+    fn score(&self, request: &AgentRequest) -> RouteScore {
+        let score = if request.content.contains("quran") { 0.9 } else { 0.0 };
+        RouteScore { score, reasons: vec!["mentions the quran".into()] }
+    }
+    fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
+        Box::pin(async move {
+            if request.content.contains("fail") {
+                Err(AgentError::Failed("no index".into()))
+            } else {
+                Ok(AgentAnswer { content: "an answer".into(), confidence: 0.7, metadata: json!({"citations": []}) })
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() {
+    let registry = default_registry();
+    registry.register(Arc::new(Flaky));
+    let app = TestApp::spawn_with_registry(registry).await;
+    for (user, session, content) in [
+        ("alice", "s1", "hello"),
+        ("alice", "s1", "what does the quran say about patience"),
+        ("bob", "s2", "quran please fail"),
+        ("alice", "s3", "I need prayer guidance"),
+        ("bob", "s2", "thank you"),
+        ("عائشة", "s4", "السلام عليكم"),
+    ] {
+        let response = app.chat(user, json!({"user_id": user, "content": content, "session_id": session})).await;
+        assert_eq!(response.status(), 200);
+    }
+    let replies: Vec<Value> = app.chat("bob", json!({"user_id": "bob", "content": "bye"})).await.json().await.unwrap();
+    let ended = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
+    let end = app
+        .client
+        .post(app.url(&format!("/api/v1/conversations/{ended}/end")))
+        .bearer_auth(app.token("bob", Role::User))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(end.status(), 204);
+
+    for projection in Projection::ALL {
+        projector::catch_up(&app.db.pool, projection).await.unwrap();
+    }
+    let live = dump(&app.db.pool).await;
+    assert_eq!(live["conversations"].as_array().unwrap().len(), 5);
+    assert_eq!(live["users"].as_array().unwrap().len(), 3);
+    let statuses: Vec<&str> = live["agent_interactions"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert!(statuses.contains(&"failed") && statuses.contains(&"replied"));
+    let failed = live["agent_interactions"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap();
+    assert_eq!(failed["input"]["content"], "quran please fail", "interactions carry their input");
+
+    // Applying again changes nothing: each event takes effect once.
+    for projection in Projection::ALL {
+        assert_eq!(projector::catch_up(&app.db.pool, projection).await.unwrap(), 0);
+    }
+    for projection in Projection::ALL {
+        let applied = projector::rebuild(&app.db.pool, projection).await.unwrap();
+        assert!(applied > 0);
+    }
+    let rebuilt = dump(&app.db.pool).await;
+    assert_eq!(live, rebuilt);
+}
