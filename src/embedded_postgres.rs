@@ -13,7 +13,8 @@ use std::process::{Command, Output};
 
 use anyhow::{Context, bail};
 
-/// A running embedded cluster; stopped by [`EmbeddedPostgres::stop`] or on drop.
+/// A running embedded cluster; stopped by [`EmbeddedPostgres::stop`] or on drop, if this process
+/// started it (a command run beside a running server shares the server's cluster).
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
@@ -104,6 +105,23 @@ impl EmbeddedPostgres {
             .context("cannot run initdb")?;
         let _ = fs::remove_file(&password_file);
         check(output, "initdb")
+    }
+
+    /// The port of the cluster's running postmaster, if one is running.
+    fn running_port(&self) -> Option<u16> {
+        let status = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .arg("status")
+            .output()
+            .ok()?;
+        if !status.status.success() {
+            return None;
+        }
+        // postmaster.pid: pid, data dir, start time, port, ...
+        let pid_file = fs::read_to_string(self.cluster_dir.join("postmaster.pid")).ok()?;
+        pid_file.lines().nth(3)?.trim().parse().ok()
     }
 
     fn run_pg_ctl_start(&self) -> anyhow::Result<()> {

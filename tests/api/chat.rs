@@ -15,7 +15,12 @@ use crate::helpers::{TestApp, expect_error};
 #[tokio::test]
 async fn prayer_guidance_gets_a_user_interface_reply_that_names_it() {
     let app = TestApp::spawn().await;
-    let response = app.chat("alice", json!({"user_id": "alice", "content": "I need prayer guidance"})).await;
+    let response = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "I need prayer guidance"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let replies: Vec<Value> = response.json().await.unwrap();
     let first = &replies[0];
@@ -28,14 +33,23 @@ async fn prayer_guidance_gets_a_user_interface_reply_that_names_it() {
         assert!(metadata[key].is_string(), "metadata.{key} is there: {metadata}");
     }
     assert!(metadata["citations"].is_array());
-    assert!(first["timestamp"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().is_ok());
+    assert!(
+        first["timestamp"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .is_ok()
+    );
 }
 
 #[tokio::test]
 async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continue() {
     let app = TestApp::spawn().await;
     let first: Vec<Value> = app
-        .chat("alice", json!({"user_id": "alice", "content": "Assalamu alaikum", "session_id": "phone-1"}))
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "Assalamu alaikum", "session_id": "phone-1"}),
+        )
         .await
         .json()
         .await
@@ -44,7 +58,12 @@ async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continu
     assert_eq!(first[0]["metadata"]["session_id"], "phone-1");
     let token = app.token("alice", Role::User);
 
-    let conversation: Value = app.get(&format!("/api/v1/conversations/{conversation_id}"), &token).await.json().await.unwrap();
+    let conversation: Value = app
+        .get(&format!("/api/v1/conversations/{conversation_id}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(conversation["user_id"], "alice");
     assert_eq!(conversation["session_id"], "phone-1");
     assert_eq!(conversation["status"], "active");
@@ -55,16 +74,30 @@ async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continu
     assert_eq!(messages[1]["role"], "agent");
     assert_eq!(messages[1]["agent_type"], "user_interface");
     assert_eq!(messages[1]["message_id"], first[0]["metadata"]["message_id"]);
-    assert_eq!(messages[1]["metadata"], first[0]["metadata"], "the stored reply is the one returned");
+    assert_eq!(
+        messages[1]["metadata"], first[0]["metadata"],
+        "the stored reply is the one returned"
+    );
 
     let second: Vec<Value> = app
-        .chat("alice", json!({"user_id": "alice", "content": "What can you do?", "session_id": "phone-1"}))
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "What can you do?", "session_id": "phone-1"}),
+        )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(second[0]["metadata"]["conversation_id"].as_str().unwrap(), conversation_id);
-    let conversation: Value = app.get(&format!("/api/v1/conversations/{conversation_id}"), &token).await.json().await.unwrap();
+    assert_eq!(
+        second[0]["metadata"]["conversation_id"].as_str().unwrap(),
+        conversation_id
+    );
+    let conversation: Value = app
+        .get(&format!("/api/v1/conversations/{conversation_id}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let contents: Vec<&str> = conversation["messages"]
         .as_array()
         .unwrap()
@@ -72,14 +105,33 @@ async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continu
         .filter(|m| m["role"] == "user")
         .map(|m| m["content"].as_str().unwrap())
         .collect();
-    assert_eq!(contents, ["Assalamu alaikum", "What can you do?"], "in the order they happened");
+    assert_eq!(
+        contents,
+        ["Assalamu alaikum", "What can you do?"],
+        "in the order they happened"
+    );
 
     // Without a session id, every chat is a new conversation; the list is newest first.
-    let other: Vec<Value> = app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await.json().await.unwrap();
+    let other: Vec<Value> = app
+        .chat("alice", json!({"user_id": "alice", "content": "hello"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let other_id = other[0]["metadata"]["conversation_id"].as_str().unwrap();
     assert_ne!(other_id, conversation_id);
-    let list: Value = app.get("/api/v1/users/alice/conversations", &token).await.json().await.unwrap();
-    let ids: Vec<&str> = list["conversations"].as_array().unwrap().iter().map(|c| c["conversation_id"].as_str().unwrap()).collect();
+    let list: Value = app
+        .get("/api/v1/users/alice/conversations", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversation_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [other_id, conversation_id.as_str()]);
 }
 
@@ -87,7 +139,10 @@ async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continu
 async fn many_concurrent_chats_on_one_session_all_succeed_and_are_recorded_once() {
     let app = TestApp::spawn().await;
     let requests = (0..24).map(|n| {
-        app.chat("alice", json!({"user_id": "alice", "content": format!("message {n}"), "session_id": "busy"}))
+        app.chat(
+            "alice",
+            json!({"user_id": "alice", "content": format!("message {n}"), "session_id": "busy"}),
+        )
     });
     let responses = join_all(requests).await;
     let mut conversation_ids = Vec::new();
@@ -99,7 +154,12 @@ async fn many_concurrent_chats_on_one_session_all_succeed_and_are_recorded_once(
     conversation_ids.dedup();
     assert_eq!(conversation_ids.len(), 1, "one session, one conversation");
     let token = app.token("alice", Role::User);
-    let conversation: Value = app.get(&format!("/api/v1/conversations/{}", conversation_ids[0]), &token).await.json().await.unwrap();
+    let conversation: Value = app
+        .get(&format!("/api/v1/conversations/{}", conversation_ids[0]), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let mut contents: Vec<String> = conversation["messages"]
         .as_array()
         .unwrap()
@@ -122,22 +182,41 @@ async fn many_concurrent_chats_on_one_session_all_succeed_and_are_recorded_once(
 async fn users_write_and_read_only_their_own_conversations() {
     let app = TestApp::spawn().await;
     // Writing as someone else.
-    let response = app.chat("mallory", json!({"user_id": "alice", "content": "hello"})).await;
+    let response = app
+        .chat("mallory", json!({"user_id": "alice", "content": "hello"}))
+        .await;
     expect_error(response, StatusCode::FORBIDDEN).await;
 
-    let replies: Vec<Value> = app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await.json().await.unwrap();
+    let replies: Vec<Value> = app
+        .chat("alice", json!({"user_id": "alice", "content": "hello"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let conversation_id = replies[0]["metadata"]["conversation_id"].as_str().unwrap();
     let path = format!("/api/v1/conversations/{conversation_id}");
     // Reading someone else's: not found, so ids cannot be probed.
-    expect_error(app.get(&path, &app.token("mallory", Role::User)).await, StatusCode::NOT_FOUND).await;
-    expect_error(app.get(&path, &app.token("mallory", Role::Analyst)).await, StatusCode::NOT_FOUND).await;
     expect_error(
-        app.get("/api/v1/users/alice/conversations", &app.token("mallory", Role::User)).await,
+        app.get(&path, &app.token("mallory", Role::User)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_error(
+        app.get(&path, &app.token("mallory", Role::Analyst)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_error(
+        app.get("/api/v1/users/alice/conversations", &app.token("mallory", Role::User))
+            .await,
         StatusCode::FORBIDDEN,
     )
     .await;
     // Admins may read any and act for a user.
-    assert_eq!(app.get(&path, &app.token("root", Role::Admin)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&path, &app.token("root", Role::Admin)).await.status(),
+        StatusCode::OK
+    );
     let acting = app
         .client
         .post(app.url("/api/v1/chat"))
@@ -156,15 +235,27 @@ async fn users_write_and_read_only_their_own_conversations() {
     assert_eq!(actor, "root", "the log names who acted");
     // Unknown and malformed ids.
     let token = app.token("alice", Role::User);
-    expect_error(app.get(&format!("/api/v1/conversations/{}", uuid::Uuid::now_v7()), &token).await, StatusCode::NOT_FOUND).await;
-    expect_error(app.get("/api/v1/conversations/not-a-uuid", &token).await, StatusCode::NOT_FOUND).await;
+    expect_error(
+        app.get(&format!("/api/v1/conversations/{}", uuid::Uuid::now_v7()), &token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_error(
+        app.get("/api/v1/conversations/not-a-uuid", &token).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_ended_conversation_takes_no_more_messages() {
     let app = TestApp::spawn().await;
     let replies: Vec<Value> = app
-        .chat("alice", json!({"user_id": "alice", "content": "hello", "session_id": "s"}))
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "hello", "session_id": "s"}),
+        )
         .await
         .json()
         .await
@@ -180,13 +271,20 @@ async fn an_ended_conversation_takes_no_more_messages() {
     assert_eq!(end("alice").await.unwrap().status(), StatusCode::NO_CONTENT);
     expect_error(end("alice").await.unwrap(), StatusCode::CONFLICT).await;
     let code = expect_error(
-        app.chat("alice", json!({"user_id": "alice", "content": "more", "session_id": "s"})).await,
+        app.chat(
+            "alice",
+            json!({"user_id": "alice", "content": "more", "session_id": "s"}),
+        )
+        .await,
         StatusCode::CONFLICT,
     )
     .await;
     assert_eq!(code, "conversation_ended");
     let conversation: Value = app
-        .get(&format!("/api/v1/conversations/{conversation_id}"), &app.token("alice", Role::User))
+        .get(
+            &format!("/api/v1/conversations/{conversation_id}"),
+            &app.token("alice", Role::User),
+        )
         .await
         .json()
         .await
@@ -205,7 +303,10 @@ impl Agent for BrokenAgent {
         "knowledge"
     }
     fn score(&self, _: &AgentRequest) -> RouteScore {
-        RouteScore { score: 0.9, reasons: vec!["test".into()] }
+        RouteScore {
+            score: 0.9,
+            reasons: vec!["test".into()],
+        }
     }
     fn handle<'a>(&'a self, _: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
         Box::pin(async { Err(AgentError::Failed("index unavailable".into())) })
@@ -220,12 +321,19 @@ impl Agent for SlowAgent {
         "community"
     }
     fn score(&self, _: &AgentRequest) -> RouteScore {
-        RouteScore { score: 0.8, reasons: vec!["test".into()] }
+        RouteScore {
+            score: 0.8,
+            reasons: vec!["test".into()],
+        }
     }
     fn handle<'a>(&'a self, _: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
         Box::pin(async {
             tokio::time::sleep(Duration::from_secs(30)).await;
-            Ok(AgentAnswer { content: "too late".into(), confidence: 1.0, metadata: json!({}) })
+            Ok(AgentAnswer {
+                content: "too late".into(),
+                confidence: 1.0,
+                metadata: json!({}),
+            })
         })
     }
 }
@@ -239,7 +347,10 @@ async fn a_failing_or_slow_agent_is_recorded_as_failed_and_the_others_still_answ
     let started = std::time::Instant::now();
     let response = app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_secs(10), "the slow agent was cut off by its timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the slow agent was cut off by its timeout"
+    );
     let replies: Vec<Value> = response.json().await.unwrap();
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0]["agent_type"], "user_interface");
@@ -249,15 +360,27 @@ async fn a_failing_or_slow_agent_is_recorded_as_failed_and_the_others_still_answ
             .fetch_all(&app.db.pool)
             .await
             .unwrap();
-    assert_eq!(failures, [("broken-1".into(), "error".into()), ("slow-1".into(), "timeout".into())]);
+    assert_eq!(
+        failures,
+        [("broken-1".into(), "error".into()), ("slow-1".into(), "timeout".into())]
+    );
     let routed: Value = sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'RequestRouted'")
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(routed["selected"], json!(["ui-1", "broken-1", "slow-1"]), "routing recorded with its scores");
+    assert_eq!(
+        routed["selected"],
+        json!(["ui-1", "broken-1", "slow-1"]),
+        "routing recorded with its scores"
+    );
     assert_eq!(routed["scores"][1]["score"], 0.9);
 
-    let health: Vec<Value> = app.get("/api/v1/agents/health", &app.token("alice", Role::User)).await.json().await.unwrap();
+    let health: Vec<Value> = app
+        .get("/api/v1/agents/health", &app.token("alice", Role::User))
+        .await
+        .json()
+        .await
+        .unwrap();
     let status = |id: &str| health.iter().find(|h| h["agent_id"] == id).unwrap()["status"].clone();
     assert_eq!(status("ui-1"), "healthy");
     assert_eq!(status("broken-1"), "unhealthy");
@@ -302,7 +425,12 @@ async fn the_request_id_becomes_the_events_correlation_id() {
 async fn arabic_requests_are_answered_in_arabic_and_stored_intact() {
     let app = TestApp::spawn().await;
     let content = "السلام عليكم، أين القبلة؟ \u{200F}";
-    let replies: Vec<Value> = app.chat("عائشة", json!({"user_id": "عائشة", "content": content})).await.json().await.unwrap();
+    let replies: Vec<Value> = app
+        .chat("عائشة", json!({"user_id": "عائشة", "content": content}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(replies[0]["response"].as_str().unwrap().contains("وعليكم السلام"));
     let stored: Value = sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'UserRequestReceived'")
         .fetch_one(&app.db.pool)

@@ -10,7 +10,10 @@ use crate::helpers::TestApp;
 
 fn hijraah() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hijraah"));
-    command.env_remove("HIJRAAH_JWT_SECRET").env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command
+        .env_remove("HIJRAAH_JWT_SECRET")
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn");
     command
 }
 
@@ -68,8 +71,19 @@ async fn export_writes_the_log_as_json_lines_and_replay_rebuilds_the_same_conver
     let url = app.db.url.clone();
     let data_dir = app.data_dir.path().to_path_buf();
     let (export, export_after, replay) = tokio::task::spawn_blocking(move || {
-        let run = |args: &[&str]| hijraah().args(args).env("DATABASE_URL", &url).env("HIJRAAH_DATA_DIR", &data_dir).output().unwrap();
-        (run(&["events", "export"]), run(&["events", "export", "--after", "2"]), run(&["replay"]))
+        let run = |args: &[&str]| {
+            hijraah()
+                .args(args)
+                .env("DATABASE_URL", &url)
+                .env("HIJRAAH_DATA_DIR", &data_dir)
+                .output()
+                .unwrap()
+        };
+        (
+            run(&["events", "export"]),
+            run(&["events", "export", "--after", "2"]),
+            run(&["replay"]),
+        )
     })
     .await
     .unwrap();
@@ -88,5 +102,8 @@ async fn export_writes_the_log_as_json_lines_and_replay_rebuilds_the_same_conver
     assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
     assert!(String::from_utf8_lossy(&replay.stderr).contains("conversations: rebuilt from"));
     let after_replay: Value = app.get(&path, &token).await.json().await.unwrap();
-    assert_eq!(before, after_replay, "the rebuilt read model serves the same conversation");
+    assert_eq!(
+        before, after_replay,
+        "the rebuilt read model serves the same conversation"
+    );
 }

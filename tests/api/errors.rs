@@ -27,28 +27,100 @@ async fn malformed_and_mistyped_bodies_are_client_errors_in_our_shape() {
     let app = TestApp::spawn().await;
     let json_type = Some("application/json");
     let cases: Vec<(&str, String, Option<&str>, StatusCode)> = vec![
-        ("truncated JSON", r#"{"user_id": "alice", "content": "#.into(), json_type, StatusCode::BAD_REQUEST),
+        (
+            "truncated JSON",
+            r#"{"user_id": "alice", "content": "#.into(),
+            json_type,
+            StatusCode::BAD_REQUEST,
+        ),
         ("not JSON", "hello".into(), json_type, StatusCode::BAD_REQUEST),
-        ("lone surrogate", r#"{"user_id":"alice","content":"\ud800"}"#.into(), json_type, StatusCode::BAD_REQUEST),
-        ("wrong type", r#"{"user_id": "alice", "content": 42}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("missing field", r#"{"user_id": "alice"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "lone surrogate",
+            r#"{"user_id":"alice","content":"\ud800"}"#.into(),
+            json_type,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong type",
+            r#"{"user_id": "alice", "content": 42}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "missing field",
+            r#"{"user_id": "alice"}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("array body", "[]".into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("no content type", r#"{"user_id":"alice","content":"hi"}"#.into(), None, StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        ("empty content", r#"{"user_id":"alice","content":"   "}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("NUL in content", r#"{"user_id":"alice","content":"a\u0000b"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("NUL in context", r#"{"user_id":"alice","content":"hi","context":{"k":"\u0000"}}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("context not an object", r#"{"user_id":"alice","content":"hi","context":[1]}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("bad language tag", r#"{"user_id":"alice","content":"hi","language":"klingon!"}"#.into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("bidi override in session", "{\"user_id\":\"alice\",\"content\":\"hi\",\"session_id\":\"a\u{202E}b\"}".into(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("too long content", json!({"user_id": "alice", "content": "ا".repeat(10_001)}).to_string(), json_type, StatusCode::UNPROCESSABLE_ENTITY),
-        ("deeply nested context", format!(r#"{{"user_id":"alice","content":"hi","context":{}{}}}"#, r#"{"a":"#.repeat(200), "}".repeat(200)), json_type, StatusCode::BAD_REQUEST),
+        (
+            "no content type",
+            r#"{"user_id":"alice","content":"hi"}"#.into(),
+            None,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "empty content",
+            r#"{"user_id":"alice","content":"   "}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "NUL in content",
+            r#"{"user_id":"alice","content":"a\u0000b"}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "NUL in context",
+            r#"{"user_id":"alice","content":"hi","context":{"k":"\u0000"}}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "context not an object",
+            r#"{"user_id":"alice","content":"hi","context":[1]}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "bad language tag",
+            r#"{"user_id":"alice","content":"hi","language":"klingon!"}"#.into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "bidi override in session",
+            "{\"user_id\":\"alice\",\"content\":\"hi\",\"session_id\":\"a\u{202E}b\"}".into(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "too long content",
+            json!({"user_id": "alice", "content": "ا".repeat(10_001)}).to_string(),
+            json_type,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "deeply nested context",
+            format!(
+                r#"{{"user_id":"alice","content":"hi","context":{}{}}}"#,
+                r#"{"a":"#.repeat(200),
+                "}".repeat(200)
+            ),
+            json_type,
+            StatusCode::BAD_REQUEST,
+        ),
     ];
     for (name, body, content_type, status) in cases {
         let response = post_raw(&app, body, content_type).await;
         assert_eq!(response.status(), status, "{name}");
         expect_error(response, status).await;
     }
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&app.db.pool).await.unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(events, 0, "no rejected request wrote anything");
 }
 
@@ -56,7 +128,11 @@ async fn malformed_and_mistyped_bodies_are_client_errors_in_our_shape() {
 async fn a_body_over_the_limit_is_413() {
     let app = TestApp::spawn().await;
     let huge = json!({"user_id": "alice", "content": "x".repeat(200 * 1024)}).to_string();
-    let code = expect_error(post_raw(&app, huge, Some("application/json")).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+    let code = expect_error(
+        post_raw(&app, huge, Some("application/json")).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
     assert_eq!(code, "payload_too_large");
 }
 
@@ -65,7 +141,13 @@ async fn unknown_routes_and_methods_answer_in_our_shape() {
     let app = TestApp::spawn().await;
     let token = app.token("alice", Role::User);
     expect_error(app.get("/api/v1/nope", &token).await, StatusCode::NOT_FOUND).await;
-    let response = app.client.delete(app.url("/api/v1/chat")).bearer_auth(&token).send().await.unwrap();
+    let response = app
+        .client
+        .delete(app.url("/api/v1/chat"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     expect_error(response, StatusCode::METHOD_NOT_ALLOWED).await;
     let bad_query = app.get("/api/v1/users/alice/conversations?limit=ten", &token).await;
     expect_error(bad_query, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -78,7 +160,12 @@ fn now() -> u64 {
 }
 
 fn sign(claims: serde_json::Value, secret: &str) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -95,26 +182,62 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_401() {
     // `alg: none`: a header and claims with an empty signature.
     let none_token = {
         use base64_like::encode;
-        format!("{}.{}.", encode(br#"{"alg":"none","typ":"JWT"}"#), encode(valid_claims.to_string().as_bytes()))
+        format!(
+            "{}.{}.",
+            encode(br#"{"alg":"none","typ":"JWT"}"#),
+            encode(valid_claims.to_string().as_bytes())
+        )
     };
     let cases = vec![
         ("no header", None),
         ("not bearer", Some("Basic YWxpY2U6cHc=".to_owned())),
         ("empty bearer", Some("Bearer ".to_owned())),
         ("garbage", Some("Bearer not.a.jwt".to_owned())),
-        ("wrong signature", Some(format!("Bearer {}", sign(valid_claims.clone(), "another-secret-another-secret-00")))),
+        (
+            "wrong signature",
+            Some(format!(
+                "Bearer {}",
+                sign(valid_claims.clone(), "another-secret-another-secret-00")
+            )),
+        ),
         ("alg none", Some(format!("Bearer {none_token}"))),
-        ("expired", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "user", "exp": now() - 3600}), SECRET)))),
-        ("no exp", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "user"}), SECRET)))),
-        ("no sub", Some(format!("Bearer {}", sign(json!({"role": "user", "exp": now() + 600}), SECRET)))),
-        ("unknown role", Some(format!("Bearer {}", sign(json!({"sub": "alice", "role": "god", "exp": now() + 600}), SECRET)))),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                sign(json!({"sub": "alice", "role": "user", "exp": now() - 3600}), SECRET)
+            )),
+        ),
+        (
+            "no exp",
+            Some(format!(
+                "Bearer {}",
+                sign(json!({"sub": "alice", "role": "user"}), SECRET)
+            )),
+        ),
+        (
+            "no sub",
+            Some(format!(
+                "Bearer {}",
+                sign(json!({"role": "user", "exp": now() + 600}), SECRET)
+            )),
+        ),
+        (
+            "unknown role",
+            Some(format!(
+                "Bearer {}",
+                sign(json!({"sub": "alice", "role": "god", "exp": now() + 600}), SECRET)
+            )),
+        ),
     ];
     for (name, header) in cases {
         let response = send(header).await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
         expect_error(response, StatusCode::UNAUTHORIZED).await;
     }
-    let ok = send(Some(format!("Bearer {}", sign(valid_claims, SECRET)))).await.unwrap();
+    let ok = send(Some(format!("Bearer {}", sign(valid_claims, SECRET))))
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
 }
 

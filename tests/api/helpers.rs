@@ -34,7 +34,9 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub async fn create() -> Self {
         let name = format!("hijraah_test_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&admin_url()).await.expect("connect to the test PostgreSQL server");
+        let mut admin = PgConnection::connect(&admin_url())
+            .await
+            .expect("connect to the test PostgreSQL server");
         sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
@@ -175,6 +177,9 @@ pub async fn expect_error(response: Response, status: StatusCode) -> String {
         !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
         "error code `{code}` is snake_case"
     );
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "`message` is there");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "`message` is there"
+    );
     code
 }

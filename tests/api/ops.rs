@@ -11,10 +11,26 @@ async fn health_readiness_and_metrics_need_no_token() {
     let app = TestApp::spawn().await;
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    let ready: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
     app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await;
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("hijraah_chats_total 1"), "{metrics}");
     assert!(metrics.contains(r#"hijraah_http_requests_total{method="POST",route="/api/v1/chat",status="200"} 1"#));
     assert!(metrics.contains("hijraah_projection_position{projection=\"conversations\"}"));
@@ -33,7 +49,15 @@ async fn readiness_fails_with_503_when_the_database_is_gone() {
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let app = TestApp::spawn().await;
-    let document: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let document: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     let paths = document["paths"].as_object().unwrap();
     for (path, method) in [
@@ -49,7 +73,10 @@ async fn the_openapi_document_describes_every_route() {
         ("/metrics", "get"),
         ("/api/v1/openapi.json", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
     }
     // And nothing documented is missing from the server: each documented GET route answers
     // something other than our "no such endpoint" fallback.
@@ -65,10 +92,22 @@ async fn the_openapi_document_describes_every_route() {
 #[tokio::test]
 async fn analytics_are_for_analysts_and_hold_no_user_ids_or_text() {
     let app = TestApp::spawn().await;
-    app.chat("alice", json!({"user_id": "alice", "content": "secret question about zakat"})).await;
+    app.chat(
+        "alice",
+        json!({"user_id": "alice", "content": "secret question about zakat"}),
+    )
+    .await;
     app.chat("bob", json!({"user_id": "bob", "content": "hello"})).await;
-    expect_error(app.get("/api/v1/analytics", &app.token("alice", Role::User)).await, StatusCode::FORBIDDEN).await;
-    expect_error(app.get("/api/v1/analytics", &app.token("cu", Role::Curator)).await, StatusCode::FORBIDDEN).await;
+    expect_error(
+        app.get("/api/v1/analytics", &app.token("alice", Role::User)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_error(
+        app.get("/api/v1/analytics", &app.token("cu", Role::Curator)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     // The analytics projection runs on its own; wait for it to count both chats.
     let token = app.token("ana", Role::Analyst);
     let mut analytics = Value::Null;
@@ -89,5 +128,10 @@ async fn analytics_are_for_analysts_and_hold_no_user_ids_or_text() {
     for leak in ["alice", "bob", "secret question", "zakat"] {
         assert!(!text.contains(leak), "analytics leak `{leak}`: {text}");
     }
-    assert_eq!(app.get("/api/v1/analytics", &app.token("root", Role::Admin)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/analytics", &app.token("root", Role::Admin))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }

@@ -26,7 +26,10 @@ async fn dump(pool: &PgPool) -> Value {
         ("analytics_agent_latency", "agent_type, upper_ms"),
     ] {
         let query = format!("SELECT coalesce(json_agg(t ORDER BY {order}), '[]'::json) FROM {table} t");
-        let rows: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await.unwrap();
+        let rows: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+            .fetch_one(pool)
+            .await
+            .unwrap();
         tables.insert(table.to_owned(), rows);
     }
     Value::Object(tables)
@@ -43,14 +46,21 @@ impl Agent for Flaky {
     }
     fn score(&self, request: &AgentRequest) -> RouteScore {
         let score = if request.content.contains("quran") { 0.9 } else { 0.0 };
-        RouteScore { score, reasons: vec!["mentions the quran".into()] }
+        RouteScore {
+            score,
+            reasons: vec!["mentions the quran".into()],
+        }
     }
     fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
         Box::pin(async move {
             if request.content.contains("fail") {
                 Err(AgentError::Failed("no index".into()))
             } else {
-                Ok(AgentAnswer { content: "an answer".into(), confidence: 0.7, metadata: json!({"citations": []}) })
+                Ok(AgentAnswer {
+                    content: "an answer".into(),
+                    confidence: 0.7,
+                    metadata: json!({"citations": []}),
+                })
             }
         })
     }
@@ -69,10 +79,20 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
         ("bob", "s2", "thank you"),
         ("عائشة", "s4", "السلام عليكم"),
     ] {
-        let response = app.chat(user, json!({"user_id": user, "content": content, "session_id": session})).await;
+        let response = app
+            .chat(
+                user,
+                json!({"user_id": user, "content": content, "session_id": session}),
+            )
+            .await;
         assert_eq!(response.status(), 200);
     }
-    let replies: Vec<Value> = app.chat("bob", json!({"user_id": "bob", "content": "bye"})).await.json().await.unwrap();
+    let replies: Vec<Value> = app
+        .chat("bob", json!({"user_id": "bob", "content": "bye"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let ended = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
     let end = app
         .client
@@ -89,10 +109,23 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
     let live = dump(&app.db.pool).await;
     assert_eq!(live["conversations"].as_array().unwrap().len(), 5);
     assert_eq!(live["users"].as_array().unwrap().len(), 3);
-    let statuses: Vec<&str> = live["agent_interactions"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = live["agent_interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
     assert!(statuses.contains(&"failed") && statuses.contains(&"replied"));
-    let failed = live["agent_interactions"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap();
-    assert_eq!(failed["input"]["content"], "quran please fail", "interactions carry their input");
+    let failed = live["agent_interactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "failed")
+        .unwrap();
+    assert_eq!(
+        failed["input"]["content"], "quran please fail",
+        "interactions carry their input"
+    );
 
     // Applying again changes nothing: each event takes effect once.
     for projection in Projection::ALL {

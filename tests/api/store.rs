@@ -17,7 +17,10 @@ fn event(kind: &str, n: i64) -> NewEvent {
         event_type: kind.to_owned(),
         schema_version: 1,
         data: json!({"n": n, "text": "بِسۡمِ ٱللَّهِ 🌙"}),
-        metadata: EventMetadata { correlation_id: Some("corr-1".into()), ..Default::default() },
+        metadata: EventMetadata {
+            correlation_id: Some("corr-1".into()),
+            ..Default::default()
+        },
     }
 }
 
@@ -48,20 +51,38 @@ async fn appends_honour_the_expected_version_and_conflicts_are_typed() {
     let db = TestDatabase::create().await;
     let store = PgEventStore::new(db.pool.clone());
 
-    let first = store.append("s-1", ExpectedVersion::NoStream, &events(2)).await.unwrap();
+    let first = store
+        .append("s-1", ExpectedVersion::NoStream, &events(2))
+        .await
+        .unwrap();
     assert_eq!(first.stream_version, 2);
     assert!(!first.already_appended);
 
     let again = store.append("s-1", ExpectedVersion::NoStream, &events(1)).await;
-    assert!(matches!(again, Err(StoreError::Conflict { actual: Some(2), .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::Conflict { actual: Some(2), .. })),
+        "{again:?}"
+    );
     let stale = store.append("s-1", ExpectedVersion::Exact(1), &events(1)).await;
-    assert!(matches!(stale, Err(StoreError::Conflict { actual: Some(2), .. })), "{stale:?}");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { actual: Some(2), .. })),
+        "{stale:?}"
+    );
     let missing = store.append("s-2", ExpectedVersion::StreamExists, &events(1)).await;
-    assert!(matches!(missing, Err(StoreError::Conflict { actual: None, .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::Conflict { actual: None, .. })),
+        "{missing:?}"
+    );
 
-    let exact = store.append("s-1", ExpectedVersion::Exact(2), &events(1)).await.unwrap();
+    let exact = store
+        .append("s-1", ExpectedVersion::Exact(2), &events(1))
+        .await
+        .unwrap();
     assert_eq!(exact.stream_version, 3);
-    let exists = store.append("s-1", ExpectedVersion::StreamExists, &events(1)).await.unwrap();
+    let exists = store
+        .append("s-1", ExpectedVersion::StreamExists, &events(1))
+        .await
+        .unwrap();
     assert_eq!(exists.stream_version, 4);
     let any = store.append("s-1", ExpectedVersion::Any, &events(1)).await.unwrap();
     assert_eq!(any.stream_version, 5);
@@ -83,7 +104,11 @@ async fn losing_writers_burn_no_positions() {
         assert!(store.append("s", ExpectedVersion::Exact(1), &events(2)).await.is_err());
     }
     let next = store.append("s", ExpectedVersion::Exact(3), &events(1)).await.unwrap();
-    assert_eq!(next.first_position, first.last.position + 1, "no position was drawn by the losers");
+    assert_eq!(
+        next.first_position,
+        first.last.position + 1,
+        "no position was drawn by the losers"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +124,10 @@ async fn appending_the_same_events_again_returns_the_first_result_and_writes_not
         assert_eq!(retried.last, first.last);
         assert_eq!(retried.stream_version, first.stream_version);
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&db.pool).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(count, 3);
     // The same id in another stream, or mixed with new events, is refused.
     let reused = store.append("other", ExpectedVersion::Any, &batch[..1]).await;
@@ -141,7 +169,10 @@ async fn a_consumer_never_skips_an_event_committed_late_with_a_lower_position() 
         .unwrap();
     assert_eq!(naive, [late_result.last.position]);
     let visible = store.read_all(Checkpoint::START, 100, None).await.unwrap();
-    assert!(visible.is_empty(), "nothing is readable while an older transaction is in flight");
+    assert!(
+        visible.is_empty(),
+        "nothing is readable while an older transaction is in flight"
+    );
 
     early.commit().await.unwrap();
     let visible = read_visible(&store, Checkpoint::START, 2).await;
@@ -162,7 +193,10 @@ async fn a_transaction_that_started_first_and_committed_last_is_not_skipped() {
     let store = PgEventStore::new(db.pool.clone());
     let mut old_tx = db.pool.begin().await.unwrap();
     // Take a transaction id now, write later.
-    sqlx::query("SELECT pg_current_xact_id()").execute(&mut *old_tx).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *old_tx)
+        .await
+        .unwrap();
     let quick = store.append("quick", ExpectedVersion::Any, &events(1)).await.unwrap();
     let seen_first = store.read_all(Checkpoint::START, 100, None).await.unwrap();
     assert!(seen_first.is_empty(), "held back behind the older open transaction");
@@ -183,7 +217,10 @@ async fn the_global_log_reads_in_batches_from_a_checkpoint() {
     let db = TestDatabase::create().await;
     let store = PgEventStore::new(db.pool.clone());
     for stream in ["a", "b", "c"] {
-        store.append(stream, ExpectedVersion::NoStream, &events(4)).await.unwrap();
+        store
+            .append(stream, ExpectedVersion::NoStream, &events(4))
+            .await
+            .unwrap();
     }
     assert_eq!(read_visible(&store, Checkpoint::START, 12).await.len(), 12);
     let mut seen = Vec::new();
@@ -200,7 +237,10 @@ async fn the_global_log_reads_in_batches_from_a_checkpoint() {
     assert_eq!(only_b.len(), 4);
     assert!(only_b.iter().all(|(_, e)| e.stream_id == "b"));
     assert_eq!(store.checkpoint_of(5).await.unwrap().position, 5);
-    assert!(matches!(store.checkpoint_of(999).await, Err(StoreError::UnknownPosition(999))));
+    assert!(matches!(
+        store.checkpoint_of(999).await,
+        Err(StoreError::UnknownPosition(999))
+    ));
 }
 
 #[tokio::test]
@@ -242,7 +282,12 @@ async fn the_log_refuses_updates_and_deletes() {
     let db = TestDatabase::create().await;
     let store = PgEventStore::new(db.pool.clone());
     store.append("s", ExpectedVersion::NoStream, &events(1)).await.unwrap();
-    assert!(sqlx::query("UPDATE events SET data = '{}'").execute(&db.pool).await.is_err());
+    assert!(
+        sqlx::query("UPDATE events SET data = '{}'")
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
     assert!(sqlx::query("DELETE FROM events").execute(&db.pool).await.is_err());
     assert!(sqlx::query("TRUNCATE events").execute(&db.pool).await.is_err());
 }
@@ -253,7 +298,10 @@ async fn the_log_refuses_updates_and_deletes() {
 async fn a_follower_catches_up_then_follows_across_a_lost_listen_connection() {
     let db = TestDatabase::create().await;
     let store = PgEventStore::new(db.pool.clone());
-    store.append("before", ExpectedVersion::NoStream, &events(3)).await.unwrap();
+    store
+        .append("before", ExpectedVersion::NoStream, &events(3))
+        .await
+        .unwrap();
 
     let notifier = LogNotifier::default();
     let shutdown = CancellationToken::new();
@@ -277,8 +325,14 @@ async fn a_follower_catches_up_then_follows_across_a_lost_listen_connection() {
         .execute(&mut admin)
         .await
         .unwrap();
-    store.append("after", ExpectedVersion::NoStream, &events(1)).await.unwrap();
-    let batch = tokio::time::timeout(Duration::from_secs(10), waiter).await.unwrap().unwrap();
+    store
+        .append("after", ExpectedVersion::NoStream, &events(1))
+        .await
+        .unwrap();
+    let batch = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(batch.len(), 1);
     assert_eq!(batch[0].stream_id, "after");
     shutdown.cancel();
