@@ -58,6 +58,11 @@ impl EmbeddedPostgres {
         if !embedded.cluster_dir.join("PG_VERSION").exists() {
             embedded.init()?;
         }
+        // Another hijraah process (a running `serve`) owns the cluster: use it, leave it running.
+        if let Some(port) = embedded.running_port() {
+            embedded.port = port;
+            return Ok(embedded);
+        }
         embedded.port = free_port()?;
         embedded.run_pg_ctl_start()?;
         embedded.stopped = false;
