@@ -1,6 +1,8 @@
 //! Integration tests: the real server over a real socket, each test on its own PostgreSQL
 //! database (created on `DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod chat;
 mod cli;
 mod embedded;
