@@ -142,9 +142,7 @@ fn replay(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             let pool = pool.clone();
             async move {
-                for projection in Projection::ALL {
-                    projector::rebuild(&pool, projection).await.expect("rebuild");
-                }
+                projector::rebuild_all(&pool, &Projection::ALL).await.expect("rebuild");
             }
         });
     });

@@ -6,7 +6,7 @@
 //! Concurrent chats on one session race on the stream version; the loser reloads the
 //! conversation and appends again, so each is recorded exactly once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -89,7 +89,13 @@ pub struct ChatService {
     read_your_writes_timeout: Duration,
     /// Users whose `UserRegistered` is known to be in the log (bounded; a miss costs one append).
     known_users: Mutex<HashSet<String>>,
+    /// Conversations as of their last append by this process, so a chat need not re-read its
+    /// stream. A stale entry (another process wrote) only costs a version conflict and a reload.
+    conversations: Mutex<HashMap<String, Conversation>>,
 }
+
+/// Beyond this many cached conversations the cache starts afresh.
+const CACHE_LIMIT: usize = 50_000;
 
 impl ChatService {
     pub fn new(
@@ -106,6 +112,7 @@ impl ChatService {
             metrics,
             read_your_writes_timeout,
             known_users: Mutex::new(HashSet::new()),
+            conversations: Mutex::new(HashMap::new()),
         }
     }
 
@@ -118,7 +125,7 @@ impl ChatService {
         let stream_id = conversation_stream_id(conversation_id);
 
         // Refuse early what the aggregate would refuse anyway, before running any agent.
-        let conversation = self.load(&stream_id).await?;
+        let conversation = self.load_cached(&stream_id).await?;
         if conversation
             .owner()
             .is_some_and(|owner| owner != command.user_id.as_str())
@@ -247,7 +254,7 @@ impl ChatService {
         correlation_id: &Option<String>,
     ) -> Result<(), ChatError> {
         let stream_id = conversation_stream_id(conversation_id);
-        let conversation = self.load(&stream_id).await?;
+        let conversation = self.load_cached(&stream_id).await?;
         let command = EndConversation {
             user_id: owner,
             reason: "ended by request".to_owned(),
@@ -259,6 +266,30 @@ impl ChatService {
             .await?;
         self.await_read_model(&appended).await;
         Ok(())
+    }
+
+    async fn load_cached(&self, stream_id: &str) -> Result<Conversation, ChatError> {
+        let cached = self
+            .conversations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(stream_id)
+            .cloned();
+        match cached {
+            Some(conversation) => Ok(conversation),
+            None => self.load(stream_id).await,
+        }
+    }
+
+    fn remember(&self, stream_id: &str, conversation: Conversation) {
+        let mut cache = self
+            .conversations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(stream_id.to_owned(), conversation);
     }
 
     async fn load(&self, stream_id: &str) -> Result<Conversation, ChatError> {
@@ -306,6 +337,7 @@ impl ChatService {
                     let jitter = Uuid::new_v4().as_u128() % (1 + u128::from(attempt.min(10)) * 2);
                     tokio::time::sleep(Duration::from_millis(jitter as u64)).await;
                     conversation = self.load(stream_id).await?;
+                    self.remember(stream_id, conversation.clone());
                 }
                 Err(other) => return Err(other.into()),
             }

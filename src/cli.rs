@@ -121,10 +121,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 None => Projection::ALL.to_vec(),
             };
             with_database(&settings, |database| async move {
-                for projection in projections {
-                    let applied = projector::rebuild(&database.pool, projection).await?;
-                    eprintln!("{projection}: rebuilt from {applied} events");
-                }
+                let started = std::time::Instant::now();
+                let read = projector::rebuild_all(&database.pool, &projections).await?;
+                let names: Vec<&str> = projections.iter().map(|projection| projection.name()).collect();
+                eprintln!(
+                    "rebuilt {} from {read} events in {:.1}s",
+                    names.join(", "),
+                    started.elapsed().as_secs_f64()
+                );
                 Ok(())
             })
             .await

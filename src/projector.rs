@@ -51,7 +51,6 @@ pub async fn step(pool: &PgPool, projection: Projection) -> Result<Option<(Check
     let last = *last;
     let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
     projection.apply(&mut transaction, &envelopes).await?;
-    checkpoint::lock(&mut transaction, projection).await?;
     checkpoint::save(&mut transaction, projection, (last.tx_id, last.position)).await?;
     transaction.commit().await?;
     Ok(Some((last, envelopes.len())))
@@ -76,6 +75,68 @@ pub async fn rebuild(pool: &PgPool, projection: Projection) -> Result<u64, Proje
     projection.reset(&mut transaction).await?;
     transaction.commit().await?;
     catch_up(pool, projection).await
+}
+
+/// Empties the given read models and rebuilds them together, reading each batch of the log once
+/// and applying it to every projection in one transaction. Returns the log events read.
+pub async fn rebuild_all(pool: &PgPool, projections: &[Projection]) -> Result<u64, ProjectorError> {
+    let mut projections = projections.to_vec();
+    projections.sort();
+    projections.dedup();
+    let mut transaction = pool.begin().await?;
+    lock_all(&mut transaction, &projections).await?;
+    for projection in &projections {
+        projection.reset(&mut transaction).await?;
+    }
+    transaction.commit().await?;
+
+    let mut from = Checkpoint::START;
+    let mut read = 0u64;
+    loop {
+        let mut transaction = pool.begin().await?;
+        lock_all(&mut transaction, &projections).await?;
+        // A live runner may have moved some projection on between our batches: then finish each
+        // one on its own, which is always correct.
+        for projection in &projections {
+            let (tx_id, position) = checkpoint::read(&mut transaction, *projection).await?;
+            if (Checkpoint { tx_id, position }) != from {
+                transaction.commit().await?;
+                for projection in &projections {
+                    read += catch_up(pool, *projection).await?;
+                }
+                return Ok(read);
+            }
+        }
+        let batch = read_all_on(&mut transaction, from, REBUILD_BATCH_SIZE, None).await?;
+        let Some((last, _)) = batch.last() else {
+            transaction.commit().await?;
+            return Ok(read);
+        };
+        let last = *last;
+        let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+        for projection in &projections {
+            projection.apply(&mut transaction, &envelopes).await?;
+            checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
+        }
+        transaction.commit().await?;
+        read += envelopes.len() as u64;
+        from = last;
+    }
+}
+
+const REBUILD_BATCH_SIZE: i64 = 5000;
+
+/// Takes the advisory locks of several projections, in one order everywhere (so two rebuilds
+/// cannot deadlock) and in one round trip.
+async fn lock_all(transaction: &mut sqlx::PgConnection, projections: &[Projection]) -> Result<(), sqlx::Error> {
+    let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys",
+    )
+    .bind(&keys)
+    .execute(&mut *transaction)
+    .await?;
+    Ok(())
 }
 
 /// The live projection runners and their published progress.

@@ -91,6 +91,14 @@ impl Conversation {
         self.started.as_ref().map(|started| started.owner.as_str())
     }
 
+    /// Advances the state past events just appended after the current version.
+    pub fn apply_new(&mut self, events: &[Event]) -> Result<(), ConversationError> {
+        for event in events {
+            self.apply(self.version + 1, event)?;
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, version: i64, event: &Event) -> Result<(), ConversationError> {
         if version != self.version + 1 {
             return Err(ConversationError::VersionGap {
@@ -312,6 +320,16 @@ mod tests {
         assert_eq!(headless, Err(ConversationError::NotStarted));
         let twice = Conversation::from_history([(1, &started()), (2, &started())]);
         assert_eq!(twice, Err(ConversationError::ForeignEvent("ConversationStarted")));
+    }
+
+    #[test]
+    fn applying_decided_events_gives_the_state_a_reload_would() {
+        let mut cached = given(&[]);
+        let events = cached.record_exchange(exchange(alice(), vec![reply()])).unwrap();
+        cached.apply_new(&events).unwrap();
+        let reloaded = Conversation::from_history(events.iter().enumerate().map(|(i, e)| (i as i64 + 1, e))).unwrap();
+        assert_eq!(cached, reloaded);
+        assert_eq!(cached.version(), 4);
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub async fn read(connection: &mut PgConnection, projection: Projection) -> Resu
 
 pub async fn save(connection: &mut PgConnection, projection: Projection, at: Position) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE projection_checkpoints SET tx_id = $2::int8::text::xid8, position = $3, updated_at = now()
-         WHERE projection = $1",
+        "INSERT INTO projection_checkpoints (projection, tx_id, position) VALUES ($1, $2::int8::text::xid8, $3)
+         ON CONFLICT (projection) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()",
     )
     .bind(projection.name())
     .bind(at.0)

@@ -1,5 +1,6 @@
 //! The PostgreSQL event store.
 //!
+//! An append is one call of the `hijraah_append` SQL function (migrations/0003), one round trip.
 //! Writers of one stream are serialised by that stream's row in `streams` (`SELECT … FOR
 //! UPDATE`); writers of different streams never wait for each other. The expected version is
 //! checked before any event row is inserted, so a losing writer draws no position.
@@ -105,34 +106,12 @@ async fn append_in_transaction(
     if events.is_empty() {
         return Err(StoreError::EmptyAppend);
     }
-    let mut current: Option<i64> = sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE")
-        .bind(stream_id)
-        .fetch_optional(&mut *connection)
-        .await?;
-    if current.is_none() && expected.is_met_by(None) {
-        // Create the stream row to hold its lock. A concurrent creator makes us wait for its
-        // commit and insert nothing; then we lock the row it made and check again.
-        let inserted = sqlx::query("INSERT INTO streams (stream_id, version) VALUES ($1, 0) ON CONFLICT DO NOTHING")
-            .bind(stream_id)
-            .execute(&mut *connection)
-            .await?;
-        if inserted.rows_affected() == 0 {
-            current = sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE")
-                .bind(stream_id)
-                .fetch_optional(&mut *connection)
-                .await?;
-        }
-    }
-    let actual = current.filter(|version| *version > 0);
-    if !expected.is_met_by(actual) {
-        return Err(StoreError::Conflict {
-            stream_id: stream_id.to_owned(),
-            expected,
-            actual,
-        });
-    }
-
-    let base_version = actual.unwrap_or(0);
+    let (expected_kind, expected_version) = match expected {
+        ExpectedVersion::Any => ("any", 0),
+        ExpectedVersion::NoStream => ("no_stream", 0),
+        ExpectedVersion::StreamExists => ("exists", 0),
+        ExpectedVersion::Exact(version) => ("exact", version),
+    };
     let event_ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
     let event_types: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
     let schema_versions: Vec<i32> = events.iter().map(|event| event.schema_version).collect();
@@ -141,17 +120,13 @@ async fn append_in_transaction(
         .iter()
         .map(|event| serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default())))
         .collect();
-
-    let inserted = sqlx::query(
-        "INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata)
-         SELECT e.event_id, $1, $2 + e.ord, e.event_type, e.schema_version, e.data, e.metadata
-         FROM UNNEST($3::uuid[], $4::text[], $5::int4[], $6::jsonb[], $7::jsonb[])
-              WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)
-         ORDER BY e.ord
-         RETURNING position, stream_version, tx_id::text::int8 AS tx_id, recorded_at",
+    let appended = sqlx::query(
+        "SELECT r_position AS position, r_stream_version AS stream_version, r_tx_id AS tx_id, r_recorded_at AS recorded_at
+         FROM hijraah_append($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(stream_id)
-    .bind(base_version)
+    .bind(expected_kind)
+    .bind(expected_version)
     .bind(&event_ids)
     .bind(&event_types)
     .bind(&schema_versions)
@@ -159,39 +134,48 @@ async fn append_in_transaction(
     .bind(&metadata)
     .fetch_all(&mut *connection)
     .await;
-    let mut rows = match inserted {
+    let rows = match appended {
         Ok(rows) => rows,
         Err(error) if is_constraint_violation(&error, "events_event_id_key") => {
             return Ok(AppendOutcome::DuplicateEventIds);
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            if let Some(actual) = version_conflict(&error) {
+                return Err(StoreError::Conflict {
+                    stream_id: stream_id.to_owned(),
+                    expected,
+                    actual,
+                });
+            }
+            return Err(error.into());
+        }
     };
-    rows.sort_by_key(|row| row.get::<i64, _>("stream_version"));
-    let new_version = base_version + events.len() as i64;
-    sqlx::query("UPDATE streams SET version = $2 WHERE stream_id = $1")
-        .bind(stream_id)
-        .bind(new_version)
-        .execute(&mut *connection)
-        .await?;
-    let first = &rows[0];
-    let last = &rows[rows.len() - 1];
-    let last_position: i64 = last.get("position");
-    // Delivered at commit, and only if the transaction commits.
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(NOTIFY_CHANNEL)
-        .bind(last_position.to_string())
-        .execute(&mut *connection)
-        .await?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Err(StoreError::EmptyAppend);
+    };
     Ok(AppendOutcome::Appended(AppendResult {
         last: Checkpoint {
             tx_id: last.get("tx_id"),
-            position: last_position,
+            position: last.get("position"),
         },
         first_position: first.get("position"),
-        stream_version: new_version,
+        stream_version: last.get("stream_version"),
         recorded_at: last.get::<DateTime<Utc>, _>("recorded_at"),
         already_appended: false,
     }))
+}
+
+/// The actual stream version (None: no stream) if `error` is `hijraah_append`'s version conflict.
+fn version_conflict(error: &sqlx::Error) -> Option<Option<i64>> {
+    let database_error = error.as_database_error()?;
+    if database_error.code().as_deref() != Some("HJ409") {
+        return None;
+    }
+    let detail = database_error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|error| error.detail())
+        .unwrap_or_default();
+    Some(detail.parse().ok())
 }
 
 pub(crate) fn is_constraint_violation(error: &sqlx::Error, constraint: &str) -> bool {
@@ -221,28 +205,25 @@ impl EventStore for PgEventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
-        let mut transaction = self.pool.begin().await?;
-        let outcome = append_in_transaction(&mut transaction, stream_id, expected, events).await;
+        // One statement in autocommit: the function is the transaction.
+        let outcome = {
+            let mut connection = self.pool.acquire().await?;
+            append_in_transaction(&mut connection, stream_id, expected, events).await
+            // The connection goes back to the pool here: the look-ups below take their own.
+        };
         match outcome {
-            Ok(AppendOutcome::Appended(result)) => {
-                transaction.commit().await?;
-                Ok(result)
-            }
-            Ok(AppendOutcome::DuplicateEventIds) => {
-                transaction.rollback().await?;
-                match self.find_previous_append(stream_id, events).await? {
-                    Some(previous) => Ok(previous),
-                    None => Err(StoreError::EventIdReused {
-                        event_id: events[0].event_id,
-                    }),
-                }
-            }
+            Ok(AppendOutcome::Appended(result)) => Ok(result),
+            Ok(AppendOutcome::DuplicateEventIds) => match self.find_previous_append(stream_id, events).await? {
+                Some(previous) => Ok(previous),
+                None => Err(StoreError::EventIdReused {
+                    event_id: events[0].event_id,
+                }),
+            },
             Err(StoreError::Conflict {
                 stream_id: conflicted,
                 expected,
                 actual,
             }) => {
-                transaction.rollback().await?;
                 // A retried append whose first attempt did commit: answer as the first time.
                 match self.find_previous_append(stream_id, events).await? {
                     Some(previous) => Ok(previous),
