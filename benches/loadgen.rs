@@ -85,7 +85,8 @@ async fn chat_load(connections: usize, duration: Duration) -> ChatLoad {
         log_dir: None,
         body_limit_bytes: 1024 * 1024,
         agent_timeout: Duration::from_secs(5),
-        read_your_writes_timeout: Duration::from_secs(5),
+        // LOAD_READ_YOUR_WRITES_MS=0 measures the chat without waiting for the read model.
+        read_your_writes_timeout: Duration::from_millis(env_number("LOAD_READ_YOUR_WRITES_MS", 5_000)),
         database_max_connections: 40,
     };
     let application = Application::build(&settings, pool).await.expect("app");

@@ -114,8 +114,9 @@ pub async fn rebuild_all(pool: &PgPool, projections: &[Projection]) -> Result<u6
         };
         let last = *last;
         let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+        let decoded = hijraah_projections::decode_known(&envelopes)?;
         for projection in &projections {
-            projection.apply(&mut transaction, &envelopes).await?;
+            projection.apply_decoded(&mut transaction, &decoded).await?;
             checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
         }
         transaction.commit().await?;
@@ -124,7 +125,7 @@ pub async fn rebuild_all(pool: &PgPool, projections: &[Projection]) -> Result<u6
     }
 }
 
-const REBUILD_BATCH_SIZE: i64 = 5000;
+const REBUILD_BATCH_SIZE: i64 = 10_000;
 
 /// Takes the advisory locks of several projections, in one order everywhere (so two rebuilds
 /// cannot deadlock) and in one round trip.

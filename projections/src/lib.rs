@@ -58,14 +58,23 @@ impl Projection {
     /// Applies a batch of events, in log order, inside the caller's transaction.
     pub async fn apply(self, connection: &mut PgConnection, batch: &[Envelope]) -> Result<(), ProjectionError> {
         let events = decode_known(batch)?;
+        self.apply_decoded(connection, &events).await
+    }
+
+    /// [`Projection::apply`] on events decoded once for several projections.
+    pub async fn apply_decoded(
+        self,
+        connection: &mut PgConnection,
+        events: &[Recorded<'_>],
+    ) -> Result<(), ProjectionError> {
         if events.is_empty() {
             return Ok(());
         }
         match self {
-            Projection::Users => users::apply(connection, &events).await,
-            Projection::Conversations => conversations::apply(connection, &events).await,
-            Projection::AgentInteractions => agent_interactions::apply(connection, &events).await,
-            Projection::Analytics => analytics::apply(connection, &events).await,
+            Projection::Users => users::apply(connection, events).await,
+            Projection::Conversations => conversations::apply(connection, events).await,
+            Projection::AgentInteractions => agent_interactions::apply(connection, events).await,
+            Projection::Analytics => analytics::apply(connection, events).await,
         }
     }
 
@@ -112,7 +121,7 @@ pub struct Recorded<'a> {
 
 /// Decodes the events this crate knows. Types it does not know (other features' events) are not
 /// its business and are passed over; a known type that fails to decode is an error.
-fn decode_known(batch: &[Envelope]) -> Result<Vec<Recorded<'_>>, ProjectionError> {
+pub fn decode_known(batch: &[Envelope]) -> Result<Vec<Recorded<'_>>, ProjectionError> {
     let mut recorded = Vec::with_capacity(batch.len());
     for envelope in batch {
         match envelope.decode() {
