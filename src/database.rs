@@ -28,7 +28,11 @@ impl Database {
                 let embedded = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir))
                     .await
                     .context("embedded postgres start-up panicked")??;
-                tracing::info!(data_dir = %settings.data_dir.display(), "embedded postgres started");
+                if embedded.is_owner() {
+                    tracing::info!(data_dir = %settings.data_dir.display(), "embedded postgres started");
+                } else {
+                    tracing::info!(data_dir = %settings.data_dir.display(), "using the running embedded postgres");
+                }
                 (embedded.database_url(), Some(embedded))
             }
         };
@@ -49,7 +53,9 @@ impl Database {
     /// Closes the pool, then stops the embedded server if we started one.
     pub async fn close(mut self) -> anyhow::Result<()> {
         self.pool.close().await;
-        if let Some(mut embedded) = self.embedded.take() {
+        if let Some(mut embedded) = self.embedded.take()
+            && embedded.is_owner()
+        {
             tokio::task::spawn_blocking(move || embedded.stop()).await??;
             tracing::info!("embedded postgres stopped");
         }

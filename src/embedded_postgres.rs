@@ -69,6 +69,11 @@ impl EmbeddedPostgres {
         Ok(embedded)
     }
 
+    /// Whether this process started the cluster (and so stops it).
+    pub fn is_owner(&self) -> bool {
+        !self.stopped
+    }
+
     pub fn database_url(&self) -> String {
         format!("postgres://postgres:{}@127.0.0.1:{}/postgres", self.password, self.port)
     }

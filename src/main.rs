@@ -12,7 +12,8 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let _log_guard = hijraah::telemetry::init(settings.log_dir.as_deref());
+    let is_server = matches!(cli.command, hijraah::cli::Command::Serve);
+    let _log_guard = hijraah::telemetry::init(settings.log_dir.as_deref(), !is_server);
     match hijraah::cli::run(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

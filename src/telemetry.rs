@@ -1,5 +1,6 @@
-//! Structured logs: JSON lines to stdout, and to a daily-rotated file when `HIJRAAH_LOG_DIR` is
-//! set. `RUST_LOG` sets the levels (default `info`).
+//! Structured logs: JSON lines to stdout for the server (to stderr for the other commands, whose
+//! stdout is their output), and to a daily-rotated file when `HIJRAAH_LOG_DIR` is set. `RUST_LOG`
+//! sets the levels (default `info`).
 
 use std::path::Path;
 
@@ -9,13 +10,14 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// Installs the global subscriber. Keep the guard alive: dropping it flushes the file writer.
-pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
+pub fn init(log_dir: Option<&Path>, to_stderr: bool) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let stdout = tracing_subscriber::fmt::layer()
-        .json()
-        .with_current_span(true)
-        .with_writer(std::io::stdout)
-        .boxed();
+    let console = tracing_subscriber::fmt::layer().json().with_current_span(true);
+    let console = if to_stderr {
+        console.with_writer(std::io::stderr).boxed()
+    } else {
+        console.with_writer(std::io::stdout).boxed()
+    };
     let (file, guard) = match log_dir {
         Some(dir) => {
             let appender = tracing_appender::rolling::daily(dir, "hijraah.log");
@@ -28,7 +30,7 @@ pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
     // A second init (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(stdout)
+        .with(console)
         .with(file)
         .try_init();
     guard

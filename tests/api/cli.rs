@@ -110,3 +110,28 @@ async fn export_writes_the_log_as_json_lines_and_replay_rebuilds_the_same_conver
         "the rebuilt read model serves the same conversation"
     );
 }
+
+/// Without `DATABASE_URL` a command runs on the embedded cluster, logs to stderr, and keeps
+/// stdout for its output alone.
+#[test]
+fn commands_run_on_the_embedded_default_and_keep_stdout_for_their_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let data_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = hijraah()
+        .args(["events", "export"])
+        .env("HIJRAAH_DATA_DIR", data_dir.path())
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "",
+        "an empty log exports nothing, and no log lines"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("embedded postgres started"), "{stderr}");
+    assert!(stderr.contains("embedded postgres stopped"), "{stderr}");
+    assert!(data_dir.path().join("postgres/PG_VERSION").exists());
+}

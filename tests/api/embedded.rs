@@ -56,6 +56,7 @@ async fn the_embedded_cluster_initialises_starts_serves_and_stops() {
         .unwrap()
         .unwrap();
     assert_eq!(beside.database_url(), again.database_url());
+    assert!(again.is_owner() && !beside.is_owner());
     tokio::task::spawn_blocking(move || beside.stop())
         .await
         .unwrap()
