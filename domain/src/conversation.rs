@@ -125,7 +125,13 @@ impl Conversation {
                 | Event::AgentFailed(_),
                 Some(_),
             ) => {}
-            (other @ Event::UserRegistered(_), Some(_)) => {
+            (
+                other @ (Event::UserRegistered(_)
+                | Event::KnowledgeDocumentAdded(_)
+                | Event::KnowledgeDocumentRevised(_)
+                | Event::KnowledgeDocumentRetracted(_)),
+                Some(_),
+            ) => {
                 return Err(ConversationError::ForeignEvent(other.event_type()));
             }
         }

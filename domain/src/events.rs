@@ -83,6 +83,28 @@ pub struct ConversationEnded {
     pub reason: String,
 }
 
+/// A curator added a text to the knowledge store (the first event of `knowledge-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeDocumentAdded {
+    pub document: crate::knowledge::KnowledgeDocument,
+    pub content_hash: String,
+}
+
+/// A curator replaced a text with a new version (or restored a retracted one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeDocumentRevised {
+    pub document: crate::knowledge::KnowledgeDocument,
+    pub content_hash: String,
+}
+
+/// A curator withdrew a text: it is no longer found or quoted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeDocumentRetracted {
+    pub id: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     UserRegistered(UserRegistered),
@@ -92,6 +114,9 @@ pub enum Event {
     AgentReplied(AgentReplied),
     AgentFailed(AgentFailed),
     ConversationEnded(ConversationEnded),
+    KnowledgeDocumentAdded(KnowledgeDocumentAdded),
+    KnowledgeDocumentRevised(KnowledgeDocumentRevised),
+    KnowledgeDocumentRetracted(KnowledgeDocumentRetracted),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +144,9 @@ impl Event {
             Event::AgentReplied(_) => "AgentReplied",
             Event::AgentFailed(_) => "AgentFailed",
             Event::ConversationEnded(_) => "ConversationEnded",
+            Event::KnowledgeDocumentAdded(_) => "KnowledgeDocumentAdded",
+            Event::KnowledgeDocumentRevised(_) => "KnowledgeDocumentRevised",
+            Event::KnowledgeDocumentRetracted(_) => "KnowledgeDocumentRetracted",
         }
     }
 
@@ -135,6 +163,9 @@ impl Event {
             Event::AgentReplied(body) => serde_json::to_value(body),
             Event::AgentFailed(body) => serde_json::to_value(body),
             Event::ConversationEnded(body) => serde_json::to_value(body),
+            Event::KnowledgeDocumentAdded(body) => serde_json::to_value(body),
+            Event::KnowledgeDocumentRevised(body) => serde_json::to_value(body),
+            Event::KnowledgeDocumentRetracted(body) => serde_json::to_value(body),
         };
         // Serialising plain structs of strings, numbers and JSON values cannot fail.
         result.unwrap_or(Value::Null)
@@ -162,6 +193,9 @@ impl Event {
             ("AgentReplied", 1) => Event::AgentReplied(body(event_type, 1, data)?),
             ("AgentFailed", 1) => Event::AgentFailed(body(event_type, 1, data)?),
             ("ConversationEnded", 1) => Event::ConversationEnded(body(event_type, 1, data)?),
+            ("KnowledgeDocumentAdded", 1) => Event::KnowledgeDocumentAdded(body(event_type, 1, data)?),
+            ("KnowledgeDocumentRevised", 1) => Event::KnowledgeDocumentRevised(body(event_type, 1, data)?),
+            ("KnowledgeDocumentRetracted", 1) => Event::KnowledgeDocumentRetracted(body(event_type, 1, data)?),
             _ => {
                 return Err(DecodeError::UnknownType {
                     event_type: event_type.to_owned(),

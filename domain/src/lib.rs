@@ -6,11 +6,13 @@
 //! - [`envelope`]: the stored form of an event: position, stream, version, ids and metadata.
 //! - [`conversation`]: the `Conversation` aggregate and its commands.
 //! - [`user`]: roles and the user stream.
+//! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
 
 pub mod conversation;
 pub mod envelope;
 pub mod events;
 pub mod ids;
+pub mod knowledge;
 pub mod user;
 
 pub use envelope::{Envelope, EventMetadata, NewEvent};

@@ -1,1 +1,266 @@
-//! placeholder
+//! The knowledge index (tantivy): a projection of the knowledge events that the knowledge agent
+//! and the search API read.
+//!
+//! - [`arabic`]: Arabic folding and tokenizing; [`schema`]: fields and analyzers.
+//! - [`KnowledgeIndex`]: one index directory: apply changes with the log checkpoint they reach
+//!   (kept as the commit payload, so a restart resumes there), and search.
+//! - [`Generations`]: the index root holds one directory per full build and a `CURRENT` file naming
+//!   the live one; a reindex builds a new generation beside it and swaps `CURRENT` atomically.
+
+pub mod arabic;
+pub mod schema;
+mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use hijraah_domain::knowledge::KnowledgeDocument;
+use rayon::prelude::*;
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+pub use schema::Fields;
+pub use search::{Hit, SearchRequest, SearchResults};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("index directory error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the index is open read-only")]
+    ReadOnly,
+}
+
+/// A change to the index, in log order.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(Box<KnowledgeDocument>),
+    Delete(String),
+}
+
+pub struct KnowledgeIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Option<Mutex<IndexWriter>>,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+impl KnowledgeIndex {
+    /// Opens the index in `dir`, creating an empty one if there is none. `writable` takes the
+    /// directory's writer lock (one writer per index across processes).
+    pub fn open(dir: &Path, writable: bool) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema::build();
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)?
+        } else {
+            Index::create_in_dir(dir, schema)?
+        };
+        schema::register_analyzers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        let writer = if writable {
+            Some(Mutex::new(index.writer(WRITER_MEMORY)?))
+        } else {
+            None
+        };
+        Ok(Self {
+            index,
+            reader,
+            writer,
+            fields,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The payload of the last commit: the log checkpoint the index has applied.
+    pub fn checkpoint_payload(&self) -> Option<String> {
+        self.index.load_metas().ok().and_then(|metas| metas.payload)
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Applies changes and commits them with `payload` (the checkpoint they reach), then makes
+    /// them visible to searches.
+    pub fn apply(&self, changes: &[Change], payload: &str) -> Result<(), IndexError> {
+        let writer = self.writer.as_ref().ok_or(IndexError::ReadOnly)?;
+        let mut writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for change in changes {
+            match change {
+                Change::Upsert(document) => {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
+                    writer.add_document(to_tantivy(&self.fields, document))?;
+                }
+                Change::Delete(id) => {
+                    writer.delete_term(Term::from_field_text(self.fields.id, id));
+                }
+            }
+        }
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Builds a fresh index of `documents` in `dir` (which must be new), converting documents on
+    /// every core and letting tantivy index with its own threads. `progress` is told how many
+    /// documents were added so far.
+    pub fn build(
+        dir: &Path,
+        documents: &[KnowledgeDocument],
+        payload: &str,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Self, IndexError> {
+        let built = Self::open(dir, true)?;
+        {
+            let writer = built.writer.as_ref().ok_or(IndexError::ReadOnly)?;
+            let writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let fields = built.fields;
+            for (chunk_number, chunk) in documents.chunks(2_000).enumerate() {
+                let converted: Vec<TantivyDocument> = chunk.par_iter().map(|doc| to_tantivy(&fields, doc)).collect();
+                for document in converted {
+                    writer.add_document(document)?;
+                }
+                progress((chunk_number * 2_000 + chunk.len()).min(documents.len()));
+            }
+        }
+        let writer = built.writer.as_ref().ok_or(IndexError::ReadOnly)?;
+        let mut writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
+        drop(writer);
+        built.reader.reload()?;
+        Ok(built)
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        search::search(&self.index, &self.reader.searcher(), &self.fields, request)
+    }
+
+    /// The document stored under `id`, if it is in the index.
+    pub fn get(&self, id: &str) -> Result<Option<Hit>, IndexError> {
+        search::get(&self.reader.searcher(), &self.fields, id)
+    }
+}
+
+fn to_tantivy(fields: &Fields, document: &KnowledgeDocument) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &document.id);
+    doc.add_text(fields.source, &document.source);
+    doc.add_text(fields.collection, &document.collection);
+    doc.add_text(fields.lang, &document.lang);
+    doc.add_text(fields.reference, &document.reference);
+    let optional = [
+        (fields.text_en, &document.text_en),
+        (fields.text_ar, &document.text_ar),
+        (fields.text_other, &document.text_other),
+        (fields.narrator, &document.narrator),
+        (fields.chapter, &document.chapter),
+        (fields.attribution, &document.attribution),
+    ];
+    for (field, value) in optional {
+        if let Some(value) = value {
+            doc.add_text(field, value);
+        }
+    }
+    if let Some(searchable) = document.text_ar_search.as_ref().or(document.text_ar.as_ref()) {
+        doc.add_text(fields.ar, searchable);
+    }
+    for (field, value) in [
+        (fields.surah, document.surah),
+        (fields.ayah, document.ayah),
+        (fields.number, document.number),
+    ] {
+        if let Some(value) = value {
+            doc.add_u64(field, value);
+        }
+    }
+    doc
+}
+
+/// The index root: generation directories and the `CURRENT` file that names the live one.
+#[derive(Debug, Clone)]
+pub struct Generations {
+    root: PathBuf,
+}
+
+impl Generations {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The live generation's directory, creating the first one if there is none.
+    pub fn current(&self) -> Result<PathBuf, IndexError> {
+        std::fs::create_dir_all(&self.root)?;
+        match std::fs::read_to_string(self.root.join("CURRENT")) {
+            Ok(name) if !name.trim().is_empty() => Ok(self.root.join(name.trim())),
+            _ => {
+                let first = self.next();
+                std::fs::create_dir_all(&first)?;
+                self.promote(&first)?;
+                Ok(first)
+            }
+        }
+    }
+
+    /// The name `CURRENT` holds now (to notice another process's swap).
+    pub fn current_name(&self) -> Option<String> {
+        std::fs::read_to_string(self.root.join("CURRENT"))
+            .ok()
+            .map(|name| name.trim().to_owned())
+    }
+
+    /// A new, unused generation directory path.
+    pub fn next(&self) -> PathBuf {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos())
+            .unwrap_or_default();
+        self.root.join(format!("gen-{stamp}"))
+    }
+
+    /// Makes `generation` the live one: write a temporary file, then rename it over `CURRENT`
+    /// (atomic on POSIX), so a reader sees the old name or the new, never half of one.
+    pub fn promote(&self, generation: &Path) -> Result<(), IndexError> {
+        let name = generation
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = self.root.join("CURRENT.tmp");
+        std::fs::write(&temporary, &name)?;
+        std::fs::rename(&temporary, self.root.join("CURRENT"))?;
+        Ok(())
+    }
+
+    /// Removes generations other than the live one and `keep`.
+    pub fn remove_stale(&self, keep: &[&Path]) -> Result<(), IndexError> {
+        let current = self.current()?;
+        for entry in std::fs::read_dir(&self.root)?.flatten() {
+            let path = entry.path();
+            let is_generation = entry.file_name().to_string_lossy().starts_with("gen-");
+            if is_generation && path != current && !keep.contains(&path.as_path()) {
+                std::fs::remove_dir_all(&path)?;
+            }
+        }
+        Ok(())
+    }
+}

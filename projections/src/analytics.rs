@@ -82,6 +82,9 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                     .or_default() += 1;
             }
             Event::AgentFailed(failure) => by_type.entry(failure.agent_type.clone()).or_default().failures += 1,
+            Event::KnowledgeDocumentAdded(_)
+            | Event::KnowledgeDocumentRevised(_)
+            | Event::KnowledgeDocumentRetracted(_) => {}
         }
     }
     if !totals.is_empty() {

@@ -1,0 +1,84 @@
+//! The index's fields and analyzers.
+
+use tantivy::Index;
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+
+use crate::arabic::ArabicTokenizer;
+
+pub const ENGLISH: &str = "hijraah_en";
+pub const ARABIC: &str = "hijraah_ar";
+pub const OTHER: &str = "hijraah_other";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub source: Field,
+    pub collection: Field,
+    pub lang: Field,
+    pub reference: Field,
+    pub text_en: Field,
+    /// Arabic for display (stored only).
+    pub text_ar: Field,
+    /// Arabic as searched: the imla'i text for the Qur'an, the text itself otherwise.
+    pub ar: Field,
+    pub text_other: Field,
+    pub narrator: Field,
+    pub chapter: Field,
+    pub attribution: Field,
+    pub surah: Field,
+    pub ayah: Field,
+    pub number: Field,
+}
+
+fn text(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        source: builder.add_text_field("source", STRING | STORED),
+        collection: builder.add_text_field("collection", STRING | STORED),
+        lang: builder.add_text_field("lang", STRING | STORED),
+        reference: builder.add_text_field("reference", text(ENGLISH)),
+        text_en: builder.add_text_field("text_en", text(ENGLISH)),
+        text_ar: builder.add_text_field("text_ar", STORED),
+        ar: builder.add_text_field("ar", text(ARABIC)),
+        text_other: builder.add_text_field("text_other", text(OTHER)),
+        narrator: builder.add_text_field("narrator", text(ENGLISH)),
+        chapter: builder.add_text_field("chapter", text(ARABIC)),
+        attribution: builder.add_text_field("attribution", STORED),
+        surah: builder.add_u64_field("surah", STORED),
+        ayah: builder.add_u64_field("ayah", STORED),
+        number: builder.add_u64_field("number", STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// Registers our analyzers; needed on every index we open.
+pub fn register_analyzers(index: &Index) {
+    let english = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let arabic = TextAnalyzer::builder(ArabicTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .build();
+    let other = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build();
+    index.tokenizers().register(ENGLISH, english);
+    index.tokenizers().register(ARABIC, arabic);
+    index.tokenizers().register(OTHER, other);
+}

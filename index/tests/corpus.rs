@@ -1,0 +1,115 @@
+//! The index over the real corpus (`../shared/corpus`, beside the repository).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use hijraah_domain::knowledge::KnowledgeDocument;
+use hijraah_index::{Change, KnowledgeIndex, SearchRequest};
+
+fn corpus(file: &str) -> Vec<KnowledgeDocument> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus")
+        .join(file);
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+    reader
+        .lines()
+        .map(|line| KnowledgeDocument::from_record(&serde_json::from_str(&line.unwrap()).unwrap()).unwrap())
+        .collect()
+}
+
+fn search(index: &KnowledgeIndex, query: &str, source: Option<&str>) -> Vec<String> {
+    let request = SearchRequest {
+        query: query.into(),
+        source: source.map(Into::into),
+        limit: 5,
+        ..Default::default()
+    };
+    index
+        .search(&request)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|hit| hit.id)
+        .collect()
+}
+
+#[test]
+fn the_corpus_is_found_in_english_and_in_arabic_with_or_without_diacritics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut documents = corpus("quran.jsonl");
+    documents.extend(corpus("bukhari.jsonl"));
+    let index = KnowledgeIndex::build(dir.path(), &documents, r#"{"position":42}"#, &|_| {}).unwrap();
+    assert_eq!(index.num_docs(), 6236 + 7277);
+
+    // Ayat al-Kursi by a phrase only it has, in modern spelling and fully vocalised Uthmani.
+    assert_eq!(search(&index, "لا تأخذه سنة ولا نوم", None)[0], "quran:2:255");
+    assert_eq!(search(&index, "لَا تَأۡخُذُهُۥ سِنَةٞ وَلَا نَوۡمٞ", None)[0], "quran:2:255");
+    // Its opening words are also the whole of 3:2: both are found, with or without marks.
+    for query in ["الله لا إله إلا هو الحى القيوم", "ٱللَّهُ لَآ إِلَٰهَ إِلَّا هُوَ ٱلۡحَيُّ ٱلۡقَيُّومُ"]
+    {
+        let hits = search(&index, query, None);
+        assert!(
+            hits.contains(&"quran:2:255".to_owned()) && hits.contains(&"quran:3:2".to_owned()),
+            "{query}: {hits:?}"
+        );
+    }
+    // English, stemmed: "intentions" meets "intention(s)".
+    assert!(
+        search(&index, "reward of deeds depends upon intentions", Some("hadith")).contains(&"bukhari:1".to_owned())
+    );
+    let patience = search(&index, "seek help through patience and prayer", Some("quran"));
+    assert!(
+        patience.contains(&"quran:2:45".to_owned()) || patience.contains(&"quran:2:153".to_owned()),
+        "{patience:?}"
+    );
+
+    // Queries the parser cannot read are plain words, not errors.
+    for broken in ["\"unbalanced (", "AND OR NOT", "text_en:", "*^2", "((((", ":"] {
+        let request = SearchRequest {
+            query: broken.into(),
+            limit: 5,
+            ..Default::default()
+        };
+        assert!(index.search(&request).is_ok(), "{broken}");
+    }
+
+    let hit = index.get("quran:2:255").unwrap().unwrap();
+    assert_eq!(hit.reference, "Qur'an 2:255 (Al-Baqarah)");
+    let original = documents.iter().find(|doc| doc.id == "quran:2:255").unwrap();
+    assert_eq!(
+        hit.text_ar, original.text_ar,
+        "displayed verbatim, in the Uthmani script"
+    );
+    assert_ne!(hit.text_ar, original.text_ar_search);
+    assert_eq!(index.checkpoint_payload().as_deref(), Some(r#"{"position":42}"#));
+}
+
+#[test]
+fn deletes_and_revisions_apply_and_the_checkpoint_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let documents = corpus("quran.jsonl");
+    let first_seven: Vec<_> = documents.into_iter().take(7).collect();
+    drop(KnowledgeIndex::build(dir.path(), &first_seven, "1", &|_| {}).unwrap());
+    let index = KnowledgeIndex::open(dir.path(), true).unwrap();
+    assert_eq!(index.checkpoint_payload().as_deref(), Some("1"));
+    let mut revised = first_seven[0].clone();
+    revised.text_en = Some("A revised translation of the basmala".into());
+    index
+        .apply(
+            &[Change::Upsert(Box::new(revised)), Change::Delete("quran:1:2".into())],
+            "2",
+        )
+        .unwrap();
+    assert_eq!(index.num_docs(), 6);
+    assert!(
+        index.get("quran:1:2").unwrap().is_none(),
+        "a retracted text is no longer found"
+    );
+    assert_eq!(search(&index, "revised basmala", None), ["quran:1:1"]);
+    drop(index);
+    let reopened = KnowledgeIndex::open(dir.path(), false).unwrap();
+    assert_eq!(reopened.checkpoint_payload().as_deref(), Some("2"));
+}
