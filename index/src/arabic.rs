@@ -71,7 +71,7 @@ pub struct ArabicTokenizer {
 
 pub struct ArabicTokenStream<'a> {
     text: &'a str,
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    chars: std::str::CharIndices<'a>,
     token: &'a mut Token,
 }
 
@@ -83,7 +83,7 @@ impl Tokenizer for ArabicTokenizer {
         self.token.position = usize::MAX;
         ArabicTokenStream {
             text,
-            chars: text.char_indices().peekable(),
+            chars: text.char_indices(),
             token: &mut self.token,
         }
     }
@@ -94,7 +94,7 @@ impl TokenStream for ArabicTokenStream<'_> {
         let mut word = String::new();
         let mut start = None;
         let mut end = 0;
-        while let Some((offset, c)) = self.chars.next() {
+        for (offset, c) in self.chars.by_ref() {
             let Some(folded) = fold_char(c) else {
                 // A dropped mark: part of the word it sits in, if any.
                 if start.is_some() {
