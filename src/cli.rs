@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hijraah_domain::ids::UserId;
 use hijraah_domain::user::Role;
@@ -12,9 +12,11 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{self, JwtKeys};
 use crate::config::Settings;
 use crate::database::Database;
+use crate::knowledge::KnowledgeService;
+use crate::knowledge::import::{ImportCounts, import_file};
 use crate::projector;
 use crate::startup::{Application, shutdown_signal};
-use crate::store::{Checkpoint, EventStore, PgEventStore};
+use crate::store::{Checkpoint, EventStore, LogNotifier, PgEventStore};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -142,8 +144,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Knowledge { .. } => {
-            bail!("not implemented yet: the knowledge store (import, reindex, search) is issue #3 and has not landed")
+        Command::Knowledge { command } => {
+            let knowledge_settings = settings.clone();
+            with_database(&settings, |database| async move {
+                knowledge(&database, &knowledge_settings, command).await
+            })
+            .await
         }
     }
 }
@@ -195,4 +201,117 @@ async fn export(database: &Database, after: i64, stream: Option<String>) -> anyh
     }
     out.flush()?;
     Ok(())
+}
+
+/// Who the log names for a command-line change.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+}
+
+fn bar(total: u64, unit: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!("{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{eta}})");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Opens the index to apply pending events if no server holds it; a running server does that
+/// itself, so a command beside it only reads.
+fn open_knowledge(
+    database: &Database,
+    settings: &Settings,
+) -> anyhow::Result<(std::sync::Arc<KnowledgeService>, bool)> {
+    let store = PgEventStore::new(database.pool.clone());
+    let root = settings.data_dir.join("index");
+    match KnowledgeService::open(store.clone(), LogNotifier::default(), root.clone(), true) {
+        Ok(service) => Ok((service, true)),
+        Err(_) => Ok((
+            KnowledgeService::open(store, LogNotifier::default(), root, false)?,
+            false,
+        )),
+    }
+}
+
+async fn knowledge(database: &Database, settings: &Settings, command: KnowledgeCommand) -> anyhow::Result<()> {
+    match command {
+        KnowledgeCommand::Import { files } => {
+            if files.is_empty() {
+                anyhow::bail!("name at least one JSON Lines file to import");
+            }
+            let store = PgEventStore::new(database.pool.clone());
+            let total: u64 = files
+                .iter()
+                .filter_map(|file| std::fs::metadata(file).ok())
+                .map(|m| m.len())
+                .sum();
+            let progress = bar(total, "bytes");
+            let actor = cli_actor();
+            let mut counts = ImportCounts::default();
+            let mut malformed = Vec::new();
+            for file in &files {
+                let (file_counts, file_malformed) =
+                    import_file(&store, file, &actor, &|bytes| progress.inc(bytes)).await?;
+                counts.add(&file_counts);
+                malformed.extend(file_malformed);
+            }
+            progress.finish_and_clear();
+            for line in &malformed {
+                eprintln!("{}:{}: {}", line.file, line.line, line.error);
+            }
+            println!(
+                "added {}, revised {}, unchanged {}, malformed {}",
+                counts.added,
+                counts.revised,
+                counts.unchanged,
+                malformed.len()
+            );
+            let (service, writable) = open_knowledge(database, settings)?;
+            if writable {
+                let applied = service.catch_up().await?;
+                eprintln!("index updated with {applied} changes");
+            } else {
+                eprintln!("the running server is indexing the changes");
+            }
+            Ok(())
+        }
+        KnowledgeCommand::Reindex => {
+            let (service, _) = open_knowledge(database, settings)?;
+            let progress = bar(0, "documents");
+            let shown = progress.clone();
+            let report = service
+                .reindex(std::sync::Arc::new(move |done, total| {
+                    shown.set_length(total);
+                    shown.set_position(done);
+                }))
+                .await?;
+            progress.finish_and_clear();
+            println!(
+                "reindexed {} documents from {} events in {:.1}s into {}",
+                report.documents, report.events, report.seconds, report.generation
+            );
+            Ok(())
+        }
+        KnowledgeCommand::Search { query, source, limit } => {
+            let (service, writable) = open_knowledge(database, settings)?;
+            if writable {
+                service.catch_up().await?;
+            }
+            let request = hijraah_index::SearchRequest {
+                query,
+                source,
+                collection: None,
+                lang: None,
+                limit: limit.clamp(1, 100),
+            };
+            let results = service.search(request).await?;
+            println!("{} hits", results.total);
+            for hit in results.hits {
+                println!("{:>8.3}  {}  {}", hit.score, hit.id, hit.reference);
+                println!("          {}", hit.text.chars().take(240).collect::<String>());
+            }
+            Ok(())
+        }
+    }
 }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod database;
 pub mod embedded_postgres;
 pub mod http;
+pub mod knowledge;
 pub mod metrics;
 pub mod projector;
 pub mod startup;

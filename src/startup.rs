@@ -8,18 +8,21 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::knowledge::KnowledgeAgent;
 use crate::agents::user_interface::UserInterfaceAgent;
 use crate::agents::{Coordinator, Registry};
 use crate::auth::{self, JwtKeys};
 use crate::chat::ChatService;
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::knowledge::KnowledgeService;
 use crate::metrics::Metrics;
 use crate::projector::Projector;
 use crate::store::{LogNotifier, PgEventStore};
 
-/// The agents this server runs. Only real agents are registered: the specialised ones arrive
-/// with their features.
+/// The agents every server runs before its own: the user interface agent. `Application::build`
+/// adds the knowledge agent, which needs the server's index. Only real agents are registered:
+/// the other specialised ones arrive with their features.
 pub fn default_registry() -> Arc<Registry> {
     let registry = Arc::new(Registry::default());
     registry.register(Arc::new(UserInterfaceAgent::new("ui-1")));
@@ -53,6 +56,9 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let store = PgEventStore::new(pool.clone());
         let notifier = LogNotifier::default();
+        let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
+            .context("cannot open the knowledge index")?;
+        registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
         let projector = Projector::new(pool.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
@@ -73,7 +79,8 @@ impl Application {
             keys: JwtKeys::new(secret.as_bytes()),
             metrics,
             shutdown: CancellationToken::new(),
-            index_dir: settings.data_dir.join("index"),
+            knowledge,
+            read_your_writes_timeout: settings.read_your_writes_timeout,
         };
         let router = http::router(state.clone(), settings.body_limit_bytes);
         Ok(Self {
@@ -103,7 +110,8 @@ impl Application {
                 .clone()
                 .listen(self.state.pool.clone(), shutdown.clone()),
         );
-        let runners = self.state.projector.spawn_all(shutdown.clone());
+        let mut runners = self.state.projector.spawn_all(shutdown.clone());
+        runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
         tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
         let serve_shutdown = shutdown.clone();
         let result = axum::serve(self.listener, self.router)

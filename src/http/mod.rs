@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod knowledge;
 pub mod ops;
 
 use std::sync::Arc;
@@ -45,7 +46,9 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub metrics: Arc<Metrics>,
     pub shutdown: CancellationToken,
-    pub index_dir: std::path::PathBuf,
+    pub knowledge: Arc<crate::knowledge::KnowledgeService>,
+    /// How long a curator's change waits for the index to include it.
+    pub read_your_writes_timeout: std::time::Duration,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -56,7 +59,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(conversations::router())
         .merge(agents::router())
         .merge(analytics::router())
-        .merge(events::router());
+        .merge(events::router())
+        .merge(knowledge::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())

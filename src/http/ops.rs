@@ -32,11 +32,13 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
     crate::store::postgres::ping(&state.pool)
         .await
         .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
-    let index_ready = std::fs::create_dir_all(&state.index_dir).is_ok();
-    if !index_ready {
-        return Err(ApiError::unavailable("index directory not writable"));
+    let index = state.knowledge.index();
+    if !index.dir().is_dir() {
+        return Err(ApiError::unavailable("index directory missing"));
     }
-    Ok(Json(json!({"status": "ready", "database": "ok", "index": "ok"})))
+    Ok(Json(
+        json!({"status": "ready", "database": "ok", "index": "ok", "indexed_documents": index.num_docs()}),
+    ))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

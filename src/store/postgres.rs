@@ -60,6 +60,89 @@ impl PgEventStore {
         }
     }
 
+    /// Appends one event to each of many streams in one transaction, all or nothing. Each stream
+    /// must be at exactly its given version (0: no stream). Stream ids must be distinct. Returns
+    /// the checkpoint of the last event.
+    pub async fn append_to_streams(&self, appends: &[(String, i64, NewEvent)]) -> Result<Checkpoint, StoreError> {
+        if appends.is_empty() {
+            return Err(StoreError::EmptyAppend);
+        }
+        let stream_ids: Vec<&str> = appends.iter().map(|(stream, _, _)| stream.as_str()).collect();
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("INSERT INTO streams (stream_id, version) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING")
+            .bind(&stream_ids)
+            .execute(&mut *transaction)
+            .await?;
+        let current: std::collections::HashMap<String, i64> = sqlx::query(
+            "SELECT stream_id, version FROM streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE",
+        )
+        .bind(&stream_ids)
+        .fetch_all(&mut *transaction)
+        .await?
+        .into_iter()
+        .map(|row| (row.get("stream_id"), row.get("version")))
+        .collect();
+        for (stream_id, expected, _) in appends {
+            let actual = current.get(stream_id).copied().unwrap_or(0);
+            if actual != *expected {
+                return Err(StoreError::Conflict {
+                    stream_id: stream_id.clone(),
+                    expected: ExpectedVersion::Exact(*expected),
+                    actual: (actual > 0).then_some(actual),
+                });
+            }
+        }
+        let versions: Vec<i64> = appends.iter().map(|(_, expected, _)| expected + 1).collect();
+        let event_ids: Vec<Uuid> = appends.iter().map(|(_, _, event)| event.event_id).collect();
+        let event_types: Vec<&str> = appends.iter().map(|(_, _, event)| event.event_type.as_str()).collect();
+        let schema_versions: Vec<i32> = appends.iter().map(|(_, _, event)| event.schema_version).collect();
+        let data: Vec<&Value> = appends.iter().map(|(_, _, event)| &event.data).collect();
+        let metadata: Vec<Value> = appends
+            .iter()
+            .map(|(_, _, event)| {
+                serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default()))
+            })
+            .collect();
+        let last = sqlx::query(
+            "INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+             SELECT e.stream_id, e.version, e.event_id, e.event_type, e.schema_version, e.data, e.metadata
+             FROM UNNEST($1::text[], $2::int8[], $3::uuid[], $4::text[], $5::int4[], $6::jsonb[], $7::jsonb[])
+                  WITH ORDINALITY AS e(stream_id, version, event_id, event_type, schema_version, data, metadata, ord)
+             ORDER BY e.ord
+             RETURNING position, tx_id::text::int8 AS tx_id",
+        )
+        .bind(&stream_ids)
+        .bind(&versions)
+        .bind(&event_ids)
+        .bind(&event_types)
+        .bind(&schema_versions)
+        .bind(&data)
+        .bind(&metadata)
+        .fetch_all(&mut *transaction)
+        .await?
+        .into_iter()
+        .map(|row| Checkpoint {
+            tx_id: row.get("tx_id"),
+            position: row.get("position"),
+        })
+        .max()
+        .unwrap_or_default();
+        sqlx::query(
+            "UPDATE streams AS s SET version = u.version
+             FROM UNNEST($1::text[], $2::int8[]) AS u(stream_id, version) WHERE s.stream_id = u.stream_id",
+        )
+        .bind(&stream_ids)
+        .bind(&versions)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, 'batch')")
+            .bind(NOTIFY_CHANNEL)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(last)
+    }
+
     /// The result of an earlier append of exactly these events to this stream, if there was one.
     async fn find_previous_append(
         &self,

@@ -1,0 +1,234 @@
+//! Importing and retracting texts. Every change is decided against the log itself (the latest
+//! event of each document's stream), so re-importing an unchanged document records nothing and a
+//! changed one becomes a revision, whatever the index has caught up with.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use hijraah_domain::events::{KnowledgeDocumentAdded, KnowledgeDocumentRetracted, KnowledgeDocumentRevised};
+use hijraah_domain::knowledge::KnowledgeDocument;
+use hijraah_domain::{Event, EventMetadata, NewEvent};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::store::{Checkpoint, PgEventStore, StoreError};
+
+/// Documents per append: large enough to be fast, small enough to keep transactions short.
+pub const BATCH: usize = 2_000;
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct ImportCounts {
+    pub added: u64,
+    pub revised: u64,
+    pub unchanged: u64,
+}
+
+impl ImportCounts {
+    pub fn add(&mut self, other: &ImportCounts) {
+        self.added += other.added;
+        self.revised += other.revised;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// A line that could not be imported, with where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Malformed {
+    pub file: String,
+    pub line: u64,
+    pub error: String,
+}
+
+struct Latest {
+    version: i64,
+    retracted: bool,
+    content_hash: Option<String>,
+}
+
+async fn latest(store: &PgEventStore, stream_ids: &[String]) -> Result<HashMap<String, Latest>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT ON (stream_id) stream_id, stream_version, event_type, data->>'content_hash' AS content_hash
+         FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version DESC",
+    )
+    .bind(stream_ids)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let event_type: String = row.get("event_type");
+            let latest = Latest {
+                version: row.get("stream_version"),
+                retracted: event_type == "KnowledgeDocumentRetracted",
+                content_hash: row.get("content_hash"),
+            };
+            (row.get("stream_id"), latest)
+        })
+        .collect())
+}
+
+fn metadata(actor: &str, correlation_id: Option<&str>) -> EventMetadata {
+    EventMetadata {
+        correlation_id: correlation_id.map(str::to_owned),
+        causation_id: None,
+        actor: Some(actor.to_owned()),
+        extra: Default::default(),
+    }
+}
+
+/// Adds or revises `documents` (the last of equal ids wins). Returns the counts and the checkpoint
+/// of the last event appended, if any was.
+pub async fn import_documents(
+    store: &PgEventStore,
+    documents: Vec<KnowledgeDocument>,
+    actor: &str,
+    correlation_id: Option<&str>,
+) -> Result<(ImportCounts, Option<Checkpoint>), StoreError> {
+    let mut by_id: HashMap<String, KnowledgeDocument> = HashMap::with_capacity(documents.len());
+    for document in documents {
+        by_id.insert(document.id.clone(), document);
+    }
+    let documents: Vec<KnowledgeDocument> = by_id.into_values().collect();
+    let stream_ids: Vec<String> = documents.iter().map(|d| KnowledgeDocument::stream_id(&d.id)).collect();
+    let mut attempt = 0;
+    loop {
+        let current = latest(store, &stream_ids).await?;
+        let mut counts = ImportCounts::default();
+        let mut appends = Vec::new();
+        for (document, stream_id) in documents.iter().zip(&stream_ids) {
+            let content_hash = document.content_hash();
+            let event = match current.get(stream_id) {
+                None => {
+                    counts.added += 1;
+                    Event::KnowledgeDocumentAdded(KnowledgeDocumentAdded {
+                        document: document.clone(),
+                        content_hash,
+                    })
+                }
+                Some(latest) if !latest.retracted && latest.content_hash.as_deref() == Some(content_hash.as_str()) => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => {
+                    counts.revised += 1;
+                    Event::KnowledgeDocumentRevised(KnowledgeDocumentRevised {
+                        document: document.clone(),
+                        content_hash,
+                    })
+                }
+            };
+            let version = current.get(stream_id).map_or(0, |latest| latest.version);
+            appends.push((
+                stream_id.clone(),
+                version,
+                NewEvent::new(&event, metadata(actor, correlation_id)),
+            ));
+        }
+        if appends.is_empty() {
+            return Ok((counts, None));
+        }
+        match store.append_to_streams(&appends).await {
+            Ok(checkpoint) => return Ok((counts, Some(checkpoint))),
+            // Another curator changed one of these documents meanwhile: decide again.
+            Err(StoreError::Conflict { .. }) if attempt < 3 => attempt += 1,
+            Err(other) => return Err(other),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetractError {
+    #[error("no such document")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Withdraws a document: it will no longer be found or quoted.
+pub async fn retract(
+    store: &PgEventStore,
+    id: &str,
+    actor: &str,
+    reason: &str,
+    correlation_id: Option<&str>,
+) -> Result<Checkpoint, RetractError> {
+    let stream_id = KnowledgeDocument::stream_id(id);
+    let current = latest(store, std::slice::from_ref(&stream_id)).await?;
+    let Some(latest) = current.get(&stream_id).filter(|latest| !latest.retracted) else {
+        return Err(RetractError::NotFound);
+    };
+    let event = Event::KnowledgeDocumentRetracted(KnowledgeDocumentRetracted {
+        id: id.to_owned(),
+        reason: reason.to_owned(),
+    });
+    let appends = [(
+        stream_id,
+        latest.version,
+        NewEvent::new(&event, metadata(actor, correlation_id)),
+    )];
+    Ok(store.append_to_streams(&appends).await?)
+}
+
+/// Reads a JSON Lines file and imports it in batches. A malformed line is reported with its
+/// file and line number and skipped; the rest still imports. `progress` gets bytes read.
+pub async fn import_file(
+    store: &PgEventStore,
+    path: &Path,
+    actor: &str,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(ImportCounts, Vec<Malformed>), anyhow::Error> {
+    let file = std::fs::File::open(path).map_err(|error| anyhow::anyhow!("cannot open {}: {error}", path.display()))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let name = path.display().to_string();
+    let mut counts = ImportCounts::default();
+    let mut malformed = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut line_number = 0u64;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = match reader.read_line(&mut line) {
+            Ok(read) => read,
+            Err(error) => {
+                // Not UTF-8, for instance: report the line and go on with the next.
+                line_number += 1;
+                malformed.push(Malformed {
+                    file: name.clone(),
+                    line: line_number,
+                    error: error.to_string(),
+                });
+                continue;
+            }
+        };
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        progress(read as u64);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<serde_json::Value>(trimmed)
+            .map_err(|error| error.to_string())
+            .and_then(|value| KnowledgeDocument::from_record(&value).map_err(|error| error.to_string()));
+        match parsed {
+            Ok(document) => batch.push(document),
+            Err(error) => malformed.push(Malformed {
+                file: name.clone(),
+                line: line_number,
+                error,
+            }),
+        }
+        if batch.len() == BATCH {
+            let (batch_counts, _) = import_documents(store, std::mem::take(&mut batch), actor, None).await?;
+            counts.add(&batch_counts);
+        }
+    }
+    if !batch.is_empty() {
+        let (batch_counts, _) = import_documents(store, batch, actor, None).await?;
+        counts.add(&batch_counts);
+    }
+    Ok((counts, malformed))
+}

@@ -1,0 +1,378 @@
+//! The knowledge store: texts as events ([`import`]), the search index as their projection, and
+//! zero-downtime reindexing.
+//!
+//! The index keeps the log checkpoint it has applied in its own commit payload, so a restart
+//! resumes there. A reindex folds every knowledge event into the documents' latest versions,
+//! builds a new index generation from them in parallel, then swaps it in: searches keep being
+//! answered by the old index until the swap, and the live indexer carries on from the new one's
+//! checkpoint.
+
+pub mod import;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hijraah_domain::knowledge::KnowledgeDocument;
+use hijraah_domain::{Envelope, Event};
+use hijraah_index::{Change, Generations, Hit, IndexError, KnowledgeIndex, SearchRequest, SearchResults};
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::store::{Checkpoint, EventStore, LogFollower, LogNotifier, PgEventStore, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the index task failed: {0}")]
+    Task(String),
+    #[error("a reindex is already running")]
+    ReindexRunning,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Running,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReindexJob {
+    pub job_id: Uuid,
+    pub status: JobStatus,
+    /// Documents written to the new index so far, of `total`.
+    pub processed: u64,
+    pub total: u64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// What a reindex built.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReindexReport {
+    pub documents: u64,
+    pub events: u64,
+    pub seconds: f64,
+    pub generation: String,
+}
+
+fn payload(checkpoint: Checkpoint) -> String {
+    format!(r#"{{"tx_id":{},"position":{}}}"#, checkpoint.tx_id, checkpoint.position)
+}
+
+fn parse_payload(payload: Option<String>) -> Checkpoint {
+    let value: serde_json::Value = payload
+        .and_then(|payload| serde_json::from_str(&payload).ok())
+        .unwrap_or_default();
+    Checkpoint {
+        tx_id: value["tx_id"].as_i64().unwrap_or(0),
+        position: value["position"].as_i64().unwrap_or(0),
+    }
+}
+
+/// The index changes a batch of events makes, in order.
+fn changes(batch: &[Envelope]) -> Vec<Change> {
+    batch
+        .iter()
+        .filter(|envelope| envelope.event_type.starts_with("KnowledgeDocument"))
+        .filter_map(|envelope| match envelope.decode() {
+            Ok(Event::KnowledgeDocumentAdded(added)) => Some(Change::Upsert(Box::new(added.document))),
+            Ok(Event::KnowledgeDocumentRevised(revised)) => Some(Change::Upsert(Box::new(revised.document))),
+            Ok(Event::KnowledgeDocumentRetracted(retracted)) => Some(Change::Delete(retracted.id)),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::error!(position = envelope.position, error = %error, "undecodable knowledge event skipped");
+                None
+            }
+        })
+        .collect()
+}
+
+pub struct KnowledgeService {
+    store: PgEventStore,
+    notifier: LogNotifier,
+    generations: Generations,
+    writable: bool,
+    current: RwLock<(String, Arc<KnowledgeIndex>)>,
+    indexed: watch::Sender<Checkpoint>,
+    jobs: Mutex<HashMap<Uuid, ReindexJob>>,
+    reindexing: AtomicBool,
+}
+
+impl KnowledgeService {
+    /// Opens the live generation under `root`. `writable`: this process applies events to it
+    /// (the server); otherwise it only searches (the CLI beside a running server).
+    pub fn open(
+        store: PgEventStore,
+        notifier: LogNotifier,
+        root: PathBuf,
+        writable: bool,
+    ) -> Result<Arc<Self>, KnowledgeError> {
+        let generations = Generations::new(root);
+        let dir = generations.current()?;
+        let index = KnowledgeIndex::open(&dir, writable)?;
+        let checkpoint = parse_payload(index.checkpoint_payload());
+        let (indexed, _) = watch::channel(checkpoint);
+        let name = generations.current_name().unwrap_or_default();
+        Ok(Arc::new(Self {
+            store,
+            notifier,
+            generations,
+            writable,
+            current: RwLock::new((name, Arc::new(index))),
+            indexed,
+            jobs: Mutex::new(HashMap::new()),
+            reindexing: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn index(&self) -> Arc<KnowledgeIndex> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .1
+            .clone()
+    }
+
+    fn swap(&self, name: String, index: Arc<KnowledgeIndex>) {
+        let checkpoint = parse_payload(index.checkpoint_payload());
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = (name, index);
+        self.indexed.send_replace(checkpoint);
+    }
+
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchResults, KnowledgeError> {
+        let index = self.index();
+        tokio::task::spawn_blocking(move || index.search(&request))
+            .await
+            .map_err(|error| KnowledgeError::Task(error.to_string()))?
+            .map_err(Into::into)
+    }
+
+    pub async fn get(&self, id: String) -> Result<Option<Hit>, KnowledgeError> {
+        let index = self.index();
+        tokio::task::spawn_blocking(move || index.get(&id))
+            .await
+            .map_err(|error| KnowledgeError::Task(error.to_string()))?
+            .map_err(Into::into)
+    }
+
+    /// Waits until the index has applied the log up to `checkpoint`, at most `timeout`.
+    pub async fn wait_indexed(&self, checkpoint: Checkpoint, timeout: Duration) -> bool {
+        self.notifier.notify();
+        let mut indexed = self.indexed.subscribe();
+        matches!(
+            tokio::time::timeout(timeout, indexed.wait_for(|at| *at >= checkpoint)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    async fn apply(
+        &self,
+        index: &Arc<KnowledgeIndex>,
+        changes: Vec<Change>,
+        checkpoint: Checkpoint,
+    ) -> Result<(), KnowledgeError> {
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || index.apply(&changes, &payload(checkpoint)))
+            .await
+            .map_err(|error| KnowledgeError::Task(error.to_string()))??;
+        self.indexed.send_replace(checkpoint);
+        Ok(())
+    }
+
+    /// Applies every knowledge event after the index's checkpoint, once (the CLI, or a test).
+    pub async fn catch_up(&self) -> Result<u64, KnowledgeError> {
+        let index = self.index();
+        let mut from = parse_payload(index.checkpoint_payload());
+        let mut applied = 0;
+        loop {
+            let batch = self.store.read_all(from, 5_000, None).await?;
+            let Some((last, _)) = batch.last() else {
+                return Ok(applied);
+            };
+            let last = *last;
+            let envelopes: Vec<Envelope> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+            let changes = changes(&envelopes);
+            applied += changes.len() as u64;
+            self.apply(&index, changes, last).await?;
+            from = last;
+        }
+    }
+
+    /// The live projection: follows the log and applies knowledge events to the current index,
+    /// moving to a new generation when a reindex (here or in another process) swaps one in.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            if let Err(error) = self.follow(&shutdown).await {
+                tracing::error!(error = %error, "knowledge indexer failed, restarting");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+
+    async fn follow(&self, shutdown: &CancellationToken) -> Result<(), KnowledgeError> {
+        let (name, index) = self
+            .current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let from = parse_payload(index.checkpoint_payload());
+        let mut follower = LogFollower::new(self.store.clone(), &self.notifier, from).with_batch_size(2_000);
+        let mut skipped_since_commit = 0usize;
+        loop {
+            if self.generations.current_name().is_some_and(|current| current != name) {
+                // Another process promoted a new generation: open it and follow from its checkpoint.
+                let dir = self.generations.current()?;
+                let reopened = KnowledgeIndex::open(&dir, self.writable)?;
+                self.swap(self.generations.current_name().unwrap_or_default(), Arc::new(reopened));
+                return Ok(());
+            }
+            if !Arc::ptr_eq(&index, &self.index()) {
+                return Ok(());
+            }
+            let batch = match tokio::time::timeout(Duration::from_secs(2), follower.next_batch(shutdown)).await {
+                Err(_elapsed) => continue,
+                Ok(Ok(Some(batch))) => batch,
+                Ok(Ok(None)) => return Ok(()),
+                Ok(Err(error)) => return Err(error.into()),
+            };
+            let changes = changes(&batch);
+            let checkpoint = follower.checkpoint();
+            if changes.is_empty() && skipped_since_commit < 10_000 {
+                // Nothing for the index: move the published checkpoint, commit later.
+                skipped_since_commit += batch.len();
+                self.indexed.send_replace(checkpoint);
+                continue;
+            }
+            skipped_since_commit = 0;
+            if !Arc::ptr_eq(&index, &self.index()) {
+                return Ok(());
+            }
+            self.apply(&index, changes, checkpoint).await?;
+        }
+    }
+
+    /// Rebuilds the index from the log into a new generation and swaps it in. `progress` gets
+    /// (documents written, documents in all).
+    pub async fn reindex(
+        &self,
+        progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
+    ) -> Result<ReindexReport, KnowledgeError> {
+        let started = std::time::Instant::now();
+        let mut latest: HashMap<String, Option<KnowledgeDocument>> = HashMap::new();
+        let mut from = Checkpoint::START;
+        let mut events = 0u64;
+        loop {
+            let batch = self.store.read_all(from, 10_000, None).await?;
+            let Some((last, _)) = batch.last() else { break };
+            from = *last;
+            let envelopes: Vec<Envelope> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+            for change in changes(&envelopes) {
+                events += 1;
+                match change {
+                    Change::Upsert(document) => latest.insert(document.id.clone(), Some(*document)),
+                    Change::Delete(id) => latest.insert(id, None),
+                };
+            }
+        }
+        let documents: Vec<KnowledgeDocument> = latest.into_values().flatten().collect();
+        let total = documents.len() as u64;
+        progress(0, total);
+        let dir = self.generations.next();
+        let checkpoint = from;
+        let report_progress = progress.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            KnowledgeIndex::build(&dir, &documents, &payload(checkpoint), &|done| {
+                report_progress(done as u64, total)
+            })
+        })
+        .await
+        .map_err(|error| KnowledgeError::Task(error.to_string()))??;
+        let generation = built
+            .dir()
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let new_dir = built.dir().to_path_buf();
+        self.generations.promote(&new_dir)?;
+        if self.writable {
+            self.swap(generation.clone(), Arc::new(built));
+        } else {
+            drop(built);
+        }
+        if let Err(error) = self.generations.remove_stale(&[]) {
+            tracing::warn!(error = %error, "old index generations not removed");
+        }
+        progress(total, total);
+        Ok(ReindexReport {
+            documents: total,
+            events,
+            seconds: started.elapsed().as_secs_f64(),
+            generation,
+        })
+    }
+
+    /// Starts a reindex in the background; its progress is readable with [`Self::job`].
+    pub fn start_reindex(self: &Arc<Self>) -> Result<Uuid, KnowledgeError> {
+        if self.reindexing.swap(true, Ordering::SeqCst) {
+            return Err(KnowledgeError::ReindexRunning);
+        }
+        let job_id = Uuid::now_v7();
+        let job = ReindexJob {
+            job_id,
+            status: JobStatus::Running,
+            processed: 0,
+            total: 0,
+            started_at: Utc::now(),
+            finished_at: None,
+            error: None,
+        };
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).insert(job_id, job);
+        let service = self.clone();
+        tokio::spawn(async move {
+            let tracker = service.clone();
+            let progress: Arc<dyn Fn(u64, u64) + Send + Sync> = Arc::new(move |processed, total| {
+                if let Some(job) = tracker.jobs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&job_id) {
+                    job.processed = processed;
+                    job.total = total;
+                }
+            });
+            let result = service.reindex(progress).await;
+            if let Some(job) = service.jobs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&job_id) {
+                job.finished_at = Some(Utc::now());
+                match result {
+                    Ok(_) => job.status = JobStatus::Completed,
+                    Err(error) => {
+                        tracing::error!(error = %error, "reindex failed");
+                        job.status = JobStatus::Failed;
+                        job.error = Some("the reindex failed; see the server log".to_owned());
+                    }
+                }
+            }
+            service.reindexing.store(false, Ordering::SeqCst);
+        });
+        Ok(job_id)
+    }
+
+    pub fn job(&self, job_id: Uuid) -> Option<ReindexJob> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&job_id)
+            .cloned()
+    }
+}
