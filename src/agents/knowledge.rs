@@ -97,6 +97,79 @@ const KEYWORDS: &[&str] = &[
     "رسول الله",
 ];
 
+/// Words of a question that carry no topic.
+const QUESTION_WORDS: &[&str] = &[
+    "quran",
+    "qur'an",
+    "koran",
+    "hadith",
+    "hadiths",
+    "verse",
+    "verses",
+    "ayah",
+    "surah",
+    "say",
+    "says",
+    "said",
+    "about",
+    "what",
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "was",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "or",
+    "how",
+    "why",
+    "when",
+    "who",
+    "whom",
+    "which",
+    "please",
+    "tell",
+    "me",
+    "give",
+    "show",
+    "any",
+    "there",
+    "can",
+    "you",
+    "i",
+    "my",
+    "islam",
+    "islamic",
+    "teach",
+    "teaches",
+    "regarding",
+    "concerning",
+    "with",
+    "it",
+    "be",
+    "have",
+    "has",
+    "القرآن",
+    "قرآن",
+    "حديث",
+    "الحديث",
+    "ماذا",
+    "ما",
+    "عن",
+    "في",
+    "هل",
+    "يقول",
+    "قال",
+];
+
 const COLLECTIONS: &[(&str, &str)] = &[
     ("bukhari", "bukhari"),
     ("muslim", "muslim"),
@@ -160,6 +233,26 @@ fn referenced_ids(text: &str) -> Vec<String> {
     ids
 }
 
+/// The answer when no passage is a reliable answer: say so, cite nothing.
+fn nothing_reliable(
+    arabic: bool,
+    best_score: Option<f32>,
+    query: Option<String>,
+    source: Option<String>,
+) -> AgentAnswer {
+    let content = if arabic {
+        "لم أجد في النصوص المتاحة لديّ نصًا موثوقًا يجيب عن هذا السؤال، ولن أخمّن. يُرجى سؤال عالم موثوق."
+    } else {
+        "I found nothing reliable in the texts available to me for this question, and I will not guess. \
+         Please ask a trusted scholar."
+    };
+    AgentAnswer {
+        content: content.to_owned(),
+        confidence: 0.2,
+        metadata: json!({"citations": [], "found": false, "query": query, "best_score": best_score, "source_filter": source}),
+    }
+}
+
 pub struct KnowledgeAgent {
     agent_id: String,
     knowledge: Arc<KnowledgeService>,
@@ -207,28 +300,18 @@ impl KnowledgeAgent {
             None
         };
         let mut best_score = None;
+        let mut searched = None;
         if !direct {
             // Words that say where to look, not what to find.
             let query: String = lower
-                .split_whitespace()
-                .filter(|word| {
-                    ![
-                        "quran",
-                        "qur'an",
-                        "hadith",
-                        "hadiths",
-                        "verse",
-                        "verses",
-                        "say",
-                        "says",
-                        "about",
-                        "القرآن",
-                        "حديث",
-                    ]
-                    .contains(word)
-                })
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .filter(|word| !word.is_empty() && !QUESTION_WORDS.contains(word))
                 .collect::<Vec<_>>()
                 .join(" ");
+            if query.is_empty() {
+                return Ok(nothing_reliable(arabic, None, Some(query), source));
+            }
+            searched = Some(query.clone());
             let search = SearchRequest {
                 query,
                 source: source.clone(),
@@ -250,17 +333,7 @@ impl KnowledgeAgent {
                 .collect();
             best_score = passages.first().map(|hit| hit.score);
             if best_score.is_none_or(|score| score < MIN_SCORE) {
-                let content = if arabic {
-                    "لم أجد في النصوص المتاحة لديّ نصًا موثوقًا يجيب عن هذا السؤال، ولن أخمّن. يُرجى سؤال عالم موثوق."
-                } else {
-                    "I found nothing reliable in the texts available to me for this question, and I will not guess. \
-                     Please ask a trusted scholar."
-                };
-                return Ok(AgentAnswer {
-                    content: content.to_owned(),
-                    confidence: 0.2,
-                    metadata: json!({"citations": [], "found": false, "best_score": best_score, "source_filter": source}),
-                });
+                return Ok(nothing_reliable(arabic, best_score, searched, source));
             }
         }
         let quotes: Vec<String> = passages
@@ -293,6 +366,7 @@ impl KnowledgeAgent {
                 "citations": citations,
                 "found": true,
                 "lookup": if direct { "reference" } else { "search" },
+                "query": searched,
                 "best_score": best_score,
                 "source_filter": source,
             }),

@@ -234,14 +234,15 @@ impl KnowledgeService {
         let mut follower = LogFollower::new(self.store.clone(), &self.notifier, from).with_batch_size(2_000);
         let mut skipped_since_commit = 0usize;
         loop {
+            if !Arc::ptr_eq(&index, &self.index()) {
+                // A reindex in this process swapped in a new index: follow it from its checkpoint.
+                return Ok(());
+            }
             if self.generations.current_name().is_some_and(|current| current != name) {
                 // Another process promoted a new generation: open it and follow from its checkpoint.
                 let dir = self.generations.current()?;
                 let reopened = KnowledgeIndex::open(&dir, self.writable)?;
                 self.swap(self.generations.current_name().unwrap_or_default(), Arc::new(reopened));
-                return Ok(());
-            }
-            if !Arc::ptr_eq(&index, &self.index()) {
                 return Ok(());
             }
             let batch = match tokio::time::timeout(Duration::from_secs(2), follower.next_batch(shutdown)).await {
@@ -314,10 +315,21 @@ impl KnowledgeService {
         } else {
             drop(built);
         }
-        if let Err(error) = self.generations.remove_stale(&[]) {
-            tracing::warn!(error = %error, "old index generations not removed");
-        }
         progress(total, total);
+        // The old index may still be finishing a merge or serving a search: retry its removal
+        // for a while in the background.
+        let generations = self.generations.clone();
+        tokio::spawn(async move {
+            for attempt in 0..20 {
+                match generations.remove_stale(&[]) {
+                    Ok(()) => return,
+                    Err(error) if attempt == 19 => {
+                        tracing::warn!(error = %error, "old index generations not removed");
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+                }
+            }
+        });
         Ok(ReindexReport {
             documents: total,
             events,

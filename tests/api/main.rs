@@ -9,6 +9,7 @@ mod embedded;
 mod errors;
 mod events_api;
 mod helpers;
+mod knowledge;
 mod ops;
 mod projections;
 mod store;
