@@ -125,6 +125,9 @@ impl KnowledgeService {
         let checkpoint = parse_payload(index.checkpoint_payload());
         let (indexed, _) = watch::channel(checkpoint);
         let name = generations.current_name().unwrap_or_default();
+        if writable && let Err(error) = generations.remove_stale(&[]) {
+            tracing::warn!(error = %error, "old index generations not removed");
+        }
         Ok(Arc::new(Self {
             store,
             notifier,
@@ -316,6 +319,15 @@ impl KnowledgeService {
             drop(built);
         }
         progress(total, total);
+        if !self.writable {
+            // A server beside us still serves the old generation: it removes it itself.
+            return Ok(ReindexReport {
+                documents: total,
+                events,
+                seconds: started.elapsed().as_secs_f64(),
+                generation,
+            });
+        }
         // The old index may still be finishing a merge or serving a search: retry its removal
         // for a while in the background.
         let generations = self.generations.clone();

@@ -459,3 +459,47 @@ async fn a_reindex_swaps_in_a_new_index_while_searches_keep_succeeding() {
     )
     .await;
 }
+
+/// The curator's path from the README: reindex from the command line while the server runs; the
+/// server keeps answering from the old index, then moves to the new one.
+#[tokio::test]
+async fn a_reindex_from_the_cli_is_picked_up_by_the_running_server_without_a_failed_search() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let quran = excerpt(dir.path(), "quran.jsonl", 300, &[]);
+    import(&app, &[&quran]);
+    eventually_found(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
+    let before = std::fs::read_to_string(app.data_dir.path().join("index/CURRENT")).unwrap();
+
+    let url = app.db.url.clone();
+    let data_dir = app.data_dir.path().to_path_buf();
+    let reindex = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_hijraah"))
+            .args(["knowledge", "reindex"])
+            .env("DATABASE_URL", url)
+            .env("HIJRAAH_DATA_DIR", data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    });
+    while !reindex.is_finished() {
+        assert_eq!(search(&app, "لا تأخذه سنة ولا نوم").await["hits"][0]["id"], "quran:2:255");
+    }
+    let output = reindex.await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("reindexed 300 documents"));
+    let after = std::fs::read_to_string(app.data_dir.path().join("index/CURRENT")).unwrap();
+    assert_ne!(before, after, "a new generation is live");
+    // The server moves to the new generation and keeps following the log there.
+    let added = app
+        .client
+        .post(app.url("/api/v1/knowledge/documents"))
+        .bearer_auth(app.token("curie", Role::Curator))
+        .json(&json!([{"id": "note:2", "source": "custom", "reference": "Note 2", "text_en": "hajj mabrur"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    eventually_found(&app, "mabrur", "note:2").await;
+    assert_eq!(search(&app, "لا تأخذه سنة ولا نوم").await["hits"][0]["id"], "quran:2:255");
+}
