@@ -72,6 +72,11 @@ async fn the_openapi_document_describes_every_route() {
         ("/readyz", "get"),
         ("/metrics", "get"),
         ("/api/v1/openapi.json", "get"),
+        ("/api/v1/knowledge/search", "get"),
+        ("/api/v1/knowledge/documents", "post"),
+        ("/api/v1/knowledge/documents/{id}", "delete"),
+        ("/api/v1/knowledge/reindex", "post"),
+        ("/api/v1/knowledge/reindex/{job_id}", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
