@@ -8,6 +8,7 @@
 //! - [`user`]: roles and the user stream.
 //! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
 
+pub mod calculators;
 pub mod conversation;
 pub mod envelope;
 pub mod events;

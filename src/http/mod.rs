@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod calculators;
 pub mod chat;
 pub mod conversations;
 pub mod error;
@@ -60,7 +61,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(agents::router())
         .merge(analytics::router())
         .merge(events::router())
-        .merge(knowledge::router());
+        .merge(knowledge::router())
+        .merge(calculators::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod calculators;
 mod chat;
 mod cli;
 mod embedded;

@@ -77,6 +77,9 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/knowledge/documents/{id}", "delete"),
         ("/api/v1/knowledge/reindex", "post"),
         ("/api/v1/knowledge/reindex/{job_id}", "get"),
+        ("/api/v1/finance/zakat", "post"),
+        ("/api/v1/finance/zakat-al-fitr", "post"),
+        ("/api/v1/community/qibla", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
