@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::financial::FinancialAgent;
 use crate::agents::knowledge::KnowledgeAgent;
 use crate::agents::user_interface::UserInterfaceAgent;
 use crate::agents::{Coordinator, Registry};
@@ -59,6 +60,7 @@ impl Application {
         let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
             .context("cannot open the knowledge index")?;
         registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
+        registry.register(Arc::new(FinancialAgent::new("financial-1", knowledge.clone())));
         let projector = Projector::new(pool.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));

@@ -7,6 +7,7 @@
 //! - [`language`]: script-based language detection.
 
 pub mod coordinator;
+pub mod financial;
 pub mod knowledge;
 pub mod language;
 pub mod registry;

@@ -9,6 +9,7 @@ mod cli;
 mod embedded;
 mod errors;
 mod events_api;
+mod financial;
 mod helpers;
 mod knowledge;
 mod ops;

@@ -7,8 +7,11 @@
 //! now are deducted before the nisab test. Long-term shares count at the company's zakatable
 //! ratio; trading shares at market value.
 
+use std::str::FromStr;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -192,6 +195,116 @@ pub fn zakat_al_fitr(persons: u32, sa_kg: Decimal, staple_price_per_kg: Decimal)
         food_kg: food_kg.normalize(),
         zakat_amount: cents(amount),
     })
+}
+
+/// A bad input, in words for the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl InputError {
+    fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// The largest amount we accept: far beyond any fortune, far below decimal overflow.
+pub fn max_amount() -> Decimal {
+    Decimal::new(1_000_000_000_000_000, 0)
+}
+
+/// An amount given as a decimal string or a JSON number; absent is `None`.
+pub fn amount(body: &serde_json::Map<String, Value>, field: &str) -> Result<Option<Decimal>, InputError> {
+    let parsed = match body.get(field) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => Decimal::from_str(text.trim()).ok(),
+        Some(Value::Number(number)) => {
+            let text = number.to_string();
+            Decimal::from_str(&text)
+                .or_else(|_| Decimal::from_scientific(&text))
+                .ok()
+        }
+        Some(_) => None,
+    };
+    let value = parsed.ok_or_else(|| InputError::new(format!("{field} must be a decimal number, like \"1250.50\"")))?;
+    if value < Decimal::ZERO {
+        return Err(InputError::new(format!("{field} must not be negative")));
+    }
+    if value > max_amount() {
+        return Err(InputError::new(format!("{field} is too large")));
+    }
+    Ok(Some(value))
+}
+
+const ZAKAT_FIELDS: [&str; 14] = [
+    "cash",
+    "gold_grams",
+    "silver_grams",
+    "gold_price_per_gram",
+    "silver_price_per_gram",
+    "business_inventory",
+    "receivables",
+    "stocks_trading_value",
+    "stocks_long_term_value",
+    "stocks_long_term_zakatable_ratio",
+    "debts_due",
+    "hawl_complete",
+    "nisab_basis",
+    "nisab_standard",
+];
+
+impl ZakatInput {
+    /// The fields of the zakat endpoint's body.
+    pub const FIELDS: [&str; 14] = ZAKAT_FIELDS;
+
+    /// Reads the endpoint's JSON (amounts as decimal strings or numbers; absent means 0), refusing
+    /// negative amounts, unknown fields and unknown options.
+    pub fn from_json(body: &serde_json::Map<String, Value>) -> Result<ZakatInput, InputError> {
+        if let Some(unknown) = body.keys().find(|key| !ZAKAT_FIELDS.contains(&key.as_str())) {
+            return Err(InputError::new(format!("unknown field `{unknown}`")));
+        }
+        let zero = |field: &str| amount(body, field).map(|value| value.unwrap_or(Decimal::ZERO));
+        let hawl_complete = match body.get("hawl_complete") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(complete)) => *complete,
+            Some(_) => return Err(InputError::new("hawl_complete must be true or false")),
+        };
+        let nisab_basis = match body.get("nisab_basis").and_then(Value::as_str) {
+            None if body.get("nisab_basis").is_none_or(Value::is_null) => NisabBasis::Gold,
+            Some("gold") => NisabBasis::Gold,
+            Some("silver") => NisabBasis::Silver,
+            _ => return Err(InputError::new("nisab_basis must be gold or silver")),
+        };
+        let nisab_standard = match body.get("nisab_standard").and_then(Value::as_str) {
+            None if body.get("nisab_standard").is_none_or(Value::is_null) => NisabStandard::Standard,
+            Some("standard_85_595") => NisabStandard::Standard,
+            Some("tola_87.48_612.36") => NisabStandard::Tola,
+            _ => {
+                return Err(InputError::new(
+                    "nisab_standard must be standard_85_595 or tola_87.48_612.36",
+                ));
+            }
+        };
+        let ratio = amount(body, "stocks_long_term_zakatable_ratio")?;
+        if ratio.is_some_and(|ratio| ratio > Decimal::ONE) {
+            return Err(InputError::new("stocks_long_term_zakatable_ratio must be from 0 to 1"));
+        }
+        Ok(ZakatInput {
+            cash: zero("cash")?,
+            gold_grams: zero("gold_grams")?,
+            silver_grams: zero("silver_grams")?,
+            gold_price_per_gram: amount(body, "gold_price_per_gram")?,
+            silver_price_per_gram: amount(body, "silver_price_per_gram")?,
+            business_inventory: zero("business_inventory")?,
+            receivables: zero("receivables")?,
+            stocks_trading_value: zero("stocks_trading_value")?,
+            stocks_long_term_value: zero("stocks_long_term_value")?,
+            stocks_long_term_zakatable_ratio: ratio,
+            debts_due: zero("debts_due")?,
+            hawl_complete,
+            nisab_basis,
+            nisab_standard,
+        })
+    }
 }
 
 #[cfg(test)]
