@@ -193,6 +193,10 @@ impl ChatService {
                                 ("timeout", format!("no answer within {} ms", after.as_millis()))
                             }
                             DispatchFailure::Failed(error) => ("error", error),
+                            DispatchFailure::CircuitOpen => (
+                                "circuit_open",
+                                "not called: the agent failed repeatedly and its circuit is open".to_owned(),
+                            ),
                         };
                         AgentOutcome::Failed(AgentFailed {
                             request_message_id: message_id,

@@ -24,6 +24,8 @@ pub struct Routing {
 pub enum DispatchFailure {
     TimedOut(Duration),
     Failed(String),
+    /// The agent failed repeatedly and its circuit is open: not called at all.
+    CircuitOpen,
 }
 
 pub struct Dispatched {
@@ -89,6 +91,9 @@ impl Coordinator {
         let tasks: Vec<_> = selected
             .iter()
             .map(|registered| {
+                if !registered.try_call() {
+                    return (registered.clone(), None, Instant::now());
+                }
                 let for_task = registered.clone();
                 let request = request.clone();
                 let started = Instant::now();
@@ -96,11 +101,20 @@ impl Coordinator {
                     let answer = tokio::time::timeout(timeout, for_task.agent.handle(&request)).await;
                     (answer, started.elapsed())
                 });
-                (registered.clone(), task, started)
+                (registered.clone(), Some(task), started)
             })
             .collect();
         let mut dispatched = Vec::with_capacity(tasks.len());
         for (registered, task, started) in tasks {
+            let Some(task) = task else {
+                dispatched.push(Dispatched {
+                    agent_id: registered.agent.agent_id().to_owned(),
+                    agent_type: registered.agent.agent_type().to_owned(),
+                    latency: std::time::Duration::ZERO,
+                    result: Err(DispatchFailure::CircuitOpen),
+                });
+                continue;
+            };
             let (result, latency) = match task.await {
                 Ok((Ok(Ok(answer)), latency)) => {
                     registered.record(latency, CallOutcome::Succeeded);

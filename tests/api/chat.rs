@@ -439,3 +439,47 @@ async fn arabic_requests_are_answered_in_arabic_and_stored_intact() {
     assert_eq!(stored["content"], content.trim());
     assert_eq!(stored["language"], "ar");
 }
+
+#[tokio::test]
+async fn a_failing_agents_circuit_opens_and_it_is_then_not_called_at_all() {
+    use hijraah::agents::Registry;
+    use hijraah::agents::registry::{BreakerSettings, SystemClock};
+    use hijraah::agents::user_interface::UserInterfaceAgent;
+
+    let settings = BreakerSettings {
+        failure_threshold: 2,
+        cooldown: Duration::from_secs(600),
+    };
+    let registry = Arc::new(Registry::new(settings, Arc::new(SystemClock)));
+    registry.register(Arc::new(UserInterfaceAgent::new("ui-1")));
+    registry.register(Arc::new(BrokenAgent));
+    let app = TestApp::spawn_with_registry(registry).await;
+    for n in 0..3 {
+        let response = app
+            .chat("alice", json!({"user_id": "alice", "content": format!("hello {n}")}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "the chat still answers");
+    }
+    let reasons: Vec<String> = sqlx::query_scalar(
+        "SELECT data->>'reason' FROM events WHERE event_type = 'AgentFailed' AND data->>'agent_id' = 'broken-1' ORDER BY position",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(reasons, ["error", "error", "circuit_open"]);
+    let health: Vec<Value> = app
+        .get("/api/v1/agents/health", &app.token("alice", Role::User))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let broken = health.iter().find(|h| h["agent_id"] == "broken-1").unwrap();
+    assert_eq!(broken["metrics"]["circuit"], "open");
+    assert_eq!(broken["status"], "unhealthy");
+    assert_eq!(
+        broken["metrics"]["requests"], 2,
+        "the third call never reached the agent"
+    );
+    let ui = health.iter().find(|h| h["agent_id"] == "ui-1").unwrap();
+    assert_eq!(ui["metrics"]["circuit"], "closed");
+}
