@@ -13,6 +13,7 @@ use hijraah::knowledge::KnowledgeService;
 use hijraah::knowledge::import::import_file;
 use hijraah::store::{LogNotifier, PgEventStore};
 use hijraah_index::SearchRequest;
+use hijraah_index::arabic::has_arabic;
 
 /// (query, source filter, documents that answer it). Written down by reading the corpus.
 const QUERIES: &[(&str, Option<&str>, &[&str])] = &[
@@ -153,10 +154,6 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
-fn arabic(text: &str) -> bool {
-    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
-}
-
 /// OR of the query's words, as tsquery syntax (PostgreSQL's plain parsers AND them).
 fn tsquery(text: &str) -> String {
     text.split(|c: char| !c.is_alphanumeric() && !('\u{0600}'..='\u{06FF}').contains(&c))
@@ -215,7 +212,7 @@ fn main() {
         let (mut our_hits, mut their_hits) = (0, 0);
         for (query, source, expected) in QUERIES {
             let request = SearchRequest { query: query.to_string(), source: source.map(Into::into), limit: 5, ..Default::default() };
-            let is_arabic = arabic(query);
+            let is_arabic = has_arabic(query);
             let sql = if is_arabic {
                 "SELECT id FROM fts WHERE ar @@ to_tsquery('simple', $1) AND ($2::text IS NULL OR source = $2)
                  ORDER BY ts_rank(ar, to_tsquery('simple', $1)) DESC LIMIT 5"

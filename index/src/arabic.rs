@@ -34,6 +34,11 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// Whether a text is (partly) in Arabic script: such queries search the Arabic fields.
+pub fn has_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
 fn is_arabic_letter(c: char) -> bool {
     ('\u{0621}'..='\u{064A}').contains(&c)
 }

@@ -9,6 +9,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
 
 use crate::IndexError;
+use crate::arabic::has_arabic;
 use crate::schema::Fields;
 
 #[derive(Debug, Clone, Default)]
@@ -42,10 +43,6 @@ pub struct SearchResults {
     pub query: String,
     pub total: usize,
     pub hits: Vec<Hit>,
-}
-
-fn has_arabic(text: &str) -> bool {
-    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
 fn first_text(document: &TantivyDocument, field: Field) -> Option<String> {
