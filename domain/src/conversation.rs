@@ -125,13 +125,7 @@ impl Conversation {
                 | Event::AgentFailed(_),
                 Some(_),
             ) => {}
-            (
-                other @ (Event::UserRegistered(_)
-                | Event::KnowledgeDocumentAdded(_)
-                | Event::KnowledgeDocumentRevised(_)
-                | Event::KnowledgeDocumentRetracted(_)),
-                Some(_),
-            ) => {
+            (other, Some(_)) => {
                 return Err(ConversationError::ForeignEvent(other.event_type()));
             }
         }

@@ -105,6 +105,72 @@ pub struct KnowledgeDocumentRetracted {
     pub reason: String,
 }
 
+/// A curator published a mosque (the first event of `mosque-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MosquePublished {
+    pub mosque: crate::community::Mosque,
+}
+
+/// A curator changed a mosque's details; the body is its whole new state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MosqueUpdated {
+    pub mosque: crate::community::Mosque,
+}
+
+/// A curator removed a mosque (closed, or listed by mistake).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MosqueRemoved {
+    pub mosque_id: Uuid,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A curator published a community event (the first event of `community-event-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommunityEventPublished {
+    pub event: crate::community::CommunityEvent,
+}
+
+/// A curator changed a community event; the body is its whole new state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommunityEventUpdated {
+    pub event: crate::community::CommunityEvent,
+}
+
+/// A curator cancelled a community event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommunityEventCancelled {
+    pub event_id: Uuid,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A user ticked (or unticked) an item of their settling-in checklist (`checklist-{user}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistItemMarked {
+    pub user_id: String,
+    pub item_id: String,
+    pub done: bool,
+}
+
+/// An admin registered an external agent the coordinator may call over HTTP
+/// (`custom-agent-{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomAgentRegistered {
+    pub agent_id: String,
+    pub name: String,
+    pub agent_type: String,
+    pub endpoint: String,
+    pub keywords: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+/// An admin removed an external agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomAgentRemoved {
+    pub agent_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     UserRegistered(UserRegistered),
@@ -117,6 +183,15 @@ pub enum Event {
     KnowledgeDocumentAdded(KnowledgeDocumentAdded),
     KnowledgeDocumentRevised(KnowledgeDocumentRevised),
     KnowledgeDocumentRetracted(KnowledgeDocumentRetracted),
+    MosquePublished(MosquePublished),
+    MosqueUpdated(MosqueUpdated),
+    MosqueRemoved(MosqueRemoved),
+    CommunityEventPublished(CommunityEventPublished),
+    CommunityEventUpdated(CommunityEventUpdated),
+    CommunityEventCancelled(CommunityEventCancelled),
+    ChecklistItemMarked(ChecklistItemMarked),
+    CustomAgentRegistered(CustomAgentRegistered),
+    CustomAgentRemoved(CustomAgentRemoved),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +222,15 @@ impl Event {
             Event::KnowledgeDocumentAdded(_) => "KnowledgeDocumentAdded",
             Event::KnowledgeDocumentRevised(_) => "KnowledgeDocumentRevised",
             Event::KnowledgeDocumentRetracted(_) => "KnowledgeDocumentRetracted",
+            Event::MosquePublished(_) => "MosquePublished",
+            Event::MosqueUpdated(_) => "MosqueUpdated",
+            Event::MosqueRemoved(_) => "MosqueRemoved",
+            Event::CommunityEventPublished(_) => "CommunityEventPublished",
+            Event::CommunityEventUpdated(_) => "CommunityEventUpdated",
+            Event::CommunityEventCancelled(_) => "CommunityEventCancelled",
+            Event::ChecklistItemMarked(_) => "ChecklistItemMarked",
+            Event::CustomAgentRegistered(_) => "CustomAgentRegistered",
+            Event::CustomAgentRemoved(_) => "CustomAgentRemoved",
         }
     }
 
@@ -166,6 +250,15 @@ impl Event {
             Event::KnowledgeDocumentAdded(body) => serde_json::to_value(body),
             Event::KnowledgeDocumentRevised(body) => serde_json::to_value(body),
             Event::KnowledgeDocumentRetracted(body) => serde_json::to_value(body),
+            Event::MosquePublished(body) => serde_json::to_value(body),
+            Event::MosqueUpdated(body) => serde_json::to_value(body),
+            Event::MosqueRemoved(body) => serde_json::to_value(body),
+            Event::CommunityEventPublished(body) => serde_json::to_value(body),
+            Event::CommunityEventUpdated(body) => serde_json::to_value(body),
+            Event::CommunityEventCancelled(body) => serde_json::to_value(body),
+            Event::ChecklistItemMarked(body) => serde_json::to_value(body),
+            Event::CustomAgentRegistered(body) => serde_json::to_value(body),
+            Event::CustomAgentRemoved(body) => serde_json::to_value(body),
         };
         // Serialising plain structs of strings, numbers and JSON values cannot fail.
         result.unwrap_or(Value::Null)
@@ -196,6 +289,15 @@ impl Event {
             ("KnowledgeDocumentAdded", 1) => Event::KnowledgeDocumentAdded(body(event_type, 1, data)?),
             ("KnowledgeDocumentRevised", 1) => Event::KnowledgeDocumentRevised(body(event_type, 1, data)?),
             ("KnowledgeDocumentRetracted", 1) => Event::KnowledgeDocumentRetracted(body(event_type, 1, data)?),
+            ("MosquePublished", 1) => Event::MosquePublished(body(event_type, 1, data)?),
+            ("MosqueUpdated", 1) => Event::MosqueUpdated(body(event_type, 1, data)?),
+            ("MosqueRemoved", 1) => Event::MosqueRemoved(body(event_type, 1, data)?),
+            ("CommunityEventPublished", 1) => Event::CommunityEventPublished(body(event_type, 1, data)?),
+            ("CommunityEventUpdated", 1) => Event::CommunityEventUpdated(body(event_type, 1, data)?),
+            ("CommunityEventCancelled", 1) => Event::CommunityEventCancelled(body(event_type, 1, data)?),
+            ("ChecklistItemMarked", 1) => Event::ChecklistItemMarked(body(event_type, 1, data)?),
+            ("CustomAgentRegistered", 1) => Event::CustomAgentRegistered(body(event_type, 1, data)?),
+            ("CustomAgentRemoved", 1) => Event::CustomAgentRemoved(body(event_type, 1, data)?),
             _ => {
                 return Err(DecodeError::UnknownType {
                     event_type: event_type.to_owned(),

@@ -7,8 +7,11 @@
 //! - [`conversation`]: the `Conversation` aggregate and its commands.
 //! - [`user`]: roles and the user stream.
 //! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
+//! - [`community`]: mosques and community events.
+//! - [`calculators`]: zakat, prayer times, qibla and the Umm al-Qura calendar.
 
 pub mod calculators;
+pub mod community;
 pub mod conversation;
 pub mod envelope;
 pub mod events;
