@@ -49,7 +49,8 @@ pub enum Command {
     },
     /// Rebuild read models from the event log.
     Replay {
-        /// Only this projection: users, conversations, agent_interactions or analytics.
+        /// Only this projection: users, conversations, agent_interactions, analytics, community,
+        /// checklists or custom_agents.
         #[arg(long)]
         projection: Option<String>,
     },

@@ -82,9 +82,12 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                     .or_default() += 1;
             }
             Event::AgentFailed(failure) => by_type.entry(failure.agent_type.clone()).or_default().failures += 1,
-            Event::KnowledgeDocumentAdded(_)
-            | Event::KnowledgeDocumentRevised(_)
-            | Event::KnowledgeDocumentRetracted(_) => {}
+            Event::MosquePublished(_) => *totals.entry("mosques_published").or_default() += 1,
+            Event::CommunityEventPublished(_) => *totals.entry("community_events_published").or_default() += 1,
+            Event::ChecklistItemMarked(marked) if marked.done => {
+                *totals.entry("checklist_items_done").or_default() += 1;
+            }
+            _ => {}
         }
     }
     if !totals.is_empty() {

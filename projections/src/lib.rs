@@ -11,6 +11,7 @@
 pub mod agent_interactions;
 pub mod analytics;
 pub mod checkpoint;
+pub mod community;
 pub mod conversations;
 pub mod queries;
 pub mod users;
@@ -36,14 +37,20 @@ pub enum Projection {
     Conversations,
     AgentInteractions,
     Analytics,
+    Community,
+    Checklists,
+    CustomAgents,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 4] = [
+    pub const ALL: [Projection; 7] = [
         Projection::Users,
         Projection::Conversations,
         Projection::AgentInteractions,
         Projection::Analytics,
+        Projection::Community,
+        Projection::Checklists,
+        Projection::CustomAgents,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +59,9 @@ impl Projection {
             Projection::Conversations => "conversations",
             Projection::AgentInteractions => "agent_interactions",
             Projection::Analytics => "analytics",
+            Projection::Community => "community",
+            Projection::Checklists => "checklists",
+            Projection::CustomAgents => "custom_agents",
         }
     }
 
@@ -75,6 +85,9 @@ impl Projection {
             Projection::Conversations => conversations::apply(connection, events).await,
             Projection::AgentInteractions => agent_interactions::apply(connection, events).await,
             Projection::Analytics => analytics::apply(connection, events).await,
+            Projection::Community => community::apply_community(connection, events).await,
+            Projection::Checklists => community::apply_checklists(connection, events).await,
+            Projection::CustomAgents => community::apply_custom_agents(connection, events).await,
         }
     }
 
@@ -85,6 +98,9 @@ impl Projection {
             Projection::Conversations => "TRUNCATE conversations, messages",
             Projection::AgentInteractions => "TRUNCATE agent_interactions",
             Projection::Analytics => "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency",
+            Projection::Community => "TRUNCATE mosques, community_events",
+            Projection::Checklists => "TRUNCATE checklist_items",
+            Projection::CustomAgents => "TRUNCATE custom_agents",
         };
         sqlx::query(statement).execute(&mut *connection).await?;
         checkpoint::reset(connection, self).await?;
@@ -99,7 +115,9 @@ impl fmt::Display for Projection {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown projection `{0}`: expected users, conversations, agent_interactions or analytics")]
+#[error(
+    "unknown projection `{0}`: expected users, conversations, agent_interactions, analytics, community, checklists or custom_agents"
+)]
 pub struct UnknownProjection(pub String);
 
 impl FromStr for Projection {
