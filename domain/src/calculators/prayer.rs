@@ -307,7 +307,9 @@ pub fn prayer_times(
     parameters: &Parameters,
 ) -> Result<PrayerTimes, PrayerError> {
     if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
-        return Err(PrayerError::Invalid(format!("latitude must be between -90 and 90, got {latitude}")));
+        return Err(PrayerError::Invalid(format!(
+            "latitude must be between -90 and 90, got {latitude}"
+        )));
     }
     if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
         return Err(PrayerError::Invalid(format!(
@@ -350,8 +352,8 @@ pub fn prayer_times(
     let isha = match parameters.isha {
         Isha::Interval(minutes) => {
             // Umm al-Qura keeps isha two hours after maghrib in Ramadan.
-            let ramadan = parameters.method == Method::UmmAlQura
-                && hijri::to_hijri(date).is_ok_and(|hijri| hijri.month == 9);
+            let ramadan =
+                parameters.method == Method::UmmAlQura && hijri::to_hijri(date).is_ok_and(|hijri| hijri.month == 9);
             sunset + if ramadan { 120.0 } else { minutes as f64 } / 60.0
         }
         Isha::Angle(angle) => {
@@ -481,7 +483,11 @@ fn days_since_solstice(day_of_year: i64, year: i32, latitude: f64) -> i64 {
     let days_in_year = if leap { 366 } else { 365 };
     if latitude >= 0.0 {
         let days = day_of_year + 10;
-        if days >= days_in_year { days - days_in_year } else { days }
+        if days >= days_in_year {
+            days - days_in_year
+        } else {
+            days
+        }
     } else {
         let days = day_of_year - if leap { 173 } else { 172 };
         if days < 0 { days + days_in_year } else { days }
@@ -576,7 +582,12 @@ impl SolarTime {
             self.tomorrow.right_ascension,
             m,
         ));
-        let delta = interpolate(self.today.declination, self.yesterday.declination, self.tomorrow.declination, m);
+        let delta = interpolate(
+            self.today.declination,
+            self.yesterday.declination,
+            self.tomorrow.declination,
+            m,
+        );
         let local_hour_angle = theta + self.longitude - alpha;
         let h = altitude_of(self.latitude, delta, local_hour_angle);
         let correction = (h - altitude)
@@ -608,7 +619,7 @@ impl Solar {
     fn at(jd: f64) -> Self {
         let t = (jd - 2_451_545.0) / 36_525.0;
         let l0 = unwind(280.466_456_7 + 36_000.769_83 * t + 0.000_303_2 * t * t);
-        let lunar = unwind(218.3165 + 481_267.8813 * t);
+        let lunar = unwind(218.3165 + 481_267.881_3 * t);
         let omega = unwind(125.044_52 - 1_934.136_261 * t + 0.002_070_8 * t * t + t * t * t / 450_000.0);
         let mean_anomaly = unwind(357.529_11 + 35_999.050_29 * t - 0.000_153_7 * t * t).to_radians();
         let centre = (1.914_602 - 0.004_817 * t - 0.000_014 * t * t) * mean_anomaly.sin()
@@ -621,12 +632,12 @@ impl Solar {
             280.460_618_37 + 360.985_647_366_29 * (jd - 2_451_545.0) + 0.000_387_933 * t * t - t * t * t / 38_710_000.0,
         );
         let (o, l, p) = (omega.to_radians(), l0.to_radians(), lunar.to_radians());
-        let nutation_longitude = (-17.2 / 3600.0) * o.sin() - (1.32 / 3600.0) * (2.0 * l).sin()
-            - (0.23 / 3600.0) * (2.0 * p).sin()
-            + (0.21 / 3600.0) * (2.0 * o).sin();
-        let nutation_obliquity = (9.2 / 3600.0) * o.cos() + (0.57 / 3600.0) * (2.0 * l).cos()
-            + (0.10 / 3600.0) * (2.0 * p).cos()
-            - (0.09 / 3600.0) * (2.0 * o).cos();
+        let nutation_longitude =
+            (-17.2 / 3600.0) * o.sin() - (1.32 / 3600.0) * (2.0 * l).sin() - (0.23 / 3600.0) * (2.0 * p).sin()
+                + (0.21 / 3600.0) * (2.0 * o).sin();
+        let nutation_obliquity =
+            (9.2 / 3600.0) * o.cos() + (0.57 / 3600.0) * (2.0 * l).cos() + (0.10 / 3600.0) * (2.0 * p).cos()
+                - (0.09 / 3600.0) * (2.0 * o).cos();
         let sidereal = theta0 + nutation_longitude * (obliquity0 + nutation_obliquity).to_radians().cos();
         Self {
             declination: (obliquity.sin() * lambda.sin()).asin().to_degrees(),
@@ -646,7 +657,14 @@ fn approximate_transit(longitude: f64, sidereal: f64, right_ascension: f64) -> f
     ((right_ascension + west - sidereal) / 360.0).rem_euclid(1.0)
 }
 
-fn corrected_transit(m0: f64, longitude: f64, sidereal: f64, today: &Solar, yesterday: &Solar, tomorrow: &Solar) -> f64 {
+fn corrected_transit(
+    m0: f64,
+    longitude: f64,
+    sidereal: f64,
+    today: &Solar,
+    yesterday: &Solar,
+    tomorrow: &Solar,
+) -> f64 {
     let west = -longitude;
     let theta = unwind(sidereal + 360.985_647 * m0);
     let alpha = unwind(interpolate_angles(
@@ -661,7 +679,9 @@ fn corrected_transit(m0: f64, longitude: f64, sidereal: f64, today: &Solar, yest
 
 fn altitude_of(latitude: f64, declination: f64, hour_angle: f64) -> f64 {
     let (phi, delta, h) = (latitude.to_radians(), declination.to_radians(), hour_angle.to_radians());
-    (phi.sin() * delta.sin() + phi.cos() * delta.cos() * h.cos()).asin().to_degrees()
+    (phi.sin() * delta.sin() + phi.cos() * delta.cos() * h.cos())
+        .asin()
+        .to_degrees()
 }
 
 fn interpolate(y2: f64, y1: f64, y3: f64, n: f64) -> f64 {
@@ -710,7 +730,10 @@ mod tests {
     fn check(place: (f64, f64, &str), day: NaiveDate, parameters: &Parameters, expected: [&str; 6], tolerance: i64) {
         let tz: Tz = place.2.parse().unwrap();
         let times = prayer_times(place.0, place.1, day, parameters).unwrap();
-        let local_midnight = tz.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN)).earliest().unwrap();
+        let local_midnight = tz
+            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .unwrap();
         for (name, got, want) in [
             ("fajr", times.fajr, expected[0]),
             ("sunrise", times.sunrise, expected[1]),
@@ -740,7 +763,10 @@ mod tests {
             (date(2016, 1, 5), ["05:39", "06:59", "12:26", "15:32", "17:53", "19:23"]),
             (date(2016, 4, 3), ["04:55", "06:11", "12:24", "15:50", "18:37", "20:07"]),
             (date(2016, 7, 8), ["04:18", "05:44", "12:26", "15:43", "19:07", "20:37"]),
-            (date(2016, 10, 6), ["04:58", "06:13", "12:09", "15:32", "18:04", "19:34"]),
+            (
+                date(2016, 10, 6),
+                ["04:58", "06:13", "12:09", "15:32", "18:04", "19:34"],
+            ),
         ] {
             check(makkah, day, &params, times, 1);
         }
@@ -755,7 +781,10 @@ mod tests {
         for (day, times) in [
             (date(2016, 1, 1), ["04:58", "06:19", "11:37", "14:35", "16:56", "18:26"]),
             (date(2016, 6, 1), ["03:16", "04:44", "11:32", "14:56", "18:21", "19:51"]),
-            (date(2016, 11, 1), ["04:24", "05:41", "11:17", "14:29", "16:54", "18:24"]),
+            (
+                date(2016, 11, 1),
+                ["04:24", "05:41", "11:17", "14:29", "16:54", "18:24"],
+            ),
         ] {
             check(doha, day, &params, times, 2);
         }
@@ -770,7 +799,10 @@ mod tests {
             (date(2018, 1, 1), ["05:42", "07:01", "12:25", "15:24", "17:44", "19:03"]),
             (date(2018, 4, 1), ["04:53", "06:08", "12:25", "15:54", "18:38", "19:53"]),
             (date(2018, 7, 1), ["04:02", "05:29", "12:25", "15:48", "19:16", "20:43"]),
-            (date(2018, 10, 1), ["04:54", "06:08", "12:11", "15:35", "18:09", "19:23"]),
+            (
+                date(2018, 10, 1),
+                ["04:54", "06:08", "12:11", "15:35", "18:09", "19:23"],
+            ),
         ] {
             check(dubai, day, &params, times, 1);
         }
@@ -785,7 +817,10 @@ mod tests {
         for (day, times) in [
             (date(2019, 1, 1), ["06:33", "08:03", "12:57", "15:20", "17:40", "19:05"]),
             (date(2019, 6, 1), ["03:24", "05:15", "12:51", "16:48", "20:17", "22:00"]),
-            (date(2019, 10, 1), ["05:14", "06:37", "12:44", "16:02", "18:40", "19:58"]),
+            (
+                date(2019, 10, 1),
+                ["05:14", "06:37", "12:44", "16:02", "18:40", "19:58"],
+            ),
         ] {
             check(ankara, day, &params, times, 2);
         }
@@ -798,8 +833,14 @@ mod tests {
         let singapore = (1.370844612058886, 103.80145644060552, "Asia/Singapore");
         for (day, times) in [
             (date(2020, 1, 1), ["05:44", "07:07", "13:10", "16:34", "19:10", "20:25"]),
-            (date(2020, 2, 17), ["05:59", "07:17", "13:20", "16:37", "19:22", "20:32"]),
-            (date(2020, 3, 29), ["05:49", "07:06", "13:11", "16:15", "19:13", "20:22"]),
+            (
+                date(2020, 2, 17),
+                ["05:59", "07:17", "13:20", "16:37", "19:22", "20:32"],
+            ),
+            (
+                date(2020, 3, 29),
+                ["05:49", "07:06", "13:11", "16:15", "19:13", "20:22"],
+            ),
         ] {
             check(singapore, day, &params, times, 2);
         }
@@ -848,9 +889,21 @@ mod tests {
         let raleigh = (35.7750, -78.6336, "America/New_York");
         let mut isna = Method::Isna.parameters();
         isna.madhab = Madhab::Hanafi;
-        check(raleigh, date(2015, 7, 12), &isna, ["04:42", "06:08", "13:21", "18:22", "20:32", "21:57"], 0);
+        check(
+            raleigh,
+            date(2015, 7, 12),
+            &isna,
+            ["04:42", "06:08", "13:21", "18:22", "20:32", "21:57"],
+            0,
+        );
         let mut mwl = Method::MuslimWorldLeague.parameters();
-        check(raleigh, date(2015, 12, 1), &mwl, ["05:35", "07:06", "12:05", "14:42", "17:01", "18:26"], 0);
+        check(
+            raleigh,
+            date(2015, 12, 1),
+            &mwl,
+            ["05:35", "07:06", "12:05", "14:42", "17:01", "18:26"],
+            0,
+        );
         mwl.adjustments = Adjustments {
             fajr: 10,
             sunrise: 10,
@@ -859,7 +912,13 @@ mod tests {
             maghrib: 10,
             isha: 10,
         };
-        check(raleigh, date(2015, 12, 1), &mwl, ["05:45", "07:16", "12:15", "14:52", "17:11", "18:36"], 0);
+        check(
+            raleigh,
+            date(2015, 12, 1),
+            &mwl,
+            ["05:45", "07:16", "12:15", "14:52", "17:11", "18:36"],
+            0,
+        );
     }
 
     #[test]
@@ -888,7 +947,10 @@ mod tests {
             Err(PrayerError::NoSunriseOrSunset { .. })
         ));
         assert!(prayer_times(200.0, 0.0, date(2024, 6, 21), &params).is_err());
-        assert!(matches!("hanbali_x".parse::<Method>(), Err(PrayerError::UnknownMethod(_))));
+        assert!(matches!(
+            "hanbali_x".parse::<Method>(),
+            Err(PrayerError::UnknownMethod(_))
+        ));
         let mut custom = Method::Custom.parameters();
         custom.isha = Isha::Interval(0);
         assert!(prayer_times(0.0, 0.0, date(2024, 1, 1), &custom).is_err());

@@ -70,9 +70,7 @@ pub enum HijriError {
          1 Muharram 1343 to 30 Dhu al-Hijjah 1500)"
     )]
     GregorianOutOfRange(NaiveDate),
-    #[error(
-        "Hijri year {0} is outside the Umm al-Qura calendar's published range ({FIRST_YEAR} to {LAST_YEAR})"
-    )]
+    #[error("Hijri year {0} is outside the Umm al-Qura calendar's published range ({FIRST_YEAR} to {LAST_YEAR})")]
     HijriOutOfRange(i32),
     #[error("month must be 1 to 12, got {0}")]
     InvalidMonth(u32),
@@ -191,7 +189,10 @@ mod tests {
 
     #[test]
     fn outside_the_table_is_an_error_not_a_guess() {
-        assert_eq!(to_hijri(date(1924, 7, 31)), Err(HijriError::GregorianOutOfRange(date(1924, 7, 31))));
+        assert_eq!(
+            to_hijri(date(1924, 7, 31)),
+            Err(HijriError::GregorianOutOfRange(date(1924, 7, 31)))
+        );
         assert!(to_hijri(date(2077, 11, 17)).is_err());
         assert_eq!(to_gregorian(1342, 12, 29), Err(HijriError::HijriOutOfRange(1342)));
         assert_eq!(to_gregorian(1501, 1, 1), Err(HijriError::HijriOutOfRange(1501)));
@@ -199,6 +200,9 @@ mod tests {
         // Ramadan 1444 had 29 days (Eid al-Fitr was 21 April 2023).
         assert_eq!(month_length(1444, 9), Ok(29));
         assert_eq!(to_gregorian(1444, 10, 1), Ok(date(2023, 4, 21)));
-        assert!(matches!(to_gregorian(1444, 9, 30), Err(HijriError::InvalidDay { length: 29, .. })));
+        assert!(matches!(
+            to_gregorian(1444, 9, 30),
+            Err(HijriError::InvalidDay { length: 29, .. })
+        ));
     }
 }
