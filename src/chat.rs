@@ -40,6 +40,8 @@ pub struct ChatCommand {
     pub context: Value,
     /// Who asked (the token's subject): equals `user_id` unless an admin acts for a user.
     pub actor: UserId,
+    /// The actor's role.
+    pub role: hijraah_domain::user::Role,
     pub correlation_id: Option<String>,
 }
 
@@ -148,6 +150,7 @@ impl ChatService {
             content: command.content.clone(),
             language: language.clone(),
             context: command.context.clone(),
+            role: command.role,
             available_agent_types: self.coordinator.registry().agent_types(),
         };
         let routing = self.coordinator.route(&request);
@@ -156,6 +159,7 @@ impl ChatService {
             request_message_id: message_id,
             scores: routing.scores,
             selected: routing.selected.iter().map(|r| r.agent.agent_id().to_owned()).collect(),
+            decision: Some(routing.decision.to_owned()),
         };
         let outcomes: Vec<AgentOutcome> = dispatched
             .into_iter()

@@ -15,6 +15,7 @@ pub mod agents;
 pub mod auth;
 pub mod chat;
 pub mod cli;
+pub mod community;
 pub mod config;
 pub mod database;
 pub mod embedded_postgres;

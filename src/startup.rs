@@ -8,8 +8,12 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::analytics::AnalyticsAgent;
+use crate::agents::community::CommunityAgent;
+use crate::agents::custom::{self, CustomAgent};
 use crate::agents::financial::FinancialAgent;
 use crate::agents::knowledge::KnowledgeAgent;
+use crate::agents::migration::MigrationAgent;
 use crate::agents::user_interface::UserInterfaceAgent;
 use crate::agents::{Coordinator, Registry};
 use crate::auth::{self, JwtKeys};
@@ -22,8 +26,8 @@ use crate::projector::Projector;
 use crate::store::{LogNotifier, PgEventStore};
 
 /// The agents every server runs before its own: the user interface agent. `Application::build`
-/// adds the knowledge agent, which needs the server's index. Only real agents are registered:
-/// the other specialised ones arrive with their features.
+/// adds the specialised agents, which need the server's index and database, and the custom
+/// agents registered in the log.
 pub fn default_registry() -> Arc<Registry> {
     let registry = Arc::new(Registry::default());
     registry.register(Arc::new(UserInterfaceAgent::new("ui-1")));
@@ -61,6 +65,21 @@ impl Application {
             .context("cannot open the knowledge index")?;
         registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
         registry.register(Arc::new(FinancialAgent::new("financial-1", knowledge.clone())));
+        registry.register(Arc::new(CommunityAgent::new("community-1", pool.clone())));
+        registry.register(Arc::new(MigrationAgent::new("migration-1", pool.clone())));
+        registry.register(Arc::new(AnalyticsAgent::new("analytics-1", pool.clone())));
+        let http_client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .context("cannot build the HTTP client for custom agents")?;
+        // Custom agents as registered in the log, whatever the read model had caught up to.
+        crate::projector::catch_up(&pool, hijraah_projections::Projection::CustomAgents)
+            .await
+            .context("cannot bring the custom agents read model up to date")?;
+        for spec in custom::load(&pool).await.context("cannot load custom agents")? {
+            tracing::info!(agent_id = %spec.agent_id, endpoint = %spec.endpoint, "custom agent loaded");
+            registry.register(Arc::new(CustomAgent::new(spec, http_client.clone())));
+        }
         let projector = Projector::new(pool.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
@@ -83,6 +102,7 @@ impl Application {
             shutdown: CancellationToken::new(),
             knowledge,
             read_your_writes_timeout: settings.read_your_writes_timeout,
+            http_client,
         };
         let router = http::router(state.clone(), settings.body_limit_bytes);
         Ok(Self {

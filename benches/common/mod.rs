@@ -75,6 +75,7 @@ pub fn chat_events(conversation_id: Uuid, user: &str, first: bool) -> Vec<NewEve
             reasons: vec!["answers every request first".into()],
         }],
         selected: vec!["ui-1".into()],
+        decision: None,
     }));
     events.push(Event::AgentReplied(AgentReplied {
         message_id: Uuid::now_v7(),

@@ -198,6 +198,7 @@ mod tests {
                 request_message_id: message_id,
                 scores: vec![],
                 selected: vec!["ui-1".into()],
+                decision: Some("selected".into()),
             },
             outcomes,
         }

@@ -48,6 +48,10 @@ pub struct RequestRouted {
     pub request_message_id: Uuid,
     pub scores: Vec<AgentScore>,
     pub selected: Vec<String>,
+    /// `selected` (agents at or above the threshold), `ambiguous` (none was, the closest
+    /// candidates answered) or `no_specialist`; absent in events recorded before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
 }
 
 /// An agent answered a request.
@@ -343,6 +347,7 @@ mod tests {
                     reasons: vec!["always answers".into()],
                 }],
                 selected: vec!["ui-1".into()],
+                decision: Some("selected".into()),
             }),
             Event::AgentReplied(AgentReplied {
                 message_id: id,

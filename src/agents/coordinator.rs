@@ -11,12 +11,13 @@ use hijraah_domain::events::AgentScore;
 use super::registry::{CallOutcome, RegisteredAgent, Registry};
 use super::{AgentAnswer, AgentRequest};
 
-/// Agents scoring at least this much answer a request.
-pub const SELECTION_THRESHOLD: f64 = 0.5;
+pub use super::routing::SELECTION_THRESHOLD;
 
 pub struct Routing {
     pub scores: Vec<AgentScore>,
     pub selected: Vec<Arc<RegisteredAgent>>,
+    /// `selected`, `ambiguous` or `no_specialist` (see [`super::routing::select`]).
+    pub decision: &'static str,
 }
 
 /// Why an agent produced no answer.
@@ -73,14 +74,19 @@ impl Coordinator {
                 .then(b.score.total_cmp(&a.score))
                 .then(a.agent_id.cmp(&b.agent_id))
         });
+        let specialists: Vec<usize> = (0..scored.len()).filter(|&i| !scored[i].2).collect();
+        let (chosen, decision) =
+            super::routing::select(&specialists.iter().map(|&i| scored[i].1.score).collect::<Vec<_>>());
         let selected = scored
             .iter()
-            .filter(|(_, score, always)| *always || score.score >= SELECTION_THRESHOLD)
-            .map(|(registered, _, _)| registered.clone())
+            .enumerate()
+            .filter(|(index, (_, _, always))| *always || chosen.iter().any(|&c| specialists[c] == *index))
+            .map(|(_, (registered, _, _))| registered.clone())
             .collect();
         Routing {
             scores: scored.into_iter().map(|(_, score, _)| score).collect(),
             selected,
+            decision,
         }
     }
 

@@ -111,7 +111,8 @@ impl FinancialAgent {
             .or(Some(&request.context))
             .and_then(Value::as_object)
         {
-            Some(context) if context.keys().any(|k| k != "zakat") && !context.is_empty() => {
+            // A context for other agents (a place, a date) is no zakat input: read the text then.
+            Some(context) if context.keys().any(|k| ZakatInput::FIELDS.contains(&k.as_str())) => {
                 (context.clone(), "context")
             }
             _ => (read_amounts(&request.content), "text"),

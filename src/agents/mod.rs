@@ -6,11 +6,16 @@
 //! - [`user_interface`]: the agent that answers first, in the user's language.
 //! - [`language`]: script-based language detection.
 
+pub mod analytics;
+pub mod community;
 pub mod coordinator;
+pub mod custom;
 pub mod financial;
 pub mod knowledge;
 pub mod language;
+pub mod migration;
 pub mod registry;
+pub mod routing;
 pub mod user_interface;
 
 use futures_util::future::BoxFuture;
@@ -29,6 +34,9 @@ pub struct AgentRequest {
     pub content: String,
     pub language: String,
     pub context: Value,
+    /// The role of whoever asked (an admin acting for a user keeps the admin role), so an agent
+    /// can keep to what that role may see.
+    pub role: hijraah_domain::user::Role,
     /// The agent types registered right now, so an agent can say who else answers.
     pub available_agent_types: Vec<String>,
 }

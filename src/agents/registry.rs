@@ -164,6 +164,14 @@ impl Registry {
         }));
     }
 
+    /// Removes an agent; true when it was registered.
+    pub fn unregister(&self, agent_id: &str) -> bool {
+        let mut agents = self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let before = agents.len();
+        agents.retain(|registered| registered.agent.agent_id() != agent_id);
+        agents.len() != before
+    }
+
     pub fn agents(&self) -> Vec<Arc<RegisteredAgent>> {
         self.agents
             .read()

@@ -363,6 +363,7 @@ mod tests {
             content: content.into(),
             language: super::super::language::detect(content).into(),
             context: Value::Null,
+            role: hijraah_domain::user::Role::User,
             available_agent_types: available.iter().map(|t| t.to_string()).collect(),
         };
         UserInterfaceAgent::new("ui-1").answer(&request)

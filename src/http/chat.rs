@@ -89,6 +89,7 @@ impl UserRequest {
             language,
             context,
             actor: auth.0.user_id.clone(),
+            role: auth.0.role,
             correlation_id,
         })
     }

@@ -5,11 +5,13 @@ pub mod agents;
 pub mod analytics;
 pub mod calculators;
 pub mod chat;
+pub mod community;
 pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod extract;
 pub mod knowledge;
+pub mod migration;
 pub mod ops;
 
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub knowledge: Arc<crate::knowledge::KnowledgeService>,
     /// How long a curator's change waits for the index to include it.
     pub read_your_writes_timeout: std::time::Duration,
+    /// The client that calls custom agents.
+    pub http_client: reqwest::Client,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -62,7 +66,9 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(analytics::router())
         .merge(events::router())
         .merge(knowledge::router())
-        .merge(calculators::router());
+        .merge(calculators::router())
+        .merge(community::router())
+        .merge(migration::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())

@@ -100,10 +100,10 @@ async fn export_writes_the_log_as_json_lines_and_replay_rebuilds_the_same_conver
     assert_eq!(after.len(), 3, "--after skips what came before");
 
     assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
-    assert!(
-        String::from_utf8_lossy(&replay.stderr)
-            .contains("rebuilt users, conversations, agent_interactions, analytics from 5 events")
-    );
+    assert!(String::from_utf8_lossy(&replay.stderr).contains(
+        "rebuilt users, conversations, agent_interactions, analytics, community, checklists, custom_agents \
+             from 5 events"
+    ));
     let after_replay: Value = app.get(&path, &token).await.json().await.unwrap();
     assert_eq!(
         before, after_replay,

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agents;
 mod calculators;
 mod chat;
 mod cli;
+mod community;
 mod embedded;
 mod errors;
 mod events_api;

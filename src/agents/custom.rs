@@ -1,0 +1,366 @@
+//! Custom agents: external services an admin registers over HTTP (name, type, endpoint,
+//! routing keywords, timeout). The coordinator calls one with the request as JSON and records
+//! its reply like any other agent's. A slow, failing or unreachable custom agent costs only its
+//! own answer (an `AgentFailed` event), and its circuit breaker stops calling it when it keeps
+//! failing. Registration and removal are events on `custom-agent-{id}`.
+//!
+//! The protocol: `POST <endpoint>` with
+//! `{"agent_id", "agent_type", "message_id", "conversation_id", "content", "language", "context"}`
+//! (no user id: an external service does not learn who asked), answered by `200` with
+//! `{"response": "<text>", "confidence": 0..1, "metadata": {...}}`.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use hijraah_domain::events::{CustomAgentRegistered, CustomAgentRemoved};
+use hijraah_domain::{Event, EventMetadata, NewEvent};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::{PgPool, Row};
+
+use super::routing::{combine, matches};
+use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
+use crate::store::{Checkpoint, EventStore, ExpectedVersion, PgEventStore, StoreError};
+
+/// Agent types served by Hijraah's own agents, which a custom agent may not claim.
+pub const BUILT_IN_TYPES: &[&str] = &[
+    "user_interface",
+    "knowledge",
+    "financial_services",
+    "community",
+    "migration",
+    "analytics",
+];
+
+/// The largest reply we read from a custom agent.
+const MAX_REPLY_BYTES: usize = 256 * 1024;
+/// The longest reply text we keep.
+const MAX_REPLY_CHARS: usize = 10_000;
+/// How strongly one of its keywords points to a custom agent.
+const KEYWORD_WEIGHT: f64 = 0.8;
+
+/// A registration as an admin sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub agent_id: String,
+    pub name: String,
+    pub agent_type: String,
+    pub endpoint: String,
+    pub keywords: Vec<String>,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_timeout_ms() -> u64 {
+    5_000
+}
+
+fn snake_case(value: &str, max: usize) -> bool {
+    (2..=max).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+impl Registration {
+    /// The event this registration becomes, or what is wrong with it.
+    pub fn validate(self, built_in_ids: &[String]) -> Result<CustomAgentRegistered, String> {
+        if !snake_case(&self.agent_id, 64) {
+            return Err(
+                "agent_id must be 2 to 64 lowercase letters, digits, `_` or `-`, starting with a letter".into(),
+            );
+        }
+        if built_in_ids.contains(&self.agent_id) {
+            return Err(format!("agent_id `{}` belongs to a built-in agent", self.agent_id));
+        }
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err("name must be 1 to 100 characters, without control characters".into());
+        }
+        if !snake_case(&self.agent_type, 40) || self.agent_type.contains('-') {
+            return Err("agent_type must be 2 to 40 lowercase letters, digits or `_`, starting with a letter".into());
+        }
+        if BUILT_IN_TYPES.contains(&self.agent_type.as_str()) {
+            return Err(format!(
+                "agent_type `{}` is served by a built-in agent",
+                self.agent_type
+            ));
+        }
+        let url = reqwest::Url::parse(&self.endpoint).map_err(|error| format!("endpoint is not a URL: {error}"))?;
+        if url.scheme() != "http" || url.host_str().is_none() {
+            return Err("endpoint must be an http:// URL with a host (this build has no TLS client)".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("endpoint must not carry credentials".into());
+        }
+        let keywords: Vec<String> = self.keywords.iter().map(|k| k.trim().to_lowercase()).collect();
+        if keywords.is_empty()
+            || keywords.len() > 50
+            || keywords.iter().any(|k| k.is_empty() || k.chars().count() > 100)
+        {
+            return Err("keywords must be 1 to 50 words or phrases of 1 to 100 characters".into());
+        }
+        if !(100..=30_000).contains(&self.timeout_ms) {
+            return Err("timeout_ms must be 100 to 30000".into());
+        }
+        Ok(CustomAgentRegistered {
+            agent_id: self.agent_id,
+            name,
+            agent_type: self.agent_type,
+            endpoint: url.to_string(),
+            keywords,
+            timeout_ms: self.timeout_ms,
+        })
+    }
+}
+
+pub fn stream_id(agent_id: &str) -> String {
+    format!("custom-agent-{agent_id}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CustomAgentError {
+    #[error("a custom agent `{0}` is already registered; remove it first")]
+    Exists(String),
+    #[error("no custom agent `{0}`")]
+    NotFound(String),
+    #[error("stored event cannot be read: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `(stream version, registered now)`.
+async fn state(store: &PgEventStore, agent_id: &str) -> Result<(i64, bool), CustomAgentError> {
+    let mut version = 0;
+    let mut registered = false;
+    for envelope in store.read_stream(&stream_id(agent_id), 0).await? {
+        version = envelope.stream_version;
+        match envelope
+            .decode()
+            .map_err(|error| CustomAgentError::Corrupt(error.to_string()))?
+        {
+            Event::CustomAgentRegistered(_) => registered = true,
+            Event::CustomAgentRemoved(_) => registered = false,
+            _ => {}
+        }
+    }
+    Ok((version, registered))
+}
+
+fn metadata(actor: &str, correlation_id: Option<&str>) -> EventMetadata {
+    EventMetadata {
+        correlation_id: correlation_id.map(str::to_owned),
+        actor: Some(actor.to_owned()),
+        ..EventMetadata::default()
+    }
+}
+
+pub async fn register(
+    store: &PgEventStore,
+    registered: &CustomAgentRegistered,
+    actor: &str,
+    correlation_id: Option<&str>,
+) -> Result<Checkpoint, CustomAgentError> {
+    let (version, exists) = state(store, &registered.agent_id).await?;
+    if exists {
+        return Err(CustomAgentError::Exists(registered.agent_id.clone()));
+    }
+    let event = Event::CustomAgentRegistered(registered.clone());
+    let appended = store
+        .append(
+            &stream_id(&registered.agent_id),
+            ExpectedVersion::Exact(version),
+            &[NewEvent::new(&event, metadata(actor, correlation_id))],
+        )
+        .await?;
+    Ok(appended.last)
+}
+
+pub async fn remove(
+    store: &PgEventStore,
+    agent_id: &str,
+    actor: &str,
+    correlation_id: Option<&str>,
+) -> Result<Checkpoint, CustomAgentError> {
+    let (version, exists) = state(store, agent_id).await?;
+    if !exists {
+        return Err(CustomAgentError::NotFound(agent_id.to_owned()));
+    }
+    let event = Event::CustomAgentRemoved(CustomAgentRemoved {
+        agent_id: agent_id.to_owned(),
+    });
+    let appended = store
+        .append(
+            &stream_id(agent_id),
+            ExpectedVersion::Exact(version),
+            &[NewEvent::new(&event, metadata(actor, correlation_id))],
+        )
+        .await?;
+    Ok(appended.last)
+}
+
+/// The registrations in the `custom_agents` read model.
+pub async fn load(pool: &PgPool) -> Result<Vec<CustomAgentRegistered>, sqlx::Error> {
+    let rows = sqlx::query("SELECT body FROM custom_agents ORDER BY agent_id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let body: Value = row.get("body");
+            serde_json::from_value(body)
+                .inspect_err(|error| tracing::error!(%error, "a custom agent registration cannot be read"))
+                .ok()
+        })
+        .collect())
+}
+
+pub struct CustomAgent {
+    spec: CustomAgentRegistered,
+    client: reqwest::Client,
+}
+
+#[derive(Debug, Deserialize)]
+struct Reply {
+    #[serde(alias = "content")]
+    response: String,
+    #[serde(default)]
+    confidence: Option<f64>,
+    #[serde(default)]
+    metadata: Value,
+}
+
+impl CustomAgent {
+    pub fn new(spec: CustomAgentRegistered, client: reqwest::Client) -> Self {
+        Self { spec, client }
+    }
+
+    pub fn spec(&self) -> &CustomAgentRegistered {
+        &self.spec
+    }
+
+    async fn call(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
+        let failed = |what: String| AgentError::Failed(format!("custom agent {}: {what}", self.spec.agent_id));
+        let body = json!({
+            "agent_id": self.spec.agent_id,
+            "agent_type": self.spec.agent_type,
+            "message_id": request.message_id,
+            "conversation_id": request.conversation_id,
+            "content": request.content,
+            "language": request.language,
+            "context": request.context,
+        });
+        let mut response = self
+            .client
+            .post(&self.spec.endpoint)
+            .timeout(Duration::from_millis(self.spec.timeout_ms))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|error| {
+                failed(if error.is_timeout() {
+                    format!("no answer within {} ms", self.spec.timeout_ms)
+                } else {
+                    "unreachable".to_owned()
+                })
+            })?;
+        if !response.status().is_success() {
+            return Err(failed(format!("answered HTTP {}", response.status().as_u16())));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|_| failed("the reply was cut off or too slow".to_owned()))?
+        {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_REPLY_BYTES {
+                return Err(failed(format!("the reply is larger than {MAX_REPLY_BYTES} bytes")));
+            }
+        }
+        let reply: Reply = serde_json::from_slice(&bytes)
+            .map_err(|error| failed(format!("the reply is not the expected JSON: {error}")))?;
+        let text = reply.response.trim();
+        if text.is_empty() {
+            return Err(failed("the reply is empty".to_owned()));
+        }
+        let confidence = reply
+            .confidence
+            .filter(|c| c.is_finite())
+            .unwrap_or(0.5)
+            .clamp(0.0, 1.0);
+        Ok(AgentAnswer {
+            content: text.chars().take(MAX_REPLY_CHARS).collect(),
+            confidence,
+            // Its own metadata is kept apart: only our knowledge index backs `citations`.
+            metadata: json!({
+                "custom_agent": {"name": self.spec.name, "endpoint": self.spec.endpoint},
+                "agent_metadata": reply.metadata,
+                "citations": [],
+            }),
+        })
+    }
+}
+
+impl Agent for CustomAgent {
+    fn agent_id(&self) -> &str {
+        &self.spec.agent_id
+    }
+
+    fn agent_type(&self) -> &str {
+        &self.spec.agent_type
+    }
+
+    fn score(&self, request: &AgentRequest) -> RouteScore {
+        let lower = request.content.to_lowercase();
+        let fired: Vec<&String> = self.spec.keywords.iter().filter(|k| matches(&lower, k)).collect();
+        RouteScore {
+            score: combine(fired.iter().map(|_| KEYWORD_WEIGHT)),
+            reasons: fired
+                .iter()
+                .map(|k| format!("custom keyword `{k}` ({KEYWORD_WEIGHT})"))
+                .collect(),
+        }
+    }
+
+    fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
+        Box::pin(self.call(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registration() -> Registration {
+        Registration {
+            agent_id: "halal-eats".into(),
+            name: "Halal eats".into(),
+            agent_type: "restaurants".into(),
+            endpoint: "http://127.0.0.1:9000/answer".into(),
+            keywords: vec!["Restaurant".into()],
+            timeout_ms: 2_000,
+        }
+    }
+
+    #[test]
+    fn registrations_are_checked() {
+        let ok = registration().validate(&["ui-1".into()]).expect("valid");
+        assert_eq!(ok.keywords, ["restaurant"]);
+        let error = |change: fn(&mut Registration)| {
+            let mut registration = registration();
+            change(&mut registration);
+            registration.validate(&["ui-1".into()]).expect_err("invalid")
+        };
+        assert!(error(|r| r.agent_id = "ui-1".into()).contains("built-in agent"));
+        assert!(error(|r| r.agent_type = "knowledge".into()).contains("built-in agent"));
+        assert!(error(|r| r.endpoint = "ftp://example.org".into()).contains("http://"));
+        assert!(error(|r| r.endpoint = "not a url".into()).contains("not a URL"));
+        assert!(error(|r| r.keywords.clear()).contains("keywords"));
+        assert!(error(|r| r.timeout_ms = 10).contains("timeout_ms"));
+        assert!(error(|r| r.agent_id = "Bad Id".into()).contains("agent_id"));
+    }
+}

@@ -1,0 +1,338 @@
+//! The migration agent: guidance for Muslims settling in a new country, from resources we wrote
+//! (`guide.json`: finding a mosque and halal food, community organisations, documents, a
+//! first-weeks plan, a few country notes), and each user's settling-in checklist, whose
+//! progress is recorded as `ChecklistItemMarked` events on `checklist-{user}`.
+
+use std::sync::LazyLock;
+
+use futures_util::future::BoxFuture;
+use hijraah_domain::events::ChecklistItemMarked;
+use hijraah_domain::{Event, EventMetadata, NewEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::{PgPool, Row};
+
+use super::routing::{Keyword, kw, matches, score_keywords};
+use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
+use crate::store::{Checkpoint, EventStore, ExpectedVersion, PgEventStore, StoreError};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub title: String,
+    pub topic: String,
+    /// ISO 3166 codes it applies to; empty: everywhere.
+    pub countries: Vec<String>,
+    pub summary: String,
+    pub steps: Vec<String>,
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub item_id: String,
+    pub title: String,
+    pub week: u32,
+    pub resource: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Guide {
+    pub resources: Vec<Resource>,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+pub static GUIDE: LazyLock<Guide> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("guide.json")).unwrap_or_else(|error| {
+        // The file is ours and checked by a unit test; an empty guide is the only safe fallback.
+        tracing::error!(%error, "the migration guide does not parse");
+        Guide {
+            resources: Vec::new(),
+            checklist: Vec::new(),
+        }
+    })
+});
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| w.len() > 1)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Resources matching `query` best first (keywords count twice title words), optionally
+/// limited to a topic, and to a country's notes plus the general ones.
+pub fn search(query: &str, topic: Option<&str>, country: Option<&str>) -> Vec<(f64, &'static Resource)> {
+    let lower = query.to_lowercase();
+    let query_words = words(query);
+    let mut found: Vec<(f64, &'static Resource)> = GUIDE
+        .resources
+        .iter()
+        .filter(|r| topic.is_none_or(|t| r.topic == t))
+        .filter(|r| {
+            country.is_none_or(|c| r.countries.is_empty() || r.countries.iter().any(|rc| rc.eq_ignore_ascii_case(c)))
+        })
+        .map(|resource| {
+            let keyword_hits = resource.keywords.iter().filter(|k| matches(&lower, k)).count() as f64;
+            let title_hits = words(&resource.title)
+                .iter()
+                .filter(|w| query_words.contains(w))
+                .count() as f64;
+            (keyword_hits * 2.0 + title_hits, resource)
+        })
+        .filter(|(score, _)| query.trim().is_empty() || *score > 0.0)
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    found
+}
+
+/// The country a text names, as the code of our country notes.
+fn country_in(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    GUIDE
+        .resources
+        .iter()
+        .filter(|r| r.topic == "country")
+        .find(|r| r.keywords.iter().any(|k| matches(&lower, k)))
+        .and_then(|r| r.countries.first())
+        .map(String::as_str)
+}
+
+pub fn checklist_stream(user_id: &str) -> String {
+    format!("checklist-{user_id}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChecklistError {
+    #[error("no checklist item `{0}`")]
+    UnknownItem(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records that a user did (or undid) an item.
+pub async fn mark(
+    store: &PgEventStore,
+    user_id: &str,
+    item_id: &str,
+    done: bool,
+    actor: &str,
+    correlation_id: Option<&str>,
+) -> Result<Checkpoint, ChecklistError> {
+    if !GUIDE.checklist.iter().any(|item| item.item_id == item_id) {
+        return Err(ChecklistError::UnknownItem(item_id.to_owned()));
+    }
+    let event = Event::ChecklistItemMarked(ChecklistItemMarked {
+        user_id: user_id.to_owned(),
+        item_id: item_id.to_owned(),
+        done,
+    });
+    let metadata = EventMetadata {
+        correlation_id: correlation_id.map(str::to_owned),
+        actor: Some(actor.to_owned()),
+        ..EventMetadata::default()
+    };
+    let appended = store
+        .append(
+            &checklist_stream(user_id),
+            ExpectedVersion::Any,
+            &[NewEvent::new(&event, metadata)],
+        )
+        .await?;
+    Ok(appended.last)
+}
+
+/// A user's checklist with their progress from the `checklists` read model.
+pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Value, sqlx::Error> {
+    let rows = sqlx::query("SELECT item_id, done, updated_at FROM checklist_items WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+    let items: Vec<Value> = GUIDE
+        .checklist
+        .iter()
+        .map(|item| {
+            let row = rows.iter().find(|row| row.get::<String, _>("item_id") == item.item_id);
+            json!({
+                "item_id": item.item_id,
+                "title": item.title,
+                "week": item.week,
+                "resource": item.resource,
+                "done": row.is_some_and(|row| row.get::<bool, _>("done")),
+                "updated_at": row.map(|row| row.get::<chrono::DateTime<chrono::Utc>, _>("updated_at")),
+            })
+        })
+        .collect();
+    let done = items.iter().filter(|item| item["done"] == json!(true)).count();
+    Ok(json!({"user_id": user_id, "done": done, "total": items.len(), "items": items}))
+}
+
+const KEYWORDS: &[Keyword] = &[
+    kw("moving to", 0.7),
+    kw("moved to", 0.7),
+    kw("move to", 0.6),
+    kw("relocat", 0.7),
+    kw("settle", 0.7),
+    kw("settling", 0.7),
+    kw("new country", 0.9),
+    kw("new city", 0.6),
+    kw("immigra", 0.9),
+    kw("emigra", 0.8),
+    kw("migrat", 0.8),
+    kw("refugee", 0.8),
+    kw("asylum", 0.8),
+    kw("newcomer", 0.8),
+    kw("just arrived", 0.8),
+    kw("halal food", 0.8),
+    kw("halal", 0.6),
+    kw("documents", 0.5),
+    kw("residence permit", 0.8),
+    kw("visa", 0.5),
+    kw("checklist", 0.7),
+    kw("first weeks", 0.8),
+    kw("community organisation", 0.8),
+    kw("community organization", 0.8),
+    kw("الهجرة", 0.6),
+    kw("لاجئ", 0.8),
+    kw("حلال", 0.6),
+];
+
+pub struct MigrationAgent {
+    agent_id: String,
+    pool: PgPool,
+}
+
+impl MigrationAgent {
+    pub fn new(agent_id: impl Into<String>, pool: PgPool) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            pool,
+        }
+    }
+
+    async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
+        let lower = request.content.to_lowercase();
+        let country = request
+            .context
+            .get("country")
+            .and_then(Value::as_str)
+            .map(str::to_uppercase)
+            .or_else(|| country_in(&request.content).map(str::to_owned));
+        let mut sections = Vec::new();
+        let mut metadata = json!({"citations": [], "country": country});
+        if matches(&lower, "checklist") || matches(&lower, "progress") {
+            let checklist = checklist(&self.pool, &request.user_id)
+                .await
+                .map_err(|error| AgentError::Failed(format!("cannot read the checklist: {error}")))?;
+            let open: Vec<String> = checklist["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|item| item["done"] != json!(true))
+                .map(|item| {
+                    format!(
+                        "- week {}: {} (`{}`)",
+                        item["week"],
+                        item["title"].as_str().unwrap_or_default(),
+                        item["item_id"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect();
+            sections.push(format!(
+                "Your settling-in checklist: {} of {} done.{}{}",
+                checklist["done"],
+                checklist["total"],
+                if open.is_empty() { "" } else { " Still to do:\n" },
+                open.join("\n")
+            ));
+            metadata["checklist"] = json!({"done": checklist["done"], "total": checklist["total"]});
+        }
+        let mut found: Vec<&Resource> = search(&request.content, None, country.as_deref())
+            .into_iter()
+            .filter(|(_, resource)| resource.topic != "country")
+            .take(2)
+            .map(|(_, resource)| resource)
+            .collect();
+        if found.is_empty() && sections.is_empty() {
+            found = GUIDE.resources.iter().filter(|r| r.id == "first-weeks-plan").collect();
+        }
+        if let Some(code) = &country
+            && let Some(note) = GUIDE.resources.iter().find(|r| r.countries.iter().any(|c| c == code))
+        {
+            found.push(note);
+        }
+        for resource in &found {
+            let steps: Vec<String> = resource.steps.iter().map(|step| format!("- {step}")).collect();
+            sections.push(format!(
+                "{}\n{}\n{}",
+                resource.title,
+                resource.summary,
+                steps.join("\n")
+            ));
+        }
+        metadata["resources"] = json!(found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
+        sections.push(
+            "You can tick items off your settling-in checklist as you go (PUT /api/v1/users/{you}/checklist/{item}), \
+             and ask me for your checklist any time."
+                .to_owned(),
+        );
+        Ok(AgentAnswer {
+            content: sections.join("\n\n"),
+            confidence: if found.is_empty() { 0.6 } else { 0.85 },
+            metadata,
+        })
+    }
+}
+
+impl Agent for MigrationAgent {
+    fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+
+    fn agent_type(&self) -> &str {
+        "migration"
+    }
+
+    fn score(&self, request: &AgentRequest) -> RouteScore {
+        score_keywords(&request.content, KEYWORDS)
+    }
+
+    fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
+        Box::pin(self.answer(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_parses_and_every_checklist_item_points_to_a_resource() {
+        assert!(GUIDE.resources.len() >= 6);
+        let mut ids: Vec<&str> = GUIDE.checklist.iter().map(|item| item.item_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), GUIDE.checklist.len(), "checklist ids are unique");
+        for item in &GUIDE.checklist {
+            assert!(
+                GUIDE.resources.iter().any(|r| r.id == item.resource),
+                "{}",
+                item.item_id
+            );
+        }
+    }
+
+    #[test]
+    fn search_finds_the_resource_a_newcomer_needs() {
+        let best = |query: &str| search(query, None, None).first().map(|(_, r)| r.id.clone());
+        assert_eq!(best("where can I buy halal meat?").as_deref(), Some("halal-food"));
+        assert_eq!(
+            best("what documents do I need, passport and visa").as_deref(),
+            Some("documents-checklist")
+        );
+        assert_eq!(best("is there a mosque for jumuah").as_deref(), Some("find-a-mosque"));
+        assert_eq!(country_in("I am moving to Germany next month"), Some("DE"));
+        assert!(search("quantum chromodynamics", None, None).is_empty());
+    }
+}
