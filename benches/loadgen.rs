@@ -88,6 +88,7 @@ async fn chat_load(connections: usize, duration: Duration) -> ChatLoad {
         // LOAD_READ_YOUR_WRITES_MS=0 measures the chat without waiting for the read model.
         read_your_writes_timeout: Duration::from_millis(env_number("LOAD_READ_YOUR_WRITES_MS", 5_000)),
         database_max_connections: 40,
+        security: hijraah::config::SecuritySettings::unlimited(),
     };
     let application = Application::build(&settings, pool).await.expect("app");
     let keys = hijraah::auth::JwtKeys::new(settings.jwt_secret.as_deref().expect("secret").as_bytes());

@@ -27,6 +27,65 @@ pub struct Settings {
     pub read_your_writes_timeout: Duration,
     /// `HIJRAAH_DB_MAX_CONNECTIONS`, default 20.
     pub database_max_connections: u32,
+    /// Rate limits, CORS and the key-encryption key.
+    pub security: SecuritySettings,
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_minute`. `per_minute = 0`: no limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl RateLimit {
+    pub const UNLIMITED: RateLimit = RateLimit {
+        per_minute: 0,
+        burst: 0,
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    /// `HIJRAAH_RATE_LIMIT_PER_MINUTE` / `HIJRAAH_RATE_LIMIT_BURST`, default 600 / 60: per user.
+    pub user_rate_limit: RateLimit,
+    /// `HIJRAAH_ANONYMOUS_RATE_LIMIT_PER_MINUTE` / `…_BURST`, default 120 / 30: per client address
+    /// for requests without a valid token.
+    pub anonymous_rate_limit: RateLimit,
+    /// `HIJRAAH_CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser, or
+    /// `*` for any (then without credentials). Empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// `HIJRAAH_KEK`: the key-encryption key (base64 of 32 bytes) that wraps each user's data
+    /// key. Unset: a random one kept in the data dir (loopback only, like the JWT secret).
+    pub kek: Option<String>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            user_rate_limit: RateLimit {
+                per_minute: 600,
+                burst: 60,
+            },
+            anonymous_rate_limit: RateLimit {
+                per_minute: 120,
+                burst: 30,
+            },
+            cors_origins: Vec::new(),
+            kek: None,
+        }
+    }
+}
+
+impl SecuritySettings {
+    /// No rate limits (tests and benchmarks that measure something else).
+    pub fn unlimited() -> Self {
+        Self {
+            user_rate_limit: RateLimit::UNLIMITED,
+            anonymous_rate_limit: RateLimit::UNLIMITED,
+            ..Self::default()
+        }
+    }
 }
 
 impl Settings {
@@ -46,6 +105,9 @@ impl Settings {
                 None => Ok(default),
             }
         };
+        let small = |name: &str, default: u64| -> anyhow::Result<u32> {
+            u32::try_from(number(name, default)?).with_context(|| format!("{name} is too large"))
+        };
         let body_limit_bytes = number("HIJRAAH_BODY_LIMIT_BYTES", 1024 * 1024)?;
         if body_limit_bytes == 0 {
             bail!("HIJRAAH_BODY_LIMIT_BYTES must be positive");
@@ -61,6 +123,59 @@ impl Settings {
             read_your_writes_timeout: Duration::from_millis(number("HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS", 5_000)?),
             database_max_connections: u32::try_from(number("HIJRAAH_DB_MAX_CONNECTIONS", 20)?.max(2))
                 .context("HIJRAAH_DB_MAX_CONNECTIONS is too large")?,
+            security: SecuritySettings {
+                user_rate_limit: RateLimit {
+                    per_minute: small("HIJRAAH_RATE_LIMIT_PER_MINUTE", 600)?,
+                    burst: small("HIJRAAH_RATE_LIMIT_BURST", 60)?,
+                },
+                anonymous_rate_limit: RateLimit {
+                    per_minute: small("HIJRAAH_ANONYMOUS_RATE_LIMIT_PER_MINUTE", 120)?,
+                    burst: small("HIJRAAH_ANONYMOUS_RATE_LIMIT_BURST", 30)?,
+                },
+                cors_origins: cors_origins(var("HIJRAAH_CORS_ORIGINS").as_deref())?,
+                kek: var("HIJRAAH_KEK"),
+            },
         })
+    }
+}
+
+/// Parses `HIJRAAH_CORS_ORIGINS`: `*` alone, or origins like `https://app.example.org`.
+pub fn cors_origins(value: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let origins: Vec<String> = value
+        .unwrap_or_default()
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    if origins.len() > 1 && origins.iter().any(|origin| origin == "*") {
+        bail!("HIJRAAH_CORS_ORIGINS is `*` alone or a list of origins, not both");
+    }
+    for origin in &origins {
+        if origin != "*" && !(origin.starts_with("https://") || origin.starts_with("http://"))
+            || origin.contains(char::is_whitespace)
+        {
+            bail!("HIJRAAH_CORS_ORIGINS: `{origin}` is not an origin like https://app.example.org");
+        }
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cors_origins;
+
+    #[test]
+    fn cors_origins_are_a_star_alone_or_a_list_of_origins() {
+        assert!(cors_origins(None).unwrap().is_empty());
+        assert_eq!(cors_origins(Some("*")).unwrap(), ["*"]);
+        assert_eq!(
+            cors_origins(Some("https://a.example, http://localhost:3000/")).unwrap(),
+            ["https://a.example", "http://localhost:3000"]
+        );
+        assert!(
+            cors_origins(Some("*, https://a.example")).is_err(),
+            "never * with a list"
+        );
+        assert!(cors_origins(Some("a.example")).is_err());
     }
 }

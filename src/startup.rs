@@ -19,6 +19,7 @@ use crate::agents::{Coordinator, Registry};
 use crate::auth::{self, JwtKeys};
 use crate::chat::ChatService;
 use crate::config::Settings;
+use crate::http::security::RateLimiter;
 use crate::http::{self, AppState};
 use crate::knowledge::KnowledgeService;
 use crate::metrics::Metrics;
@@ -103,8 +104,16 @@ impl Application {
             knowledge,
             read_your_writes_timeout: settings.read_your_writes_timeout,
             http_client,
+            rate_limiter: Arc::new(RateLimiter::new(
+                settings.security.user_rate_limit,
+                settings.security.anonymous_rate_limit,
+            )),
         };
-        let router = http::router(state.clone(), settings.body_limit_bytes);
+        let router = http::router(
+            state.clone(),
+            settings.body_limit_bytes,
+            &settings.security.cors_origins,
+        );
         Ok(Self {
             listener,
             router,
@@ -136,7 +145,10 @@ impl Application {
         runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
         tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
         let serve_shutdown = shutdown.clone();
-        let result = axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 stop.cancelled().await;
                 // Ends live event streams so the graceful shutdown does not wait on them forever.

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod knowledge;
 pub mod migration;
 pub mod ops;
+pub mod security;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,11 +55,12 @@ pub struct AppState {
     pub read_your_writes_timeout: std::time::Duration,
     /// The client that calls custom agents.
     pub http_client: reqwest::Client,
+    pub rate_limiter: Arc<security::RateLimiter>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
+pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String]) -> Router {
     let api = Router::new()
         .merge(chat::router())
         .merge(conversations::router())
@@ -74,6 +76,7 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(ops::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), security::rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -87,6 +90,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
             tracing::info_span!("http", method = %request.method(), uri = %request.uri().path(), request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(security::cors(cors_origins))
+        .layer(middleware::from_fn(security::security_headers))
         .with_state(state)
 }
 

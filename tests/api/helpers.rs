@@ -95,6 +95,7 @@ pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
         agent_timeout: Duration::from_millis(500),
         read_your_writes_timeout: Duration::from_secs(10),
         database_max_connections: 20,
+        security: hijraah::config::SecuritySettings::unlimited(),
     }
 }
 
@@ -104,9 +105,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with_registry(registry: Arc<Registry>) -> Self {
+        Self::spawn_configured(registry, |_| {}).await
+    }
+
+    /// A server whose settings the test adjusts first.
+    pub async fn spawn_configured(registry: Arc<Registry>, configure: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::create().await;
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let settings = settings_for(&db, data_dir.path().to_path_buf());
+        let mut settings = settings_for(&db, data_dir.path().to_path_buf());
+        configure(&mut settings);
         let application = Application::build_with_registry(&settings, db.pool.clone(), registry)
             .await
             .expect("app builds");

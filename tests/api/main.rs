@@ -16,4 +16,5 @@ mod helpers;
 mod knowledge;
 mod ops;
 mod projections;
+mod security;
 mod store;
