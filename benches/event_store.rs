@@ -139,10 +139,12 @@ fn replay(c: &mut Criterion) {
     // read once per projection.
     group.throughput(Throughput::Elements(events as u64));
     group.bench_function(format!("all_read_models_from_{events}_events"), |b| {
+        let kek = hijraah::privacy::Kek::from_base64(&hijraah::privacy::Kek::generate()).expect("kek");
+        let vault = hijraah::privacy::Vault::new(pool.clone(), kek);
         b.to_async(&rt).iter(|| {
-            let pool = pool.clone();
+            let vault = vault.clone();
             async move {
-                projector::rebuild_all(&pool, &Projection::ALL).await.expect("rebuild");
+                projector::rebuild_all(&vault, &Projection::ALL).await.expect("rebuild");
             }
         });
     });

@@ -6,6 +6,7 @@
 //! Concurrent chats on one session race on the stream version; the loser reloads the
 //! conversation and appends again, so each is recorded exactly once.
 
+use crate::privacy::{DataKey, Vault, seal_event};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -70,6 +71,8 @@ pub enum ChatError {
     Corrupt(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Privacy(#[from] crate::privacy::PrivacyError),
 }
 
 impl From<ConversationError> for ChatError {
@@ -84,6 +87,8 @@ impl From<ConversationError> for ChatError {
 }
 
 pub struct ChatService {
+    /// The users' data keys: personal content is sealed before it is appended.
+    vault: Vault,
     store: PgEventStore,
     coordinator: Arc<Coordinator>,
     projector: Projector,
@@ -106,8 +111,10 @@ impl ChatService {
         projector: Projector,
         metrics: Arc<Metrics>,
         read_your_writes_timeout: Duration,
+        vault: Vault,
     ) -> Self {
         Self {
+            vault,
             store,
             coordinator,
             projector,
@@ -154,7 +161,12 @@ impl ChatService {
             available_agent_types: self.coordinator.registry().agent_types(),
         };
         let routing = self.coordinator.route(&request);
-        let dispatched = self.coordinator.dispatch(&request, &routing.selected).await;
+        // The user's key is fetched (or made) while the agents work.
+        let (dispatched, key) = tokio::join!(
+            self.coordinator.dispatch(&request, &routing.selected),
+            self.vault.key_for_writing(command.user_id.as_str())
+        );
+        let key = key?;
         let routed = RequestRouted {
             request_message_id: message_id,
             scores: routing.scores,
@@ -231,6 +243,7 @@ impl ChatService {
                 conversation,
                 &command.actor,
                 &command.correlation_id,
+                Some((&key, &command.user_id)),
                 |conversation| conversation.record_exchange(exchange.clone()),
             )
             .await?;
@@ -268,7 +281,7 @@ impl ChatService {
             reason: "ended by request".to_owned(),
         };
         let (_, appended) = self
-            .append_with_retry(&stream_id, conversation, actor, correlation_id, |conversation| {
+            .append_with_retry(&stream_id, conversation, actor, correlation_id, None, |conversation| {
                 conversation.end(command.clone())
             })
             .await?;
@@ -322,11 +335,17 @@ impl ChatService {
         mut conversation: Conversation,
         actor: &UserId,
         correlation_id: &Option<String>,
+        seal_for: Option<(&DataKey, &UserId)>,
         decide: impl Fn(&Conversation) -> Result<Vec<Event>, ConversationError>,
     ) -> Result<(Vec<Event>, AppendResult), ChatError> {
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let events = decide(&conversation)?;
-            let new_events = to_new_events(&events, actor, correlation_id);
+            let mut new_events = to_new_events(&events, actor, correlation_id);
+            if let Some((key, subject)) = seal_for {
+                for event in &mut new_events {
+                    seal_event(event, key, subject.as_str());
+                }
+            }
             match self
                 .store
                 .append(stream_id, ExpectedVersion::Exact(conversation.version()), &new_events)

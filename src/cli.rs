@@ -64,6 +64,10 @@ pub enum Command {
         #[command(subcommand)]
         command: KnowledgeCommand,
     },
+    /// Re-wrap every user's data key under a new key-encryption key. The current KEK is
+    /// HIJRAAH_KEK (or the data dir's); the new one is HIJRAAH_NEW_KEK, or generated and then kept
+    /// in the data dir (when the current one was there) or printed for your secret store.
+    RotateKek,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,14 +122,65 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{}", JwtKeys::new(secret.as_bytes()).mint(&user, role, ttl)?);
             Ok(())
         }
+        Command::RotateKek => {
+            let loopback = settings.bind.ip().is_loopback();
+            let old = crate::privacy::load_kek(settings.security.kek.as_deref(), &settings.data_dir, loopback)?;
+            let configured_new = std::env::var("HIJRAAH_NEW_KEK")
+                .ok()
+                .filter(|value| !value.trim().is_empty());
+            let new_encoded = configured_new.clone().unwrap_or_else(crate::privacy::Kek::generate);
+            let new = crate::privacy::Kek::from_base64(&new_encoded).context("HIJRAAH_NEW_KEK")?;
+            let kept_in_data_dir = settings.security.kek.is_none();
+            let new_fingerprint = new.fingerprint.clone();
+            with_database(&settings, |database| async move {
+                let vault = crate::privacy::Vault::new(database.pool.clone(), new);
+                let rewrapped = vault.rewrap_from(&old).await?;
+                eprintln!(
+                    "re-wrapped {rewrapped} user keys from KEK {} to KEK {new_fingerprint}",
+                    old.fingerprint
+                );
+                Ok(())
+            })
+            .await?;
+            if kept_in_data_dir {
+                let path = settings.data_dir.join("kek");
+                let staged = settings.data_dir.join("kek.new");
+                {
+                    use std::io::Write;
+                    use std::os::unix::fs::OpenOptionsExt;
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .mode(0o600)
+                        .open(&staged)
+                        .with_context(|| format!("cannot write {}", staged.display()))?;
+                    file.write_all(new_encoded.as_bytes())?;
+                }
+                std::fs::rename(&staged, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+                eprintln!("the new KEK is in {}; restart the server", path.display());
+            } else if configured_new.is_none() {
+                println!("{new_encoded}");
+                eprintln!("set HIJRAAH_KEK to the key printed above and restart the server");
+            } else {
+                eprintln!("set HIJRAAH_KEK to HIJRAAH_NEW_KEK's value and restart the server");
+            }
+            Ok(())
+        }
         Command::Replay { projection } => {
             let projections = match projection {
                 Some(name) => vec![name.parse::<Projection>()?],
                 None => Projection::ALL.to_vec(),
             };
+            let kek = crate::privacy::load_kek(
+                settings.security.kek.as_deref(),
+                &settings.data_dir,
+                settings.bind.ip().is_loopback(),
+            )?;
             with_database(&settings, |database| async move {
                 let started = std::time::Instant::now();
-                let read = projector::rebuild_all(&database.pool, &projections).await?;
+                let vault = crate::privacy::Vault::new(database.pool.clone(), kek);
+                let read = projector::rebuild_all(&vault, &projections).await?;
                 let names: Vec<&str> = projections.iter().map(|projection| projection.name()).collect();
                 eprintln!(
                     "rebuilt {} from {read} events in {:.1}s",

@@ -22,6 +22,7 @@ pub mod embedded_postgres;
 pub mod http;
 pub mod knowledge;
 pub mod metrics;
+pub mod privacy;
 pub mod projector;
 pub mod startup;
 pub mod store;

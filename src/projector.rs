@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::privacy::{PrivacyError, Vault};
 use crate::store::{Checkpoint, LogNotifier, StoreError, postgres::read_all_on};
 
 const BATCH_SIZE: i64 = 1000;
@@ -24,6 +25,8 @@ pub enum ProjectorError {
     Store(#[from] StoreError),
     #[error("projection database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
 }
 
 fn lock_key(projection: Projection) -> i64 {
@@ -33,8 +36,8 @@ fn lock_key(projection: Projection) -> i64 {
 
 /// Applies the next batch after the projection's checkpoint. Returns the new checkpoint and how
 /// many events the batch held, or `None` when the projection is caught up.
-pub async fn step(pool: &PgPool, projection: Projection) -> Result<Option<(Checkpoint, usize)>, ProjectorError> {
-    let mut transaction = pool.begin().await?;
+pub async fn step(vault: &Vault, projection: Projection) -> Result<Option<(Checkpoint, usize)>, ProjectorError> {
+    let mut transaction = vault.pool().begin().await?;
     // An advisory lock takes no transaction id, so holding it does not hold back other readers'
     // horizon while we read; our writes below take one only at the end.
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -49,7 +52,10 @@ pub async fn step(pool: &PgPool, projection: Projection) -> Result<Option<(Check
         return Ok(None);
     };
     let last = *last;
-    let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    let mut envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    if projection.reads_personal_content() {
+        vault.unseal(&mut transaction, &mut envelopes).await?;
+    }
     projection.apply(&mut transaction, &envelopes).await?;
     checkpoint::save(&mut transaction, projection, (last.tx_id, last.position)).await?;
     transaction.commit().await?;
@@ -57,65 +63,74 @@ pub async fn step(pool: &PgPool, projection: Projection) -> Result<Option<(Check
 }
 
 /// Applies batches until the projection has caught up with the log; returns the events applied.
-pub async fn catch_up(pool: &PgPool, projection: Projection) -> Result<u64, ProjectorError> {
+pub async fn catch_up(vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
     let mut applied = 0u64;
-    while let Some((_, count)) = step(pool, projection).await? {
+    while let Some((_, count)) = step(vault, projection).await? {
         applied += count as u64;
     }
     Ok(applied)
 }
 
 /// Empties a projection's read model and rebuilds it from the start of the log.
-pub async fn rebuild(pool: &PgPool, projection: Projection) -> Result<u64, ProjectorError> {
-    let mut transaction = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(lock_key(projection))
-        .execute(&mut *transaction)
-        .await?;
-    projection.reset(&mut transaction).await?;
-    transaction.commit().await?;
-    catch_up(pool, projection).await
+pub async fn rebuild(vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
+    rebuild_all(vault, &[projection]).await
 }
 
 /// Empties the given read models and rebuilds them together, reading each batch of the log once
 /// and applying it to every projection in one transaction. Returns the log events read.
-pub async fn rebuild_all(pool: &PgPool, projections: &[Projection]) -> Result<u64, ProjectorError> {
+///
+/// The rebuild holds the projections' advisory locks for its whole length, as session locks on
+/// one connection (its transactions take the same locks again, which a session may), so live
+/// runners wait instead of interleaving their batches with ours.
+pub async fn rebuild_all(vault: &Vault, projections: &[Projection]) -> Result<u64, ProjectorError> {
     let mut projections = projections.to_vec();
     projections.sort();
     projections.dedup();
-    let mut transaction = pool.begin().await?;
-    lock_all(&mut transaction, &projections).await?;
-    for projection in &projections {
+    let mut connection = vault.pool().acquire().await?;
+    let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
+    sqlx::query("SELECT pg_advisory_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys")
+        .bind(&keys)
+        .execute(&mut *connection)
+        .await?;
+    let result = rebuild_locked(vault, &mut connection, &projections).await;
+    // Released on every path; a dropped connection would release them too.
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *connection)
+        .await;
+    let read = result?;
+    unlocked?;
+    Ok(read)
+}
+
+async fn rebuild_locked(
+    vault: &Vault,
+    connection: &mut sqlx::PgConnection,
+    projections: &[Projection],
+) -> Result<u64, ProjectorError> {
+    use sqlx::Connection;
+    let mut transaction = connection.begin().await?;
+    for projection in projections {
         projection.reset(&mut transaction).await?;
     }
     transaction.commit().await?;
 
+    let unseal = projections.iter().any(|projection| projection.reads_personal_content());
     let mut from = Checkpoint::START;
     let mut read = 0u64;
     loop {
-        let mut transaction = pool.begin().await?;
-        lock_all(&mut transaction, &projections).await?;
-        // A live runner may have moved some projection on between our batches: then finish each
-        // one on its own, which is always correct.
-        for projection in &projections {
-            let (tx_id, position) = checkpoint::read(&mut transaction, *projection).await?;
-            if (Checkpoint { tx_id, position }) != from {
-                transaction.commit().await?;
-                for projection in &projections {
-                    read += catch_up(pool, *projection).await?;
-                }
-                return Ok(read);
-            }
-        }
+        let mut transaction = connection.begin().await?;
         let batch = read_all_on(&mut transaction, from, REBUILD_BATCH_SIZE, None).await?;
         let Some((last, _)) = batch.last() else {
             transaction.commit().await?;
             return Ok(read);
         };
         let last = *last;
-        let envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+        let mut envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+        if unseal {
+            vault.unseal(&mut transaction, &mut envelopes).await?;
+        }
         let decoded = hijraah_projections::decode_known(&envelopes)?;
-        for projection in &projections {
+        for projection in projections {
             projection.apply_decoded(&mut transaction, &decoded).await?;
             checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
         }
@@ -127,33 +142,22 @@ pub async fn rebuild_all(pool: &PgPool, projections: &[Projection]) -> Result<u6
 
 const REBUILD_BATCH_SIZE: i64 = 10_000;
 
-/// Takes the advisory locks of several projections, in one order everywhere (so two rebuilds
-/// cannot deadlock) and in one round trip.
-async fn lock_all(transaction: &mut sqlx::PgConnection, projections: &[Projection]) -> Result<(), sqlx::Error> {
-    let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys",
-    )
-    .bind(&keys)
-    .execute(&mut *transaction)
-    .await?;
-    Ok(())
-}
-
 /// The live projection runners and their published progress.
 #[derive(Clone)]
 pub struct Projector {
     pool: PgPool,
+    vault: Vault,
     notifier: LogNotifier,
     progress: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
     poll_interval: Duration,
 }
 
 impl Projector {
-    pub fn new(pool: PgPool, notifier: LogNotifier) -> Self {
+    pub fn new(vault: Vault, notifier: LogNotifier) -> Self {
         let (progress, _) = watch::channel(BTreeMap::new());
         Self {
-            pool,
+            pool: vault.pool().clone(),
+            vault,
             notifier,
             progress: std::sync::Arc::new(progress),
             poll_interval: Duration::from_millis(250),
@@ -182,7 +186,7 @@ impl Projector {
         }
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
-            match step(&self.pool, projection).await {
+            match step(&self.vault, projection).await {
                 Ok(Some((checkpoint, _))) => {
                     backoff = Duration::from_millis(100);
                     self.publish(projection, checkpoint);

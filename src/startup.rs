@@ -23,6 +23,7 @@ use crate::http::security::RateLimiter;
 use crate::http::{self, AppState};
 use crate::knowledge::KnowledgeService;
 use crate::metrics::Metrics;
+use crate::privacy::Vault;
 use crate::projector::Projector;
 use crate::store::{LogNotifier, PgEventStore};
 
@@ -57,6 +58,12 @@ impl Application {
             &settings.data_dir,
             settings.bind.ip().is_loopback(),
         )?;
+        let kek = crate::privacy::load_kek(
+            settings.security.kek.as_deref(),
+            &settings.data_dir,
+            settings.bind.ip().is_loopback(),
+        )?;
+        let vault = Vault::new(pool.clone(), kek);
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -74,14 +81,14 @@ impl Application {
             .build()
             .context("cannot build the HTTP client for custom agents")?;
         // Custom agents as registered in the log, whatever the read model had caught up to.
-        crate::projector::catch_up(&pool, hijraah_projections::Projection::CustomAgents)
+        crate::projector::catch_up(&vault, hijraah_projections::Projection::CustomAgents)
             .await
             .context("cannot bring the custom agents read model up to date")?;
         for spec in custom::load(&pool).await.context("cannot load custom agents")? {
             tracing::info!(agent_id = %spec.agent_id, endpoint = %spec.endpoint, "custom agent loaded");
             registry.register(Arc::new(CustomAgent::new(spec, http_client.clone())));
         }
-        let projector = Projector::new(pool.clone(), notifier.clone());
+        let projector = Projector::new(vault.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
         let chat = Arc::new(ChatService::new(
@@ -90,6 +97,7 @@ impl Application {
             projector.clone(),
             metrics.clone(),
             settings.read_your_writes_timeout,
+            vault.clone(),
         ));
         let state = AppState {
             pool,
@@ -104,6 +112,7 @@ impl Application {
             knowledge,
             read_your_writes_timeout: settings.read_your_writes_timeout,
             http_client,
+            vault: vault.clone(),
             rate_limiter: Arc::new(RateLimiter::new(
                 settings.security.user_rate_limit,
                 settings.security.anonymous_rate_limit,

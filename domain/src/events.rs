@@ -169,6 +169,19 @@ pub struct CustomAgentRegistered {
     pub timeout_ms: u64,
 }
 
+/// A user's personal data was erased (by themself or an admin): their data key is destroyed, so
+/// their sealed content reads as erased everywhere, and read models drop their rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserErased {
+    pub user_id: String,
+}
+
+/// A curator or admin started a rebuild of the knowledge index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeReindexRequested {
+    pub job_id: Uuid,
+}
+
 /// An admin removed an external agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomAgentRemoved {
@@ -196,6 +209,8 @@ pub enum Event {
     ChecklistItemMarked(ChecklistItemMarked),
     CustomAgentRegistered(CustomAgentRegistered),
     CustomAgentRemoved(CustomAgentRemoved),
+    UserErased(UserErased),
+    KnowledgeReindexRequested(KnowledgeReindexRequested),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -235,6 +250,8 @@ impl Event {
             Event::ChecklistItemMarked(_) => "ChecklistItemMarked",
             Event::CustomAgentRegistered(_) => "CustomAgentRegistered",
             Event::CustomAgentRemoved(_) => "CustomAgentRemoved",
+            Event::UserErased(_) => "UserErased",
+            Event::KnowledgeReindexRequested(_) => "KnowledgeReindexRequested",
         }
     }
 
@@ -263,6 +280,8 @@ impl Event {
             Event::ChecklistItemMarked(body) => serde_json::to_value(body),
             Event::CustomAgentRegistered(body) => serde_json::to_value(body),
             Event::CustomAgentRemoved(body) => serde_json::to_value(body),
+            Event::UserErased(body) => serde_json::to_value(body),
+            Event::KnowledgeReindexRequested(body) => serde_json::to_value(body),
         };
         // Serialising plain structs of strings, numbers and JSON values cannot fail.
         result.unwrap_or(Value::Null)
@@ -302,6 +321,8 @@ impl Event {
             ("ChecklistItemMarked", 1) => Event::ChecklistItemMarked(body(event_type, 1, data)?),
             ("CustomAgentRegistered", 1) => Event::CustomAgentRegistered(body(event_type, 1, data)?),
             ("CustomAgentRemoved", 1) => Event::CustomAgentRemoved(body(event_type, 1, data)?),
+            ("UserErased", 1) => Event::UserErased(body(event_type, 1, data)?),
+            ("KnowledgeReindexRequested", 1) => Event::KnowledgeReindexRequested(body(event_type, 1, data)?),
             _ => {
                 return Err(DecodeError::UnknownType {
                     event_type: event_type.to_owned(),

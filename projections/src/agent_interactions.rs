@@ -1,4 +1,6 @@
-//! `agent_interactions`: each agent invocation with its input, output and timing.
+//! `agent_interactions`: each agent invocation with its input, output and timing, and whose it
+//! was (so an erasure deletes it). The requests are kept in `agent_requests`, so a reply in a
+//! later batch finds its input without reading the (sealed) log.
 
 use std::collections::HashMap;
 
@@ -33,7 +35,8 @@ fn request_input(data: &Value) -> Value {
 }
 
 pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]) -> Result<(), ProjectionError> {
-    let mut inputs: HashMap<Uuid, Value> = HashMap::new();
+    let mut inputs: HashMap<Uuid, (Value, String)> = HashMap::new();
+    let mut requests: Vec<(Uuid, Uuid, String, Value)> = Vec::new();
     let mut rows = InteractionRows::default();
     for recorded in events {
         let conversation_id = recorded
@@ -46,7 +49,14 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         };
         let (request_message_id, agent_id, agent_type, status, output, confidence, latency_ms) = match &recorded.event {
             Event::UserRequestReceived(request) => {
-                inputs.insert(request.message_id, request_input(&recorded.envelope.data));
+                let input = request_input(&recorded.envelope.data);
+                requests.push((
+                    request.message_id,
+                    conversation_id,
+                    request.user_id.clone(),
+                    input.clone(),
+                ));
+                inputs.insert(request.message_id, (input, request.user_id.clone()));
                 continue;
             }
             Event::AgentReplied(reply) => (
@@ -81,10 +91,32 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         rows.latency_ms.push(i64::try_from(latency_ms).unwrap_or(i64::MAX));
         rows.created_at.push(recorded.envelope.recorded_at);
     }
+    if !requests.is_empty() {
+        let (ids, conversations, users, request_inputs): (Vec<Uuid>, Vec<Uuid>, Vec<String>, Vec<Value>) = requests
+            .into_iter()
+            .fold(Default::default(), |mut columns, (id, conversation, user, input)| {
+                columns.0.push(id);
+                columns.1.push(conversation);
+                columns.2.push(user);
+                columns.3.push(input);
+                columns
+            });
+        sqlx::query(
+            "INSERT INTO agent_requests (request_message_id, conversation_id, user_id, input)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])
+             ON CONFLICT (request_message_id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&conversations)
+        .bind(&users)
+        .bind(&request_inputs)
+        .execute(&mut *connection)
+        .await?;
+    }
     if rows.interaction_id.is_empty() {
         return Ok(());
     }
-    // Requests answered in an earlier batch: read their input from the log itself.
+    // Requests answered in an earlier batch.
     let missing: Vec<Uuid> = rows
         .request_message_id
         .iter()
@@ -92,41 +124,26 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .copied()
         .collect();
     if !missing.is_empty() {
-        let streams: Vec<String> = rows
-            .conversation_id
-            .iter()
-            .map(|id| format!("conversation-{id}"))
-            .collect();
         let found = sqlx::query(
-            "SELECT data FROM events
-             WHERE stream_id = ANY($1) AND event_type = 'UserRequestReceived'
-               AND (data->>'message_id')::uuid = ANY($2)",
+            "SELECT request_message_id, input, user_id FROM agent_requests WHERE request_message_id = ANY($1)",
         )
-        .bind(&streams)
         .bind(&missing)
         .fetch_all(&mut *connection)
         .await?;
         for row in found {
-            let data: Value = row.get("data");
-            if let Some(id) = data
-                .get("message_id")
-                .and_then(Value::as_str)
-                .and_then(|id| Uuid::parse_str(id).ok())
-            {
-                inputs.insert(id, request_input(&data));
-            }
+            inputs.insert(row.get("request_message_id"), (row.get("input"), row.get("user_id")));
         }
     }
-    let input: Vec<Value> = rows
+    let (input, user_id): (Vec<Value>, Vec<String>) = rows
         .request_message_id
         .iter()
-        .map(|id| inputs.get(id).cloned().unwrap_or(Value::Null))
-        .collect();
+        .map(|id| inputs.get(id).cloned().unwrap_or((Value::Null, String::new())))
+        .unzip();
     sqlx::query(
         "INSERT INTO agent_interactions (interaction_id, conversation_id, request_message_id, agent_id, agent_type,
-                                         status, input, output, confidence, latency_ms, created_at)
+                                         status, input, output, confidence, latency_ms, created_at, user_id)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                              $8::jsonb[], $9::float8[], $10::int8[], $11::timestamptz[])",
+                              $8::jsonb[], $9::float8[], $10::int8[], $11::timestamptz[], $12::text[])",
     )
     .bind(&rows.interaction_id)
     .bind(&rows.conversation_id)
@@ -139,6 +156,7 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     .bind(&rows.confidence)
     .bind(&rows.latency_ms)
     .bind(&rows.created_at)
+    .bind(&user_id)
     .execute(&mut *connection)
     .await?;
     Ok(())

@@ -71,8 +71,56 @@ impl Projection {
         self.apply_decoded(connection, &events).await
     }
 
-    /// [`Projection::apply`] on events decoded once for several projections.
+    /// [`Projection::apply`] on events decoded once for several projections. An erasure splits
+    /// the batch: what came before it is applied, then erased, then the rest follows.
     pub async fn apply_decoded(
+        self,
+        connection: &mut PgConnection,
+        events: &[Recorded<'_>],
+    ) -> Result<(), ProjectionError> {
+        let mut start = 0;
+        for (index, recorded) in events.iter().enumerate() {
+            if let Event::UserErased(erased) = &recorded.event {
+                self.apply_segment(connection, &events[start..index]).await?;
+                self.erase(connection, &erased.user_id).await?;
+                start = index + 1;
+            }
+        }
+        self.apply_segment(connection, &events[start..]).await
+    }
+
+    /// Deletes a user's rows from this projection's tables (analytics only count the erasure).
+    async fn erase(self, connection: &mut PgConnection, user_id: &str) -> Result<(), ProjectionError> {
+        let statements: &[&'static str] = match self {
+            Projection::Users => &["DELETE FROM users WHERE user_id = $1"],
+            Projection::Conversations => &[
+                "DELETE FROM messages WHERE conversation_id IN (SELECT conversation_id FROM conversations WHERE user_id = $1)",
+                "DELETE FROM conversations WHERE user_id = $1",
+            ],
+            Projection::AgentInteractions => &[
+                "DELETE FROM agent_interactions WHERE user_id = $1",
+                "DELETE FROM agent_requests WHERE user_id = $1",
+            ],
+            Projection::Checklists => &["DELETE FROM checklist_items WHERE user_id = $1"],
+            Projection::Analytics => {
+                // Counted, never named: analytics hold no user ids.
+                sqlx::query(
+                    "INSERT INTO analytics_totals (metric, value) VALUES ('users_erased', 1)
+                     ON CONFLICT (metric) DO UPDATE SET value = analytics_totals.value + 1",
+                )
+                .execute(&mut *connection)
+                .await?;
+                &[]
+            }
+            Projection::Community | Projection::CustomAgents => &[],
+        };
+        for statement in statements.iter().copied() {
+            sqlx::query(statement).bind(user_id).execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_segment(
         self,
         connection: &mut PgConnection,
         events: &[Recorded<'_>],
@@ -91,12 +139,18 @@ impl Projection {
         }
     }
 
+    /// Whether it stores personal content (message text, context), so its events must be
+    /// unsealed first; the others need only ids and counts.
+    pub fn reads_personal_content(self) -> bool {
+        matches!(self, Projection::Conversations | Projection::AgentInteractions)
+    }
+
     /// Empties the projection's tables, to rebuild them from the start of the log.
     pub async fn reset(self, connection: &mut PgConnection) -> Result<(), ProjectionError> {
         let statement = match self {
             Projection::Users => "TRUNCATE users",
             Projection::Conversations => "TRUNCATE conversations, messages",
-            Projection::AgentInteractions => "TRUNCATE agent_interactions",
+            Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
             Projection::Analytics => "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency",
             Projection::Community => "TRUNCATE mosques, community_events",
             Projection::Checklists => "TRUNCATE checklist_items",

@@ -103,7 +103,7 @@ impl From<ChatError> for ApiError {
             ChatError::NotOwner => ApiError::forbidden(error.to_string()),
             ChatError::NotFound => ApiError::not_found(error.to_string()),
             ChatError::Contended => ApiError::conflict("conversation_busy", error.to_string()),
-            ChatError::Corrupt(_) => ApiError::internal(error),
+            ChatError::Corrupt(_) | ChatError::Privacy(_) => ApiError::internal(error),
             ChatError::Store(store) => store.into(),
         }
     }

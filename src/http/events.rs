@@ -79,7 +79,7 @@ async fn events(
         let follower = LogFollower::new(state.store.clone(), &state.notifier, from)
             .with_batch_size(query.limit)
             .only_stream(query.stream_id);
-        return Ok(Sse::new(live(follower, state.shutdown.clone()))
+        return Ok(Sse::new(live(follower, state.vault.clone(), state.shutdown.clone()))
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response());
     }
@@ -88,7 +88,13 @@ async fn events(
         .read_all(from, query.limit, query.stream_id.as_deref())
         .await?;
     let next_after = batch.last().map_or(after, |(checkpoint, _)| checkpoint.position);
-    let events = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    let mut events: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
+    // Personal content as its user's key opens it, or "[erased]" once the key is destroyed.
+    state
+        .vault
+        .unseal_pooled(&mut events)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(EventsPage { events, next_after }).into_response())
 }
 
@@ -96,18 +102,28 @@ async fn events(
 /// with `Last-Event-ID`. The stream ends on a store error (the client reconnects) or at shutdown.
 fn live(
     follower: LogFollower,
+    vault: crate::privacy::Vault,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    let batches = stream::unfold((follower, shutdown), |(mut follower, shutdown)| async move {
-        match follower.next_batch(&shutdown).await {
-            Ok(Some(batch)) => Some((batch, (follower, shutdown))),
-            Ok(None) => None,
-            Err(error) => {
-                tracing::warn!(error = %error, "event stream ended by a store error");
-                None
+    let batches = stream::unfold(
+        (follower, vault, shutdown),
+        |(mut follower, vault, shutdown)| async move {
+            match follower.next_batch(&shutdown).await {
+                Ok(Some(mut batch)) => match vault.unseal_pooled(&mut batch).await {
+                    Ok(()) => Some((batch, (follower, vault, shutdown))),
+                    Err(error) => {
+                        tracing::error!(error = %error, "event stream ended: sealed content cannot be opened");
+                        None
+                    }
+                },
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(error = %error, "event stream ended by a store error");
+                    None
+                }
             }
-        }
-    });
+        },
+    );
     futures_util::StreamExt::flat_map(batches, |batch| {
         stream::iter(batch.into_iter().map(|envelope| {
             let event = SseEvent::default()

@@ -18,6 +18,7 @@ use super::extract::{AppJson, AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
 use crate::knowledge::import::{RetractError, import_documents, retract};
 use crate::knowledge::{KnowledgeError, ReindexJob};
+use crate::store::EventStore;
 
 /// Documents in one `POST /knowledge/documents`.
 pub const MAX_BATCH: usize = 1_000;
@@ -171,9 +172,29 @@ async fn retract_document(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn start_reindex(State(state): State<AppState>, auth: Auth) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn start_reindex(
+    State(state): State<AppState>,
+    auth: Auth,
+    request_id: Option<Extension<RequestId>>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let curator = auth.require(&[Role::Curator, Role::Admin])?;
     let job_id = state.knowledge.start_reindex()?;
+    // Audit: who rebuilt the index, and when, is in the log like every curator action.
+    let event =
+        hijraah_domain::Event::KnowledgeReindexRequested(hijraah_domain::events::KnowledgeReindexRequested { job_id });
+    let metadata = hijraah_domain::EventMetadata {
+        correlation_id: correlation_id(request_id.as_deref()),
+        actor: Some(curator.user_id.as_str().to_owned()),
+        ..hijraah_domain::EventMetadata::default()
+    };
+    state
+        .store
+        .append(
+            "knowledge-reindex",
+            crate::store::ExpectedVersion::Any,
+            &[hijraah_domain::NewEvent::new(&event, metadata)],
+        )
+        .await?;
     tracing::info!(actor = %curator.user_id, %job_id, "reindex started");
     Ok((StatusCode::ACCEPTED, Json(json!({"job_id": job_id}))))
 }

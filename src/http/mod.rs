@@ -14,6 +14,7 @@ pub mod knowledge;
 pub mod migration;
 pub mod ops;
 pub mod security;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,6 +57,8 @@ pub struct AppState {
     /// The client that calls custom agents.
     pub http_client: reqwest::Client,
     pub rate_limiter: Arc<security::RateLimiter>,
+    /// The users' data keys.
+    pub vault: crate::privacy::Vault,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -70,7 +73,8 @@ pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String])
         .merge(knowledge::router())
         .merge(calculators::router())
         .merge(community::router())
-        .merge(migration::router());
+        .merge(migration::router())
+        .merge(users::router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())

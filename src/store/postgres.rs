@@ -63,6 +63,25 @@ impl PgEventStore {
     /// Appends one event to each of many streams in one transaction, all or nothing. Each stream
     /// must be at exactly its given version (0: no stream). Stream ids must be distinct. Returns
     /// the checkpoint of the last event.
+    /// Every event of a user's own streams (`user-`, `checklist-`) and of the conversations they
+    /// started, in log position order: what an export holds. A scan of the log, for a rare request.
+    pub async fn read_user_events(&self, user_id: &str) -> Result<Vec<Envelope>, StoreError> {
+        let own = vec![format!("user-{user_id}"), format!("checklist-{user_id}")];
+        let rows = sqlx::query(
+            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+             FROM events
+             WHERE stream_id = ANY($2)
+                OR stream_id IN (SELECT stream_id FROM events
+                                 WHERE event_type = 'ConversationStarted' AND data->>'user_id' = $1)
+             ORDER BY position",
+        )
+        .bind(user_id)
+        .bind(&own)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(envelope_from_row).collect())
+    }
+
     pub async fn append_to_streams(&self, appends: &[(String, i64, NewEvent)]) -> Result<Checkpoint, StoreError> {
         if appends.is_empty() {
             return Err(StoreError::EmptyAppend);

@@ -281,6 +281,7 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
 
     // A new server on the same database loads it from the log.
     let data_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(app.data_dir.path().join("kek"), data_dir.path().join("kek")).unwrap();
     let restarted = Application::build(
         &settings_for(&app.db, data_dir.path().to_path_buf()),
         app.db.pool.clone(),

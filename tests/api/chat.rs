@@ -226,13 +226,17 @@ async fn users_write_and_read_only_their_own_conversations() {
         .await
         .unwrap();
     assert_eq!(acting.status(), StatusCode::OK);
-    let actor: String = sqlx::query_scalar(
-        "SELECT metadata->>'actor' FROM events WHERE event_type = 'UserRequestReceived' AND data->>'content' = 'hello again'",
+    let actors: Vec<String> = sqlx::query_scalar(
+        "SELECT metadata->>'actor' FROM events WHERE event_type = 'UserRequestReceived' ORDER BY position",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(actor, "root", "the log names who acted");
+    assert_eq!(
+        actors.last().map(String::as_str),
+        Some("root"),
+        "the log names who acted"
+    );
     // Unknown and malformed ids.
     let token = app.token("alice", Role::User);
     expect_error(
@@ -432,10 +436,25 @@ async fn arabic_requests_are_answered_in_arabic_and_stored_intact() {
         .await
         .unwrap();
     assert!(replies[0]["response"].as_str().unwrap().contains("وعليكم السلام"));
-    let stored: Value = sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'UserRequestReceived'")
+    // Sealed in the log, and intact when its user's key opens it (the analysts' view of the log).
+    let raw: Value = sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'UserRequestReceived'")
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+    assert!(raw["content"].as_str().unwrap().starts_with("enc:v1:"));
+    let page: Value = app
+        .get("/api/v1/events?after=0&limit=100", &app.token("ana", Role::Analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stored = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "UserRequestReceived")
+        .unwrap()["data"]
+        .clone();
     assert_eq!(stored["content"], content.trim());
     assert_eq!(stored["language"], "ar");
 }

@@ -135,3 +135,51 @@ fn commands_run_on_the_embedded_default_and_keep_stdout_for_their_output() {
     assert!(stderr.contains("embedded postgres stopped"), "{stderr}");
     assert!(data_dir.path().join("postgres/PG_VERSION").exists());
 }
+
+#[tokio::test]
+async fn rotate_kek_rewraps_every_user_key_so_content_opens_with_the_new_key_only() {
+    use hijraah::privacy::{Kek, Vault};
+    use hijraah::store::{Checkpoint, EventStore, PgEventStore};
+    let app = TestApp::spawn().await;
+    let response = app
+        .chat("alice", json!({"user_id": "alice", "content": "rotation-garnet"}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let old_kek = std::fs::read_to_string(app.data_dir.path().join("kek")).unwrap();
+    let new_kek = Kek::generate();
+    let output = hijraah()
+        .arg("rotate-kek")
+        .env("HIJRAAH_DATA_DIR", app.data_dir.path())
+        .env("DATABASE_URL", &app.db.url)
+        .env("HIJRAAH_KEK", old_kek.trim())
+        .env("HIJRAAH_NEW_KEK", &new_kek)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("re-wrapped 1 user keys"), "{stderr}");
+
+    let store = PgEventStore::new(app.db.pool.clone());
+    let envelopes: Vec<_> = store
+        .read_all(Checkpoint::START, 1000, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, envelope)| envelope)
+        .collect();
+    let mut with_new = envelopes.clone();
+    Vault::new(app.db.pool.clone(), Kek::from_base64(&new_kek).unwrap())
+        .unseal_pooled(&mut with_new)
+        .await
+        .unwrap();
+    let request = with_new.iter().find(|e| e.event_type == "UserRequestReceived").unwrap();
+    assert_eq!(request.data["content"], "rotation-garnet");
+    let mut with_old = envelopes;
+    assert!(
+        Vault::new(app.db.pool.clone(), Kek::from_base64(&old_kek).unwrap())
+            .unseal_pooled(&mut with_old)
+            .await
+            .is_err(),
+        "the old key-encryption key no longer opens anything"
+    );
+}

@@ -137,6 +137,12 @@ impl TestApp {
             .expect("token")
     }
 
+    /// The server's key vault (the test servers keep their generated KEK in the data dir).
+    pub fn vault(&self) -> hijraah::privacy::Vault {
+        let kek = hijraah::privacy::load_kek(None, self.data_dir.path(), true).expect("the server's KEK");
+        hijraah::privacy::Vault::new(self.db.pool.clone(), kek)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

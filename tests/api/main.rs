@@ -15,6 +15,7 @@ mod financial;
 mod helpers;
 mod knowledge;
 mod ops;
+mod privacy;
 mod projections;
 mod security;
 mod store;

@@ -99,6 +99,8 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/agents/custom", "get"),
         ("/api/v1/agents/custom", "post"),
         ("/api/v1/agents/custom/{agent_id}", "delete"),
+        ("/api/v1/users/{user_id}", "delete"),
+        ("/api/v1/users/{user_id}/export", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

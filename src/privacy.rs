@@ -1,0 +1,426 @@
+//! Crypto-shredding: personal content in events is encrypted with a key of the user's own, so
+//! destroying that key erases the content everywhere the log is kept, while the log itself stays
+//! immutable and its counts stay true.
+//!
+//! - Each user has a random 256-bit data key in `user_keys`, wrapped (AES-256-GCM) by the
+//!   key-encryption key (KEK: `HIJRAAH_KEK`, or a random one in the data dir on loopback), with
+//!   the user id as associated data so a wrapped key cannot be moved to another user.
+//! - The personal fields of an event (a request's `content` and `context`, a reply's `content`
+//!   and `metadata`) are sealed with AES-256-GCM under the user's key before the append, as
+//!   `"enc:v1:<base64 nonce+ciphertext>"`; the event's metadata names the user (`subject`).
+//! - Readers (projections, the events API, the export) unseal with the user's key. When the key
+//!   has been destroyed they get `"[erased]"` (and `{"erased": true}` for structured fields),
+//!   never the original. A key that exists but does not unwrap is an error, not an erasure: a
+//!   wrong KEK must not look like erased data.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hijraah_domain::{Envelope, NewEvent};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool, Row};
+
+pub const SEALED_PREFIX: &str = "enc:v1:";
+pub const ERASED_TEXT: &str = "[erased]";
+const NONCE_LEN: usize = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Json,
+}
+
+/// The personal fields of each event type.
+fn personal_fields(event_type: &str) -> &'static [(&'static str, Kind)] {
+    match event_type {
+        "UserRequestReceived" => &[("content", Kind::Text), ("context", Kind::Json)],
+        "AgentReplied" => &[("content", Kind::Text), ("metadata", Kind::Json)],
+        _ => &[],
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    #[error(
+        "the data key of `{0}` does not unwrap with this key-encryption key (is HIJRAAH_KEK the one it was written with?)"
+    )]
+    KeyUnwrap(String),
+    #[error("event {0} has sealed fields but names no subject")]
+    NoSubject(uuid::Uuid),
+    #[error("a sealed field of event {0} does not open with its user's key")]
+    Corrupt(uuid::Uuid),
+    #[error("key store database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A user's data key.
+#[derive(Clone)]
+pub struct DataKey(Aes256Gcm);
+
+impl DataKey {
+    fn seal(&self, subject: &str, plaintext: &[u8]) -> String {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .0
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: subject.as_bytes(),
+                },
+            )
+            // Encryption fails only for messages beyond GCM's 64 GiB limit.
+            .unwrap_or_default();
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{SEALED_PREFIX}{}", BASE64.encode(bytes))
+    }
+
+    fn open(&self, subject: &str, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = BASE64.decode(sealed.strip_prefix(SEALED_PREFIX)?).ok()?;
+        if bytes.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        self.0
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: subject.as_bytes(),
+                },
+            )
+            .ok()
+    }
+}
+
+/// The key-encryption key, and its fingerprint (recorded with each wrapped key, so a rotation
+/// knows which keys it has re-wrapped).
+#[derive(Clone)]
+pub struct Kek {
+    cipher: Aes256Gcm,
+    pub fingerprint: String,
+}
+
+impl Kek {
+    pub fn from_base64(encoded: &str) -> anyhow::Result<Self> {
+        let bytes = BASE64
+            .decode(encoded.trim())
+            .context("the key-encryption key is not base64")?;
+        if bytes.len() != 32 {
+            bail!(
+                "the key-encryption key must be 32 bytes (base64 of 32 random bytes), got {}",
+                bytes.len()
+            );
+        }
+        let digest = Sha256::digest(&bytes);
+        Ok(Self {
+            cipher: Aes256Gcm::new_from_slice(&bytes).context("key length")?,
+            fingerprint: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+
+    /// A new random key, base64.
+    pub fn generate() -> String {
+        BASE64.encode(Aes256Gcm::generate_key(OsRng))
+    }
+
+    fn wrap(&self, user_id: &str, key: &[u8]) -> Vec<u8> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let mut bytes = nonce.to_vec();
+        bytes.extend(
+            self.cipher
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: key,
+                        aad: user_id.as_bytes(),
+                    },
+                )
+                .unwrap_or_default(),
+        );
+        bytes
+    }
+
+    fn unwrap_key(&self, user_id: &str, wrapped: &[u8]) -> Option<Vec<u8>> {
+        if wrapped.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ciphertext) = wrapped.split_at(NONCE_LEN);
+        let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        self.cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: user_id.as_bytes(),
+                },
+            )
+            .ok()
+    }
+
+    fn data_key(&self, user_id: &str, wrapped: &[u8]) -> Result<DataKey, PrivacyError> {
+        self.unwrap_key(user_id, wrapped)
+            .and_then(|raw| Aes256Gcm::new_from_slice(&raw).ok())
+            .map(DataKey)
+            .ok_or_else(|| PrivacyError::KeyUnwrap(user_id.to_owned()))
+    }
+}
+
+/// The KEK: configured (`HIJRAAH_KEK`), or on loopback a random one kept in `<data dir>/kek`.
+/// Like the JWT secret, a server listening beyond this machine must be given one.
+pub fn load_kek(configured: Option<&str>, data_dir: &Path, loopback_only: bool) -> anyhow::Result<Kek> {
+    if let Some(configured) = configured {
+        return Kek::from_base64(configured).context("HIJRAAH_KEK");
+    }
+    if !loopback_only {
+        bail!(
+            "HIJRAAH_KEK is not set and the server would listen beyond this machine: a generated key-encryption \
+             key is only allowed on a loopback address; set HIJRAAH_KEK to base64 of 32 random bytes"
+        );
+    }
+    let path = data_dir.join("kek");
+    if let Ok(existing) = fs::read_to_string(&path)
+        && !existing.trim().is_empty()
+    {
+        return Kek::from_base64(&existing).with_context(|| format!("{}", path.display()));
+    }
+    fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let encoded = Kek::generate();
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(encoded.as_bytes())?;
+    Kek::from_base64(&encoded)
+}
+
+/// Seals an event's personal fields for `subject` and names them in its metadata.
+pub fn seal_event(event: &mut NewEvent, key: &DataKey, subject: &str) {
+    let fields = personal_fields(&event.event_type);
+    if fields.is_empty() {
+        return;
+    }
+    for (field, kind) in fields {
+        let Some(value) = event.data.get_mut(*field) else {
+            continue;
+        };
+        let plaintext = match (kind, &*value) {
+            (Kind::Text, Value::String(text)) => text.clone().into_bytes(),
+            (Kind::Json, Value::Null) => continue,
+            (Kind::Json, other) => other.to_string().into_bytes(),
+            (Kind::Text, _) => continue,
+        };
+        *value = Value::String(key.seal(subject, &plaintext));
+    }
+    event.metadata.extra.insert("subject".to_owned(), json!(subject));
+}
+
+fn subject_of(envelope: &Envelope) -> Option<&str> {
+    envelope.metadata.extra.get("subject").and_then(Value::as_str)
+}
+
+fn is_sealed(envelope: &Envelope) -> bool {
+    personal_fields(&envelope.event_type).iter().any(|(field, _)| {
+        envelope
+            .data
+            .get(*field)
+            .and_then(Value::as_str)
+            .is_some_and(|text| text.starts_with(SEALED_PREFIX))
+    })
+}
+
+/// Opens an envelope's sealed fields with `key`, or redacts them when the key is gone.
+fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(), PrivacyError> {
+    let subject = subject_of(envelope).unwrap_or_default().to_owned();
+    let event_id = envelope.event_id;
+    for (field, kind) in personal_fields(&envelope.event_type) {
+        let Some(value) = envelope.data.get_mut(*field) else {
+            continue;
+        };
+        let Some(sealed) = value.as_str().filter(|text| text.starts_with(SEALED_PREFIX)) else {
+            continue;
+        };
+        *value = match (key, kind) {
+            (None, Kind::Text) => json!(ERASED_TEXT),
+            (None, Kind::Json) => json!({"erased": true}),
+            (Some(key), kind) => {
+                let plaintext = key.open(&subject, sealed).ok_or(PrivacyError::Corrupt(event_id))?;
+                match kind {
+                    Kind::Text => {
+                        Value::String(String::from_utf8(plaintext).map_err(|_| PrivacyError::Corrupt(event_id))?)
+                    }
+                    Kind::Json => serde_json::from_slice(&plaintext).map_err(|_| PrivacyError::Corrupt(event_id))?,
+                }
+            }
+        };
+    }
+    Ok(())
+}
+
+/// The user keys, behind the KEK.
+#[derive(Clone)]
+pub struct Vault {
+    pool: PgPool,
+    kek: Arc<Kek>,
+}
+
+impl Vault {
+    pub fn new(pool: PgPool, kek: Kek) -> Self {
+        Self {
+            pool,
+            kek: Arc::new(kek),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The user's key, created on first use.
+    pub async fn key_for_writing(&self, user_id: &str) -> Result<DataKey, PrivacyError> {
+        let existing = sqlx::query("SELECT wrapped_key FROM user_keys WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = existing {
+            return self.kek.data_key(user_id, &row.get::<Vec<u8>, _>("wrapped_key"));
+        }
+        let raw = Aes256Gcm::generate_key(OsRng);
+        // Two first requests at once: one key wins, both use it.
+        let row = sqlx::query(
+            "WITH inserted AS (
+                 INSERT INTO user_keys (user_id, wrapped_key, kek_fingerprint) VALUES ($1, $2, $3)
+                 ON CONFLICT (user_id) DO NOTHING RETURNING wrapped_key)
+             SELECT wrapped_key FROM inserted
+             UNION ALL SELECT wrapped_key FROM user_keys WHERE user_id = $1
+             LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(self.kek.wrap(user_id, &raw))
+        .bind(&self.kek.fingerprint)
+        .fetch_one(&self.pool)
+        .await?;
+        self.kek.data_key(user_id, &row.get::<Vec<u8>, _>("wrapped_key"))
+    }
+
+    /// Opens (or redacts) the sealed fields of a batch, fetching its users' keys at once.
+    pub async fn unseal(&self, connection: &mut PgConnection, envelopes: &mut [Envelope]) -> Result<(), PrivacyError> {
+        let mut subjects = HashSet::new();
+        for envelope in envelopes.iter() {
+            if is_sealed(envelope) {
+                subjects.insert(
+                    subject_of(envelope)
+                        .ok_or(PrivacyError::NoSubject(envelope.event_id))?
+                        .to_owned(),
+                );
+            }
+        }
+        if subjects.is_empty() {
+            return Ok(());
+        }
+        let subjects: Vec<String> = subjects.into_iter().collect();
+        let mut keys = HashMap::new();
+        for row in sqlx::query("SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY($1)")
+            .bind(&subjects)
+            .fetch_all(&mut *connection)
+            .await?
+        {
+            let user_id: String = row.get("user_id");
+            let key = self.kek.data_key(&user_id, &row.get::<Vec<u8>, _>("wrapped_key"))?;
+            keys.insert(user_id, key);
+        }
+        for envelope in envelopes.iter_mut() {
+            if is_sealed(envelope) {
+                let key = subject_of(envelope).and_then(|subject| keys.get(subject));
+                unseal_envelope(envelope, key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Vault::unseal`] on a pooled connection.
+    pub async fn unseal_pooled(&self, envelopes: &mut [Envelope]) -> Result<(), PrivacyError> {
+        let mut connection = self.pool.acquire().await?;
+        self.unseal(&mut connection, envelopes).await
+    }
+
+    /// Destroys the user's key, in the caller's transaction. True when there was one.
+    pub async fn destroy(&self, connection: &mut PgConnection, user_id: &str) -> Result<bool, PrivacyError> {
+        let deleted = sqlx::query("DELETE FROM user_keys WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *connection)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    /// Re-wraps every key wrapped by `old` under this vault's KEK. Returns how many.
+    pub async fn rewrap_from(&self, old: &Kek) -> Result<u64, PrivacyError> {
+        let mut transaction = self.pool.begin().await?;
+        let rows = sqlx::query("SELECT user_id, wrapped_key FROM user_keys WHERE kek_fingerprint = $1 FOR UPDATE")
+            .bind(&old.fingerprint)
+            .fetch_all(&mut *transaction)
+            .await?;
+        let mut count = 0;
+        for row in rows {
+            let user_id: String = row.get("user_id");
+            let raw = old
+                .unwrap_key(&user_id, &row.get::<Vec<u8>, _>("wrapped_key"))
+                .ok_or_else(|| PrivacyError::KeyUnwrap(user_id.clone()))?;
+            sqlx::query("UPDATE user_keys SET wrapped_key = $2, kek_fingerprint = $3 WHERE user_id = $1")
+                .bind(&user_id)
+                .bind(self.kek.wrap(&user_id, &raw))
+                .bind(&self.kek.fingerprint)
+                .execute(&mut *transaction)
+                .await?;
+            count += 1;
+        }
+        transaction.commit().await?;
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> DataKey {
+        DataKey(Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng)))
+    }
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_subject() {
+        let alice = key();
+        let sealed = alice.seal("alice", "my secret".as_bytes());
+        assert!(sealed.starts_with(SEALED_PREFIX) && !sealed.contains("secret"));
+        assert_eq!(alice.open("alice", &sealed).as_deref(), Some("my secret".as_bytes()));
+        assert_eq!(alice.open("bob", &sealed), None, "bound to its subject");
+        assert_eq!(key().open("alice", &sealed), None, "another key");
+    }
+
+    #[test]
+    fn wrapped_keys_unwrap_only_with_their_kek_and_user() {
+        let kek = Kek::from_base64(&Kek::generate()).unwrap();
+        let raw = [7u8; 32];
+        let wrapped = kek.wrap("alice", &raw);
+        assert_eq!(kek.unwrap_key("alice", &wrapped).as_deref(), Some(&raw[..]));
+        assert!(kek.unwrap_key("bob", &wrapped).is_none());
+        let other = Kek::from_base64(&Kek::generate()).unwrap();
+        assert!(other.unwrap_key("alice", &wrapped).is_none());
+        assert_ne!(kek.fingerprint, other.fingerprint);
+        assert!(Kek::from_base64("c2hvcnQ=").is_err(), "32 bytes or nothing");
+    }
+}
