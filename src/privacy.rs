@@ -300,14 +300,13 @@ impl Vault {
             return self.kek.data_key(user_id, &row.get::<Vec<u8>, _>("wrapped_key"));
         }
         let raw = Aes256Gcm::generate_key(OsRng);
-        // Two first requests at once: one key wins, both use it.
+        // Two first requests at once: one key wins, and the no-op update returns the winner's
+        // row to the other (a plain DO NOTHING would return nothing, and a second SELECT in the
+        // same statement would not see a row committed after it began).
         let row = sqlx::query(
-            "WITH inserted AS (
-                 INSERT INTO user_keys (user_id, wrapped_key, kek_fingerprint) VALUES ($1, $2, $3)
-                 ON CONFLICT (user_id) DO NOTHING RETURNING wrapped_key)
-             SELECT wrapped_key FROM inserted
-             UNION ALL SELECT wrapped_key FROM user_keys WHERE user_id = $1
-             LIMIT 1",
+            "INSERT INTO user_keys (user_id, wrapped_key, kek_fingerprint) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+             RETURNING wrapped_key",
         )
         .bind(user_id)
         .bind(self.kek.wrap(user_id, &raw))

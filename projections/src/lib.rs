@@ -65,9 +65,32 @@ impl Projection {
         }
     }
 
+    /// The event types this projection reads (all others are skipped before decoding, which is
+    /// most of a live runner's work). Every projection that holds user rows reads `UserErased`.
+    pub fn reads(self, event_type: &str) -> bool {
+        match self {
+            Projection::Users => matches!(
+                event_type,
+                "UserRegistered" | "ConversationStarted" | "UserRequestReceived" | "UserErased"
+            ),
+            Projection::Conversations => matches!(
+                event_type,
+                "ConversationStarted" | "ConversationEnded" | "UserRequestReceived" | "AgentReplied" | "UserErased"
+            ),
+            Projection::AgentInteractions => matches!(
+                event_type,
+                "UserRequestReceived" | "AgentReplied" | "AgentFailed" | "UserErased"
+            ),
+            Projection::Analytics => true,
+            Projection::Community => event_type.starts_with("Mosque") || event_type.starts_with("CommunityEvent"),
+            Projection::Checklists => matches!(event_type, "ChecklistItemMarked" | "UserErased"),
+            Projection::CustomAgents => event_type.starts_with("CustomAgent"),
+        }
+    }
+
     /// Applies a batch of events, in log order, inside the caller's transaction.
     pub async fn apply(self, connection: &mut PgConnection, batch: &[Envelope]) -> Result<(), ProjectionError> {
-        let events = decode_known(batch)?;
+        let events = decode_known(batch.iter().filter(|envelope| self.reads(&envelope.event_type)))?;
         self.apply_decoded(connection, &events).await
     }
 
@@ -193,8 +216,8 @@ pub struct Recorded<'a> {
 
 /// Decodes the events this crate knows. Types it does not know (other features' events) are not
 /// its business and are passed over; a known type that fails to decode is an error.
-pub fn decode_known(batch: &[Envelope]) -> Result<Vec<Recorded<'_>>, ProjectionError> {
-    let mut recorded = Vec::with_capacity(batch.len());
+pub fn decode_known<'a>(batch: impl IntoIterator<Item = &'a Envelope>) -> Result<Vec<Recorded<'a>>, ProjectionError> {
+    let mut recorded = Vec::new();
     for envelope in batch {
         match envelope.decode() {
             Ok(event) => recorded.push(Recorded { envelope, event }),

@@ -82,6 +82,15 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
     assert!(before.iter().any(|t| t.starts_with("messages")), "{before:?}");
     assert!(!tables_holding(&app, "lapis-context").await.is_empty());
     let counts_before = analytics(&app).await;
+    // Analytics are anonymous: no user id and no message text in any of their tables.
+    for needle in ["alice", "bob", "zebra-quartz", "bob-onyx"] {
+        let holding = tables_holding(&app, needle).await;
+        assert!(
+            holding.iter().all(|t| !t.starts_with("analytics")),
+            "{needle}: {holding:?}"
+        );
+        assert!(!holding.is_empty(), "{needle} is somewhere, so the search works");
+    }
 
     // Only the user themself or an admin; unknown users are 404.
     let bob = app.token("bob", Role::User);
