@@ -94,7 +94,7 @@ pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String])
             tracing::info_span!("http", method = %request.method(), uri = %request.uri().path(), request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(security::cors(cors_origins))
+        .layer(tower::util::option_layer(security::cors(cors_origins)))
         .layer(middleware::from_fn(security::security_headers))
         .with_state(state)
 }

@@ -124,9 +124,12 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-/// CORS for the configured origins: none (no cross-origin access), `*` (any origin, never with
-/// credentials), or a list (those origins, with credentials).
-pub fn cors(origins: &[String]) -> CorsLayer {
+/// CORS for the configured origins: none (no CORS layer at all: browsers allow no cross-origin
+/// access), `*` (any origin, never with credentials), or a list (those origins, with credentials).
+pub fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([
@@ -139,13 +142,13 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
     if origins.iter().any(|origin| origin == "*") {
-        return base.allow_origin(AllowOrigin::any());
+        return Some(base.allow_origin(AllowOrigin::any()));
     }
     let allowed: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
-    base.allow_origin(AllowOrigin::list(allowed)).allow_credentials(true)
+    Some(base.allow_origin(AllowOrigin::list(allowed)).allow_credentials(true))
 }
 
 /// Headers every response carries: no sniffing, no framing, no referrer, nothing cached, and a

@@ -111,4 +111,14 @@ async fn every_response_carries_the_security_headers() {
         );
         assert_eq!(headers["cache-control"], "no-store");
     }
+    // No origins configured: no CORS headers at all, so browsers allow no cross-origin calls.
+    let preflight = preflight(&app, "https://app.example.org").await;
+    assert!(
+        preflight
+            .headers()
+            .keys()
+            .all(|name| !name.as_str().starts_with("access-control-")),
+        "{:?}",
+        preflight.headers()
+    );
 }
