@@ -113,6 +113,7 @@ impl Application {
             read_your_writes_timeout: settings.read_your_writes_timeout,
             http_client,
             vault: vault.clone(),
+            custom_agents_lock: Arc::new(tokio::sync::Mutex::new(())),
             rate_limiter: Arc::new(RateLimiter::new(
                 settings.security.user_rate_limit,
                 settings.security.anonymous_rate_limit,
@@ -152,6 +153,7 @@ impl Application {
         );
         let mut runners = self.state.projector.spawn_all(shutdown.clone());
         runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
+        runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), shutdown.clone())));
         tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
         let serve_shutdown = shutdown.clone();
         let service = self
@@ -194,4 +196,18 @@ pub async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutdown signal received");
+}
+
+/// Follows custom agents registered or removed through other servers sharing the database.
+async fn follow_custom_agents(state: AppState, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(custom::SYNC_INTERVAL) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let _changing = state.custom_agents_lock.lock().await;
+        if let Err(error) = custom::sync(&state.pool, &state.registry, &state.http_client).await {
+            tracing::warn!(%error, "cannot refresh custom agents");
+        }
+    }
 }

@@ -314,6 +314,10 @@ impl Agent for CustomAgent {
         &self.spec.agent_type
     }
 
+    fn custom_spec(&self) -> Option<&CustomAgentRegistered> {
+        Some(&self.spec)
+    }
+
     fn score(&self, request: &AgentRequest) -> RouteScore {
         let lower = request.content.to_lowercase();
         let fired: Vec<&String> = self.spec.keywords.iter().filter(|k| matches(&lower, k)).collect();
@@ -329,6 +333,33 @@ impl Agent for CustomAgent {
     fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
         Box::pin(self.call(request))
     }
+}
+
+/// How often a server re-reads the registrations, to follow those made through other servers.
+pub const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Makes the registry's custom agents those of the read model: registers new or changed ones,
+/// removes removed ones. Hijraah's own agents are never touched.
+pub async fn sync(pool: &PgPool, registry: &super::Registry, client: &reqwest::Client) -> Result<(), sqlx::Error> {
+    let wanted = load(pool).await?;
+    for registered in registry.agents() {
+        if let Some(spec) = registered.agent.custom_spec()
+            && !wanted.iter().any(|w| w.agent_id == spec.agent_id)
+        {
+            registry.unregister(&spec.agent_id);
+        }
+    }
+    let current = registry.agents();
+    for spec in wanted {
+        let unchanged = current
+            .iter()
+            .any(|registered| registered.agent.custom_spec() == Some(&spec));
+        if !unchanged {
+            tracing::info!(agent_id = %spec.agent_id, "custom agent (re)loaded");
+            registry.register(std::sync::Arc::new(CustomAgent::new(spec, client.clone())));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

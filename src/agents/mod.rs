@@ -69,6 +69,10 @@ pub trait Agent: Send + Sync {
     fn always_answers(&self) -> bool {
         false
     }
+    /// A custom agent's registration (None for Hijraah's own agents).
+    fn custom_spec(&self) -> Option<&hijraah_domain::events::CustomAgentRegistered> {
+        None
+    }
     fn score(&self, request: &AgentRequest) -> RouteScore;
     fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>>;
 }

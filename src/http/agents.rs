@@ -62,6 +62,7 @@ async fn register_custom(
         .collect();
     let registered = registration.validate(&built_in).map_err(ApiError::invalid)?;
     let correlation = correlation_id(request_id.as_deref());
+    let _changing = state.custom_agents_lock.lock().await;
     let checkpoint = custom::register(
         &state.store,
         &registered,
@@ -89,6 +90,7 @@ async fn remove_custom(
 ) -> Result<StatusCode, ApiError> {
     let admin = auth.require(&[Role::Admin])?;
     let correlation = correlation_id(request_id.as_deref());
+    let _changing = state.custom_agents_lock.lock().await;
     let checkpoint = custom::remove(&state.store, &agent_id, admin.user_id.as_str(), correlation.as_deref()).await?;
     state
         .projector

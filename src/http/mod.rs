@@ -59,6 +59,9 @@ pub struct AppState {
     pub rate_limiter: Arc<security::RateLimiter>,
     /// The users' data keys.
     pub vault: crate::privacy::Vault,
+    /// Held while the registry's custom agents change (an admin's request, or the periodic
+    /// sync), so a sync cannot re-add an agent from a list read before its removal.
+    pub custom_agents_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

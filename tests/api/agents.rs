@@ -296,9 +296,12 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
             .iter()
             .any(|a| a.agent.agent_id() == "halal-eats")
     );
-    drop(restarted);
+    // Running beside the first server, it follows a removal made through the first.
+    let other_state = restarted.state().clone();
+    let stop_other = tokio_util::sync::CancellationToken::new();
+    let other = tokio::spawn(restarted.run_until_stopped(stop_other.clone()));
 
-    // Removed: no longer called.
+    // Removed: no longer called, here at once and on the other server within its sync interval.
     let removed = app
         .client
         .delete(app.url("/api/v1/agents/custom/halal-eats"))
@@ -309,6 +312,20 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     let replies = ask(&app, "alice", Role::User, "Where can I find a halal restaurant?").await;
     assert!(reply_of(&replies, "restaurants").is_none());
+    let on_other = || {
+        other_state
+            .registry
+            .agents()
+            .iter()
+            .any(|a| a.agent.agent_id() == "halal-eats")
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while on_other() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!on_other(), "the other server dropped the removed agent");
+    stop_other.cancel();
+    other.await.unwrap().unwrap();
 
     // Slow (past its own timeout) and unreachable agents cost only their own answers.
     let (slow_endpoint, _slow) = spawn_custom_agent(Duration::from_secs(3)).await;
