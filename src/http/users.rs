@@ -19,6 +19,7 @@ use tower_http::request_id::RequestId;
 use super::error::ApiError;
 use super::extract::{AppPath, Auth};
 use super::{AppState, correlation_id};
+use crate::chat::ChatError;
 use crate::store::ExpectedVersion;
 
 pub fn router() -> Router<AppState> {
@@ -58,11 +59,29 @@ async fn erase(
     AppPath(user_id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let user_id = subject(&state, &auth, &user_id).await?;
+    let correlation = correlation_id(request_id.as_deref());
+    // Their open conversations end first, so an old session id cannot continue one whose rows
+    // are about to go: a new session starts a new conversation.
+    let open: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT conversation_id FROM conversations WHERE user_id = $1 AND status <> 'ended'")
+            .bind(user_id.as_str())
+            .fetch_all(&state.pool)
+            .await?;
+    for conversation_id in open {
+        match state
+            .chat
+            .end(conversation_id, user_id.clone(), &auth.0.user_id, &correlation)
+            .await
+        {
+            Ok(()) | Err(ChatError::Ended | ChatError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
     let event = Event::UserErased(UserErased {
         user_id: user_id.as_str().to_owned(),
     });
     let metadata = EventMetadata {
-        correlation_id: correlation_id(request_id.as_deref()),
+        correlation_id: correlation,
         actor: Some(auth.0.user_id.as_str().to_owned()),
         ..EventMetadata::default()
     };

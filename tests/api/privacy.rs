@@ -69,6 +69,7 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
     )
     .await;
     let conversation = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
+    let session = replies[0]["metadata"]["session_id"].as_str().unwrap().to_owned();
     chat_as(&app, "bob", "bob-onyx-2288 says hello", json!({})).await;
     settle(&app).await;
 
@@ -122,6 +123,17 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
     assert!(
         !tables_holding(&app, "bob-onyx").await.is_empty(),
         "other users keep theirs"
+    );
+    // Their old conversation was ended by the erasure; a new session starts afresh.
+    let old_session = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "again", "session_id": session}),
+        )
+        .await;
+    assert_eq!(
+        expect_error(old_session, StatusCode::CONFLICT).await,
+        "conversation_ended"
     );
     expect_error(
         app.get(
@@ -369,6 +381,8 @@ async fn every_admin_and_curator_action_is_an_event_naming_the_actor() {
         ("CommunityEventPublished", "root"),
         ("CustomAgentRegistered", "root"),
         ("CustomAgentRemoved", "root"),
+        // The erasure first ends the user's open conversations, as the admin.
+        ("ConversationEnded", "root"),
         ("UserErased", "root"),
     ];
     let actions: Vec<(&str, &str)> = actions
