@@ -62,6 +62,56 @@ pub async fn step(vault: &Vault, projection: Projection) -> Result<Option<(Check
     Ok(Some((last, envelopes.len())))
 }
 
+/// Applies the next batch to several projections in one transaction, reading and decoding it
+/// once. Each projection applies only the events after its own checkpoint, so projections that
+/// are at different places (one was rebuilt alone) still each see every event exactly once.
+/// Returns the checkpoint all of them reached, or `None` when all are caught up.
+pub async fn step_all(vault: &Vault, projections: &[Projection]) -> Result<Option<Checkpoint>, ProjectorError> {
+    let mut projections = projections.to_vec();
+    projections.sort();
+    projections.dedup();
+    let mut transaction = vault.pool().begin().await?;
+    let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys",
+    )
+    .bind(&keys)
+    .execute(&mut *transaction)
+    .await?;
+    let mut checkpoints = Vec::with_capacity(projections.len());
+    for projection in &projections {
+        let (tx_id, position) = checkpoint::read(&mut transaction, *projection).await?;
+        checkpoints.push(Checkpoint { tx_id, position });
+    }
+    let from = checkpoints.iter().copied().min().unwrap_or(Checkpoint::START);
+    let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
+    let Some((last, _)) = batch.last() else {
+        transaction.commit().await?;
+        return Ok(None);
+    };
+    let last = *last;
+    let (positions, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
+    if projections.iter().any(|projection| projection.reads_personal_content()) {
+        vault.unseal(&mut transaction, &mut envelopes).await?;
+    }
+    // Decoded once; each projection gets the suffix after its own checkpoint.
+    let mut decoded = Vec::with_capacity(envelopes.len());
+    let mut decoded_at = Vec::with_capacity(envelopes.len());
+    for (at, recorded) in positions.iter().zip(hijraah_projections::decode_known_each(&envelopes)) {
+        if let Some(recorded) = recorded? {
+            decoded.push(recorded);
+            decoded_at.push(*at);
+        }
+    }
+    for (projection, reached) in projections.iter().zip(&checkpoints) {
+        let start = decoded_at.partition_point(|at| at <= reached);
+        projection.apply_decoded(&mut transaction, &decoded[start..]).await?;
+        checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
+    }
+    transaction.commit().await?;
+    Ok(Some(last))
+}
+
 /// Applies batches until the projection has caught up with the log; returns the events applied.
 pub async fn catch_up(vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
     let mut applied = 0u64;
@@ -164,37 +214,36 @@ impl Projector {
         }
     }
 
-    /// Starts one runner task per projection; they stop when `shutdown` is cancelled.
+    /// Starts the live runner, which reads each batch of the log once for every projection; it
+    /// stops when `shutdown` is cancelled.
     pub fn spawn_all(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        Projection::ALL
-            .into_iter()
-            .map(|projection| {
-                let runner = self.clone();
-                let shutdown = shutdown.clone();
-                tokio::spawn(async move { runner.run(projection, shutdown).await })
-            })
-            .collect()
+        let runner = self.clone();
+        vec![tokio::spawn(async move { runner.run(shutdown).await })]
     }
 
-    async fn run(&self, projection: Projection, shutdown: CancellationToken) {
+    async fn run(&self, shutdown: CancellationToken) {
         let mut changes = self.notifier.subscribe();
         let mut backoff = Duration::from_millis(100);
-        if let Ok(mut connection) = self.pool.acquire().await
-            && let Ok((tx_id, position)) = checkpoint::read(&mut connection, projection).await
-        {
-            self.publish(projection, Checkpoint { tx_id, position });
+        if let Ok(mut connection) = self.pool.acquire().await {
+            for projection in Projection::ALL {
+                if let Ok((tx_id, position)) = checkpoint::read(&mut connection, projection).await {
+                    self.publish(projection, Checkpoint { tx_id, position });
+                }
+            }
         }
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
-            match step(&self.vault, projection).await {
-                Ok(Some((checkpoint, _))) => {
+            match step_all(&self.vault, &Projection::ALL).await {
+                Ok(Some(checkpoint)) => {
                     backoff = Duration::from_millis(100);
-                    self.publish(projection, checkpoint);
+                    for projection in Projection::ALL {
+                        self.publish(projection, checkpoint);
+                    }
                     continue;
                 }
                 Ok(None) => {}
                 Err(error) => {
-                    tracing::error!(projection = projection.name(), error = %error, "projection step failed");
+                    tracing::error!(error = %error, "projection step failed");
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.cancelled() => return,

@@ -214,6 +214,19 @@ pub struct Recorded<'a> {
     pub event: Event,
 }
 
+/// Decodes each envelope: `Some` for a type this crate knows, `None` for another feature's
+/// type, an error for a known type that fails to decode.
+pub fn decode_known_each(batch: &[Envelope]) -> impl Iterator<Item = Result<Option<Recorded<'_>>, ProjectionError>> {
+    batch.iter().map(|envelope| match envelope.decode() {
+        Ok(event) => Ok(Some(Recorded { envelope, event })),
+        Err(DecodeError::UnknownType { .. }) => Ok(None),
+        Err(source) => Err(ProjectionError::Decode {
+            position: envelope.position,
+            source,
+        }),
+    })
+}
+
 /// Decodes the events this crate knows. Types it does not know (other features' events) are not
 /// its business and are passed over; a known type that fails to decode is an error.
 pub fn decode_known<'a>(batch: impl IntoIterator<Item = &'a Envelope>) -> Result<Vec<Recorded<'a>>, ProjectionError> {
