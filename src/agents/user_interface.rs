@@ -144,10 +144,31 @@ const TOPICS: &[Topic] = &[
             "new country",
             "refugee",
             "asylum",
+            "moved to",
+            "relocat",
+            "newcomer",
+            "just arrived",
+            "first weeks",
+            "halal food",
+            "residence permit",
+            "checklist",
             "هجرة",
             "الهجرة",
             "لجوء",
             "تأشيرة",
+        ],
+    },
+    Topic {
+        name_en: "usage statistics",
+        name_ar: "إحصائيات الاستخدام",
+        agent_type: "analytics",
+        keywords: &[
+            "usage",
+            "statistics",
+            "stats",
+            "analytics",
+            "how many conversations",
+            "إحصائيات",
         ],
     },
 ];
@@ -385,6 +406,18 @@ mod tests {
         let answer = ask("How do I calculate Zakat?", &["user_interface", "financial_services"]);
         assert!(answer.content.contains("zakat"));
         assert!(answer.content.contains("financial services agent answers"));
+    }
+
+    #[test]
+    fn it_names_settling_in_and_usage_questions() {
+        let moved = ask(
+            "I just moved to Canada, what should I do in my first weeks?",
+            &["user_interface", "migration"],
+        );
+        assert!(moved.content.contains("settling in a new country"), "{}", moved.content);
+        let usage = ask("show my usage statistics", &["user_interface", "analytics"]);
+        assert!(usage.content.contains("usage statistics"), "{}", usage.content);
+        assert!(usage.confidence > 0.8);
     }
 
     #[test]
