@@ -139,16 +139,22 @@ pub fn load_secret(configured: Option<&str>, data_dir: &Path, loopback_only: boo
             return Ok(secret.to_owned());
         }
     }
-    fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let secret = random_secret();
+    create_secret_file(data_dir, &path, &secret)?;
+    Ok(secret)
+}
+
+/// Writes a generated secret where only this user can read it (0600), never over an existing one.
+pub fn create_secret_file(data_dir: &Path, path: &Path, contents: &str) -> anyhow::Result<()> {
+    fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path)
+        .open(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(secret.as_bytes())?;
-    Ok(secret)
+    file.write_all(contents.as_bytes())?;
+    Ok(())
 }
 
 /// Parses `--ttl` values like `90s`, `15m`, `1h`, `7d`.

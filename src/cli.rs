@@ -145,18 +145,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if kept_in_data_dir {
                 let path = settings.data_dir.join("kek");
                 let staged = settings.data_dir.join("kek.new");
-                {
-                    use std::io::Write;
-                    use std::os::unix::fs::OpenOptionsExt;
-                    let mut file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create(true)
-                        .truncate(true)
-                        .mode(0o600)
-                        .open(&staged)
-                        .with_context(|| format!("cannot write {}", staged.display()))?;
-                    file.write_all(new_encoded.as_bytes())?;
-                }
+                let _ = std::fs::remove_file(&staged);
+                auth::create_secret_file(&settings.data_dir, &staged, &new_encoded)?;
                 std::fs::rename(&staged, &path).with_context(|| format!("cannot replace {}", path.display()))?;
                 eprintln!("the new KEK is in {}; restart the server", path.display());
             } else if configured_new.is_none() {

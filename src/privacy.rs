@@ -15,8 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -196,15 +194,8 @@ pub fn load_kek(configured: Option<&str>, data_dir: &Path, loopback_only: bool) 
     {
         return Kek::from_base64(&existing).with_context(|| format!("{}", path.display()));
     }
-    fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let encoded = Kek::generate();
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(encoded.as_bytes())?;
+    crate::auth::create_secret_file(data_dir, &path, &encoded)?;
     Kek::from_base64(&encoded)
 }
 

@@ -5,7 +5,7 @@ use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error};
+use crate::helpers::{TestApp, ask, expect_error, reply_of};
 
 async fn get_query(app: &TestApp, path: &str, query: &[(&str, &str)]) -> reqwest::Response {
     let url = reqwest::Url::parse_with_params(&app.url(path), query).unwrap();
@@ -492,24 +492,6 @@ async fn community_events_are_published_listed_while_upcoming_and_cancelled() {
     )
     .await;
     expect_error(unknown, StatusCode::NOT_FOUND).await;
-}
-
-async fn ask(app: &TestApp, content: &str, context: Value) -> Vec<Value> {
-    let response = app
-        .chat(
-            "alice",
-            json!({"user_id": "alice", "content": content, "context": context}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
-fn reply_of<'a>(replies: &'a [Value], agent_type: &str) -> &'a Value {
-    replies
-        .iter()
-        .find(|reply| reply["agent_type"] == agent_type)
-        .unwrap_or_else(|| panic!("a {agent_type} reply in {replies:#?}"))
 }
 
 #[tokio::test]

@@ -5,24 +5,10 @@ use std::path::PathBuf;
 use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-
-async fn ask(app: &TestApp, content: &str, context: Value) -> Vec<Value> {
-    let response = app
-        .chat(
-            "alice",
-            json!({"user_id": "alice", "content": content, "context": context}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
+use crate::helpers::{TestApp, ask, reply_of};
 
 fn financial(replies: &[Value]) -> &Value {
-    replies
-        .iter()
-        .find(|reply| reply["agent_type"] == "financial_services")
-        .expect("a financial_services reply")
+    reply_of(replies, "financial_services")
 }
 
 #[tokio::test]

@@ -196,3 +196,23 @@ pub async fn expect_error(response: Response, status: StatusCode) -> String {
     );
     code
 }
+
+/// Alice asks, with a context; the replies, after checking the chat succeeded.
+pub async fn ask(app: &TestApp, content: &str, context: Value) -> Vec<Value> {
+    let response = app
+        .chat(
+            "alice",
+            serde_json::json!({"user_id": "alice", "content": content, "context": context}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("replies are JSON")
+}
+
+/// The reply of the given agent type.
+pub fn reply_of<'a>(replies: &'a [Value], agent_type: &str) -> &'a Value {
+    replies
+        .iter()
+        .find(|reply| reply["agent_type"] == agent_type)
+        .unwrap_or_else(|| panic!("a {agent_type} reply in {replies:#?}"))
+}
