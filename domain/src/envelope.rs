@@ -23,6 +23,17 @@ pub struct EventMetadata {
     pub extra: Map<String, Value>,
 }
 
+impl EventMetadata {
+    /// The metadata of an action by `actor` within the request `correlation_id`.
+    pub fn by(actor: &str, correlation_id: Option<&str>) -> Self {
+        Self {
+            correlation_id: correlation_id.map(str::to_owned),
+            actor: Some(actor.to_owned()),
+            ..Self::default()
+        }
+    }
+}
+
 /// An event about to be appended. Its id makes the append idempotent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {

@@ -150,14 +150,6 @@ async fn state(store: &PgEventStore, agent_id: &str) -> Result<(i64, bool), Cust
     Ok((version, registered))
 }
 
-fn metadata(actor: &str, correlation_id: Option<&str>) -> EventMetadata {
-    EventMetadata {
-        correlation_id: correlation_id.map(str::to_owned),
-        actor: Some(actor.to_owned()),
-        ..EventMetadata::default()
-    }
-}
-
 pub async fn register(
     store: &PgEventStore,
     registered: &CustomAgentRegistered,
@@ -173,7 +165,7 @@ pub async fn register(
         .append(
             &stream_id(&registered.agent_id),
             ExpectedVersion::Exact(version),
-            &[NewEvent::new(&event, metadata(actor, correlation_id))],
+            &[NewEvent::new(&event, EventMetadata::by(actor, correlation_id))],
         )
         .await?;
     Ok(appended.last)
@@ -196,7 +188,7 @@ pub async fn remove(
         .append(
             &stream_id(agent_id),
             ExpectedVersion::Exact(version),
-            &[NewEvent::new(&event, metadata(actor, correlation_id))],
+            &[NewEvent::new(&event, EventMetadata::by(actor, correlation_id))],
         )
         .await?;
     Ok(appended.last)

@@ -39,11 +39,7 @@ pub struct Actor<'a> {
 
 impl Actor<'_> {
     fn metadata(&self) -> EventMetadata {
-        EventMetadata {
-            correlation_id: self.correlation_id.map(str::to_owned),
-            actor: Some(self.user_id.to_owned()),
-            ..EventMetadata::default()
-        }
+        EventMetadata::by(self.user_id, self.correlation_id)
     }
 }
 

@@ -182,11 +182,8 @@ async fn start_reindex(
     // Audit: who rebuilt the index, and when, is in the log like every curator action.
     let event =
         hijraah_domain::Event::KnowledgeReindexRequested(hijraah_domain::events::KnowledgeReindexRequested { job_id });
-    let metadata = hijraah_domain::EventMetadata {
-        correlation_id: correlation_id(request_id.as_deref()),
-        actor: Some(curator.user_id.as_str().to_owned()),
-        ..hijraah_domain::EventMetadata::default()
-    };
+    let correlation = correlation_id(request_id.as_deref());
+    let metadata = hijraah_domain::EventMetadata::by(curator.user_id.as_str(), correlation.as_deref());
     state
         .store
         .append(

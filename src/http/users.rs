@@ -80,11 +80,7 @@ async fn erase(
     let event = Event::UserErased(UserErased {
         user_id: user_id.as_str().to_owned(),
     });
-    let metadata = EventMetadata {
-        correlation_id: correlation,
-        actor: Some(auth.0.user_id.as_str().to_owned()),
-        ..EventMetadata::default()
-    };
+    let metadata = EventMetadata::by(auth.0.user_id.as_str(), correlation.as_deref());
     // The key goes and the erasure is recorded together, or neither.
     let mut transaction = state.pool.begin().await?;
     let destroyed = state

@@ -68,15 +68,6 @@ async fn latest(store: &PgEventStore, stream_ids: &[String]) -> Result<HashMap<S
         .collect())
 }
 
-fn metadata(actor: &str, correlation_id: Option<&str>) -> EventMetadata {
-    EventMetadata {
-        correlation_id: correlation_id.map(str::to_owned),
-        causation_id: None,
-        actor: Some(actor.to_owned()),
-        extra: Default::default(),
-    }
-}
-
 /// Adds or revises `documents` (the last of equal ids wins). Returns the counts and the checkpoint
 /// of the last event appended, if any was.
 pub async fn import_documents(
@@ -122,7 +113,7 @@ pub async fn import_documents(
             appends.push((
                 stream_id.clone(),
                 version,
-                NewEvent::new(&event, metadata(actor, correlation_id)),
+                NewEvent::new(&event, EventMetadata::by(actor, correlation_id)),
             ));
         }
         if appends.is_empty() {
@@ -165,7 +156,7 @@ pub async fn retract(
     let appends = [(
         stream_id,
         latest.version,
-        NewEvent::new(&event, metadata(actor, correlation_id)),
+        NewEvent::new(&event, EventMetadata::by(actor, correlation_id)),
     )];
     Ok(store.append_to_streams(&appends).await?)
 }

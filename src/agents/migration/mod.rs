@@ -128,11 +128,7 @@ pub async fn mark(
         item_id: item_id.to_owned(),
         done,
     });
-    let metadata = EventMetadata {
-        correlation_id: correlation_id.map(str::to_owned),
-        actor: Some(actor.to_owned()),
-        ..EventMetadata::default()
-    };
+    let metadata = EventMetadata::by(actor, correlation_id);
     let appended = store
         .append(
             &checklist_stream(user_id),
