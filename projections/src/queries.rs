@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -222,6 +222,204 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
         requests_by_agent_type,
         agent_types,
     })
+}
+
+// --- The `community` read model: mosques nearest first, upcoming community events. ---
+
+/// Great-circle distance from `($1, $2)` in SQL (haversine, as
+/// `hijraah_domain::community::distance_km`), a macro so queries stay static strings.
+macro_rules! distance_sql {
+    () => {
+        "2 * 6371.0088 * asin(least(1, sqrt(power(sin(radians(latitude - $1) / 2), 2) \
+         + cos(radians($1)) * cos(radians(latitude)) * power(sin(radians(longitude - $2) / 2), 2))))"
+    };
+}
+
+fn round_km(km: f64) -> f64 {
+    (km * 100.0).round() / 100.0
+}
+
+/// Where to search from and how far.
+#[derive(Debug, Clone, Copy)]
+pub struct Near {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_km: f64,
+}
+
+/// Mosques nearest first (within the radius), or by name without a place.
+pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Vec<Value>, sqlx::Error> {
+    let rows = match near {
+        Some(near) => {
+            sqlx::query(concat!(
+                "SELECT body, distance_km FROM (SELECT body, ",
+                distance_sql!(),
+                " AS distance_km FROM mosques) m
+                 WHERE distance_km <= $3 ORDER BY distance_km, body->>'name' LIMIT $4"
+            ))
+            .bind(near.latitude)
+            .bind(near.longitude)
+            .bind(near.radius_km)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT body, NULL::float8 AS distance_km FROM mosques ORDER BY body->>'name', mosque_id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut body: Value = row.get("body");
+            if let Some(km) = row.get::<Option<f64>, _>("distance_km") {
+                body["distance_km"] = json!(round_km(km));
+            }
+            body
+        })
+        .collect())
+}
+
+pub async fn mosque(pool: &PgPool, mosque_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
+    Ok(sqlx::query("SELECT body FROM mosques WHERE mosque_id = $1")
+        .bind(mosque_id)
+        .fetch_optional(pool)
+        .await?
+        .map(|row| row.get("body")))
+}
+
+fn event_json(row: &sqlx::postgres::PgRow) -> Value {
+    let mut body: Value = row.get("body");
+    body["status"] = json!(row.get::<String, _>("status"));
+    if let Some(reason) = row.get::<Option<String>, _>("cancel_reason") {
+        body["cancel_reason"] = json!(reason);
+    }
+    if let Ok(Some(km)) = row.try_get::<Option<f64>, _>("distance_km") {
+        body["distance_km"] = json!(round_km(km));
+    }
+    body
+}
+
+/// Scheduled events not yet over at `now`, soonest first, optionally within a radius.
+pub async fn upcoming_events(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    near: Option<Near>,
+    limit: i64,
+) -> Result<Vec<Value>, sqlx::Error> {
+    let rows = match near {
+        Some(near) => {
+            sqlx::query(concat!(
+                "SELECT * FROM (SELECT body, status, cancel_reason, starts_at, ends_at, ",
+                distance_sql!(),
+                " AS distance_km
+                     FROM community_events WHERE status = 'scheduled' AND coalesce(ends_at, starts_at) >= $5) e
+                 WHERE distance_km <= $3 ORDER BY starts_at, distance_km LIMIT $4"
+            ))
+            .bind(near.latitude)
+            .bind(near.longitude)
+            .bind(near.radius_km)
+            .bind(limit)
+            .bind(now)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT body, status, cancel_reason, NULL::float8 AS distance_km FROM community_events
+                 WHERE status = 'scheduled' AND coalesce(ends_at, starts_at) >= $1
+                 ORDER BY starts_at, event_id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows.iter().map(event_json).collect())
+}
+
+pub async fn community_event(pool: &PgPool, event_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
+    Ok(sqlx::query(
+        "SELECT body, status, cancel_reason, NULL::float8 AS distance_km FROM community_events WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(event_json))
+}
+
+// --- `checklists` and `custom_agents`. ---
+
+/// A checklist item's state, as the user last marked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistMark {
+    pub item_id: String,
+    pub done: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn checklist_marks(pool: &PgPool, user_id: &str) -> Result<Vec<ChecklistMark>, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT item_id, done, updated_at FROM checklist_items WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|row| ChecklistMark {
+                item_id: row.get("item_id"),
+                done: row.get("done"),
+                updated_at: row.get("updated_at"),
+            })
+            .collect(),
+    )
+}
+
+/// The custom agents registered now; a body that no longer reads is logged and left out.
+pub async fn custom_agents(pool: &PgPool) -> Result<Vec<hijraah_domain::events::CustomAgentRegistered>, sqlx::Error> {
+    let rows = sqlx::query("SELECT body FROM custom_agents ORDER BY agent_id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let body: Value = row.get("body");
+            serde_json::from_value(body)
+                .inspect_err(|error| tracing::error!(%error, "a custom agent registration cannot be read"))
+                .ok()
+        })
+        .collect())
+}
+
+// --- `users`: one user's own counts (their usage, their export). ---
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserProfile {
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub conversation_count: i64,
+    pub message_count: i64,
+}
+
+pub async fn user_profile(pool: &PgPool, user_id: &str) -> Result<Option<UserProfile>, sqlx::Error> {
+    Ok(sqlx::query(
+        "SELECT first_seen_at, last_seen_at, conversation_count, message_count FROM users WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?
+    .map(|row| UserProfile {
+        first_seen_at: row.get("first_seen_at"),
+        last_seen_at: row.get("last_seen_at"),
+        conversation_count: row.get("conversation_count"),
+        message_count: row.get("message_count"),
+    }))
 }
 
 #[cfg(test)]

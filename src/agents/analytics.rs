@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use hijraah_domain::user::Role;
 use hijraah_projections::queries;
 use serde_json::json;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::routing::{Keyword, kw, score_keywords};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
@@ -42,13 +42,11 @@ impl AnalyticsAgent {
     }
 
     async fn own_usage(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
-        let row = sqlx::query("SELECT conversation_count, message_count FROM users WHERE user_id = $1")
-            .bind(&request.user_id)
-            .fetch_optional(&self.pool)
+        let profile = queries::user_profile(&self.pool, &request.user_id)
             .await
             .map_err(|error| AgentError::Failed(format!("cannot read usage: {error}")))?;
-        let (conversations, messages): (i64, i64) = row
-            .map(|row| (row.get("conversation_count"), row.get("message_count")))
+        let (conversations, messages) = profile
+            .map(|profile| (profile.conversation_count, profile.message_count))
             .unwrap_or_default();
         Ok(AgentAnswer {
             content: format!(

@@ -16,7 +16,7 @@ use hijraah_domain::events::{CustomAgentRegistered, CustomAgentRemoved};
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::routing::{combine, matches};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
@@ -196,18 +196,7 @@ pub async fn remove(
 
 /// The registrations in the `custom_agents` read model.
 pub async fn load(pool: &PgPool) -> Result<Vec<CustomAgentRegistered>, sqlx::Error> {
-    let rows = sqlx::query("SELECT body FROM custom_agents ORDER BY agent_id")
-        .fetch_all(pool)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let body: Value = row.get("body");
-            serde_json::from_value(body)
-                .inspect_err(|error| tracing::error!(%error, "a custom agent registration cannot be read"))
-                .ok()
-        })
-        .collect())
+    hijraah_projections::queries::custom_agents(pool).await
 }
 
 pub struct CustomAgent {

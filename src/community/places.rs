@@ -1,6 +1,7 @@
 //! Mosques and community events: commands decided against their own streams (so a removed
-//! mosque cannot be updated and two curators cannot overwrite each other unknowingly), and
-//! queries on the `community` read model (nearest by great-circle distance, upcoming events).
+//! mosque cannot be updated and two curators cannot overwrite each other unknowingly). The
+//! queries on the `community` read model (nearest first, upcoming events) are the projections
+//! crate's, re-exported here.
 
 use chrono::{DateTime, Utc};
 use hijraah_domain::community::{CommunityEvent, Mosque, community_event_stream, mosque_stream};
@@ -10,8 +11,7 @@ use hijraah_domain::events::{
 };
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use sqlx::{PgPool, Row};
+
 use uuid::Uuid;
 
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, PgEventStore, StoreError};
@@ -291,131 +291,4 @@ pub async fn cancel_event(
     append(store, &stream, ExpectedVersion::Exact(version), &cancelled, actor).await
 }
 
-/// Great-circle distance from `($1, $2)` in SQL (haversine, as
-/// `hijraah_domain::community::distance_km`), a macro so queries stay static strings.
-macro_rules! distance_sql {
-    () => {
-        "2 * 6371.0088 * asin(least(1, sqrt(power(sin(radians(latitude - $1) / 2), 2) \
-         + cos(radians($1)) * cos(radians(latitude)) * power(sin(radians(longitude - $2) / 2), 2))))"
-    };
-}
-
-fn round_km(km: f64) -> f64 {
-    (km * 100.0).round() / 100.0
-}
-
-/// Where to search from and how far.
-#[derive(Debug, Clone, Copy)]
-pub struct Near {
-    pub latitude: f64,
-    pub longitude: f64,
-    pub radius_km: f64,
-}
-
-/// Mosques nearest first (within the radius), or by name without a place.
-pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Vec<Value>, sqlx::Error> {
-    let rows = match near {
-        Some(near) => {
-            sqlx::query(concat!(
-                "SELECT body, distance_km FROM (SELECT body, ",
-                distance_sql!(),
-                " AS distance_km FROM mosques) m
-                 WHERE distance_km <= $3 ORDER BY distance_km, body->>'name' LIMIT $4"
-            ))
-            .bind(near.latitude)
-            .bind(near.longitude)
-            .bind(near.radius_km)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "SELECT body, NULL::float8 AS distance_km FROM mosques ORDER BY body->>'name', mosque_id LIMIT $1",
-            )
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut body: Value = row.get("body");
-            if let Some(km) = row.get::<Option<f64>, _>("distance_km") {
-                body["distance_km"] = json!(round_km(km));
-            }
-            body
-        })
-        .collect())
-}
-
-pub async fn mosque(pool: &PgPool, mosque_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
-    Ok(sqlx::query("SELECT body FROM mosques WHERE mosque_id = $1")
-        .bind(mosque_id)
-        .fetch_optional(pool)
-        .await?
-        .map(|row| row.get("body")))
-}
-
-fn event_json(row: &sqlx::postgres::PgRow) -> Value {
-    let mut body: Value = row.get("body");
-    body["status"] = json!(row.get::<String, _>("status"));
-    if let Some(reason) = row.get::<Option<String>, _>("cancel_reason") {
-        body["cancel_reason"] = json!(reason);
-    }
-    if let Ok(Some(km)) = row.try_get::<Option<f64>, _>("distance_km") {
-        body["distance_km"] = json!(round_km(km));
-    }
-    body
-}
-
-/// Scheduled events not yet over at `now`, soonest first, optionally within a radius.
-pub async fn upcoming_events(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    near: Option<Near>,
-    limit: i64,
-) -> Result<Vec<Value>, sqlx::Error> {
-    let rows = match near {
-        Some(near) => {
-            sqlx::query(concat!(
-                "SELECT * FROM (SELECT body, status, cancel_reason, starts_at, ends_at, ",
-                distance_sql!(),
-                " AS distance_km
-                     FROM community_events WHERE status = 'scheduled' AND coalesce(ends_at, starts_at) >= $5) e
-                 WHERE distance_km <= $3 ORDER BY starts_at, distance_km LIMIT $4"
-            ))
-            .bind(near.latitude)
-            .bind(near.longitude)
-            .bind(near.radius_km)
-            .bind(limit)
-            .bind(now)
-            .fetch_all(pool)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "SELECT body, status, cancel_reason, NULL::float8 AS distance_km FROM community_events
-                 WHERE status = 'scheduled' AND coalesce(ends_at, starts_at) >= $1
-                 ORDER BY starts_at, event_id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-    };
-    Ok(rows.iter().map(event_json).collect())
-}
-
-pub async fn community_event(pool: &PgPool, event_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
-    Ok(sqlx::query(
-        "SELECT body, status, cancel_reason, NULL::float8 AS distance_km FROM community_events WHERE event_id = $1",
-    )
-    .bind(event_id)
-    .fetch_optional(pool)
-    .await?
-    .as_ref()
-    .map(event_json))
-}
+pub use hijraah_projections::queries::{Near, community_event, mosque, mosques, upcoming_events};

@@ -117,20 +117,7 @@ async fn export(
 ) -> Result<Json<Value>, ApiError> {
     let user_id = subject(&state, &auth, &user_id).await?;
     let id = user_id.as_str();
-    let profile = sqlx::query(
-        "SELECT first_seen_at, last_seen_at, conversation_count, message_count FROM users WHERE user_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?
-    .map(|row| {
-        json!({
-            "first_seen_at": row.get::<chrono::DateTime<Utc>, _>("first_seen_at"),
-            "last_seen_at": row.get::<chrono::DateTime<Utc>, _>("last_seen_at"),
-            "conversation_count": row.get::<i64, _>("conversation_count"),
-            "message_count": row.get::<i64, _>("message_count"),
-        })
-    });
+    let profile = queries::user_profile(&state.pool, id).await?;
     let mut conversations = Vec::new();
     for summary in queries::user_conversations(&state.pool, id, i64::MAX, 0).await? {
         if let Some(conversation) = queries::conversation(&state.pool, summary.conversation_id).await? {

@@ -10,7 +10,7 @@ use hijraah_domain::events::ChecklistItemMarked;
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use super::routing::{Keyword, kw, matches, score_keywords};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
@@ -141,22 +141,19 @@ pub async fn mark(
 
 /// A user's checklist with their progress from the `checklists` read model.
 pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Value, sqlx::Error> {
-    let rows = sqlx::query("SELECT item_id, done, updated_at FROM checklist_items WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_all(pool)
-        .await?;
+    let marks = hijraah_projections::queries::checklist_marks(pool, user_id).await?;
     let items: Vec<Value> = GUIDE
         .checklist
         .iter()
         .map(|item| {
-            let row = rows.iter().find(|row| row.get::<String, _>("item_id") == item.item_id);
+            let mark = marks.iter().find(|mark| mark.item_id == item.item_id);
             json!({
                 "item_id": item.item_id,
                 "title": item.title,
                 "week": item.week,
                 "resource": item.resource,
-                "done": row.is_some_and(|row| row.get::<bool, _>("done")),
-                "updated_at": row.map(|row| row.get::<chrono::DateTime<chrono::Utc>, _>("updated_at")),
+                "done": mark.is_some_and(|mark| mark.done),
+                "updated_at": mark.map(|mark| mark.updated_at),
             })
         })
         .collect();
