@@ -44,6 +44,10 @@ pub struct KnowledgeDocument {
     /// Translator or edition, when the text is a translation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<String>,
+    /// The Arabic in Latin letters (the Qur'an's Tanzil transliteration), so a user who types
+    /// "inna lillahi wa inna ilayhi raji'un" finds the verse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transliteration: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -138,6 +142,7 @@ impl KnowledgeDocument {
             book: None,
             number: number(value, "verse_number"),
             attribution: text(value, "english_translation"),
+            transliteration: text(value, "transliteration"),
         })
     }
 
@@ -172,6 +177,7 @@ impl KnowledgeDocument {
             book: None,
             number: None,
             attribution: translator,
+            transliteration: None,
         })
     }
 
@@ -207,6 +213,7 @@ impl KnowledgeDocument {
             book: number(value, "book"),
             number: Some(hadith_number),
             attribution: None,
+            transliteration: None,
         })
     }
 
@@ -234,6 +241,7 @@ impl KnowledgeDocument {
             book: number(value, "book"),
             number: number(value, "number"),
             attribution: text(value, "attribution"),
+            transliteration: text(value, "transliteration"),
         })
     }
 
@@ -258,12 +266,14 @@ mod tests {
     fn a_quran_line_searches_the_imlai_text_and_displays_the_uthmani() {
         let line = json!({"id":"quran:1:1","surah":1,"ayah":1,"verse_number":1,"surah_name_ar":"الفاتحة",
             "surah_name_translit":"Al-Fatihah","surah_name_en":"The Opener","arabic":"بِسۡمِ ٱللَّهِ",
-            "arabic_imlai":"بسم الله","english":"In the name of Allah","english_translation":"Saheeh International"});
+            "arabic_imlai":"بسم الله","english":"In the name of Allah","english_translation":"Saheeh International",
+            "transliteration":"Bismi Allahi"});
         let document = KnowledgeDocument::from_record(&line).unwrap();
         assert_eq!(document.reference, "Qur'an 1:1 (Al-Fatihah)");
         assert_eq!(document.text_ar.as_deref(), Some("بِسۡمِ ٱللَّهِ"));
         assert_eq!(document.text_ar_search.as_deref(), Some("بسم الله"));
         assert_eq!(document.source, "quran");
+        assert_eq!(document.transliteration.as_deref(), Some("Bismi Allahi"));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!   the live one; a reindex builds a new generation beside it and swaps `CURRENT` atomically.
 
 pub mod arabic;
+pub mod query;
 pub mod schema;
 mod search;
+pub mod translit;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -30,6 +32,8 @@ pub enum IndexError {
     Io(#[from] std::io::Error),
     #[error("the index is open read-only")]
     ReadOnly,
+    #[error("the index on disk was built by an older version and must be rebuilt from the log")]
+    OutdatedSchema,
 }
 
 /// A change to the index, in log order.
@@ -56,7 +60,11 @@ impl KnowledgeIndex {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema::build();
         let index = if dir.join("meta.json").exists() {
-            Index::open_in_dir(dir)?
+            let existing = Index::open_in_dir(dir)?;
+            if !schema::is_current(&existing.schema()) {
+                return Err(IndexError::OutdatedSchema);
+            }
+            existing
         } else {
             Index::create_in_dir(dir, schema)?
         };
@@ -176,6 +184,7 @@ fn to_tantivy(fields: &Fields, document: &KnowledgeDocument) -> TantivyDocument 
         (fields.narrator, &document.narrator),
         (fields.chapter, &document.chapter),
         (fields.attribution, &document.attribution),
+        (fields.translit, &document.transliteration),
     ];
     for (field, value) in optional {
         if let Some(value) = value {

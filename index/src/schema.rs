@@ -7,10 +7,12 @@ use tantivy::tokenizer::{
 };
 
 use crate::arabic::ArabicTokenizer;
+use crate::translit::SkeletonTokenizer;
 
 pub const ENGLISH: &str = "hijraah_en";
 pub const ARABIC: &str = "hijraah_ar";
 pub const OTHER: &str = "hijraah_other";
+pub const TRANSLIT: &str = "hijraah_translit";
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
@@ -31,6 +33,8 @@ pub struct Fields {
     pub surah: Field,
     pub ayah: Field,
     pub number: Field,
+    /// The Arabic in Latin letters, indexed as consonant-skeleton trigrams.
+    pub translit: Field,
 }
 
 fn text(tokenizer: &str) -> TextOptions {
@@ -59,6 +63,7 @@ pub fn build() -> (Schema, Fields) {
         surah: builder.add_u64_field("surah", STORED),
         ayah: builder.add_u64_field("ayah", STORED),
         number: builder.add_u64_field("number", STORED),
+        translit: builder.add_text_field("translit", text(TRANSLIT)),
     };
     (builder.build(), fields)
 }
@@ -81,4 +86,20 @@ pub fn register_analyzers(index: &Index) {
     index.tokenizers().register(ENGLISH, english);
     index.tokenizers().register(ARABIC, arabic);
     index.tokenizers().register(OTHER, other);
+    index
+        .tokenizers()
+        .register(TRANSLIT, TextAnalyzer::builder(SkeletonTokenizer::default()).build());
+}
+
+/// Whether an index on disk was built with this schema (same fields, same names), so a newer
+/// binary knows to rebuild an older index from the log rather than write fields it lacks.
+pub fn is_current(schema: &Schema) -> bool {
+    let (expected, _) = build();
+    let names = |schema: &Schema| -> Vec<String> {
+        schema
+            .fields()
+            .map(|(_, entry)| format!("{}:{:?}", entry.name(), entry.field_type().value_type()))
+            .collect()
+    };
+    names(schema) == names(&expected)
 }

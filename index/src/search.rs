@@ -1,16 +1,26 @@
-//! Searching: user queries parsed leniently (a query the parser cannot read is taken as plain
-//! words, never an error), filtered by source and collection, with scores and highlights.
+//! Searching. A query is first read for what it names outright (a reference, a surah, a
+//! passage: those verses come first, in order), then searched by its topic words with their
+//! synonyms, a bonus for words in the query's own order, and, for Arabic typed in Latin letters,
+//! the transliteration's consonant skeleton. Candidates are grouped by source (a verse's
+//! translations count as the verse) and merged so that one long hadith collection cannot crowd
+//! out the verse that answers, nor the verses a hadith. Parsing is lenient: any query is words.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
 
 use crate::IndexError;
 use crate::arabic::has_arabic;
+use crate::query;
 use crate::schema::Fields;
+use crate::translit;
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -33,6 +43,7 @@ pub struct Hit {
     pub text: String,
     pub text_ar: Option<String>,
     pub text_en: Option<String>,
+    /// BM25 relevance within its source (a named reference scores [`NAMED_SCORE`]).
     pub score: f32,
     /// The best fragment with matches wrapped in `<b>…</b>` (HTML-escaped otherwise).
     pub highlight: String,
@@ -43,6 +54,59 @@ pub struct SearchResults {
     pub query: String,
     pub total: usize,
     pub hits: Vec<Hit>,
+}
+
+/// The score of a document the query named outright ("2:255", "ayat al-kursi").
+pub const NAMED_SCORE: f32 = 50.0;
+/// How much a synonym counts against the word the user typed.
+const SYNONYM_BOOST: f32 = 0.6;
+/// The bonus for query words found next to each other in a text, as typed.
+const PHRASE_BOOST: f32 = 1.5;
+/// Candidates read before grouping and merging.
+const CANDIDATES: usize = 120;
+/// How far a weaker source's best hit is discounted against the strongest source's best when
+/// merging: 0 interleaves sources evenly, 1 is plain BM25 order.
+const SOURCE_BALANCE: f32 = 0.5;
+/// The least a candidate keeps of its score when it covers none of the question's weight (it
+/// matched only through the phrase bonus or a field other than the text).
+const COVERAGE_FLOOR: f32 = 0.2;
+/// A Latin-script query is read as transliterated Arabic when one verse's transliteration holds
+/// at least this share of the query's skeleton trigrams (English words make random skeletons
+/// that no single verse holds much of).
+const TRANSLIT_SHARE: f32 = 0.6;
+/// Fewer skeleton trigrams than this is too little to tell.
+const TRANSLIT_MIN_GRAMS: usize = 6;
+
+/// The transliteration query, if the text reads as a verse typed in Latin letters.
+fn transliteration_probe(searcher: &Searcher, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let mut grams = translit::trigrams(&translit::skeleton(text));
+    grams.sort();
+    grams.dedup();
+    if grams.len() < TRANSLIT_MIN_GRAMS {
+        return None;
+    }
+    let clauses: Vec<(Occur, Box<dyn Query>)> = grams
+        .iter()
+        .map(|gram| {
+            (
+                Occur::Should,
+                term_query(Term::from_field_text(fields.translit, gram), 1.0),
+            )
+        })
+        .collect();
+    let query = BooleanQuery::new(clauses);
+    let top = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).ok()?;
+    let best_share = top
+        .iter()
+        .filter_map(|(_, address)| searcher.doc::<TantivyDocument>(*address).ok())
+        .filter_map(|document| first_text(&document, fields.translit))
+        .map(|verse| {
+            let held: std::collections::HashSet<String> =
+                translit::trigrams(&translit::skeleton(&verse)).into_iter().collect();
+            grams.iter().filter(|gram| held.contains(*gram)).count() as f32 / grams.len() as f32
+        })
+        .fold(0.0f32, f32::max);
+    (best_share >= TRANSLIT_SHARE).then(|| Box::new(BoostQuery::new(Box::new(query), 3.0)) as Box<dyn Query>)
 }
 
 fn first_text(document: &TantivyDocument, field: Field) -> Option<String> {
@@ -77,6 +141,196 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
     }
 }
 
+/// The terms the index's analyzer makes of `text` for `field`.
+fn analyzed(index: &Index, field: Field, text: &str) -> Vec<Term> {
+    let Ok(mut analyzer) = index.tokenizer_for_field(field) else {
+        return Vec::new();
+    };
+    let mut stream = analyzer.token_stream(text);
+    let mut terms = Vec::new();
+    while stream.advance() {
+        terms.push(Term::from_field_text(field, &stream.token().text));
+    }
+    terms
+}
+
+fn term_query(term: Term, boost: f32) -> Box<dyn Query> {
+    let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+    if (boost - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+/// One query word (or phrase) with its synonyms, over the English fields: the best field counts.
+fn english_word(index: &Index, fields: &Fields, word: &str, alternatives: &[String]) -> Option<Box<dyn Query>> {
+    let weighted_fields = [
+        (fields.text_en, 2.0),
+        (fields.reference, 1.0),
+        (fields.chapter, 1.0),
+        (fields.narrator, 0.5),
+        (fields.text_other, 0.5),
+    ];
+    let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+    for (text, weight) in std::iter::once((word, 1.0)).chain(alternatives.iter().map(|a| (a.as_str(), SYNONYM_BOOST))) {
+        for (field, field_weight) in weighted_fields {
+            let terms = analyzed(index, field, text);
+            match terms.len() {
+                0 => {}
+                1 => disjuncts.extend(terms.into_iter().map(|term| term_query(term, weight * field_weight))),
+                _ => disjuncts.push(Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                        terms.into_iter().enumerate().collect(),
+                        1,
+                    )),
+                    weight * field_weight,
+                ))),
+            }
+        }
+    }
+    (!disjuncts.is_empty()).then(|| Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1)) as Box<dyn Query>)
+}
+
+/// How an English query's topic words weigh, and which index terms count as each: used to rank
+/// candidates by how much of the question they cover (a text that says "near", "respond" and
+/// "calls" answers "is god close, does he answer those who call" better than one that says
+/// "close" three times).
+struct Coverage {
+    /// Per topic word: its weight (idf) and its alternatives as index terms (a phrase is several).
+    words: Vec<(f32, Vec<Vec<String>>)>,
+}
+
+impl Coverage {
+    fn of(&self, document_terms: &std::collections::HashSet<String>) -> f32 {
+        let total: f32 = self.words.iter().map(|(weight, _)| weight).sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        let covered: f32 = self
+            .words
+            .iter()
+            .filter(|(_, forms)| {
+                forms
+                    .iter()
+                    .any(|form| !form.is_empty() && form.iter().all(|term| document_terms.contains(term)))
+            })
+            .map(|(weight, _)| weight)
+            .sum();
+        covered / total
+    }
+}
+
+/// The English topic query: each topic word with its synonyms, plus a bonus for consecutive
+/// words found in order, plus the transliteration skeleton when the words are not English.
+/// Also says how to measure a candidate's coverage of the question, and whether the query was
+/// read as transliterated Arabic.
+fn english_query(
+    index: &Index,
+    searcher: &Searcher,
+    fields: &Fields,
+    text: &str,
+) -> Option<(Box<dyn Query>, Coverage, bool)> {
+    let topic = query::english_topic_words(text);
+    if topic.is_empty() {
+        return None;
+    }
+    let documents = searcher.num_docs().max(1) as f32;
+    let term_text = |term: &Term| term.value().as_str().unwrap_or_default().to_owned();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut coverage = Coverage { words: Vec::new() };
+    for word in &topic {
+        if let Some(clause) = english_word(index, fields, &word.text, &word.alternatives) {
+            clauses.push((Occur::Should, clause));
+        }
+        let own = analyzed(index, fields.text_en, &word.text);
+        let frequency = own
+            .iter()
+            .map(|term| searcher.doc_freq(term).unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        let weight = (1.0 + documents / (frequency as f32 + 1.0)).ln();
+        let mut forms = vec![own.iter().map(term_text).collect::<Vec<_>>()];
+        for alternative in &word.alternatives {
+            forms.push(
+                analyzed(index, fields.text_en, alternative)
+                    .iter()
+                    .map(term_text)
+                    .collect(),
+            );
+        }
+        coverage.words.push((weight, forms));
+    }
+    let words: Vec<&str> = topic.iter().map(|word| word.text.as_str()).collect();
+    for pair in words.windows(2) {
+        let terms = analyzed(index, fields.text_en, &pair.join(" "));
+        if terms.len() == 2 {
+            let phrase = PhraseQuery::new_with_offset_and_slop(terms.into_iter().enumerate().collect(), 2);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
+        }
+    }
+    // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's.
+    let recitation = transliteration_probe(searcher, fields, text);
+    let transliterated = recitation.is_some();
+    if let Some(recitation) = recitation {
+        clauses.push((Occur::Should, recitation));
+    }
+    (!clauses.is_empty()).then(|| {
+        (
+            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>,
+            coverage,
+            transliterated,
+        )
+    })
+}
+
+fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let content = query::arabic_content(text);
+    let content = if content.trim().is_empty() { text } else { &content };
+    let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter]);
+    parser.set_field_boost(fields.chapter, 0.5);
+    let (parsed, _errors) = parser.parse_query_lenient(content);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
+    let terms = analyzed(index, fields.ar, content);
+    for pair in terms.windows(2) {
+        let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, pair[0].clone()), (1, pair[1].clone())], 1);
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn with_filters(
+    fields: &Fields,
+    query: Box<dyn Query>,
+    source: Option<&str>,
+    collection: Option<&str>,
+) -> BooleanQuery {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    for (field, value) in [(fields.source, source), (fields.collection, collection)] {
+        if let Some(value) = value {
+            let term = Term::from_field_text(field, value);
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+    }
+    BooleanQuery::new(clauses)
+}
+
+/// A candidate while merging: the document to show, its score, and its source group.
+struct Candidate {
+    address: DocAddress,
+    score: f32,
+    group: String,
+}
+
+/// The id of the verse a Qur'an document is (itself, or the verse a translation translates).
+fn verse_key(id: &str) -> Option<String> {
+    let mut parts = id.split(':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("quran"), Some(surah), Some(ayah)) => Some(format!("quran:{surah}:{ayah}")),
+        _ => None,
+    }
+}
+
 pub(crate) fn search(
     index: &Index,
     searcher: &Searcher,
@@ -88,64 +342,178 @@ pub(crate) fn search(
         Some(_) => false,
         None => has_arabic(&request.query),
     };
-    let default_fields = if arabic {
-        vec![fields.ar, fields.chapter]
-    } else {
-        vec![
-            fields.text_en,
-            fields.reference,
-            fields.narrator,
-            fields.chapter,
-            fields.text_other,
-        ]
-    };
-    let mut parser = QueryParser::for_index(index, default_fields.clone());
-    if !arabic {
-        parser.set_field_boost(fields.text_en, 2.0);
-    }
-    // Lenient: syntax errors become plain words, never a failure.
-    let (parsed, _errors) = parser.parse_query_lenient(&request.query);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed)];
-    for (field, value) in [
-        (fields.source, &request.source),
-        (fields.collection, &request.collection),
-    ] {
-        if let Some(value) = value {
-            let term = Term::from_field_text(field, value);
-            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+    let limit = request.limit.clamp(1, 100);
+    let source_filter = request.source.as_deref();
+    let collection_filter = request.collection.as_deref();
+
+    // What the query names outright comes first, in its own order.
+    let mut hits: Vec<Hit> = Vec::new();
+    if let Some(named) = query::named(&request.query) {
+        for id in named.ids.iter().take(limit) {
+            if let Some(hit) = get(searcher, fields, id)?
+                && source_filter.is_none_or(|source| source == hit.source)
+                && collection_filter.is_none_or(|collection| collection == hit.collection)
+            {
+                hits.push(Hit {
+                    score: NAMED_SCORE,
+                    text: if arabic {
+                        hit.text_ar.clone().unwrap_or(hit.text.clone())
+                    } else {
+                        hit.text
+                    },
+                    ..hit
+                });
+            }
         }
     }
-    let query = BooleanQuery::new(clauses);
-    let limit = request.limit.clamp(1, 100);
-    let (total, top) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).order_by_score()))?;
-    let snippets: Vec<SnippetGenerator> = default_fields
-        .iter()
-        .filter_map(|field| SnippetGenerator::create(searcher, &query, *field).ok())
-        .collect();
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, address) in top {
+
+    let (topic, coverage, transliterated) = if arabic {
+        (arabic_query(index, fields, &request.query), None, false)
+    } else {
+        match english_query(index, searcher, fields, &request.query) {
+            Some((query, coverage, transliterated)) => (Some(query), Some(coverage), transliterated),
+            None => (None, None, false),
+        }
+    };
+    let Some(topic) = topic else {
+        let total = hits.len();
+        return Ok(SearchResults {
+            query: request.query.clone(),
+            total,
+            hits,
+        });
+    };
+    // A query that asks for the Qur'an or for hadith in its words gets that source, unless the
+    // request chose one itself or that source has nothing.
+    let hinted = source_filter
+        .is_none()
+        .then(|| query::source_hint(&request.query))
+        .flatten();
+    let mut query = with_filters(fields, topic.box_clone(), source_filter.or(hinted), collection_filter);
+    let (mut total, mut top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
+    if total == 0 && hinted.is_some() {
+        query = with_filters(fields, topic, source_filter, collection_filter);
+        (total, top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
+    }
+
+    // Group: a verse's translations count as the verse (shown as the verse itself when the index
+    // has it), each hadith stands alone, each source is a group.
+    let collapse_translations = collection_filter.is_none();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut verse_slot: HashMap<String, usize> = HashMap::new();
+    let english = index.tokenizer_for_field(fields.text_en).ok();
+    for (bm25, address) in top {
         let document: TantivyDocument = searcher.doc(address)?;
+        let id = first_text(&document, fields.id).unwrap_or_default();
+        let source = first_text(&document, fields.source).unwrap_or_default();
+        let score = match (&coverage, english.clone()) {
+            (Some(coverage), Some(mut analyzer)) => {
+                let mut terms = std::collections::HashSet::new();
+                for field in [fields.text_en, fields.text_other] {
+                    if let Some(text) = first_text(&document, field) {
+                        let mut stream = analyzer.token_stream(&text);
+                        while stream.advance() {
+                            terms.insert(stream.token().text.clone());
+                        }
+                    }
+                }
+                bm25 * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage.of(&terms))
+            }
+            _ => bm25,
+        };
+        if collapse_translations && let Some(verse) = verse_key(&id) {
+            if let Some(&slot) = verse_slot.get(&verse) {
+                // Another translation of the same verse matched too: some more evidence.
+                candidates[slot].score += 0.3 * score.min(candidates[slot].score);
+                continue;
+            }
+            let shown = if id == verse {
+                address
+            } else {
+                address_of(searcher, fields, &verse)?.unwrap_or(address)
+            };
+            verse_slot.insert(verse, candidates.len());
+            candidates.push(Candidate {
+                address: shown,
+                score,
+                group: source,
+            });
+            continue;
+        }
+        candidates.push(Candidate {
+            address,
+            score,
+            group: source,
+        });
+    }
+
+    // Merge the groups: within a group by score; across groups by the score relative to the
+    // group's best, discounted by how the group's best compares with the overall best.
+    let mut best_of_group: HashMap<&str, f32> = HashMap::new();
+    for candidate in &candidates {
+        let best = best_of_group.entry(candidate.group.as_str()).or_insert(0.0);
+        *best = best.max(candidate.score);
+    }
+    let overall = best_of_group.values().copied().fold(0.0f32, f32::max).max(f32::EPSILON);
+    // Arabic typed in Latin letters is a recitation: the verses it matches come first.
+    let fused = |candidate: &Candidate| {
+        let group_best = best_of_group.get(candidate.group.as_str()).copied().unwrap_or(overall);
+        let relative = candidate.score / group_best.max(f32::EPSILON);
+        if transliterated && candidate.group == "quran" {
+            1.0 + relative
+        } else {
+            relative * (group_best / overall).powf(SOURCE_BALANCE)
+        }
+    };
+    let mut order: Vec<(f32, usize)> = candidates.iter().enumerate().map(|(i, c)| (fused(c), i)).collect();
+    order.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(candidates[b.1].score.total_cmp(&candidates[a.1].score))
+    });
+
+    let snippets: Vec<SnippetGenerator> = (if arabic {
+        vec![fields.ar]
+    } else {
+        vec![fields.text_en, fields.text_other]
+    })
+    .into_iter()
+    .filter_map(|field| SnippetGenerator::create(searcher, &query, field).ok())
+    .collect();
+    for (_, slot) in order {
+        if hits.len() >= limit {
+            break;
+        }
+        let candidate = &candidates[slot];
+        let document: TantivyDocument = searcher.doc(candidate.address)?;
+        let id = first_text(&document, fields.id).unwrap_or_default();
+        if hits.iter().any(|hit| hit.id == id) {
+            continue;
+        }
         let highlight = snippets
             .iter()
             .map(|generator| generator.snippet_from_doc(&document))
             .find(|snippet| !snippet.highlighted().is_empty())
             .map(|snippet| snippet.to_html())
             .unwrap_or_default();
-        hits.push(to_hit(fields, &document, arabic, score, highlight));
+        hits.push(to_hit(fields, &document, arabic, candidate.score, highlight));
     }
     Ok(SearchResults {
         query: request.query.clone(),
-        total,
+        total: total.max(hits.len()),
         hits,
     })
 }
 
-pub(crate) fn get(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<Hit>, IndexError> {
+fn address_of(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<DocAddress>, IndexError> {
     let query = TermQuery::new(Term::from_field_text(fields.id, id), IndexRecordOption::Basic);
     let top: Vec<(f32, DocAddress)> = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-    let Some((_, address)) = top.first() else {
+    Ok(top.first().map(|(_, address)| *address))
+}
+
+pub(crate) fn get(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<Hit>, IndexError> {
+    let Some(address) = address_of(searcher, fields, id)? else {
         return Ok(None);
     };
-    let document: TantivyDocument = searcher.doc(*address)?;
+    let document: TantivyDocument = searcher.doc(address)?;
     Ok(Some(to_hit(fields, &document, has_arabic(id), 1.0, String::new())))
 }

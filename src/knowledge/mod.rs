@@ -121,7 +121,18 @@ impl KnowledgeService {
     ) -> Result<Arc<Self>, KnowledgeError> {
         let generations = Generations::new(root);
         let dir = generations.current()?;
-        let index = KnowledgeIndex::open(&dir, writable)?;
+        let index = match KnowledgeIndex::open(&dir, writable) {
+            // An index built by an older version: start a new generation, which the live indexer
+            // fills from the log (it is a projection), instead of writing fields it lacks.
+            Err(IndexError::OutdatedSchema) if writable => {
+                tracing::warn!(dir = %dir.display(), "the search index was built by an older version; rebuilding it from the log");
+                let fresh = generations.next();
+                let index = KnowledgeIndex::open(&fresh, true)?;
+                generations.promote(&fresh)?;
+                index
+            }
+            other => other?,
+        };
         let checkpoint = parse_payload(index.checkpoint_payload());
         let (indexed, _) = watch::channel(checkpoint);
         let name = generations.current_name().unwrap_or_default();

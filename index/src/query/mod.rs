@@ -1,0 +1,332 @@
+//! Understanding a search query before it reaches the index: what it names outright
+//! ([`references`], [`names`]), which source it asks for ("what does the quran say about…"),
+//! which words carry its topic, and what else those words are called ([`synonyms`]).
+
+pub mod names;
+pub mod references;
+pub mod synonyms;
+
+use crate::arabic;
+
+pub use references::{Named, named};
+
+/// Question words and fillers dropped from English queries (documents keep them: a quotation
+/// still matches its own wording through the phrase bonus).
+const ENGLISH_FILLER: &[&str] = &[
+    "what",
+    "whats",
+    "does",
+    "do",
+    "did",
+    "doing",
+    "say",
+    "says",
+    "said",
+    "about",
+    "tell",
+    "me",
+    "show",
+    "how",
+    "why",
+    "when",
+    "who",
+    "whom",
+    "which",
+    "where",
+    "please",
+    "can",
+    "could",
+    "would",
+    "should",
+    "i",
+    "im",
+    "my",
+    "mine",
+    "you",
+    "your",
+    "we",
+    "our",
+    "us",
+    "he",
+    "his",
+    "him",
+    "she",
+    "her",
+    "they",
+    "them",
+    "their",
+    "its",
+    "it",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "is",
+    "are",
+    "was",
+    "were",
+    "am",
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "or",
+    "so",
+    "that",
+    "this",
+    "these",
+    "those",
+    "with",
+    "from",
+    "by",
+    "at",
+    "as",
+    "any",
+    "some",
+    "quran",
+    "koran",
+    "qur",
+    "hadith",
+    "hadiths",
+    "verse",
+    "verses",
+    "ayah",
+    "ayat",
+    "surah",
+    "sura",
+    "islam",
+    "islamic",
+    "according",
+    "regarding",
+    "concerning",
+    "there",
+    "here",
+    "if",
+    "then",
+    "than",
+    "just",
+    "really",
+    "real",
+    "only",
+    "also",
+    "very",
+    "much",
+    "many",
+    "lot",
+    "get",
+    "got",
+    "gets",
+    "going",
+    "gonna",
+    "don",
+    "doesn",
+    "didn",
+    "isn",
+    "won",
+    "t",
+    "s",
+    "ll",
+    "ve",
+    "re",
+    "d",
+    "m",
+    "cant",
+    "dont",
+    "doesnt",
+    "isnt",
+    "wont",
+    "whether",
+    "someone",
+    "something",
+    "anything",
+    "thing",
+    "things",
+    "way",
+    "ways",
+    "teach",
+    "teaches",
+    "mention",
+    "mentions",
+    "mentioned",
+    "talk",
+    "talks",
+    "speak",
+    "speaks",
+    "even",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "one",
+    "whoever",
+    "whatever",
+    "whenever",
+    "wherever",
+    "anyone",
+    "somebody",
+    "among",
+    "amongst",
+    "let",
+    "lets",
+];
+
+/// Question words dropped from Arabic queries, in folded form without clitics.
+const ARABIC_FILLER: &[&str] = &[
+    "ما",
+    "ماذا",
+    "من",
+    "عن",
+    "في",
+    "هل",
+    "يقول",
+    "قال",
+    "اسلام",
+    "قران",
+    "حديث",
+    "احاديث",
+    "ايه",
+    "ايات",
+    "كيف",
+    "لماذا",
+    "متي",
+    "اين",
+    "هي",
+    "هو",
+    "او",
+    "ان",
+    "علي",
+    "الي",
+    "مع",
+    "كان",
+    "يجب",
+    "حكم",
+];
+
+/// Which source a query asks for in its own words.
+pub fn source_hint(query: &str) -> Option<&'static str> {
+    let folded = names::fold_latin(&query.to_lowercase());
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let quran = words.iter().any(|w| {
+        matches!(
+            *w,
+            "quran" | "koran" | "verse" | "verses" | "ayah" | "ayat" | "ayahs" | "surah" | "sura"
+        )
+    }) || query.contains("القرآن")
+        || query.contains("قرآن")
+        || query.contains("آية");
+    let hadith = words
+        .iter()
+        .any(|w| matches!(*w, "hadith" | "hadiths" | "ahadith" | "narration" | "narrated"))
+        || query.contains("حديث");
+    match (quran, hadith) {
+        (true, false) => Some("quran"),
+        (false, true) => Some("hadith"),
+        _ => None,
+    }
+}
+
+/// A topic word of an English query and what else it may be called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicWord {
+    pub text: String,
+    pub alternatives: Vec<String>,
+}
+
+fn lowercase_words(query: &str) -> Vec<String> {
+    query
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The words of an English query that carry its topic, lowercase, in order.
+pub fn english_content_words(query: &str) -> Vec<String> {
+    lowercase_words(query)
+        .into_iter()
+        .filter(|word| !ENGLISH_FILLER.contains(&word.as_str()))
+        .collect()
+}
+
+/// The topic words of an English query with their synonyms. Synonym phrases are found in the
+/// words as typed ("keep in mind" → remember), then question words are dropped; a phrase that
+/// begins with one lends its synonyms to the next topic word inside it.
+pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
+    let words = lowercase_words(query);
+    let expansions = synonyms::Synonyms::get().expand(&words);
+    let mut topic: Vec<TopicWord> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    let mut pending_until = 0;
+    for (position, word) in words.iter().enumerate() {
+        let (covered, alternatives) = expansions.get(position).cloned().unwrap_or_default();
+        if covered > 1 && !alternatives.is_empty() {
+            pending.extend(alternatives.iter().cloned());
+            pending_until = position + covered;
+        }
+        if ENGLISH_FILLER.contains(&word.as_str()) {
+            continue;
+        }
+        let mut all = if covered == 1 { alternatives } else { Vec::new() };
+        if position < pending_until {
+            all.append(&mut pending);
+        }
+        topic.push(TopicWord {
+            text: word.clone(),
+            alternatives: all,
+        });
+    }
+    topic
+}
+
+/// An Arabic query without its question words (folded, clitics kept for the analyzer).
+pub fn arabic_content(query: &str) -> String {
+    query
+        .split(|c: char| c.is_whitespace() || matches!(c, '؟' | '?' | '،' | ',' | '.' | '!'))
+        .filter(|word| {
+            let folded = arabic::fold(word);
+            !folded.is_empty() && !ARABIC_FILLER.contains(&arabic::strip_clitics(&folded))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_read_from_the_question() {
+        assert_eq!(source_hint("what does the quran say about orphans"), Some("quran"));
+        assert_eq!(source_hint("a hadith about anger"), Some("hadith"));
+        assert_eq!(source_hint("patience"), None);
+        assert_eq!(source_hint("ماذا يقول القرآن عن الصبر"), Some("quran"));
+    }
+
+    #[test]
+    fn question_words_are_not_the_topic() {
+        assert_eq!(
+            english_content_words("What does the Qur'an say about orphans' wealth?"),
+            ["orphans", "wealth"]
+        );
+        assert_eq!(arabic_content("ماذا يقول الإسلام عن الغيبة؟"), "الغيبة");
+    }
+
+    #[test]
+    fn phrases_lend_their_synonyms_to_the_topic_word_inside_them() {
+        let words = english_topic_words("if you keep god in mind, he keeps you in mind");
+        let mind = words.iter().find(|w| w.text == "mind").unwrap();
+        assert!(mind.alternatives.contains(&"remember".to_owned()), "{words:?}");
+        let gossip = english_topic_words("gossiping about someone");
+        assert!(gossip[0].alternatives.contains(&"backbite".to_owned()));
+    }
+}
