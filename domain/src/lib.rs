@@ -9,6 +9,7 @@
 //! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
 //! - [`community`]: mosques and community events.
 //! - [`calculators`]: zakat, prayer times, qibla and the Umm al-Qura calendar.
+//! - [`understanding`]: the amounts, dates and occasions a plain message carries.
 
 pub mod calculators;
 pub mod community;
@@ -17,6 +18,7 @@ pub mod envelope;
 pub mod events;
 pub mod ids;
 pub mod knowledge;
+pub mod understanding;
 pub mod user;
 
 pub use envelope::{Envelope, EventMetadata, NewEvent};

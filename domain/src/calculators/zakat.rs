@@ -162,8 +162,11 @@ pub fn zakat_al_mal(input: &ZakatInput) -> Result<ZakatResult, ZakatError> {
         NisabBasis::Gold => (gold_nisab, gold_price),
         NisabBasis::Silver => (silver_nisab, silver_price),
     };
-    let nisab_value = cents(nisab_grams.checked_mul(nisab_price).ok_or(ZakatError::Overflow)?);
-    let zakat_due = input.hawl_complete && net > Decimal::ZERO && net >= nisab_value;
+    // The threshold is compared unrounded: 612.36 g at 1.20 is 734.832, and 734.83 is below it.
+    // Only what is displayed is rounded.
+    let exact_nisab = nisab_grams.checked_mul(nisab_price).ok_or(ZakatError::Overflow)?;
+    let nisab_value = cents(exact_nisab);
+    let zakat_due = input.hawl_complete && net > Decimal::ZERO && net >= exact_nisab;
     let zakat_amount = if zakat_due {
         cents(net * Decimal::new(25, 3))
     } else {
@@ -355,6 +358,27 @@ mod tests {
         };
         assert!(!zakat_al_mal(&below).unwrap().zakat_due);
         assert_eq!(zakat_al_mal(&below).unwrap().zakat_amount, Decimal::ZERO);
+    }
+
+    /// The nisab is compared before rounding: 612.36 g × 1.20 = 734.832, which 734.83 does not
+    /// reach, though the nisab is displayed as 734.83.
+    #[test]
+    fn the_nisab_is_compared_unrounded() {
+        let input = ZakatInput {
+            cash: d("734.83"),
+            silver_price_per_gram: Some(d("1.20")),
+            nisab_basis: NisabBasis::Silver,
+            nisab_standard: NisabStandard::Tola,
+            ..Default::default()
+        };
+        let result = zakat_al_mal(&input).unwrap();
+        assert_eq!(result.nisab_value, d("734.83"));
+        assert!(!result.zakat_due, "734.83 is below 734.832");
+        let reaching = ZakatInput {
+            cash: d("734.84"),
+            ..input
+        };
+        assert!(zakat_al_mal(&reaching).unwrap().zakat_due);
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! Zakat al-fitr inputs from a plain message: how many people it is paid for ("a family of 5",
+//! "4 people", "me, my wife, our 3 kids and my mum", "٤ أشخاص"), the staple's price per kilogram
+//! ("rice is 2 dollars a kilo", "£1.35/kg", "سعر كيلو الأرز ٣ ريالات"), and a sa' the user states
+//! ("3 kg per person").
+
+use rust_decimal::Decimal;
+
+use super::money::{Currency, Unit, quantities, window};
+use super::text::{Token, contains_any_word, normalize, tokenize};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitrReading {
+    pub persons: Option<u32>,
+    /// How the number of persons was read: "family of 5", or the household members named.
+    pub persons_from: Option<String>,
+    pub staple_price_per_kg: Option<Decimal>,
+    pub sa_kg: Option<Decimal>,
+    pub currency: Option<Currency>,
+    pub staple: Option<String>,
+}
+
+const PEOPLE_WORDS: &[&str] = &[
+    "people",
+    "persons",
+    "person",
+    "members",
+    "heads",
+    "souls",
+    "of us",
+    "individuals",
+    "أشخاص",
+    "اشخاص",
+    "شخص",
+    "أفراد",
+    "افراد",
+    "نفر",
+    "أنفس",
+];
+
+/// Household members counted one each when named without a number ("my wife", "my mum").
+const ONE_EACH: &[&str] = &[
+    "me",
+    "myself",
+    "wife",
+    "husband",
+    "mum",
+    "mom",
+    "mother",
+    "mam",
+    "father",
+    "dad",
+    "son",
+    "daughter",
+    "baby",
+    "grandmother",
+    "grandma",
+    "grandfather",
+    "grandpa",
+    "granny",
+    "nan",
+    "brother",
+    "sister",
+    "niece",
+    "nephew",
+    "زوجتي",
+    "زوجي",
+    "أمي",
+    "امي",
+    "أبي",
+    "ابي",
+    "ابني",
+    "ابنتي",
+    "نفسي",
+];
+/// Household members that come in a number ("our 3 kids", "my two daughters").
+const COUNTED: &[&str] = &[
+    "kids",
+    "children",
+    "sons",
+    "daughters",
+    "boys",
+    "girls",
+    "babies",
+    "brothers",
+    "sisters",
+    "parents",
+    "grandparents",
+    "أطفال",
+    "اطفال",
+    "أولاد",
+    "اولاد",
+    "أبناء",
+    "ابناء",
+    "بنات",
+];
+
+const STAPLES: &[&str] = &[
+    "rice",
+    "wheat",
+    "flour",
+    "dates",
+    "barley",
+    "raisins",
+    "corn",
+    "maize",
+    "cheese",
+    "الأرز",
+    "الارز",
+    "أرز",
+    "ارز",
+    "القمح",
+    "قمح",
+    "التمر",
+    "تمر",
+    "الشعير",
+    "شعير",
+    "الطحين",
+    "طحين",
+];
+
+fn household_count(tokens: &[Token]) -> Option<(u32, String)> {
+    let mut count = 0u32;
+    let mut named = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let Some(word) = token.word() else { continue };
+        if ONE_EACH.contains(&word) {
+            // "me" only counts in a list of people ("for me, my wife…"), not in "tell me".
+            let listed = word != "me"
+                || index
+                    .checked_sub(1)
+                    .and_then(|i| tokens[i].word())
+                    .is_some_and(|w| matches!(w, "for" | "and" | "including"))
+                || tokens.get(index + 1).is_some_and(|t| matches!(t, Token::Mark(',')));
+            if listed {
+                count += 1;
+                named.push(word.to_owned());
+            }
+        } else if word == "parents" && index.checked_sub(1).and_then(|i| tokens[i].number()).is_none() {
+            count += 2;
+            named.push(word.to_owned());
+        } else if COUNTED.contains(&word)
+            && let Some(number) = index.checked_sub(1).and_then(|i| tokens[i].number()).or_else(|| {
+                index.checked_sub(2).and_then(|i| tokens[i].number()).filter(|_| {
+                    tokens[index - 1]
+                        .word()
+                        .is_some_and(|w| matches!(w, "little" | "young" | "small"))
+                })
+            })
+        {
+            let number = u32::try_from(number.trunc().mantissa()).ok()?;
+            count += number;
+            named.push(format!("{number} {word}"));
+        }
+    }
+    (count > 0).then(|| (count, named.join(", ")))
+}
+
+pub fn read(message: &str) -> FitrReading {
+    let lower = normalize(&message.to_lowercase());
+    let tokens = tokenize(&lower);
+    let words: Vec<&str> = tokens.iter().filter_map(Token::word).collect();
+    let mut reading = FitrReading {
+        staple: words
+            .iter()
+            .find(|word| STAPLES.iter().any(|staple| word.ends_with(staple)))
+            .map(|word| (*word).to_owned()),
+        ..Default::default()
+    };
+    for quantity in quantities(&tokens) {
+        let (before, after) = window(&tokens, quantity.at, 5, 4);
+        if quantity.per == Some(Unit::Kilogram) {
+            reading.staple_price_per_kg = Some(quantity.value.normalize());
+            if let Some(currency) = quantity.currency.clone() {
+                reading.currency = Some(currency);
+            }
+            continue;
+        }
+        if quantity.unit == Some(Unit::Kilogram) {
+            // "3 kg per person", "2.5 kg each": a sa' the user states.
+            if contains_any_word(
+                &after.join(" "),
+                &[
+                    "per person",
+                    "each",
+                    "per head",
+                    "a person",
+                    "for each",
+                    "لكل شخص",
+                    "للشخص",
+                ],
+            ) {
+                reading.sa_kg = Some(quantity.value.normalize());
+            }
+            continue;
+        }
+        let value = u32::try_from(quantity.value.trunc().mantissa())
+            .ok()
+            .filter(|n| *n > 0 && quantity.value.fract().is_zero());
+        let Some(number) = value else { continue };
+        // "family of 5", "5 people", "for 4", "٤ أشخاص", "we are 6".
+        let people_after = after
+            .first()
+            .is_some_and(|w| PEOPLE_WORDS.iter().any(|p| w.starts_with(p)))
+            || after.join(" ").starts_with("of us");
+        let family_before = before.len() >= 2
+            && matches!(before[before.len() - 1], "of" | "من")
+            && matches!(
+                before[before.len() - 2],
+                "family" | "household" | "عائلة" | "أسرة" | "اسرة"
+            );
+        let we_are = before.last().is_some_and(|w| matches!(*w, "we're" | "are" | "نحن"));
+        if (people_after || family_before || we_are) && reading.persons.is_none() && number < 1000 {
+            reading.persons = Some(number);
+            let mut phrase: Vec<&str> = before[before.len().saturating_sub(2)..].to_vec();
+            let number_text = number.to_string();
+            phrase.push(&number_text);
+            phrase.extend(after.iter().take(1));
+            reading.persons_from = Some(phrase.join(" "));
+        }
+    }
+    if reading.persons.is_none()
+        && let Some((count, named)) = household_count(&tokens)
+    {
+        reading.persons = Some(count);
+        reading.persons_from = Some(named);
+    }
+    if reading.persons.is_none()
+        && contains_any_word(&lower, &["for me", "for myself", "just me", "only me", "عن نفسي"])
+    {
+        reading.persons = Some(1);
+        reading.persons_from = Some("yourself".to_owned());
+    }
+    reading
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn families_prices_and_a_stated_sa() {
+        let r = read("We're a family of 5 and rice is 2 dollars a kilo. How much zakat al-fitr do we pay?");
+        assert_eq!(r.persons, Some(5));
+        assert_eq!(r.staple_price_per_kg, Some(d("2")));
+        assert_eq!(r.staple.as_deref(), Some("rice"));
+        let r = read("how much zakat ul fitr for me, my wife, our 3 kids and my mum? wheat flour is £1.35/kg");
+        assert_eq!(r.persons, Some(6));
+        assert_eq!(r.staple_price_per_kg, Some(d("1.35")));
+        assert_eq!(r.currency.unwrap().display, "£");
+        let r = read("Fitrana for 4 people if we use 3 kg per person and dates cost €4.20 per kilo?");
+        assert_eq!(r.persons, Some(4));
+        assert_eq!(r.sa_kg, Some(d("3")));
+        assert_eq!(r.staple_price_per_kg, Some(d("4.20")));
+    }
+
+    #[test]
+    fn arabic_and_word_numbers() {
+        let r = read("كم زكاة الفطر عن ٤ أشخاص إذا كان سعر كيلو الأرز ٣ ريالات؟");
+        assert_eq!(r.persons, Some(4));
+        assert_eq!(r.staple_price_per_kg, Some(d("3")));
+        assert_eq!(r.currency.unwrap().display, "ريال");
+        let r = read("fitra for a family of five, flour is 1.10 per kg");
+        assert_eq!(r.persons, Some(5));
+        assert_eq!(r.staple_price_per_kg, Some(d("1.10")));
+        let r = read("zakat al fitr for myself and my 2 daughters");
+        assert_eq!(r.persons, Some(3));
+        assert_eq!(read("tell me about zakat al fitr").persons, None);
+    }
+}

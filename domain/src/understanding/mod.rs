@@ -1,0 +1,13 @@
+//! Understanding what people type: the values a plain message carries, read once here and used
+//! by every agent. Pure functions over text; nothing here knows about agents or storage.
+//!
+//! - [`text`]: normalising digits and separators, tokens, whole-word matching.
+//! - [`money`]: amounts, currencies, units and prices per unit.
+//! - [`zakat`]: zakat al-mal inputs; [`fitr`]: zakat al-fitr inputs.
+//! - [`dates`]: dates, Hijri dates, Islamic occasions and calendar questions.
+
+pub mod dates;
+pub mod fitr;
+pub mod money;
+pub mod text;
+pub mod zakat;

@@ -1,0 +1,421 @@
+//! Zakat al-mal inputs from a plain message: savings and cash, gold and silver held (in grams,
+//! tolas or ounces), their prices (per gram, ounce or tola), trade stock, money owed to the user,
+//! shares, debts due now, the nisab asked for, and whether a lunar year has passed. Every value
+//! read says which words it came from, so the reply can show what it used.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::money::{Currency, Quantity, Unit, quantities, window};
+use super::text::{Token, contains_any_word, normalize, tokenize};
+
+/// What a message says about zakat al-mal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZakatReading {
+    /// Calculator fields (the zakat endpoint's names) and their values, summed when a field is
+    /// given more than once ("10k in savings and another £2,350 in my current account").
+    pub amounts: BTreeMap<&'static str, Decimal>,
+    pub nisab_basis: Option<&'static str>,
+    pub nisab_standard: Option<&'static str>,
+    pub hawl_complete: Option<bool>,
+    pub currency: Option<Currency>,
+    /// A price per gram given without saying of which metal ("90 dollars a gram").
+    pub unnamed_price_per_gram: Option<Decimal>,
+    /// For each value read: the field and the words it was read from.
+    pub evidence: Vec<(&'static str, String)>,
+}
+
+impl ZakatReading {
+    pub fn is_empty(&self) -> bool {
+        self.amounts.is_empty()
+            && self.nisab_basis.is_none()
+            && self.hawl_complete.is_none()
+            && self.unnamed_price_per_gram.is_none()
+    }
+
+    /// Whether the message gives any wealth (not only a price or an option).
+    pub fn has_wealth(&self) -> bool {
+        self.amounts
+            .keys()
+            .any(|field| !matches!(*field, "gold_price_per_gram" | "silver_price_per_gram"))
+    }
+}
+
+const GOLD: &[&str] = &["gold", "ذهب", "الذهب", "ذهبا", "ذهباً"];
+const SILVER: &[&str] = &["silver", "فضة", "الفضة", "فضه", "الفضه"];
+const DEBT: &[&str] = &[
+    "owe",
+    "i owe",
+    "debt",
+    "debts",
+    "loan",
+    "loans",
+    "bill",
+    "bills",
+    "liabilities",
+    "liability",
+    "payable",
+    "due",
+    "دين",
+    "ديون",
+    "قرض",
+    "مدين",
+    "علي",
+];
+const RECEIVABLE: &[&str] = &[
+    "owed to me",
+    "owe me",
+    "owes me",
+    "lent",
+    "loaned",
+    "receivable",
+    "receivables",
+    "لي دين",
+    "ديون لي",
+];
+const INVENTORY: &[&str] = &[
+    "inventory",
+    "stock worth",
+    "merchandise",
+    "goods",
+    "trade goods",
+    "stock in",
+    "shop stock",
+    "stock of",
+    "بضاعة",
+    "بضائع",
+    "مخزون",
+    "عروض التجارة",
+];
+const SHARES: &[&str] = &["shares", "stocks", "portfolio", "equities", "أسهم", "اسهم"];
+const CASH: &[&str] = &[
+    "saved",
+    "savings",
+    "save",
+    "bank",
+    "account",
+    "cash",
+    "checking",
+    "current",
+    "till",
+    "hand",
+    "home",
+    "wallet",
+    "deposit",
+    "deposits",
+    "balance",
+    "نقدا",
+    "نقد",
+    "نقدي",
+    "البنك",
+    "بنك",
+    "رصيد",
+    "مدخرات",
+    "كاش",
+    "توفير",
+    "حساب",
+];
+
+fn mentions(words: &[&str], cues: &[&str]) -> bool {
+    let joined = words.join(" ");
+    contains_any_word(&joined, cues)
+}
+
+fn nearest_metal(before: &[&str], after: &[&str]) -> Option<&'static str> {
+    let is = |word: &&str, metal: &[&str]| metal.iter().any(|m| word.ends_with(m));
+    // Nearest first: walk outwards from the number.
+    let span = before.len().max(after.len());
+    for distance in 0..span {
+        for word in [
+            after.get(distance),
+            before.len().checked_sub(distance + 1).and_then(|i| before.get(i)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if is(word, GOLD) {
+                return Some("gold");
+            }
+            if is(word, SILVER) {
+                return Some("silver");
+            }
+        }
+    }
+    None
+}
+
+/// A four-digit number between 1900 and 2100 without a currency is a year, not money.
+fn is_year(quantity: &Quantity, before: &[&str]) -> bool {
+    let year = quantity.value >= Decimal::from(1900)
+        && quantity.value <= Decimal::from(2100)
+        && quantity.value.fract().is_zero();
+    year && quantity.currency.is_none()
+        && (before
+            .last()
+            .is_some_and(|w| matches!(*w, "in" | "year" | "since" | "for" | "of" | "until" | "عام" | "سنة"))
+            || before.is_empty())
+}
+
+/// Reads zakat al-mal inputs from a message.
+pub fn read(message: &str) -> ZakatReading {
+    let lower = normalize(&message.to_lowercase());
+    let tokens: Vec<Token> = tokenize(&lower);
+    let mut reading = ZakatReading::default();
+    for quantity in quantities(&tokens) {
+        let (before, after) = window(&tokens, quantity.at, 6, 6);
+        if is_year(&quantity, &before) || quantity.value.is_zero() {
+            continue;
+        }
+        let near_before = &before[before.len().saturating_sub(4)..];
+        let near_after = &after[..after.len().min(4)];
+        let phrase = {
+            let mut words: Vec<&str> = near_before.to_vec();
+            words.push("#");
+            words.extend_from_slice(near_after);
+            words.join(" ").replace('#', &quantity.value.to_string())
+        };
+        let field: &'static str;
+        let mut value = quantity.value;
+        if let Some(per) = quantity.per {
+            if per == Unit::Kilogram {
+                continue;
+            }
+            let Some(metal) = nearest_metal(&before, &after) else {
+                // "90 dollars a gram" with no metal named: the answer to a question we asked.
+                reading.unnamed_price_per_gram = Some((value / per.grams()).normalize());
+                if let Some(currency) = &quantity.currency {
+                    reading.currency.get_or_insert_with(|| currency.clone());
+                }
+                continue;
+            };
+            field = if metal == "gold" {
+                "gold_price_per_gram"
+            } else {
+                "silver_price_per_gram"
+            };
+            value /= per.grams();
+        } else if let Some(unit) = quantity.unit.filter(|unit| *unit != Unit::Kilogram) {
+            let Some(metal) = nearest_metal(&[], &after).or_else(|| nearest_metal(&before, &[])) else {
+                continue;
+            };
+            field = if metal == "gold" { "gold_grams" } else { "silver_grams" };
+            value *= unit.grams();
+        } else if mentions(&before, RECEIVABLE) || mentions(near_after, RECEIVABLE) {
+            field = "receivables";
+        } else if mentions(near_before, DEBT)
+            || mentions(
+                near_after,
+                &["in debt", "in debts", "debt", "debts", "of debt", "loan", "دين", "ديون"],
+            )
+        {
+            field = "debts_due";
+        } else if mentions(near_before, INVENTORY)
+            || mentions(
+                near_after,
+                &[
+                    "in stock",
+                    "of stock",
+                    "inventory",
+                    "of goods",
+                    "of merchandise",
+                    "بضاعة",
+                ],
+            )
+        {
+            field = "business_inventory";
+        } else if mentions(near_before, SHARES)
+            || mentions(near_after, SHARES)
+            || mentions(near_after, &["in stocks", "in shares"])
+        {
+            field = "stocks_trading_value";
+        } else if let Some(metal) = {
+            // "gold is 85", "gold price: 85": a price without "per gram" is taken per gram.
+            let priced = near_before
+                .iter()
+                .any(|w| matches!(*w, "is" | "at" | "price" | "costs" | "cost" | "rate" | "سعر"))
+                || near_before.last().is_some_and(|w| w.ends_with("سعر"));
+            let metal_just_before = near_before.iter().rev().take(3).find_map(|w| nearest_metal(&[w], &[]));
+            if priced && quantity.unit.is_none() {
+                metal_just_before
+            } else {
+                None
+            }
+        } {
+            field = if metal == "gold" {
+                "gold_price_per_gram"
+            } else {
+                "silver_price_per_gram"
+            };
+        } else if mentions(&before, &["worth", "valued", "value"]) && nearest_metal(&before, &[]).is_some() {
+            // Gold or silver given by its value: counted at that value.
+            field = "cash";
+        } else if quantity.currency.is_some()
+            || mentions(near_after, CASH)
+            || mentions(near_before, CASH)
+            || mentions(near_before, &["have", "got", "عندي", "لدي", "معي", "own"])
+        {
+            field = "cash";
+        } else {
+            continue;
+        }
+        if let Some(currency) = &quantity.currency
+            && (field != "gold_grams" && field != "silver_grams")
+        {
+            reading.currency.get_or_insert_with(|| currency.clone());
+        }
+        *reading.amounts.entry(field).or_default() += value.normalize();
+        reading.evidence.push((field, phrase));
+    }
+    // Prices are rates, not sums: a price given twice is the same price, not double.
+    for price in ["gold_price_per_gram", "silver_price_per_gram"] {
+        let count = reading.evidence.iter().filter(|(field, _)| *field == price).count();
+        if count > 1
+            && let Some(total) = reading.amounts.get_mut(price)
+        {
+            *total /= Decimal::from(count);
+        }
+    }
+    if contains_any_word(
+        &lower,
+        &[
+            "silver nisab",
+            "nisab of silver",
+            "silver standard",
+            "based on silver",
+            "use silver",
+            "نصاب الفضة",
+        ],
+    ) {
+        reading.nisab_basis = Some("silver");
+    } else if contains_any_word(
+        &lower,
+        &[
+            "gold nisab",
+            "nisab of gold",
+            "gold standard",
+            "based on gold",
+            "نصاب الذهب",
+        ],
+    ) {
+        reading.nisab_basis = Some("gold");
+    }
+    if contains_any_word(&lower, &["tola"]) && contains_any_word(&lower, &["nisab"]) {
+        reading.nisab_standard = Some("tola_87.48_612.36");
+    }
+    if contains_any_word(
+        &lower,
+        &[
+            "less than a year",
+            "not a full year",
+            "not been a year",
+            "hasn't been a year",
+            "under a year",
+            "only had it for",
+            "for six months",
+            "for 6 months",
+            "for a few months",
+            "لم يحل عليه الحول",
+            "لم يمض عليه عام",
+        ],
+    ) {
+        reading.hawl_complete = Some(false);
+    }
+    reading
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    fn amount(reading: &ZakatReading, field: &str) -> Option<Decimal> {
+        reading.amounts.get(field).copied()
+    }
+
+    #[test]
+    fn savings_gold_and_its_price() {
+        let r = read("I have 12,000 dollars saved and gold is 85 dollars a gram, how much zakat do I owe?");
+        assert_eq!(amount(&r, "cash"), Some(d("12000")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("85")));
+        assert_eq!(amount(&r, "debts_due"), None, "'how much zakat do I owe' is no debt");
+        let r =
+            read("I've got $5,400 in my checking account plus 60 grams of gold jewelry. Gold is at $92/g right now");
+        assert_eq!(amount(&r, "cash"), Some(d("5400")));
+        assert_eq!(amount(&r, "gold_grams"), Some(d("60")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("92")));
+        assert_eq!(r.currency.unwrap().display, "$");
+    }
+
+    #[test]
+    fn several_accounts_add_up_and_magnitudes_count() {
+        let r = read("i have 10k in savings and another £2,350 in my current account. gold price is £68.40 per gram");
+        assert_eq!(amount(&r, "cash"), Some(d("12350")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("68.40")));
+        let r =
+            read("My savings: €7,800 in the bank and €1,200.50 cash at home, plus 40g of gold. Gold is €79.35 a gram.");
+        assert_eq!(amount(&r, "cash"), Some(d("9000.50")));
+        assert_eq!(amount(&r, "gold_grams"), Some(d("40")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("79.35")));
+        let r = read("I have 1.5 million rupees in the bank");
+        assert_eq!(amount(&r, "cash"), Some(d("1500000")));
+    }
+
+    #[test]
+    fn debts_stock_and_shares() {
+        let r = read(
+            "I have 25,000 USD in the bank but I owe 6,500 on a loan that's due this month. Gold is 95 USD per gram.",
+        );
+        assert_eq!(amount(&r, "cash"), Some(d("25000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("6500")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("95")));
+        let r = read(
+            "Assalamu alaikum! I run a small shop: stock worth $14,500, $3,250 in the till and the bank, and I owe my supplier $2,000 that's due now. Gold is $88 a gram.",
+        );
+        assert_eq!(amount(&r, "business_inventory"), Some(d("14500")));
+        assert_eq!(amount(&r, "cash"), Some(d("3250")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("2000")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("88")));
+        let r = read("savings of $5000 and 2000 in debts, $3000 in shares, a friend owes me 500");
+        assert_eq!(amount(&r, "cash"), Some(d("5000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("2000")));
+        assert_eq!(amount(&r, "stocks_trading_value"), Some(d("3000")));
+        assert_eq!(amount(&r, "receivables"), Some(d("500")));
+    }
+
+    #[test]
+    fn silver_nisab_prices_per_ounce_and_tola() {
+        let r = read("Please use the silver nisab. I have 1,500 dollars cash and silver is 0.95 dollars per gram.");
+        assert_eq!(r.nisab_basis, Some("silver"));
+        assert_eq!(amount(&r, "cash"), Some(d("1500")));
+        assert_eq!(amount(&r, "silver_price_per_gram"), Some(d("0.95")));
+        let r = read("gold is $2,488.30 an ounce and I have 2 tolas of gold");
+        let per_gram = amount(&r, "gold_price_per_gram").unwrap();
+        assert!((per_gram - d("80.00")).abs() < d("0.01"), "{per_gram}");
+        let grams = amount(&r, "gold_grams").unwrap();
+        assert!((grams - d("23.33")).abs() < d("0.01"), "{grams}");
+    }
+
+    #[test]
+    fn arabic_with_arabic_indic_digits() {
+        let r = read("عندي ٥٠٠٠ دولار نقداً و١٠٠ غرام ذهب، وسعر غرام الذهب ٨٠ دولاراً. كم زكاة مالي؟");
+        assert_eq!(amount(&r, "cash"), Some(d("5000")));
+        assert_eq!(amount(&r, "gold_grams"), Some(d("100")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("80")));
+    }
+
+    #[test]
+    fn a_price_alone_and_nothing_at_all() {
+        let r = read("90 dollars a gram");
+        assert!(!r.has_wealth());
+        assert_eq!(r.unnamed_price_per_gram, Some(d("90")));
+        assert!(read("How do I calculate Zakat?").is_empty());
+        assert!(read("Is zakat due on my house for 2026?").is_empty());
+        let r = read("it has only been 6 months; I have $9000 saved. I haven't had it for six months");
+        assert_eq!(r.hawl_complete, Some(false));
+    }
+}
