@@ -241,6 +241,11 @@ fn english_query(
     let mut coverage = Coverage { words: Vec::new() };
     for word in &topic {
         if let Some(clause) = english_word(index, fields, &word.text, &word.alternatives) {
+            let clause: Box<dyn Query> = if word.weight < 1.0 {
+                Box::new(BoostQuery::new(clause, word.weight))
+            } else {
+                clause
+            };
             clauses.push((Occur::Should, clause));
         }
         let own = analyzed(index, fields.text_en, &word.text);
@@ -249,7 +254,7 @@ fn english_query(
             .map(|term| searcher.doc_freq(term).unwrap_or(0))
             .max()
             .unwrap_or(0);
-        let weight = (1.0 + documents / (frequency as f32 + 1.0)).ln();
+        let weight = word.weight * (1.0 + documents / (frequency as f32 + 1.0)).ln();
         let mut forms = vec![own.iter().map(term_text).collect::<Vec<_>>()];
         for alternative in &word.alternatives {
             forms.push(
@@ -261,7 +266,11 @@ fn english_query(
         }
         coverage.words.push((weight, forms));
     }
-    let words: Vec<&str> = topic.iter().map(|word| word.text.as_str()).collect();
+    let words: Vec<&str> = topic
+        .iter()
+        .filter(|word| word.weight >= 1.0)
+        .map(|word| word.text.as_str())
+        .collect();
     for pair in words.windows(2) {
         let terms = analyzed(index, fields.text_en, &pair.join(" "));
         if terms.len() == 2 {
@@ -287,10 +296,19 @@ fn english_query(
 fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let content = query::arabic_content(text);
     let content = if content.trim().is_empty() { text } else { &content };
+    // A common question adds the words its answer is written in, at a lower weight.
+    let added = query::topics::Topics::get().answers_for(text).join(" ");
     let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter]);
     parser.set_field_boost(fields.chapter, 0.5);
     let (parsed, _errors) = parser.parse_query_lenient(content);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
+    if !added.is_empty() {
+        let (extra, _errors) = parser.parse_query_lenient(&added);
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(extra, query::topics::ADDED_WEIGHT)),
+        ));
+    }
     let terms = analyzed(index, fields.ar, content);
     for pair in terms.windows(2) {
         let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, pair[0].clone()), (1, pair[1].clone())], 1);

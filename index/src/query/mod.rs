@@ -5,6 +5,7 @@
 pub mod names;
 pub mod references;
 pub mod synonyms;
+pub mod topics;
 
 use crate::arabic;
 
@@ -238,6 +239,8 @@ pub fn source_hint(query: &str) -> Option<&'static str> {
 pub struct TopicWord {
     pub text: String,
     pub alternatives: Vec<String>,
+    /// 1 for a word the user typed; less for one a common question adds.
+    pub weight: f32,
 }
 
 fn lowercase_words(query: &str) -> Vec<String> {
@@ -260,9 +263,18 @@ pub fn english_content_words(query: &str) -> Vec<String> {
 
 /// The topic words of an English query with their synonyms. Synonym phrases are found in the
 /// words as typed ("keep in mind" → remember), then question words are dropped; a phrase that
-/// begins with one lends its synonyms to the next topic word inside it.
+/// begins with one lends its synonyms to the next topic word inside it. Modern words the texts
+/// do not use are replaced by the texts' words ("train" → riding, mount), and a common question
+/// adds the words its answer is written in ("what breaks the fast" → eats, drinks, vomits…).
 pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
-    let words = lowercase_words(query);
+    let topics = topics::Topics::get();
+    let words: Vec<String> = lowercase_words(query)
+        .into_iter()
+        .flat_map(|word| match topics.replacement(&word) {
+            Some(replacement) => replacement.iter().map(|w| (*w).to_owned()).collect(),
+            None => vec![word],
+        })
+        .collect();
     let expansions = synonyms::Synonyms::get().expand(&words);
     let mut topic: Vec<TopicWord> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
@@ -283,7 +295,17 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
         topic.push(TopicWord {
             text: word.clone(),
             alternatives: all,
+            weight: 1.0,
         });
+    }
+    for added in topics.answers_for(&words.join(" ")) {
+        if !topic.iter().any(|word| word.text == added) {
+            topic.push(TopicWord {
+                text: added.to_owned(),
+                alternatives: Vec::new(),
+                weight: topics::ADDED_WEIGHT,
+            });
+        }
     }
     topic
 }
@@ -319,6 +341,23 @@ mod tests {
             ["orphans", "wealth"]
         );
         assert_eq!(arabic_content("ماذا يقول الإسلام عن الغيبة؟"), "الغيبة");
+    }
+
+    #[test]
+    fn common_questions_add_the_words_of_their_answers() {
+        let words: Vec<String> = english_topic_words("what breaks the fast?")
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        assert!(words.contains(&"forgetfully".to_owned()), "{words:?}");
+        let train: Vec<String> = english_topic_words("can I pray on a train")
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        assert!(
+            !train.contains(&"train".to_owned()) && train.contains(&"mount".to_owned()),
+            "{train:?}"
+        );
     }
 
     #[test]
