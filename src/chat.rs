@@ -159,6 +159,9 @@ impl ChatService {
             context: command.context.clone(),
             role: command.role,
             available_agent_types: self.coordinator.registry().agent_types(),
+            asked_at: Utc::now(),
+            previous: conversation.last_exchange().cloned().map(Arc::new),
+            answered: Vec::new(),
         };
         let routing = self.coordinator.route(&request);
         // The user's key is fetched (or made) while the agents work.
@@ -314,7 +317,9 @@ impl ChatService {
     }
 
     async fn load(&self, stream_id: &str) -> Result<Conversation, ChatError> {
-        let history = self.store.read_stream(stream_id, 0).await?;
+        let mut history = self.store.read_stream(stream_id, 0).await?;
+        // The aggregate remembers the last exchange's content for follow-up questions: unseal it.
+        self.vault.unseal_pooled(&mut history).await?;
         let mut events = Vec::with_capacity(history.len());
         for envelope in &history {
             let event = envelope
@@ -355,6 +360,9 @@ impl ChatService {
                     self.metrics
                         .events_appended
                         .fetch_add(new_events.len() as u64, Ordering::Relaxed);
+                    // The next chat on this conversation starts from here, without a re-read.
+                    conversation.apply_new(&events)?;
+                    self.remember(stream_id, conversation);
                     return Ok((events, appended));
                 }
                 Err(StoreError::Conflict { .. }) => {

@@ -2,6 +2,11 @@
 //!
 //! Rules: a conversation belongs to the user who started it; nothing is added after it ended;
 //! its history has contiguous versions from 1.
+//!
+//! It also remembers its last exchange (the request and each reply's metadata), so an agent
+//! that asked for a missing figure can use the earlier message's values when the answer comes:
+//! the memory is folded from the conversation's own events, so it survives a restart and is the
+//! same on every server.
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -61,11 +66,28 @@ struct Started {
     ended: bool,
 }
 
+/// One agent's reply in the last exchange: who answered and what it recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeReply {
+    pub agent_type: String,
+    pub metadata: Value,
+}
+
+/// The conversation's last exchange: the user's message and the replies to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LastExchange {
+    pub content: String,
+    pub language: String,
+    pub context: Value,
+    pub replies: Vec<ExchangeReply>,
+}
+
 /// The state the rules need, folded from the stream.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Conversation {
     started: Option<Started>,
     version: i64,
+    last_exchange: Option<LastExchange>,
 }
 
 impl Conversation {
@@ -89,6 +111,11 @@ impl Conversation {
 
     pub fn owner(&self) -> Option<&str> {
         self.started.as_ref().map(|started| started.owner.as_str())
+    }
+
+    /// The last exchange recorded, if any.
+    pub fn last_exchange(&self) -> Option<&LastExchange> {
+        self.last_exchange.as_ref()
     }
 
     /// Advances the state past events just appended after the current version.
@@ -117,14 +144,28 @@ impl Conversation {
                 return Err(ConversationError::ForeignEvent("ConversationStarted"));
             }
             (_, None) => return Err(ConversationError::NotStarted),
-            (Event::ConversationEnded(_), Some(started)) => started.ended = true,
-            (
-                Event::UserRequestReceived(_)
-                | Event::RequestRouted(_)
-                | Event::AgentReplied(_)
-                | Event::AgentFailed(_),
-                Some(_),
-            ) => {}
+            (Event::ConversationEnded(_), Some(started)) => {
+                started.ended = true;
+                // Nothing follows an ended conversation: its last words need not be kept.
+                self.last_exchange = None;
+            }
+            (Event::UserRequestReceived(request), Some(_)) => {
+                self.last_exchange = Some(LastExchange {
+                    content: request.content.clone(),
+                    language: request.language.clone(),
+                    context: request.context.clone(),
+                    replies: Vec::new(),
+                });
+            }
+            (Event::AgentReplied(reply), Some(_)) => {
+                if let Some(exchange) = self.last_exchange.as_mut() {
+                    exchange.replies.push(ExchangeReply {
+                        agent_type: reply.agent_type.clone(),
+                        metadata: reply.metadata.clone(),
+                    });
+                }
+            }
+            (Event::RequestRouted(_) | Event::AgentFailed(_), Some(_)) => {}
             (other, Some(_)) => {
                 return Err(ConversationError::ForeignEvent(other.event_type()));
             }
@@ -331,6 +372,23 @@ mod tests {
         let reloaded = Conversation::from_history(events.iter().enumerate().map(|(i, e)| (i as i64 + 1, e))).unwrap();
         assert_eq!(cached, reloaded);
         assert_eq!(cached.version(), 4);
+    }
+
+    #[test]
+    fn given_an_exchange_then_the_conversation_remembers_it_until_the_next() {
+        let first = given(&[]).record_exchange(exchange(alice(), vec![reply()])).unwrap();
+        let mut conversation = given(&first);
+        let last = conversation.last_exchange().unwrap();
+        assert_eq!(last.content, "I need prayer guidance");
+        assert_eq!(last.replies.len(), 1);
+        assert_eq!(last.replies[0].agent_type, "user_interface");
+        let mut next = exchange(alice(), vec![]);
+        next.content = "thank you".into();
+        let second = conversation.record_exchange(next).unwrap();
+        conversation.apply_new(&second).unwrap();
+        let last = conversation.last_exchange().unwrap();
+        assert_eq!(last.content, "thank you");
+        assert!(last.replies.is_empty());
     }
 
     #[test]

@@ -90,8 +90,32 @@ impl Coordinator {
         }
     }
 
-    /// Runs the selected agents concurrently; results come back in selection order.
+    /// Runs the selected agents: the specialised ones concurrently, then those that answer every
+    /// request (the user interface), told which specialised agents answered, so what they say
+    /// about the other replies is true. Results come back with those first, then in selection
+    /// order.
     pub async fn dispatch(&self, request: &AgentRequest, selected: &[Arc<RegisteredAgent>]) -> Vec<Dispatched> {
+        let (closing, specialised): (Vec<_>, Vec<_>) = selected
+            .iter()
+            .cloned()
+            .partition(|registered| registered.agent.always_answers());
+        let specialists = self.run(request, &specialised).await;
+        if closing.is_empty() {
+            return specialists;
+        }
+        let mut told = request.clone();
+        told.answered = specialists
+            .iter()
+            .filter(|dispatched| matches!(&dispatched.result, Ok(answer) if !answer.content.trim().is_empty()))
+            .map(|dispatched| dispatched.agent_type.clone())
+            .collect();
+        let mut all = self.run(&told, &closing).await;
+        all.extend(specialists);
+        all
+    }
+
+    /// Runs agents concurrently, each in its own task with the timeout; results in their order.
+    async fn run(&self, request: &AgentRequest, selected: &[Arc<RegisteredAgent>]) -> Vec<Dispatched> {
         let request = Arc::new(request.clone());
         let timeout = self.timeout;
         let tasks: Vec<_> = selected

@@ -1,76 +1,28 @@
-//! The knowledge agent: answers religious questions with passages from the index, quoted
-//! verbatim with their references and listed by id in `metadata.citations`. It never writes a
-//! verse or hadith from anywhere else, and says it found nothing reliable rather than guess.
+//! The knowledge agent: answers questions about the texts (a verse or hadith by reference or
+//! name, a topic, a ruling: "is it allowed…", "what breaks the fast", "حكم…") with passages
+//! from the index, quoted verbatim with their references and listed by id in
+//! `metadata.citations`. It never writes a verse or hadith from anywhere else, never cites an id
+//! that is not in the index, and says it found nothing reliable rather than guess.
 
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use hijraah_domain::understanding::{dates, fitr, questions, text, zakat};
 use hijraah_index::{Hit, SearchRequest};
 use serde_json::json;
 
+use super::language::Language;
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
 use crate::knowledge::KnowledgeService;
 
-/// Below this BM25 score the best passage is not a reliable answer.
-const MIN_SCORE: f32 = 6.0;
-const QUOTED: usize = 3;
-
-/// Passages asked for by name, and the documents that are them.
-const FAMOUS: &[(&[&str], &[&str])] = &[
-    (
-        &[
-            "ayat al-kursi",
-            "ayatul kursi",
-            "ayat ul kursi",
-            "ayat al kursi",
-            "verse of the throne",
-            "آية الكرسي",
-            "اية الكرسي",
-        ],
-        &["quran:2:255"],
-    ),
-    (
-        &[
-            "al-fatiha",
-            "al fatiha",
-            "al-fatihah",
-            "surah fatiha",
-            "the opening surah",
-            "الفاتحة",
-            "سورة الفاتحة",
-        ],
-        &[
-            "quran:1:1",
-            "quran:1:2",
-            "quran:1:3",
-            "quran:1:4",
-            "quran:1:5",
-            "quran:1:6",
-            "quran:1:7",
-        ],
-    ),
-    (
-        &[
-            "hadith of intention",
-            "hadith about intention",
-            "actions are by intention",
-            "deeds are by intention",
-            "إنما الأعمال بالنيات",
-            "حديث النية",
-        ],
-        &["bukhari:1"],
-    ),
-    (
-        &[
-            "hadith of jibril",
-            "hadith of gabriel",
-            "hadith jibril",
-            "hadith of jibreel",
-            "حديث جبريل",
-        ],
-        &["muslim:1"],
-    ),
-];
+/// Below this score the best passage found by search is not a reliable answer.
+const MIN_SCORE: f32 = 8.0;
+/// Passages quoted: at least two when found, at most five, within a length budget.
+const QUOTED_AT_MOST: usize = 5;
+const QUOTED_AT_LEAST: usize = 2;
+const QUOTE_BUDGET: usize = 1_200;
+/// Longest quotation shown whole; longer ones are cut at a sentence, marked with "…".
+const QUOTE_CHARS: usize = 700;
 
 const KEYWORDS: &[&str] = &[
     "quran",
@@ -97,160 +49,158 @@ const KEYWORDS: &[&str] = &[
     "رسول الله",
 ];
 
-/// Words of a question that carry no topic.
-const QUESTION_WORDS: &[&str] = &[
-    "quran",
-    "qur'an",
-    "koran",
-    "hadith",
-    "hadiths",
-    "verse",
-    "verses",
-    "ayah",
-    "surah",
-    "say",
-    "says",
-    "said",
-    "about",
-    "what",
-    "does",
-    "do",
-    "did",
-    "is",
-    "are",
-    "was",
-    "the",
-    "a",
-    "an",
-    "of",
-    "in",
-    "on",
-    "for",
-    "to",
-    "and",
-    "or",
-    "how",
-    "why",
-    "when",
-    "who",
-    "whom",
-    "which",
-    "please",
-    "tell",
-    "me",
-    "give",
-    "show",
-    "any",
-    "there",
-    "can",
-    "you",
-    "i",
-    "my",
-    "islam",
-    "islamic",
-    "teach",
-    "teaches",
-    "regarding",
-    "concerning",
-    "with",
-    "it",
-    "be",
-    "have",
-    "has",
-    "القرآن",
-    "قرآن",
-    "حديث",
-    "الحديث",
-    "ماذا",
-    "ما",
-    "عن",
-    "في",
-    "هل",
-    "يقول",
-    "قال",
+/// Words of religious topics that, without a clearer signal, still belong to the texts.
+const TOPICS: &[&str] = &[
+    "patience",
+    "sabr",
+    "paradise",
+    "jannah",
+    "hell",
+    "jahannam",
+    "angels",
+    "iman",
+    "faith",
+    "sin",
+    "sins",
+    "repentance",
+    "tawbah",
+    "dua",
+    "dhikr",
+    "tawhid",
+    "shirk",
+    "hereafter",
+    "judgement",
+    "judgment",
+    "backbiting",
+    "gossip",
+    "parents",
+    "orphans",
+    "charity",
+    "sadaqah",
+    "wudu",
+    "ablution",
+    "ghusl",
+    "tayammum",
+    "hajj",
+    "umrah",
+    "fasting",
+    "ihsan",
+    "taqwa",
+    "mercy",
+    "forgiveness",
+    "riba",
+    "interest",
+    "halal",
+    "haram",
+    "jinn",
+    "satan",
+    "shaytan",
+    "الصبر",
+    "الجنة",
+    "النار",
+    "التوبة",
+    "الدعاء",
+    "الذكر",
+    "الوضوء",
+    "الصيام",
+    "الحج",
+    "الغيبة",
+    "الربا",
 ];
 
-const COLLECTIONS: &[(&str, &str)] = &[
-    ("bukhari", "bukhari"),
-    ("muslim", "muslim"),
-    ("abu dawud", "abudawud"),
-    ("abudawud", "abudawud"),
-    ("nasai", "nasai"),
-    ("nasa'i", "nasai"),
-    ("ibn majah", "ibnmajah"),
-    ("ibnmajah", "ibnmajah"),
-    ("tirmidhi", "tirmidhi"),
+/// Words of a ruling question that do not help find the texts that answer it.
+const RULING_WORDS: &[&str] = &[
+    "allowed",
+    "permissible",
+    "permitted",
+    "ok",
+    "okay",
+    "fine",
+    "ruling",
+    "rulings",
+    "islamically",
+    "really",
 ];
 
-/// Document ids the text names directly: "2:255", "quran 2:255", "bukhari 1".
-fn referenced_ids(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let mut ids = Vec::new();
-    for (names, documents) in FAMOUS {
-        if names.iter().any(|name| lower.contains(name)) {
-            ids.extend(documents.iter().map(|id| (*id).to_owned()));
+/// A bare "10:30" is a time as often as a verse: a numeric reference counts only in a Qur'anic
+/// context or as the whole message.
+fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
+    let named = hijraah_index::query::named(content)?;
+    if named.kind == "reference" {
+        let lower = content.to_lowercase();
+        let quranic = [
+            "quran",
+            "qur'an",
+            "koran",
+            "surah",
+            "sura",
+            "verse",
+            "ayah",
+            "ayat",
+            "قرآن",
+            "القرآن",
+            "آية",
+            "سورة",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
+            || content.split_whitespace().count() <= 2;
+        if !quranic {
+            return None;
         }
     }
-    let words: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '?')
-        .collect();
-    // A bare "10:30" is a time as often as a verse: take it as a verse only in a Qur'anic context
-    // or when it is the whole message.
-    let quranic = [
-        "quran",
-        "qur'an",
-        "surah",
-        "sura",
-        "verse",
-        "ayah",
-        "قرآن",
-        "القرآن",
-        "آية",
-        "سورة",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
-        || words.iter().filter(|word| !word.is_empty()).count() == 1;
-    for word in words.iter().filter(|_| quranic) {
-        if let Some((surah, ayah)) = word.split_once(':')
-            && let (Ok(surah), Ok(ayah)) = (surah.parse::<u32>(), ayah.parse::<u32>())
-            && (1..=114).contains(&surah)
-            && (1..=286).contains(&ayah)
-        {
-            ids.push(format!("quran:{surah}:{ayah}"));
-        }
-    }
-    for (name, collection) in COLLECTIONS {
-        if let Some(at) = lower.find(name) {
-            let after = lower[at + name.len()..].trim_start_matches([' ', '#', ':']);
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            if !digits.is_empty() {
-                ids.push(format!("{collection}:{digits}"));
-            }
-        }
-    }
-    ids.dedup();
-    ids
+    Some(named)
+}
+
+/// Whether the message also asks for a computation, a time or a date (then phrases such as
+/// "can I" are that request's, not a question about the texts).
+fn computing(request: &AgentRequest) -> bool {
+    let content = &request.content;
+    questions::asks_prayer_times(content, crate::community::gazetteer::find_in_text(content).is_some()).is_some()
+        || dates::read_calendar_question(content, request.today(None)).is_some()
+        || zakat::read(content).has_wealth()
+        || fitr::read(content).persons.is_some()
 }
 
 /// The answer when no passage is a reliable answer: say so, cite nothing.
-fn nothing_reliable(
-    arabic: bool,
-    best_score: Option<f32>,
-    query: Option<String>,
-    source: Option<String>,
-) -> AgentAnswer {
-    let content = if arabic {
-        "لم أجد في النصوص المتاحة لديّ نصًا موثوقًا يجيب عن هذا السؤال، ولن أخمّن. يُرجى سؤال عالم موثوق."
-    } else {
-        "I found nothing reliable in the texts available to me for this question, and I will not guess. \
-         Please ask a trusted scholar."
+fn nothing_reliable(language: Language, best_score: Option<f32>, query: Option<String>) -> AgentAnswer {
+    let content = match language {
+        Language::Arabic => {
+            "لم أجد في النصوص المتاحة لديّ نصًا موثوقًا يجيب عن هذا السؤال، ولن أخمّن. يُرجى سؤال عالم موثوق."
+        }
+        Language::English => {
+            "I found nothing reliable in the texts available to me for this question, and I will not guess. \
+             Please ask a trusted scholar."
+        }
     };
     AgentAnswer {
         content: content.to_owned(),
         confidence: 0.2,
-        metadata: json!({"citations": [], "found": false, "query": query, "best_score": best_score, "source_filter": source}),
+        metadata: json!({"citations": [], "found": false, "query": query, "best_score": best_score}),
     }
+}
+
+/// A verbatim quotation, cut at a sentence when long. Arabic hadith open with their chain of
+/// narrators and end with the saying, so a long one keeps its end.
+fn quotation(text: &str, keep_end: bool) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if keep_end {
+        let tail: String = chars[chars.len() - QUOTE_CHARS..].iter().collect();
+        let start = tail
+            .char_indices()
+            .find(|(_, c)| matches!(c, ' ' | '،'))
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        return format!("…{}", &tail[start..]);
+    }
+    let head: String = chars[..QUOTE_CHARS].iter().collect();
+    let cut = head
+        .rfind(['.', '!', '?'])
+        .filter(|&at| at > QUOTE_CHARS / 3)
+        .map_or(head.len(), |at| at + 1);
+    format!("{} …", &head[..cut])
 }
 
 pub struct KnowledgeAgent {
@@ -267,56 +217,37 @@ impl KnowledgeAgent {
     }
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
-        let arabic = request.language == "ar";
-        let referenced = referenced_ids(&request.content);
+        let language = Language::of(request);
         let mut passages: Vec<Hit> = Vec::new();
-        for id in &referenced {
-            match self.knowledge.get(id.clone()).await {
-                Ok(Some(hit)) => passages.push(hit),
-                Ok(None) => {}
-                Err(error) => return Err(AgentError::Failed(error.to_string())),
+        if let Some(named) = names_a_text(&request.content) {
+            for id in named.ids.iter().take(10) {
+                match self.knowledge.get(id.clone()).await {
+                    Ok(Some(hit)) => passages.push(hit),
+                    Ok(None) => {}
+                    Err(error) => return Err(AgentError::Failed(error.to_string())),
+                }
             }
         }
         let direct = !passages.is_empty();
-        let lower = request.content.to_lowercase();
-        let source = if lower.contains("hadith") || lower.contains("حديث") {
-            Some("hadith".to_owned())
-        } else if [
-            "quran",
-            "qur'an",
-            "verse",
-            "ayah",
-            "surah",
-            "قرآن",
-            "القرآن",
-            "آية",
-            "سورة",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
-        {
-            Some("quran".to_owned())
-        } else {
-            None
-        };
+        let ruling = questions::ruling_cue(&request.content, computing(request));
         let mut best_score = None;
         let mut searched = None;
         if !direct {
-            // Words that say where to look, not what to find.
-            let query: String = lower
-                .split(|c: char| !c.is_alphanumeric() && c != '\'')
-                .filter(|word| !word.is_empty() && !QUESTION_WORDS.contains(word))
+            let query: String = request
+                .content
+                .split_whitespace()
+                .filter(|word| {
+                    let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+                    !RULING_WORDS.contains(&bare.as_str())
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
-            if query.is_empty() {
-                return Ok(nothing_reliable(arabic, None, Some(query), source));
-            }
             searched = Some(query.clone());
             let search = SearchRequest {
                 query,
-                source: source.clone(),
+                source: None,
                 collection: None,
-                lang: Some(if arabic { "ar" } else { "en" }.to_owned()),
+                lang: Some(if language == Language::Arabic { "ar" } else { "en" }.to_owned()),
                 limit: 10,
             };
             let results = self
@@ -325,42 +256,70 @@ impl KnowledgeAgent {
                 .await
                 .map_err(|e| AgentError::Failed(e.to_string()))?;
             // Quote the primary texts; translations in other languages are not the answer here.
-            passages = results
-                .hits
-                .into_iter()
-                .filter(|hit| !hit.collection.contains('.'))
-                .take(QUOTED)
-                .collect();
+            let mut budget = 0usize;
+            passages = Vec::new();
+            for hit in results.hits.into_iter().filter(|hit| !hit.collection.contains('.')) {
+                if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
+                    break;
+                }
+                budget += hit.text.chars().count().min(QUOTE_CHARS);
+                passages.push(hit);
+            }
             best_score = passages.first().map(|hit| hit.score);
             if best_score.is_none_or(|score| score < MIN_SCORE) {
-                return Ok(nothing_reliable(arabic, best_score, searched, source));
+                return Ok(nothing_reliable(language, best_score, searched));
             }
         }
         let quotes: Vec<String> = passages
             .iter()
             .map(|hit| {
-                let text = if arabic {
-                    hit.text_ar.as_ref().or(hit.text_en.as_ref())
-                } else {
-                    hit.text_en.as_ref().or(hit.text_ar.as_ref())
+                let (text, keep_end) = match language {
+                    Language::Arabic => match hit.text_ar.as_ref() {
+                        Some(arabic) => (arabic, hit.source == "hadith"),
+                        None => (hit.text_en.as_ref().unwrap_or(&hit.text), false),
+                    },
+                    Language::English => (
+                        hit.text_en.as_ref().or(hit.text_ar.as_ref()).unwrap_or(&hit.text),
+                        false,
+                    ),
                 };
-                format!(
-                    "\"{}\" ({})",
-                    text.map(String::as_str).unwrap_or(hit.text.as_str()),
-                    hit.reference
-                )
+                match language {
+                    Language::Arabic => format!("«{}» ({})", quotation(text, keep_end), hit.reference),
+                    Language::English => format!("\"{}\" ({})", quotation(text, keep_end), hit.reference),
+                }
             })
             .collect();
+        let (opening, closing) = match (language, direct, ruling.is_some()) {
+            (Language::English, true, _) => ("", ""),
+            (Language::Arabic, true, _) => ("", ""),
+            (Language::English, false, true) => (
+                "These are the texts in my library that speak to your question, quoted with their references:\n\n",
+                "\n\nThe texts are quoted as they are; for a ruling on your own situation, ask a scholar you trust.",
+            ),
+            (Language::English, false, false) => ("These texts speak to your question:\n\n", ""),
+            (Language::Arabic, false, true) => (
+                "هذه النصوص التي وجدتها في مكتبتي وتتعلق بسؤالك، مع مراجعها:\n\n",
+                "\n\nالنصوص منقولة كما هي؛ وللحكم في حالتك الخاصة اسأل عالمًا تثق به.",
+            ),
+            (Language::Arabic, false, false) => ("هذه نصوص تتعلق بسؤالك:\n\n", ""),
+        };
+        // In Arabic, name the topic plainly: the quoted texts are vocalised, the question is not.
+        let topic = hijraah_index::query::arabic_content(&request.content);
+        let opening = if language == Language::Arabic && !direct && !topic.trim().is_empty() {
+            opening.replacen("بسؤالك", &format!("بسؤالك عن «{}»", topic.trim()), 1)
+        } else {
+            opening.to_owned()
+        };
         let confidence = match best_score {
             None => 0.95,
-            Some(score) => (0.55 + 0.4 * (score / 30.0).min(1.0)) as f64,
+            Some(score) => (0.55 + 0.4 * (score / 40.0).min(1.0)) as f64,
         };
         let citations: Vec<_> = passages
             .iter()
             .map(|hit| json!({"id": hit.id, "reference": hit.reference}))
             .collect();
         Ok(AgentAnswer {
-            content: quotes.join("\n\n"),
+            content: format!("{opening}{}{closing}", quotes.join("\n\n")),
             confidence: (confidence * 1000.0).round() / 1000.0,
             metadata: json!({
                 "citations": citations,
@@ -368,7 +327,7 @@ impl KnowledgeAgent {
                 "lookup": if direct { "reference" } else { "search" },
                 "query": searched,
                 "best_score": best_score,
-                "source_filter": source,
+                "asks_about_the_texts": ruling,
             }),
         })
     }
@@ -384,28 +343,27 @@ impl Agent for KnowledgeAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        if !referenced_ids(&request.content).is_empty() {
+        if let Some(named) = names_a_text(&request.content) {
             return RouteScore {
                 score: 0.95,
-                reasons: vec!["names a verse, hadith or famous passage".to_owned()],
+                reasons: vec![format!("names a verse, hadith or passage ({})", named.kind)],
             };
+        }
+        let mut score = RouteScore {
+            score: 0.0,
+            reasons: Vec::new(),
+        };
+        if let Some(cue) = questions::ruling_cue(&request.content, computing(request)) {
+            score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
         }
         let lower = request.content.to_lowercase();
-        let matched: Vec<&str> = KEYWORDS
-            .iter()
-            .copied()
-            .filter(|keyword| lower.contains(keyword))
-            .collect();
-        if matched.is_empty() {
-            return RouteScore {
-                score: 0.0,
-                reasons: vec![],
-            };
+        for keyword in KEYWORDS.iter().filter(|keyword| lower.contains(*keyword)) {
+            score = score.with(0.85, format!("keyword `{}`", keyword.trim()));
         }
-        RouteScore {
-            score: 0.85,
-            reasons: matched.iter().map(|k| format!("keyword `{}`", k.trim())).collect(),
+        for topic in TOPICS.iter().filter(|topic| text::contains_word(&lower, topic)) {
+            score = score.with(0.55, format!("a topic of the texts: `{topic}`"));
         }
+        score
     }
 
     fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
@@ -415,22 +373,33 @@ impl Agent for KnowledgeAgent {
 
 #[cfg(test)]
 mod tests {
-    use super::referenced_ids;
+    use super::*;
 
     #[test]
-    fn references_and_famous_names_resolve_to_ids() {
-        assert_eq!(referenced_ids("What is Quran 2:255?"), ["quran:2:255"]);
-        assert_eq!(referenced_ids("2:255"), ["quran:2:255"]);
-        assert_eq!(referenced_ids("Tell me about Ayat al-Kursi"), ["quran:2:255"]);
-        assert_eq!(referenced_ids("ما هي آية الكرسي"), ["quran:2:255"]);
-        assert_eq!(referenced_ids("the hadith of intentions"), ["bukhari:1"]);
-        assert_eq!(referenced_ids("Sahih Bukhari #12 please"), ["bukhari:12"]);
-        assert_eq!(referenced_ids("the hadith of Jibril"), ["muslim:1"]);
-        assert_eq!(referenced_ids("Recite al-Fatiha").len(), 7);
+    fn references_and_names_are_texts_but_a_time_is_not() {
+        assert_eq!(names_a_text("What is Quran 2:255?").unwrap().ids, ["quran:2:255"]);
+        assert_eq!(names_a_text("2:255").unwrap().ids, ["quran:2:255"]);
+        assert_eq!(
+            names_a_text("Tell me about Ayat al-Kursi").unwrap().ids,
+            ["quran:2:255"]
+        );
+        assert_eq!(names_a_text("ما هي آية الكرسي").unwrap().ids, ["quran:2:255"]);
+        assert_eq!(names_a_text("Sahih Bukhari #12 please").unwrap().ids, ["bukhari:12"]);
+        assert_eq!(names_a_text("Recite al-Fatiha").unwrap().ids.len(), 7);
         assert!(
-            referenced_ids("meet at 10:30 tomorrow").is_empty(),
+            names_a_text("meet at 10:30 tomorrow").is_none(),
             "a time is not a verse"
         );
-        assert!(referenced_ids("I need prayer guidance").is_empty());
+        assert!(names_a_text("I need prayer guidance").is_none());
+    }
+
+    #[test]
+    fn long_quotations_are_cut_where_the_words_are() {
+        let long = "A sentence. ".repeat(100);
+        let cut = quotation(&long, false);
+        assert!(cut.ends_with('…') && cut.chars().count() < 720);
+        let arabic = format!("{}قال رسول الله", "حدثنا فلان، ".repeat(100));
+        assert!(quotation(&arabic, true).ends_with("قال رسول الله"));
+        assert_eq!(quotation("short", false), "short");
     }
 }

@@ -1,6 +1,24 @@
 //! Which language a message is written in, from its script. Good enough to answer Arabic with
 //! Arabic; a client that knows better sends `language`.
 
+/// The language an agent's fixed texts are written in for a request: Arabic for a question in
+/// Arabic, English otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Arabic,
+}
+
+impl Language {
+    pub fn of(request: &super::AgentRequest) -> Self {
+        if request.in_arabic() {
+            Language::Arabic
+        } else {
+            Language::English
+        }
+    }
+}
+
 /// A BCP 47-ish language tag: `ar`, `ur`, `en`, or `und` when there are no letters.
 pub fn detect(text: &str) -> &'static str {
     let mut arabic = 0usize;

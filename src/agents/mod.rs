@@ -18,7 +18,12 @@ pub mod registry;
 pub mod routing;
 pub mod user_interface;
 
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use futures_util::future::BoxFuture;
+use hijraah_domain::conversation::LastExchange;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -39,6 +44,40 @@ pub struct AgentRequest {
     pub role: hijraah_domain::user::Role,
     /// The agent types registered right now, so an agent can say who else answers.
     pub available_agent_types: Vec<String>,
+    /// When the question was asked: "today" for the agents, unless `context.date` says otherwise.
+    pub asked_at: DateTime<Utc>,
+    /// The conversation's previous exchange, folded from its events (so a follow-up such as "90
+    /// dollars a gram" can complete the calculation the financial agent asked a figure for).
+    pub previous: Option<Arc<LastExchange>>,
+    /// For the agents that answer last (the user interface): the specialised agents that did
+    /// answer this request, so nothing is promised that is not in the same response.
+    pub answered: Vec<String>,
+}
+
+impl AgentRequest {
+    /// The day the question is asked on: `context.date` (YYYY-MM-DD) when given, else the
+    /// request's time in `timezone` (UTC when unknown).
+    pub fn today(&self, timezone: Option<Tz>) -> NaiveDate {
+        self.context
+            .get("date")
+            .and_then(Value::as_str)
+            .and_then(|date| NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok())
+            .unwrap_or_else(|| self.asked_at.with_timezone(&timezone.unwrap_or(Tz::UTC)).date_naive())
+    }
+
+    pub fn in_arabic(&self) -> bool {
+        self.language == "ar" || self.language.starts_with("ar-")
+    }
+
+    /// The previous exchange's reply of an agent type, if it answered.
+    pub fn previous_reply(&self, agent_type: &str) -> Option<&Value> {
+        self.previous
+            .as_ref()?
+            .replies
+            .iter()
+            .find(|reply| reply.agent_type == agent_type)
+            .map(|reply| &reply.metadata)
+    }
 }
 
 /// An agent's answer. `metadata` records what it used (citations, parameters, inputs).

@@ -11,6 +11,8 @@
 //!   [`AMBIGUITY_FLOOR`] and within [`AMBIGUITY_MARGIN`] of the best all answer, each saying
 //!   plainly when it does not know, rather than the user getting no specialist at all.
 
+use hijraah_domain::understanding::text;
+
 use super::RouteScore;
 
 /// Agents scoring at least this much answer a request.
@@ -31,18 +33,14 @@ pub const fn kw(text: &'static str, weight: f64) -> Keyword {
     Keyword { text, weight }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '\''
-}
-
-/// Whether `keyword` (lowercase) occurs in `lower` by the rules above.
+/// Whether `keyword` (lowercase) occurs in `lower` by the rules above (one word matcher for
+/// every agent: `hijraah_domain::understanding::text`).
 pub fn matches(lower: &str, keyword: &str) -> bool {
-    if keyword.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
-        return lower.contains(keyword);
+    if keyword.chars().any(text::is_arabic) {
+        text::contains_word(lower, keyword)
+    } else {
+        text::starts_word(lower, keyword)
     }
-    lower
-        .match_indices(keyword)
-        .any(|(start, _)| lower[..start].chars().next_back().is_none_or(|c| !is_word_char(c)))
 }
 
 /// Combines independent evidence: `1 - Π(1 - w)`.

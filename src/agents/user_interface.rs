@@ -1,10 +1,14 @@
-//! The user interface agent: answers every request first, in the user's language. It greets,
-//! says what Hijraah can do, and names the topic it understood, saying which specialised agent
-//! answers it, or plainly that none on this server can yet. It never answers a religious,
-//! financial or time question itself: that is for the agents that cite their sources.
+//! The user interface agent: its reply comes first, in the user's language. It runs after the
+//! specialised agents and is told which of them answered, so it only ever says "the financial
+//! services agent answers below" when that reply is in the same response. It returns a greeting
+//! only when there was one, says plainly when nothing here can help and what can, and never
+//! answers a religious, financial or time question itself: that is for the agents that cite
+//! their sources.
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
+
+use hijraah_domain::understanding::{questions, text};
 
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
 
@@ -173,23 +177,7 @@ const TOPICS: &[Topic] = &[
     },
 ];
 
-const GREETINGS: &[&str] = &[
-    "hello",
-    "hi",
-    "hey",
-    "salam",
-    "salaam",
-    "assalamu",
-    "as-salamu",
-    "asalamu",
-    "peace be upon you",
-    "السلام عليكم",
-    "السلام",
-    "مرحبا",
-    "أهلا",
-    "اهلا",
-];
-const THANKS: &[&str] = &["thank", "jazak", "shukran", "شكرا", "جزاك"];
+const THANKS: &[&str] = &["thank", "thanks", "jazak", "jazakallah", "shukran", "شكرا", "جزاك"];
 const CAPABILITIES: &[&str] = &[
     "what can you do",
     "what do you do",
@@ -203,22 +191,23 @@ const CAPABILITIES: &[&str] = &[
     "من انت",
 ];
 
-fn contains_word(text: &str, keyword: &str) -> bool {
-    // Latin keywords must start at a word boundary ("hi" is not in "this"); Arabic words are matched
-    // as substrings because clitics (و، ف، ب، ل) attach to them.
-    if !keyword.is_ascii() {
-        return text.contains(keyword);
-    }
-    text.match_indices(keyword).any(|(index, _)| {
-        text[..index]
-            .chars()
-            .next_back()
-            .is_none_or(|before| !before.is_alphanumeric())
-    })
+fn matches_any(lower: &str, keywords: &[&str]) -> bool {
+    keywords.iter().any(|keyword| super::routing::matches(lower, keyword))
 }
 
-fn matches_any(text: &str, keywords: &[&str]) -> bool {
-    keywords.iter().any(|keyword| contains_word(text, keyword))
+/// An agent type as a person reads it: "financial services agent".
+fn agent_name(agent_type: &str, arabic: bool) -> String {
+    if !arabic {
+        return format!("{} agent", agent_type.replace('_', " "));
+    }
+    match agent_type {
+        "knowledge" => "وكيل المعرفة (القرآن والحديث)".to_owned(),
+        "financial_services" => "الوكيل المالي".to_owned(),
+        "community" => "وكيل المجتمع".to_owned(),
+        "migration" => "وكيل الهجرة والاستقرار".to_owned(),
+        "analytics" => "وكيل الإحصائيات".to_owned(),
+        other => format!("الوكيل {other}"),
+    }
 }
 
 pub struct UserInterfaceAgent {
@@ -233,28 +222,28 @@ impl UserInterfaceAgent {
     }
 
     fn answer(&self, request: &AgentRequest) -> AgentAnswer {
-        let text = request.content.to_lowercase();
-        let arabic = request.language == "ar";
+        let lower = text::normalize(&request.content.to_lowercase());
+        let arabic = request.in_arabic();
         let topics: Vec<&Topic> = TOPICS
             .iter()
-            .filter(|topic| matches_any(&text, topic.keywords))
+            .filter(|topic| matches_any(&lower, topic.keywords))
             .collect();
-        let greeting = matches_any(&text, GREETINGS);
-        let thanks = matches_any(&text, THANKS);
-        let capabilities = matches_any(&text, CAPABILITIES);
+        let greeting = questions::greeting(&request.content);
+        let thanks = matches_any(&lower, THANKS);
+        let capabilities = matches_any(&lower, CAPABILITIES);
+        let answered: Vec<&String> = request
+            .answered
+            .iter()
+            .filter(|agent_type| agent_type.as_str() != "user_interface")
+            .collect();
 
         let mut parts: Vec<String> = Vec::new();
-        let kind;
-        let confidence;
-        if greeting {
-            parts.push(
-                if arabic {
-                    "وعليكم السلام ورحمة الله."
-                } else {
-                    "Wa alaykum as-salam, welcome."
-                }
-                .to_owned(),
-            );
+        match (greeting, arabic) {
+            (Some("salam"), false) => parts.push("Wa alaykum as-salam wa rahmatullah.".to_owned()),
+            (Some("salam"), true) => parts.push("وعليكم السلام ورحمة الله وبركاته.".to_owned()),
+            (Some(_), false) => parts.push("Hello, and welcome.".to_owned()),
+            (Some(_), true) => parts.push("أهلًا وسهلًا.".to_owned()),
+            (None, _) => {}
         }
         if thanks {
             parts.push(
@@ -266,50 +255,84 @@ impl UserInterfaceAgent {
                 .to_owned(),
             );
         }
-        if !topics.is_empty() {
-            kind = "topic";
+        let kind;
+        let confidence;
+        if !answered.is_empty() {
+            kind = "handed_over";
             confidence = 0.9;
-            for topic in &topics {
-                let available = request.available_agent_types.iter().any(|t| t == topic.agent_type);
-                parts.push(match (arabic, available) {
-                    (false, true) => format!(
-                        "You asked about {}. The {} agent answers that below.",
-                        topic.name_en,
-                        topic.agent_type.replace('_', " ")
-                    ),
-                    (false, false) => format!(
-                        "You asked about {}. The {} agent that answers this is not available on this server yet, \
-                         so I will not guess: please ask a trusted scholar or your local mosque.",
-                        topic.name_en,
-                        topic.agent_type.replace('_', " ")
-                    ),
-                    (true, true) => format!("سألت عن {}. يجيبك الوكيل المختص أدناه.", topic.name_ar),
-                    (true, false) => format!(
-                        "سألت عن {}. الوكيل المختص بهذا غير متاح على هذا الخادم بعد، ولن أجيب بالتخمين: \
-                         يُرجى سؤال عالم موثوق أو مسجدك المحلي.",
-                        topic.name_ar
-                    ),
+            let names: Vec<String> = answered
+                .iter()
+                .map(|agent_type| agent_name(agent_type, arabic))
+                .collect();
+            if !topics.is_empty() {
+                parts.push(if arabic {
+                    format!(
+                        "سألت عن {}.",
+                        topics.iter().map(|topic| topic.name_ar).collect::<Vec<_>>().join("، ")
+                    )
+                } else {
+                    format!(
+                        "You asked about {}.",
+                        join_english(&topics.iter().map(|topic| topic.name_en.to_owned()).collect::<Vec<_>>())
+                    )
                 });
             }
-        } else if capabilities || (greeting && parts.len() == 1) {
+            parts.push(if arabic {
+                format!("يجيبك أدناه: {}.", names.join("، "))
+            } else if names.len() == 1 {
+                format!("The {} answers below.", names[0])
+            } else {
+                format!("The {} answer below.", join_english(&names))
+            });
+        } else if !topics.is_empty() {
+            // A topic we know, but no specialised agent answered it here: say so, never guess.
+            kind = "not_answered";
+            confidence = 0.6;
+            let missing: Vec<String> = topics
+                .iter()
+                .filter(|topic| !request.available_agent_types.iter().any(|t| t == topic.agent_type))
+                .map(|topic| agent_name(topic.agent_type, arabic))
+                .collect();
+            if !missing.is_empty() {
+                parts.push(if arabic {
+                    format!("{} غير متاح على هذا الخادم بعد.", missing.join("، "))
+                } else {
+                    format!("The {} is not available on this server yet.", join_english(&missing))
+                });
+            }
+            parts.push(if arabic {
+                format!(
+                    "فهمت أنك تسأل عن {}، لكن لا يوجد هنا من يجيب عن ذلك الآن، ولن أجيب بالتخمين: يُرجى سؤال عالم موثوق أو مسجدك المحلي.",
+                    topics.iter().map(|topic| topic.name_ar).collect::<Vec<_>>().join("، ")
+                )
+            } else {
+                format!(
+                    "I understood you are asking about {}, but no agent here could answer it, and I will not guess: \
+                     please ask a trusted scholar or your local mosque.",
+                    join_english(&topics.iter().map(|topic| topic.name_en.to_owned()).collect::<Vec<_>>())
+                )
+            });
+            parts.push(capabilities_text(arabic, &request.available_agent_types));
+        } else if capabilities || (greeting.is_some() && !thanks) {
             kind = if capabilities { "capabilities" } else { "greeting" };
             confidence = 0.95;
             parts.push(capabilities_text(arabic, &request.available_agent_types));
-        } else if greeting || thanks {
+        } else if thanks {
             kind = "small_talk";
             confidence = 0.95;
         } else {
-            kind = "unclear";
-            confidence = 0.5;
+            // Nothing we do: say so plainly, and what we can do.
+            kind = "out_of_scope";
+            confidence = 0.6;
             parts.push(
                 if arabic {
-                    "لم أفهم سؤالك تمامًا. يمكنني المساعدة في أوقات الصلاة والزكاة والقرآن والحديث والتقويم الهجري والاستقرار في بلد جديد."
+                    "لا أستطيع المساعدة في هذا، فهو خارج ما يقدمه هجرة."
                 } else {
-                    "I am not sure what you are asking. I can help with prayer guidance, zakat, the Qur'an and hadith, \
-                     the Hijri calendar, mosques and community events, and settling in a new country."
+                    "I can't help with that: it is outside what Hijraah does."
                 }
                 .to_owned(),
             );
+            parts.push(capabilities_text(arabic, &request.available_agent_types));
         }
         AgentAnswer {
             content: parts.join(" "),
@@ -317,31 +340,39 @@ impl UserInterfaceAgent {
             metadata: json!({
                 "kind": kind,
                 "language": request.language,
+                "greeting": greeting,
                 "topics": topics.iter().map(|topic| topic.name_en).collect::<Vec<_>>(),
+                "answered_by": answered,
                 "citations": [],
             }),
         }
     }
 }
 
+fn join_english(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 fn capabilities_text(arabic: bool, available: &[String]) -> String {
-    let specialised: Vec<String> = available
-        .iter()
-        .filter(|agent_type| agent_type.as_str() != "user_interface")
-        .map(|agent_type| agent_type.replace('_', " "))
-        .collect();
-    match (arabic, specialised.is_empty()) {
-        (false, true) => "I am Hijraah's assistant. I can point you to the right help for prayer guidance, zakat, \
-                          the Qur'an and hadith, the Hijri calendar, mosques and settling in a new country. \
-                          The specialised agents for these are not available on this server yet."
+    let specialised = available.iter().any(|agent_type| agent_type != "user_interface");
+    match (arabic, specialised) {
+        (false, true) => "I can help with prayer times and the qibla, the Hijri calendar and Islamic dates, zakat and \
+                          zakat al-fitr, the Qur'an and hadith (quoted with their references), mosques and community \
+                          events, and settling in a new country."
             .to_owned(),
-        (false, false) => format!(
-            "I am Hijraah's assistant. Ask about prayer guidance, zakat, the Qur'an and hadith, the Hijri calendar, \
-             mosques or settling in a new country. Specialised agents available here: {}.",
-            specialised.join(", ")
-        ),
-        (true, _) => "أنا مساعد هجرة. يمكنني توجيهك في أوقات الصلاة والزكاة والقرآن والحديث والتقويم الهجري والمساجد والاستقرار في بلد جديد."
+        (false, false) => "I am Hijraah's assistant. The specialised agents for prayer times, zakat, the Qur'an and \
+                           hadith, the Hijri calendar, mosques and settling in a new country are not available on \
+                           this server yet."
             .to_owned(),
+        (true, _) => {
+            "يمكنني المساعدة في مواقيت الصلاة واتجاه القبلة، والتقويم الهجري والمناسبات الإسلامية، والزكاة وزكاة الفطر، \
+                      والقرآن والحديث مع مراجعها، والمساجد وفعاليات المجتمع، والاستقرار في بلد جديد."
+                .to_owned()
+        }
     }
 }
 
@@ -373,10 +404,11 @@ impl Agent for UserInterfaceAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
     use serde_json::Value;
     use uuid::Uuid;
 
-    fn ask(content: &str, available: &[&str]) -> AgentAnswer {
+    fn ask_told(content: &str, available: &[&str], answered: &[&str]) -> AgentAnswer {
         let request = AgentRequest {
             message_id: Uuid::nil(),
             conversation_id: Uuid::nil(),
@@ -386,67 +418,96 @@ mod tests {
             context: Value::Null,
             role: hijraah_domain::user::Role::User,
             available_agent_types: available.iter().map(|t| t.to_string()).collect(),
+            asked_at: Utc::now(),
+            previous: None,
+            answered: answered.iter().map(|t| t.to_string()).collect(),
         };
         UserInterfaceAgent::new("ui-1").answer(&request)
     }
 
+    fn ask(content: &str, available: &[&str]) -> AgentAnswer {
+        ask_told(content, available, &[])
+    }
+
     #[test]
-    fn it_names_the_topic_it_understood() {
-        let answer = ask("I need prayer guidance", &["user_interface"]);
-        assert!(answer.content.contains("prayer guidance"), "{}", answer.content);
-        assert!(answer.confidence > 0.8);
+    fn it_promises_only_the_agents_that_answered() {
+        let answered = ask_told(
+            "How do I calculate Zakat?",
+            &["user_interface", "financial_services"],
+            &["financial_services"],
+        );
         assert!(
-            answer.content.contains("not available"),
-            "it says no specialised agent answers yet"
+            answered.content.contains("financial services agent answers below"),
+            "{}",
+            answered.content
         );
+        let none = ask_told(
+            "How do I calculate Zakat?",
+            &["user_interface", "financial_services"],
+            &[],
+        );
+        assert!(!none.content.contains("below"), "{}", none.content);
+        assert!(none.content.contains("will not guess"), "{}", none.content);
+        assert_eq!(none.metadata["kind"], "not_answered");
     }
 
     #[test]
-    fn it_says_who_answers_when_the_specialised_agent_is_there() {
-        let answer = ask("How do I calculate Zakat?", &["user_interface", "financial_services"]);
-        assert!(answer.content.contains("zakat"));
-        assert!(answer.content.contains("financial services agent answers"));
-    }
-
-    #[test]
-    fn it_names_settling_in_and_usage_questions() {
-        let moved = ask(
-            "I just moved to Canada, what should I do in my first weeks?",
-            &["user_interface", "migration"],
+    fn it_greets_only_a_greeting() {
+        let hello = ask("Assalamu alaikum!", &["user_interface", "community"]);
+        assert!(hello.content.starts_with("Wa alaykum as-salam"), "{}", hello.content);
+        assert_eq!(hello.metadata["kind"], "greeting");
+        let hijri = ask_told(
+            "What is today's Hijri date?",
+            &["user_interface", "community"],
+            &["community"],
         );
-        assert!(moved.content.contains("settling in a new country"), "{}", moved.content);
-        let usage = ask("show my usage statistics", &["user_interface", "analytics"]);
-        assert!(usage.content.contains("usage statistics"), "{}", usage.content);
-        assert!(usage.confidence > 0.8);
+        assert!(!hijri.content.contains("salam"), "{}", hijri.content);
+        assert!(
+            hijri.content.contains("community agent answers below"),
+            "{}",
+            hijri.content
+        );
     }
 
     #[test]
     fn it_answers_arabic_in_arabic() {
-        let answer = ask("السلام عليكم، متى وقت الصلاة؟", &["user_interface"]);
-        assert!(answer.content.contains("وعليكم السلام"));
-        assert!(answer.content.contains("إرشادات الصلاة"));
+        let answer = ask_told(
+            "السلام عليكم، متى وقت الصلاة؟",
+            &["user_interface", "community"],
+            &["community"],
+        );
+        assert!(answer.content.contains("وعليكم السلام"), "{}", answer.content);
+        assert!(answer.content.contains("وكيل المجتمع"), "{}", answer.content);
+    }
+
+    #[test]
+    fn out_of_scope_says_so_and_what_it_can_do() {
+        let weather = ask(
+            "what's the weather going to be like in Leeds tomorrow?",
+            &["user_interface", "community"],
+        );
+        assert_eq!(weather.metadata["kind"], "out_of_scope");
+        assert!(weather.content.contains("can't help"), "{}", weather.content);
+        assert!(weather.content.contains("I can help with"), "{}", weather.content);
     }
 
     #[test]
     fn it_handles_small_talk_and_capabilities() {
-        let hello = ask("Assalamu alaikum!", &["user_interface"]);
-        assert!(hello.content.starts_with("Wa alaykum as-salam"));
-        assert_eq!(hello.metadata["kind"], "greeting");
-        let what = ask("What can you do?", &["user_interface"]);
+        let what = ask("What can you do?", &["user_interface", "knowledge"]);
         assert_eq!(what.metadata["kind"], "capabilities");
-        assert!(what.content.contains("prayer guidance"));
+        assert!(what.content.contains("prayer times"));
         let thanks = ask("thank you!", &["user_interface"]);
         assert_eq!(thanks.metadata["kind"], "small_talk");
         let unclear = ask("xyzzy", &["user_interface"]);
-        assert_eq!(unclear.metadata["kind"], "unclear");
+        assert_eq!(unclear.metadata["kind"], "out_of_scope");
         assert!(unclear.confidence < 0.8);
     }
 
     #[test]
     fn short_keywords_match_words_not_fragments() {
         assert_eq!(
-            ask("this is it", &[]).metadata["kind"],
-            "unclear",
+            ask("this is it", &[]).metadata["greeting"],
+            Value::Null,
             "`hi` inside `this` is no greeting"
         );
     }

@@ -167,3 +167,25 @@ async fn the_qibla_bearing_for_a_place_and_bad_coordinates() {
         .unwrap();
     expect_error(anonymous, StatusCode::UNAUTHORIZED).await;
 }
+
+/// The nisab is compared before rounding: 612.36 g × 1.20 = 734.832, which 734.83 does not reach.
+#[tokio::test]
+async fn wealth_a_fraction_of_a_cent_below_the_nisab_owes_no_zakat() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/finance/zakat"))
+        .bearer_auth(app.token("alice", Role::User))
+        .json(
+            &json!({"cash": "734.83", "silver_price_per_gram": "1.20", "nisab_basis": "silver",
+                      "nisab_standard": "tola_87.48_612.36"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["nisab_value"], "734.83");
+    assert_eq!(body["zakat_due"], false);
+    assert_eq!(body["zakat_amount"], "0.00");
+}

@@ -568,3 +568,74 @@ async fn the_community_agent_answers_prayer_times_qibla_and_hijri_dates_with_its
         invalid["response"]
     );
 }
+
+/// Calendar questions in words, answered from the Umm al-Qura table and the day they are asked
+/// on; the Arabic ones in Arabic; and the user interface promises only what is there.
+#[tokio::test]
+async fn calendar_questions_in_words_in_english_and_arabic() {
+    let app = TestApp::spawn().await;
+    let replies = ask(&app, "When is Ramadan next year?", json!({"date": "2026-11-29"})).await;
+    let ramadan = reply_of(&replies, "community");
+    let text = ramadan["response"].as_str().unwrap();
+    assert!(text.contains("Monday 8 February 2027 (2027-02-08)"), "{text}");
+    assert!(text.contains("moon sighting"), "{text}");
+    assert_eq!(ramadan["metadata"]["calendar"]["dates"][0]["gregorian"], "2027-02-08");
+    let ui = replies[0]["response"].as_str().unwrap();
+    assert!(ui.contains("community agent answers below"), "{ui}");
+
+    let replies = ask(&app, "What is today's Hijri date?", json!({"date": "2026-12-25"})).await;
+    assert!(
+        !replies[0]["response"].as_str().unwrap().contains("salam"),
+        "no greeting was given"
+    );
+    let hijri = reply_of(&replies, "community");
+    assert!(
+        hijri["response"].as_str().unwrap().contains("16 Rajab 1448"),
+        "{}",
+        hijri["response"]
+    );
+
+    let replies: Vec<Value> = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "language": "ar", "content": "متى عيد الأضحى ١٤٤٨؟"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let eid = reply_of(&replies, "community");
+    let text = eid["response"].as_str().unwrap();
+    assert!(text.contains("عيد الأضحى") && text.contains("2027-05-16"), "{text}");
+
+    let replies: Vec<Value> = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "language": "ar", "content": "مواقيت الصلاة في القاهرة",
+                   "context": {"date": "2026-12-10"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let times = reply_of(&replies, "community");
+    let text = times["response"].as_str().unwrap();
+    assert!(text.starts_with("مواقيت الصلاة في Cairo, Egypt"), "{text}");
+    assert!(text.contains("المغرب 16:5"), "{text}");
+}
+
+/// Questions about what the texts say go to the knowledge agent even when they name a prayer.
+#[tokio::test]
+async fn ruling_questions_are_not_prayer_time_requests() {
+    let app = TestApp::spawn().await;
+    for question in [
+        "can I combine dhuhr and asr when I'm travelling for work?",
+        "is it ok to pray on a train if i cant get off in time?",
+        "ما حكم الصلاة في السفر",
+    ] {
+        let replies = ask(&app, question, json!({})).await;
+        let types: Vec<&str> = replies.iter().filter_map(|r| r["agent_type"].as_str()).collect();
+        assert!(types.contains(&"knowledge"), "{question}: {types:?}");
+        assert!(!types.contains(&"community"), "{question}: {types:?}");
+    }
+}

@@ -75,6 +75,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    /// The server's knowledge service, to wait on its index.
+    pub knowledge: Arc<hijraah::knowledge::KnowledgeService>,
     pub client: reqwest::Client,
     pub keys: JwtKeys,
     pub stop: CancellationToken,
@@ -118,10 +120,12 @@ impl TestApp {
             .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", application.port());
+        let knowledge = application.state().knowledge.clone();
         let stop = CancellationToken::new();
         let server = tokio::spawn(application.run_until_stopped(stop.clone()));
         Self {
             address,
+            knowledge,
             client: reqwest::Client::new(),
             keys: JwtKeys::new(SECRET.as_bytes()),
             stop,

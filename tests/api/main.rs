@@ -10,6 +10,7 @@ mod cli;
 mod community;
 mod embedded;
 mod errors;
+mod eval;
 mod events_api;
 mod financial;
 mod helpers;

@@ -167,11 +167,11 @@ pub fn zakat_al_mal(input: &ZakatInput) -> Result<ZakatResult, ZakatError> {
     let exact_nisab = nisab_grams.checked_mul(nisab_price).ok_or(ZakatError::Overflow)?;
     let nisab_value = cents(exact_nisab);
     let zakat_due = input.hawl_complete && net > Decimal::ZERO && net >= exact_nisab;
-    let zakat_amount = if zakat_due {
-        cents(net * Decimal::new(25, 3))
+    let zakat_amount = cents(if zakat_due {
+        net * Decimal::new(25, 3)
     } else {
         Decimal::ZERO
-    };
+    });
     Ok(ZakatResult {
         nisab_basis: input.nisab_basis,
         nisab_standard: input.nisab_standard,

@@ -5,9 +5,11 @@
 //! - [`money`]: amounts, currencies, units and prices per unit.
 //! - [`zakat`]: zakat al-mal inputs; [`fitr`]: zakat al-fitr inputs.
 //! - [`dates`]: dates, Hijri dates, Islamic occasions and calendar questions.
+//! - [`questions`]: what kind of question a message asks (about the texts, for prayer times…).
 
 pub mod dates;
 pub mod fitr;
 pub mod money;
+pub mod questions;
 pub mod text;
 pub mod zakat;

@@ -34,46 +34,48 @@ impl Currency {
     }
 }
 
+/// Currency words and how an amount is written back: in the user's own word (a "dollars" user
+/// may be Canadian), or the code they typed.
 const CURRENCY_WORDS: &[(&str, &str)] = &[
-    ("dollar", "USD"),
-    ("dollars", "USD"),
+    ("dollar", "dollars"),
+    ("dollars", "dollars"),
+    ("bucks", "dollars"),
     ("usd", "USD"),
-    ("bucks", "USD"),
-    ("pound", "GBP"),
-    ("pounds", "GBP"),
+    ("pound", "pounds"),
+    ("pounds", "pounds"),
+    ("quid", "pounds"),
     ("gbp", "GBP"),
-    ("quid", "GBP"),
-    ("euro", "EUR"),
-    ("euros", "EUR"),
+    ("euro", "euros"),
+    ("euros", "euros"),
     ("eur", "EUR"),
-    ("riyal", "SAR"),
-    ("riyals", "SAR"),
+    ("riyal", "riyals"),
+    ("riyals", "riyals"),
     ("sar", "SAR"),
     ("qar", "QAR"),
-    ("dirham", "AED"),
-    ("dirhams", "AED"),
+    ("dirham", "dirhams"),
+    ("dirhams", "dirhams"),
     ("aed", "AED"),
     ("rupee", "rupees"),
     ("rupees", "rupees"),
     ("rs", "rupees"),
     ("pkr", "PKR"),
     ("inr", "INR"),
-    ("ringgit", "MYR"),
-    ("rm", "MYR"),
+    ("ringgit", "ringgit"),
+    ("rm", "ringgit"),
     ("myr", "MYR"),
-    ("lira", "TRY"),
+    ("lira", "lira"),
     ("try", "TRY"),
     ("dinar", "dinars"),
     ("dinars", "dinars"),
     ("kwd", "KWD"),
-    ("taka", "BDT"),
+    ("taka", "taka"),
     ("bdt", "BDT"),
-    ("rupiah", "IDR"),
+    ("rupiah", "rupiah"),
     ("idr", "IDR"),
-    ("naira", "NGN"),
+    ("naira", "naira"),
     ("cad", "CAD"),
     ("aud", "AUD"),
-    ("francs", "CHF"),
+    ("francs", "francs"),
     ("chf", "CHF"),
     ("kroner", "kroner"),
     ("kronor", "kronor"),
@@ -307,7 +309,7 @@ mod tests {
         }
         let rice = read("rice is 2 dollars a kilo").remove(0);
         assert_eq!(rice.per, Some(Unit::Kilogram));
-        assert_eq!(rice.currency.unwrap().display, "USD");
+        assert_eq!(rice.currency.unwrap().display, "dollars");
         assert_eq!(read("سعر كيلو الأرز ٣ ريالات")[0].per, Some(Unit::Kilogram));
         assert_eq!(read("gold is $2,000 an ounce")[0].per, Some(Unit::Ounce));
     }

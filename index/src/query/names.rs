@@ -44,7 +44,8 @@ pub struct Names {
     surahs: Vec<Surah>,
     /// Name key → surah number; `true` when the key is only trusted after a "surah" trigger.
     surah_keys: HashMap<String, (u32, bool)>,
-    passage_keys: HashMap<String, Vec<Verses>>,
+    /// A folded passage name → the ids of the texts it is (verses, or a hadith by its id).
+    passage_keys: HashMap<String, Vec<String>>,
 }
 
 /// Lowercase Latin letters and digits, accents folded, everything else a space.
@@ -236,21 +237,27 @@ impl Names {
             let Some((names, spec)) = line.split_once('\t') else {
                 continue;
             };
-            let Some(mut spans) = parse_verses(spec) else {
-                continue;
-            };
-            for span in &mut spans {
-                if span.to == 0 {
-                    span.to = surahs
-                        .iter()
-                        .find(|surah| surah.number == span.surah)
-                        .map_or(1, |surah| surah.verses);
+            // A hadith by its id ("bukhari:1"), or verses.
+            let ids: Vec<String> = if spec.contains(|c: char| c.is_ascii_alphabetic()) {
+                spec.split('|').map(|id| id.trim().to_owned()).collect()
+            } else {
+                let Some(mut spans) = parse_verses(spec) else {
+                    continue;
+                };
+                for span in &mut spans {
+                    if span.to == 0 {
+                        span.to = surahs
+                            .iter()
+                            .find(|surah| surah.number == span.surah)
+                            .map_or(1, |surah| surah.verses);
+                    }
                 }
-            }
+                spans.iter().flat_map(Verses::ids).collect()
+            };
             for name in names.split('|') {
                 let key = name_key(name);
                 if !key.is_empty() {
-                    passage_keys.entry(key).or_insert_with(|| spans.clone());
+                    passage_keys.entry(key).or_insert_with(|| ids.clone());
                 }
             }
         }
@@ -277,7 +284,7 @@ impl Names {
         (after_trigger || !needs_trigger).then_some(number)
     }
 
-    pub fn passage_by_key(&self, key: &str) -> Option<&[Verses]> {
+    pub fn passage_by_key(&self, key: &str) -> Option<&[String]> {
         self.passage_keys.get(key).map(Vec::as_slice)
     }
 
@@ -348,9 +355,13 @@ mod tests {
     fn passages_resolve_to_their_verses() {
         let names = Names::get();
         let kursi = names.passage_by_key(&name_key("ayatul kursi")).unwrap();
-        assert_eq!(kursi[0].ids().collect::<Vec<_>>(), ["quran:2:255"]);
+        assert_eq!(kursi, ["quran:2:255"]);
         let refuges = names.passage_by_key(&name_key("the mu'awwidhatayn")).unwrap();
-        assert_eq!(refuges.iter().map(|s| s.ids().count()).sum::<usize>(), 5 + 6);
+        assert_eq!(refuges.len(), 5 + 6);
+        assert_eq!(
+            names.passage_by_key(&name_key("the hadith of intentions")).unwrap(),
+            ["bukhari:1"]
+        );
         assert!(names.passage_by_key(&name_key("آية الكرسي")).is_some());
     }
 }

@@ -490,7 +490,7 @@ pub fn named(query: &str) -> Option<Named> {
         return None;
     }
     // A named passage: the longest window whose key is one, with little else around it.
-    let mut passage: Option<(&[Verses], usize)> = None;
+    let mut passage: Option<(&[String], usize)> = None;
     for start in 0..words.len() {
         for length in (1..=7.min(words.len() - start)).rev() {
             let window = &words[start..start + length];
@@ -510,9 +510,9 @@ pub fn named(query: &str) -> Option<Named> {
             }
         }
     }
-    if let Some((spans, _)) = passage {
+    if let Some((ids, _)) = passage {
         return Some(Named {
-            ids: spans.iter().flat_map(Verses::ids).collect(),
+            ids: ids.to_vec(),
             kind: "passage",
         });
     }
@@ -547,9 +547,9 @@ fn arabic_named(names: &Names, query: &str) -> Option<Named> {
     for length in (1..=4.min(words.len())).rev() {
         for start in 0..=words.len() - length {
             let window = words[start..start + length].join(" ");
-            if let Some(spans) = names.passage_by_key(&window) {
+            if let Some(ids) = names.passage_by_key(&window) {
                 return Some(Named {
-                    ids: spans.iter().flat_map(Verses::ids).collect(),
+                    ids: ids.to_vec(),
                     kind: "passage",
                 });
             }

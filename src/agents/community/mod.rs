@@ -1,73 +1,47 @@
-//! The community agent: prayer times, the qibla and the Hijri date for a place and a date taken
-//! from `context` or the text (a city from the built-in gazetteer), and the nearest mosques and
-//! upcoming community events. The method, madhab and high-latitude rule are the user's choice;
-//! without one it uses the city's customary method or the stated default, and says which. Every
-//! reply records the place, date and parameters it used, so it can be reproduced from the log.
+//! The community agent: prayer times, the qibla, the Islamic calendar (occasions, "how many days
+//! until", Hijri ⇄ Gregorian), nearest mosques and upcoming community events. The place comes
+//! from `context` or a city named in the text (the gazetteer), the date from `context.date`, the
+//! text ("tomorrow", "15 January 2027") or today where the user is. The method, madhab and
+//! high-latitude rule are the user's choice; without one it uses the city's customary method or
+//! the stated default, and says which. Every reply records the place, date and parameters it
+//! used, so it can be reproduced from the log. Questions about what the texts say, even when they
+//! name a prayer ("can I combine dhuhr and asr?"), are the knowledge agent's.
+
+mod calendar;
+mod texts;
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::future::BoxFuture;
-use hijraah_domain::calculators::hijri;
 use hijraah_domain::calculators::prayer::{Isha, Method};
 use hijraah_domain::calculators::qibla;
+use hijraah_domain::understanding::dates::{self, CalendarQuestion};
+use hijraah_domain::understanding::questions;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use self::texts::{Language, PrayerLine};
 use super::routing::{Keyword, kw, matches, score_keywords};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
 use crate::community::gazetteer::{self, City};
 use crate::community::places::{self, Near};
 use crate::community::prayer::{self, PrayerRequest};
 
-const PRAYER: &[Keyword] = &[
-    kw("prayer time", 0.9),
-    kw("prayer schedule", 0.9),
-    kw("timetable", 0.5),
-    kw("when is fajr", 0.9),
-    kw("when to pray", 0.9),
-    kw("prayer", 0.6),
-    kw("pray", 0.5),
-    kw("salah", 0.6),
-    kw("salat", 0.6),
-    kw("namaz", 0.6),
-    kw("fajr", 0.6),
-    kw("dhuhr", 0.6),
-    kw("zuhr", 0.6),
-    kw("asr", 0.6),
-    kw("maghrib", 0.6),
-    kw("isha", 0.6),
-    kw("sunrise", 0.3),
-    kw("iftar time", 0.7),
-    kw("suhoor", 0.6),
-    kw("مواقيت", 0.9),
-    kw("أوقات الصلاة", 0.9),
-    kw("اوقات الصلاة", 0.9),
-    kw("صلاة", 0.6),
-    kw("الصلاه", 0.6),
-    kw("الفجر", 0.6),
-    kw("المغرب", 0.6),
-    kw("نماز", 0.6),
-];
 const QIBLA: &[Keyword] = &[
     kw("qibla", 0.95),
     kw("qiblah", 0.95),
     kw("kiblat", 0.95),
+    kw("kibla", 0.95),
     kw("direction of the kaaba", 0.95),
     kw("direction of makkah", 0.9),
     kw("direction of mecca", 0.9),
+    kw("which way is mecca", 0.9),
+    kw("which way is makkah", 0.9),
     kw("قبلة", 0.95),
     kw("القبلة", 0.95),
-];
-const HIJRI: &[Keyword] = &[
-    kw("hijri", 0.9),
-    kw("islamic date", 0.9),
-    kw("islamic calendar", 0.9),
-    kw("lunar date", 0.7),
-    kw("islamic month", 0.8),
-    kw("هجري", 0.9),
-    kw("الهجري", 0.9),
+    kw("القبله", 0.95),
 ];
 const MOSQUE: &[Keyword] = &[
     kw("mosque", 0.8),
@@ -81,35 +55,29 @@ const MOSQUE: &[Keyword] = &[
 const EVENTS: &[Keyword] = &[
     kw("community event", 0.9),
     kw("events", 0.6),
-    kw("event", 0.5),
     kw("halaqa", 0.7),
-    kw("iftar", 0.5),
     kw("eid prayer", 0.7),
     kw("fundraiser", 0.5),
-    kw("class", 0.3),
+];
+const PRAYER_WORDS: &[&str] = &[
+    "prayer",
+    "prayers",
+    "pray",
+    "salah",
+    "salat",
+    "namaz",
+    "صلاة",
+    "الصلاة",
+    "الصلاه",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Intent {
     PrayerTimes,
     Qibla,
-    Hijri,
+    Calendar,
     Mosques,
     Events,
-}
-
-fn intents(content: &str) -> Vec<Intent> {
-    [
-        (Intent::PrayerTimes, PRAYER),
-        (Intent::Qibla, QIBLA),
-        (Intent::Hijri, HIJRI),
-        (Intent::Mosques, MOSQUE),
-        (Intent::Events, EVENTS),
-    ]
-    .into_iter()
-    .filter(|(_, keywords)| score_keywords(content, keywords).score >= 0.5)
-    .map(|(intent, _)| intent)
-    .collect()
 }
 
 /// Method names as users write them.
@@ -202,28 +170,24 @@ fn place_of(request: &AgentRequest) -> Result<Option<Place>, Unusable> {
     }))
 }
 
-/// The date asked about: the context's, a date in the text, "tomorrow"/"yesterday", or today
-/// where the user is.
+/// The date asked about: the context's, a date in the text, "tomorrow"…, or today where the
+/// user is.
 fn date_of(request: &AgentRequest, timezone: Tz) -> Result<NaiveDate, Unusable> {
-    if let Some(date) = context_str(&request.context, "date") {
-        return crate::community::parse_date("date", &date).map_err(Unusable);
-    }
-    let lower = request.content.to_lowercase();
-    if let Some(found) = lower
+    // A date written as YYYY-MM-DD that does not exist is said back, not guessed around.
+    if let Some(written) = request
+        .content
         .split(|c: char| !(c.is_ascii_digit() || c == '-'))
         .find(|word| word.len() == 10 && word.as_bytes()[4] == b'-' && word.as_bytes()[7] == b'-')
     {
-        return crate::community::parse_date("the date", found).map_err(Unusable);
+        return crate::community::parse_date("the date", written).map_err(Unusable);
     }
-    let today = Utc::now().with_timezone(&timezone).date_naive();
-    let offset = if matches(&lower, "tomorrow") || lower.contains("غدا") || lower.contains("بكرة") {
-        1
-    } else if matches(&lower, "yesterday") || lower.contains("أمس") {
-        -1
-    } else {
-        0
-    };
-    Ok(today + chrono::Duration::days(offset))
+    if let Some(date) = context_str(&request.context, "date") {
+        // `context.date` is the day the question is asked on; "tomorrow" counts from it.
+        let today = crate::community::parse_date("date", &date).map_err(Unusable)?;
+        return Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date));
+    }
+    let today = request.today(Some(timezone));
+    Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date))
 }
 
 fn method_of(request: &AgentRequest) -> Option<Method> {
@@ -236,18 +200,96 @@ fn method_of(request: &AgentRequest) -> Option<Method> {
         .map(|(_, method)| *method)
 }
 
+/// What the message asks of this agent, each with the reason, and its calendar question.
+struct Understood {
+    intents: Vec<(Intent, String, f64)>,
+    calendar: Option<CalendarQuestion>,
+}
+
+fn understand(request: &AgentRequest, place: Option<&Place>) -> Understood {
+    let content = &request.content;
+    let lower = content.to_lowercase();
+    let has_place = place.is_some();
+    let today = request.today(place.and_then(|p| p.timezone));
+    let calendar = dates::read_calendar_question(content, today);
+    // A question about what the texts say is not a request for times, unless it names a place.
+    let ruling = questions::ruling_cue(content, true);
+    let any_ruling = questions::ruling_cue(content, false);
+    let mut intents = Vec::new();
+    if let Some(question) = &calendar {
+        intents.push((
+            Intent::Calendar,
+            format!("asks a calendar question ({question:?})"),
+            0.9,
+        ));
+    }
+    match questions::asks_prayer_times(content, has_place) {
+        Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
+            intents.push((Intent::PrayerTimes, reason, 0.9));
+        }
+        None if any_ruling.is_none() && calendar.is_none() && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) => {
+            intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
+        }
+        _ => {}
+    }
+    for (intent, keywords) in [
+        (Intent::Qibla, QIBLA),
+        (Intent::Mosques, MOSQUE),
+        (Intent::Events, EVENTS),
+    ] {
+        let scored = score_keywords(content, keywords);
+        if scored.score >= 0.5 && (ruling.is_none() || has_place) {
+            intents.push((intent, scored.reasons.join(", "), scored.score));
+        }
+    }
+    if intents.is_empty() && place.is_some_and(|p| p.source == "context") {
+        // Asked through the context alone (coordinates and no words to go by).
+        intents.push((Intent::PrayerTimes, "context gives a place".to_owned(), 0.6));
+    }
+    if intents.is_empty()
+        && has_place
+        && let Some(previous) = request.previous_reply("community")
+        && previous["needs"] == json!(["place"])
+    {
+        // The answer to "tell me your city": do what was asked then.
+        for intent in previous["intents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let intent = match intent {
+                "PrayerTimes" => Intent::PrayerTimes,
+                "Qibla" => Intent::Qibla,
+                "Mosques" => Intent::Mosques,
+                _ => continue,
+            };
+            intents.push((
+                intent,
+                "gives the place asked for in the previous exchange".to_owned(),
+                0.9,
+            ));
+        }
+    }
+    Understood { intents, calendar }
+}
+
 pub struct CommunityAgent {
     agent_id: String,
     pool: PgPool,
 }
 
-fn clock(time: chrono::DateTime<Utc>, timezone: Tz, date: NaiveDate) -> String {
+fn clock(time: chrono::DateTime<Utc>, timezone: Tz, date: NaiveDate, language: Language) -> String {
     let local = time.with_timezone(&timezone);
     let mut text = local.format("%H:%M").to_string();
+    let (next, previous) = match language {
+        Language::English => (" (next day)", " (previous day)"),
+        Language::Arabic => (" (اليوم التالي)", " (اليوم السابق)"),
+    };
     if local.date_naive() > date {
-        text.push_str(" (next day)");
+        text.push_str(next);
     } else if local.date_naive() < date {
-        text.push_str(" (previous day)");
+        text.push_str(previous);
     }
     text
 }
@@ -288,7 +330,7 @@ impl CommunityAgent {
              if your mosque uses one"
                 .to_owned()
         };
-        if !fields.contains_key("madhab") && matches(&lower, "hanafi") {
+        if !fields.contains_key("madhab") && (matches(&lower, "hanafi") || lower.contains("حنفي")) {
             fields.insert("madhab".into(), "hanafi".into());
         }
         if !fields.contains_key("high_latitude_rule") {
@@ -298,84 +340,67 @@ impl CommunityAgent {
                 fields.insert("high_latitude_rule".into(), "twilight_angle".into());
             }
         }
-        let parsed = prayer::parse(&fields, Utc::now()).map_err(Unusable)?;
+        let parsed = prayer::parse(&fields, request.asked_at).map_err(Unusable)?;
         Ok((parsed, method_choice))
     }
 
-    fn prayer_times(&self, request: &AgentRequest, place: &Place) -> Result<(String, Value), Unusable> {
+    fn prayer_times(
+        &self,
+        request: &AgentRequest,
+        place: &Place,
+        language: Language,
+    ) -> Result<(String, Value), Unusable> {
         let (prayer_request, method_choice) = self.prayer_request(request, place)?;
         let times = prayer::compute(&prayer_request).map_err(|error| Unusable(error.to_string()))?;
         let tz = prayer_request.timezone;
         let date = prayer_request.date;
         let parameters = &prayer_request.parameters;
-        let isha = match parameters.isha {
-            Isha::Angle(angle) => format!("isha {angle}°"),
-            Isha::Interval(minutes) => format!("isha {minutes} minutes after maghrib"),
+        let isha = match (parameters.isha, language) {
+            (Isha::Angle(angle), Language::English) => format!("isha {angle}°"),
+            (Isha::Interval(minutes), Language::English) => format!("isha {minutes} minutes after maghrib"),
+            (Isha::Angle(angle), Language::Arabic) => format!("زاوية العشاء {angle}°"),
+            (Isha::Interval(minutes), Language::Arabic) => format!("العشاء بعد المغرب بـ {minutes} دقيقة"),
         };
-        let zone_note = if place.timezone.is_none() {
-            " Times are in UTC: send your timezone to get local times."
-        } else {
-            ""
-        };
-        let text = format!(
-            "Prayer times for {} on {} ({}):\nFajr {} · Sunrise {} · Dhuhr {} · Asr {} · Maghrib {} · Isha {}\n\
-             Method: {} (fajr {}°, {isha}), {method_choice}. Asr: {} madhab. High-latitude rule: {}.{zone_note} \
-             Your mosque's timetable may differ by a minute or two.",
-            place.name,
-            date.format("%A %-d %B %Y"),
-            tz.name(),
-            clock(times.fajr, tz, date),
-            clock(times.sunrise, tz, date),
-            clock(times.dhuhr, tz, date),
-            clock(times.asr, tz, date),
-            clock(times.maghrib, tz, date),
-            clock(times.isha, tz, date),
-            parameters.method.name(),
-            parameters.fajr_angle,
-            serde_json::to_value(parameters.madhab)
-                .unwrap_or_default()
-                .as_str()
-                .unwrap_or("shafi"),
-            serde_json::to_value(parameters.high_latitude_rule)
-                .unwrap_or_default()
-                .as_str()
-                .unwrap_or_default()
-                .replace('_', " "),
+        let name_of = |value: Value| value.as_str().unwrap_or_default().replace('_', " ");
+        let madhab = name_of(serde_json::to_value(parameters.madhab).unwrap_or_default());
+        let rule = name_of(serde_json::to_value(parameters.high_latitude_rule).unwrap_or_default());
+        let text = texts::prayer_times(
+            language,
+            &PrayerLine {
+                place: &place.name,
+                date,
+                timezone: tz.name(),
+                times: [
+                    times.fajr,
+                    times.sunrise,
+                    times.dhuhr,
+                    times.asr,
+                    times.maghrib,
+                    times.isha,
+                ]
+                .map(|time| clock(time, tz, date, language)),
+                method: parameters.method.name(),
+                fajr_angle: parameters.fajr_angle,
+                isha,
+                method_choice: &method_choice,
+                madhab: &madhab,
+                high_latitude_rule: &rule,
+                in_utc: place.timezone.is_none(),
+            },
         );
         let answer = prayer::answer(&prayer_request).map_err(|error| Unusable(error.to_string()))?;
         Ok((text, answer))
     }
 
-    fn qibla(place: &Place) -> (String, Value) {
+    fn qibla(place: &Place, language: Language) -> (String, Value) {
         let bearing = (qibla::bearing(place.latitude, place.longitude) * 100.0).round() / 100.0;
         (
-            format!(
-                "The qibla from {} is {bearing}° from true north, clockwise: the great-circle direction to the Kaaba \
-                 (21.4225° N, 39.8262° E). A magnetic compass needs your local magnetic declination added.",
-                place.name
-            ),
+            texts::qibla(language, &place.name, bearing),
             json!({"bearing_degrees": bearing, "latitude": place.latitude, "longitude": place.longitude}),
         )
     }
 
-    fn hijri(request: &AgentRequest, timezone: Tz) -> Result<(String, Value), Unusable> {
-        let date = date_of(request, timezone)?;
-        let hijri = hijri::to_hijri(date).map_err(|error| Unusable(error.to_string()))?;
-        Ok((
-            format!(
-                "{} is {} {} {} AH ({}) in the Umm al-Qura calendar. Where the month begins by local moon sighting, \
-                 the date can differ by a day.",
-                date.format("%A %-d %B %Y"),
-                hijri.day,
-                hijri.month_name_en(),
-                hijri.year,
-                hijri.month_name_ar(),
-            ),
-            crate::community::hijri_json(date, hijri),
-        ))
-    }
-
-    async fn mosques(&self, place: &Place) -> Result<(String, Value), AgentError> {
+    async fn mosques(&self, place: &Place, language: Language) -> Result<(String, Value), AgentError> {
         let near = Near {
             latitude: place.latitude,
             longitude: place.longitude,
@@ -385,10 +410,7 @@ impl CommunityAgent {
             .await
             .map_err(|error| AgentError::Failed(format!("cannot read mosques: {error}")))?;
         if found.is_empty() {
-            return Ok((
-                format!("No mosques within 50 km of {} are listed with us yet.", place.name),
-                json!([]),
-            ));
+            return Ok((texts::no_mosques(language, &place.name), json!([])));
         }
         let lines: Vec<String> = found
             .iter()
@@ -405,8 +427,12 @@ impl CommunityAgent {
                 )
             })
             .collect();
+        let heading = match language {
+            Language::English => format!("Mosques nearest {}:", place.name),
+            Language::Arabic => format!("أقرب المساجد إلى {}:", place.name),
+        };
         Ok((
-            format!("Mosques nearest {}:\n{}", place.name, lines.join("\n")),
+            format!("{heading}\n{}", lines.join("\n")),
             json!(
                 found
                     .iter()
@@ -451,15 +477,16 @@ impl CommunityAgent {
     }
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
-        let mut wanted = intents(&request.content);
-        if wanted.is_empty() {
-            // Asked through the context alone (coordinates and no words to go by).
-            wanted.push(Intent::PrayerTimes);
-        }
+        let language = Language::of(request);
         let place = match place_of(request) {
             Ok(place) => place,
-            Err(Unusable(problem)) => return Ok(unusable(problem, &wanted)),
+            Err(Unusable(problem)) => return Ok(unusable(language, problem, &[])),
         };
+        let understood = understand(request, place.as_ref());
+        let mut wanted: Vec<Intent> = understood.intents.iter().map(|(intent, _, _)| *intent).collect();
+        if wanted.is_empty() {
+            wanted.push(Intent::PrayerTimes);
+        }
         let mut sections = Vec::new();
         let mut metadata =
             json!({"intents": wanted.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>(), "citations": []});
@@ -470,13 +497,24 @@ impl CommunityAgent {
                 "longitude": place.longitude,
                 "timezone": place.timezone.map(|tz| tz.name()),
                 "source": place.source,
+                "country": place.city.map(|city| city.country_code.clone()),
             });
         }
         let mut needs_place = false;
         for intent in &wanted {
             let outcome = match (intent, &place) {
-                (Intent::Hijri, _) => Self::hijri(request, place.as_ref().and_then(|p| p.timezone).unwrap_or(Tz::UTC))
-                    .map(|(text, value)| (text, "hijri", value)),
+                (Intent::Calendar, place) => {
+                    let Some(question) = &understood.calendar else { continue };
+                    let today = request.today(place.as_ref().and_then(|p| p.timezone));
+                    // Conversions keep the calendar endpoint's shape under `hijri`.
+                    let key = match question {
+                        CalendarQuestion::Occasion { .. } => "calendar",
+                        _ => "hijri",
+                    };
+                    calendar::answer(question, today, language)
+                        .map(|(text, value)| (text, key, value))
+                        .map_err(Unusable)
+                }
                 (Intent::Events, place) => {
                     let (text, value) = self.events(place.as_ref()).await?;
                     Ok((text, "events", value))
@@ -486,14 +524,14 @@ impl CommunityAgent {
                     continue;
                 }
                 (Intent::PrayerTimes, Some(place)) => self
-                    .prayer_times(request, place)
+                    .prayer_times(request, place, language)
                     .map(|(text, value)| (text, "prayer_times", value)),
                 (Intent::Qibla, Some(place)) => {
-                    let (text, value) = Self::qibla(place);
+                    let (text, value) = Self::qibla(place, language);
                     Ok((text, "qibla", value))
                 }
                 (Intent::Mosques, Some(place)) => {
-                    let (text, value) = self.mosques(place).await?;
+                    let (text, value) = self.mosques(place, language).await?;
                     Ok((text, "mosques", value))
                 }
             };
@@ -502,15 +540,11 @@ impl CommunityAgent {
                     sections.push(text);
                     metadata[key] = value;
                 }
-                Err(Unusable(problem)) => return Ok(unusable(problem, &wanted)),
+                Err(Unusable(problem)) => return Ok(unusable(language, problem, &wanted)),
             }
         }
         if needs_place {
-            sections.push(
-                "For prayer times, the qibla or mosques near you, tell me your city (for example \"prayer times in \
-                 Birmingham\"), or send latitude, longitude and timezone in the request's context."
-                    .to_owned(),
-            );
+            sections.push(texts::needs_place(language).to_owned());
             metadata["needs"] = json!(["place"]);
         }
         let answered = sections.len() - usize::from(needs_place);
@@ -522,9 +556,9 @@ impl CommunityAgent {
     }
 }
 
-fn unusable(problem: String, wanted: &[Intent]) -> AgentAnswer {
+fn unusable(language: Language, problem: String, wanted: &[Intent]) -> AgentAnswer {
     AgentAnswer {
-        content: format!("I could not work this out: {problem}."),
+        content: texts::unusable(language, &problem),
         confidence: 0.3,
         metadata: json!({
             "kind": "invalid_input",
@@ -545,13 +579,25 @@ impl Agent for CommunityAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        let all: Vec<Keyword> = [PRAYER, QIBLA, HIJRI, MOSQUE, EVENTS].concat();
-        let mut score = score_keywords(&request.content, &all);
-        if score.score > 0.0 && gazetteer::find_in_text(&request.content).is_some() {
-            score = score.with(0.3, "names a city in the gazetteer");
+        let place = place_of(request).ok().flatten();
+        let understood = understand(request, place.as_ref());
+        let mut score = RouteScore {
+            score: 0.0,
+            reasons: Vec::new(),
+        };
+        for (_, reason, weight) in &understood.intents {
+            score = score.with(*weight, reason.clone());
         }
-        if request.context.get("latitude").is_some() && request.context.get("longitude").is_some() {
-            score = score.with(0.6, "context gives a place");
+        if score.score > 0.0
+            && let Some(place) = &place
+        {
+            score = score.with(
+                0.3,
+                match place.source {
+                    "context" => "context gives a place".to_owned(),
+                    _ => format!("names a city in the gazetteer: {}", place.name),
+                },
+            );
         }
         score
     }
@@ -564,13 +610,51 @@ impl Agent for CommunityAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn request(content: &str) -> AgentRequest {
+        AgentRequest {
+            message_id: Uuid::nil(),
+            conversation_id: Uuid::nil(),
+            user_id: "alice".into(),
+            content: content.into(),
+            language: "en".into(),
+            context: Value::Null,
+            role: hijraah_domain::user::Role::User,
+            available_agent_types: vec![],
+            asked_at: Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
+            previous: None,
+            answered: vec![],
+        }
+    }
+
+    fn intents(content: &str) -> Vec<Intent> {
+        let request = request(content);
+        let place = place_of(&request).ok().flatten();
+        understand(&request, place.as_ref())
+            .intents
+            .into_iter()
+            .map(|(intent, _, _)| intent)
+            .collect()
+    }
 
     #[test]
     fn intents_are_read_from_the_words() {
         assert_eq!(intents("What are the prayer times in London?"), [Intent::PrayerTimes]);
         assert_eq!(intents("Which way is the qibla from Tokyo?"), [Intent::Qibla]);
-        assert_eq!(intents("What is the Hijri date today?"), [Intent::Hijri]);
+        assert_eq!(intents("What is the Hijri date today?"), [Intent::Calendar]);
+        assert_eq!(intents("When does Ramadan start in 2027?"), [Intent::Calendar]);
         assert_eq!(intents("Is there a mosque near me?"), [Intent::Mosques]);
         assert!(intents("Tell me a joke").is_empty());
+    }
+
+    #[test]
+    fn questions_about_the_texts_are_not_time_requests() {
+        assert!(intents("can I combine dhuhr and asr when I'm travelling for work?").is_empty());
+        assert!(intents("is it ok to pray on a train if i cant get off in time?").is_empty());
+        assert!(intents("my back really hurts, am i allowed to pray sitting on a chair?").is_empty());
+        assert!(intents("do women have to make up the ramadan fasts they missed during their period?").is_empty());
+        assert_eq!(intents("when is maghrib in cairo today"), [Intent::PrayerTimes]);
     }
 }

@@ -26,6 +26,13 @@ pub struct Resource {
     pub summary: String,
     pub steps: Vec<String>,
     pub keywords: Vec<String>,
+    /// The same in Arabic, where written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_ar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_ar: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps_ar: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +184,7 @@ const KEYWORDS: &[Keyword] = &[
     kw("asylum", 0.8),
     kw("newcomer", 0.8),
     kw("just arrived", 0.8),
+    kw("just moved", 0.8),
     kw("halal food", 0.8),
     kw("halal", 0.6),
     kw("documents", 0.5),
@@ -186,9 +194,23 @@ const KEYWORDS: &[Keyword] = &[
     kw("first weeks", 0.8),
     kw("community organisation", 0.8),
     kw("community organization", 0.8),
+    kw("islamic school", 0.7),
+    kw("muslim community", 0.6),
+    kw("job in", 0.4),
     kw("الهجرة", 0.6),
+    kw("هجرة", 0.6),
     kw("لاجئ", 0.8),
+    kw("لجوء", 0.8),
     kw("حلال", 0.6),
+    kw("منتقل", 0.8),
+    kw("انتقل", 0.7),
+    kw("أنتقل", 0.7),
+    kw("الانتقال", 0.7),
+    kw("مهاجر", 0.8),
+    kw("الاستقرار", 0.7),
+    kw("بلد جديد", 0.9),
+    kw("للدراسة في", 0.6),
+    kw("الإقامة", 0.5),
 ];
 
 pub struct MigrationAgent {
@@ -211,7 +233,11 @@ impl MigrationAgent {
             .get("country")
             .and_then(Value::as_str)
             .map(str::to_uppercase)
-            .or_else(|| country_in(&request.content).map(str::to_owned));
+            .or_else(|| country_in(&request.content).map(str::to_owned))
+            .or_else(|| {
+                // The city the user is going to, and its country.
+                crate::community::gazetteer::find_in_text(&request.content).map(|city| city.country_code.clone())
+            });
         let mut sections = Vec::new();
         let mut metadata = json!({"citations": [], "country": country});
         if matches(&lower, "checklist") || matches(&lower, "progress") {
@@ -255,21 +281,27 @@ impl MigrationAgent {
         {
             found.push(note);
         }
+        let arabic = request.in_arabic();
         for resource in &found {
-            let steps: Vec<String> = resource.steps.iter().map(|step| format!("- {step}")).collect();
-            sections.push(format!(
-                "{}\n{}\n{}",
-                resource.title,
-                resource.summary,
-                steps.join("\n")
-            ));
+            // Arabic where the guide has it; the country notes are in English only.
+            let (title, summary, steps) = match (&resource.title_ar, &resource.summary_ar, arabic) {
+                (Some(title), Some(summary), true) if !resource.steps_ar.is_empty() => {
+                    (title, summary, &resource.steps_ar)
+                }
+                _ => (&resource.title, &resource.summary, &resource.steps),
+            };
+            let steps: Vec<String> = steps.iter().map(|step| format!("- {step}")).collect();
+            sections.push(format!("{title}\n{summary}\n{}", steps.join("\n")));
         }
         metadata["resources"] = json!(found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
-        sections.push(
+        sections.push(if arabic {
+            "يمكنك تعليم ما أنجزته في قائمة مهام الاستقرار (PUT /api/v1/users/{you}/checklist/{item})، واسألني عن قائمتك متى شئت."
+                .to_owned()
+        } else {
             "You can tick items off your settling-in checklist as you go (PUT /api/v1/users/{you}/checklist/{item}), \
              and ask me for your checklist any time."
-                .to_owned(),
-        );
+                .to_owned()
+        });
         Ok(AgentAnswer {
             content: sections.join("\n\n"),
             confidence: if found.is_empty() { 0.6 } else { 0.85 },

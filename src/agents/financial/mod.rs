@@ -1,0 +1,173 @@
+//! The financial services agent: zakat al-mal, zakat al-fitr and who receives zakat, from the
+//! structured `context` (the zakat endpoint's fields) or from the message as people write it
+//! (read by `hijraah_domain::understanding`). It asks for what is missing instead of assuming,
+//! never looks prices up, completes a calculation when the next message gives the figure it
+//! asked for, records every input and parameter it used in its metadata, and quotes Qur'an 9:60
+//! from the knowledge index when the index has it (citing it only then).
+
+mod fitr;
+mod texts;
+mod zakat;
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use hijraah_domain::understanding::{questions, zakat as zakat_text};
+use serde_json::{Value, json};
+
+use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
+use crate::knowledge::KnowledgeService;
+
+const KEYWORDS: &[&str] = &[
+    "zakat",
+    "zakah",
+    "zakaat",
+    "zakath",
+    "nisab",
+    "fitrana",
+    "fitra",
+    "الزكاة",
+    "زكاة",
+    "زكاه",
+    "الزكاه",
+    "النصاب",
+    "زكاتي",
+];
+
+/// What the agent was asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Topic {
+    ZakatAlMal,
+    ZakatAlFitr,
+    Recipients,
+}
+
+impl Topic {
+    fn name(self) -> &'static str {
+        match self {
+            Topic::ZakatAlMal => "zakat_al_mal",
+            Topic::ZakatAlFitr => "zakat_al_fitr",
+            Topic::Recipients => "recipients",
+        }
+    }
+}
+
+/// The quote of Qur'an 9:60 from the index, when it is there.
+pub(crate) struct Verse {
+    pub id: String,
+    pub reference: String,
+    pub text_en: Option<String>,
+    pub text_ar: Option<String>,
+}
+
+pub struct FinancialAgent {
+    agent_id: String,
+    knowledge: Arc<KnowledgeService>,
+}
+
+/// The previous exchange's reply of this agent when it asked for a missing figure.
+fn pending(request: &AgentRequest) -> Option<&Value> {
+    request
+        .previous_reply("financial_services")
+        .filter(|metadata| metadata["kind"] == "needs_input")
+}
+
+fn mentions_zakat(lower: &str) -> Option<&'static str> {
+    KEYWORDS.iter().find(|keyword| lower.contains(*keyword)).copied()
+}
+
+impl FinancialAgent {
+    pub fn new(agent_id: impl Into<String>, knowledge: Arc<KnowledgeService>) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            knowledge,
+        }
+    }
+
+    async fn recipients_verse(&self) -> Option<Verse> {
+        let hit = self.knowledge.get("quran:9:60".to_owned()).await.ok()??;
+        Some(Verse {
+            id: hit.id,
+            reference: hit.reference,
+            text_en: hit.text_en,
+            text_ar: hit.text_ar,
+        })
+    }
+
+    fn topic(request: &AgentRequest) -> Topic {
+        if questions::asks_zakat_recipients(&request.content) {
+            return Topic::Recipients;
+        }
+        if questions::asks_zakat_al_fitr(&request.content) {
+            return Topic::ZakatAlFitr;
+        }
+        let lower = request.content.to_lowercase();
+        if mentions_zakat(&lower).is_none()
+            && let Some(previous) = pending(request)
+            && previous["topic"] == Topic::ZakatAlFitr.name()
+        {
+            return Topic::ZakatAlFitr;
+        }
+        Topic::ZakatAlMal
+    }
+
+    async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
+        let verse = self.recipients_verse().await;
+        let mut answer = match Self::topic(request) {
+            Topic::Recipients => zakat::recipients(request, verse.as_ref()),
+            Topic::ZakatAlFitr => fitr::answer(request),
+            Topic::ZakatAlMal => zakat::answer(request, verse.as_ref()),
+        };
+        // Only a text that is in the index is cited.
+        if answer.metadata.get("citations").is_none() {
+            answer.metadata["citations"] = json!([]);
+        }
+        Ok(answer)
+    }
+}
+
+impl Agent for FinancialAgent {
+    fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+
+    fn agent_type(&self) -> &str {
+        "financial_services"
+    }
+
+    fn score(&self, request: &AgentRequest) -> RouteScore {
+        let lower = request.content.to_lowercase();
+        let mut reasons = Vec::new();
+        if let Some(keyword) = mentions_zakat(&lower) {
+            reasons.push(format!("keyword `{keyword}`"));
+        }
+        if questions::asks_zakat_al_fitr(&request.content) {
+            reasons.push("asks about zakat al-fitr".to_owned());
+        }
+        if request.context.get("zakat").is_some() {
+            reasons.push("context carries zakat inputs".to_owned());
+        }
+        if reasons.is_empty()
+            && let Some(previous) = pending(request)
+        {
+            // A follow-up that gives the figure asked for ("90 dollars a gram").
+            let reading = zakat_text::read(&request.content);
+            let fitr = hijraah_domain::understanding::fitr::read(&request.content);
+            let gives_figures = !reading.is_empty() || fitr.persons.is_some() || fitr.staple_price_per_kg.is_some();
+            if gives_figures {
+                reasons.push(format!(
+                    "gives the figures asked for in the previous exchange ({})",
+                    previous["needs"]
+                ));
+            }
+        }
+        RouteScore {
+            score: if reasons.is_empty() { 0.0 } else { 0.9 },
+            reasons,
+        }
+    }
+
+    fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
+        Box::pin(self.answer(request))
+    }
+}

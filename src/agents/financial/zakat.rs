@@ -1,0 +1,262 @@
+//! Zakat al-mal: the inputs from the context or the message (with the figures of the exchange
+//! that asked for a missing one), the calculation, and the reply in the user's language.
+
+use std::str::FromStr;
+
+use hijraah_domain::calculators::zakat::{NisabBasis, ZakatError, ZakatInput, zakat_al_mal};
+use hijraah_domain::understanding::money::Currency;
+use hijraah_domain::understanding::zakat::{self as reading, ZakatReading};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+
+use super::texts::{self, Language};
+use super::{AgentAnswer, AgentRequest, Topic, Verse, pending};
+
+/// The calculator fields read from the message, as the endpoint's JSON.
+fn as_fields(reading: &ZakatReading) -> Map<String, Value> {
+    let mut fields: Map<String, Value> = reading
+        .amounts
+        .iter()
+        .map(|(field, value)| ((*field).to_owned(), Value::String(value.normalize().to_string())))
+        .collect();
+    if let Some(basis) = reading.nisab_basis {
+        fields.insert("nisab_basis".into(), json!(basis));
+    }
+    if let Some(standard) = reading.nisab_standard {
+        fields.insert("nisab_standard".into(), json!(standard));
+    }
+    if let Some(hawl) = reading.hawl_complete {
+        fields.insert("hawl_complete".into(), json!(hawl));
+    }
+    fields
+}
+
+fn currency_of(value: &Value) -> Option<Currency> {
+    Some(Currency {
+        display: value.get("display")?.as_str()?.to_owned(),
+        prefix: value.get("prefix")?.as_bool()?,
+    })
+}
+
+/// The calculator's inputs and where they came from.
+struct Inputs {
+    fields: Map<String, Value>,
+    read_from: &'static str,
+    currency: Option<Currency>,
+    /// Each value read from text, with the words it came from.
+    evidence: Vec<(String, String)>,
+}
+
+/// The inputs: the context's fields, or the message's figures on top of those the previous
+/// exchange had read when it asked for one more.
+fn inputs(request: &AgentRequest) -> Inputs {
+    let context = request
+        .context
+        .get("zakat")
+        .or(Some(&request.context))
+        .and_then(Value::as_object)
+        .filter(|context| context.keys().any(|key| ZakatInput::FIELDS.contains(&key.as_str())));
+    if let Some(context) = context {
+        let mut fields = context.clone();
+        fields.retain(|key, _| ZakatInput::FIELDS.contains(&key.as_str()));
+        return Inputs {
+            fields,
+            read_from: "context",
+            currency: None,
+            evidence: Vec::new(),
+        };
+    }
+    let read = reading::read(&request.content);
+    let mut fields = as_fields(&read);
+    let mut currency = read.currency.clone();
+    let mut evidence: Vec<(String, String)> = read
+        .evidence
+        .iter()
+        .map(|(field, phrase)| ((*field).to_owned(), phrase.clone()))
+        .collect();
+    let mut read_from = "text";
+    if let Some(previous) = pending(request).filter(|previous| previous["topic"] == Topic::ZakatAlMal.name()) {
+        // The figures of the message that asked, then this message's on top of them.
+        // A figure restated replaces the earlier one; the others are kept.
+        let mut merged = previous["inputs"].as_object().cloned().unwrap_or_default();
+        for (key, value) in fields {
+            merged.insert(key, value);
+        }
+        // "90 dollars a gram": the price the previous reply asked for.
+        if let Some(price) = read.unnamed_price_per_gram {
+            let asked = previous["needs"]
+                .as_array()
+                .and_then(|needs| needs.iter().find_map(Value::as_str))
+                .unwrap_or("gold_price_per_gram");
+            if asked.ends_with("price_per_gram") && !merged.contains_key(asked) {
+                merged.insert(asked.to_owned(), Value::String(price.to_string()));
+                evidence.push((asked.to_owned(), format!("{price} a gram")));
+            }
+        }
+        fields = merged;
+        read_from = "text and the previous message";
+        if currency.is_none() {
+            currency = currency_of(&previous["currency"]);
+        }
+    } else if let Some(price) = read.unnamed_price_per_gram
+        && !fields.contains_key("gold_price_per_gram")
+        && !fields.contains_key("silver_price_per_gram")
+    {
+        // A price per gram with no metal named, in a zakat question: gold's, as the nisab is.
+        let field = if read.nisab_basis == Some("silver") {
+            "silver_price_per_gram"
+        } else {
+            "gold_price_per_gram"
+        };
+        fields.insert(field.to_owned(), Value::String(price.to_string()));
+        evidence.push((field.to_owned(), format!("{price} a gram")));
+    }
+    Inputs {
+        fields,
+        read_from,
+        currency,
+        evidence,
+    }
+}
+
+fn money(currency: &Option<Currency>, amount: Decimal) -> String {
+    match currency {
+        Some(currency) => currency.format(amount),
+        None => amount.to_string(),
+    }
+}
+
+fn citations(verse: Option<&Verse>) -> Value {
+    json!(
+        verse
+            .map(|v| vec![json!({"id": v.id, "reference": v.reference})])
+            .unwrap_or_default()
+    )
+}
+
+fn decimal(fields: &Map<String, Value>, key: &str) -> Option<Decimal> {
+    match fields.get(key)? {
+        Value::String(text) => Decimal::from_str(text).ok(),
+        Value::Number(number) => Decimal::from_str(&number.to_string()).ok(),
+        _ => None,
+    }
+}
+
+pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnswer {
+    let language = Language::of(request);
+    let Inputs {
+        fields,
+        read_from,
+        currency,
+        evidence,
+    } = inputs(request);
+    let currency_json = currency
+        .as_ref()
+        .map(|c| json!({"display": c.display, "prefix": c.prefix}))
+        .unwrap_or(Value::Null);
+    if fields.is_empty()
+        || !fields
+            .keys()
+            .any(|key| !key.ends_with("price_per_gram") && !key.starts_with("nisab") && key != "hawl_complete")
+    {
+        // Nothing to calculate with: explain the method and ask for the figures.
+        let mut needs = vec!["amounts"];
+        if !fields.contains_key("gold_price_per_gram") {
+            needs.push("gold_price_per_gram");
+        }
+        return AgentAnswer {
+            content: format!(
+                "{} {}{}",
+                texts::method(language),
+                texts::ask_amounts(language),
+                texts::verse_quote(language, verse)
+            ),
+            confidence: 0.85,
+            metadata: json!({"kind": "needs_input", "topic": Topic::ZakatAlMal.name(), "needs": needs,
+                             "inputs": fields, "currency": currency_json, "citations": citations(verse)}),
+        };
+    }
+    let input = match ZakatInput::from_json(&fields) {
+        Ok(input) => input,
+        Err(error) => {
+            return AgentAnswer {
+                content: texts::unusable(language, &error.0),
+                confidence: 0.5,
+                metadata: json!({"kind": "invalid_input", "topic": Topic::ZakatAlMal.name(), "inputs": fields,
+                                 "read_from": read_from, "citations": []}),
+            };
+        }
+    };
+    let result = match zakat_al_mal(&input) {
+        Ok(result) => result,
+        Err(needed @ (ZakatError::GoldPriceNeeded | ZakatError::SilverPriceNeeded | ZakatError::RatioNeeded)) => {
+            let field = match needed {
+                ZakatError::GoldPriceNeeded => "gold_price_per_gram",
+                ZakatError::SilverPriceNeeded => "silver_price_per_gram",
+                _ => "stocks_long_term_zakatable_ratio",
+            };
+            return AgentAnswer {
+                content: format!(
+                    "{}{}",
+                    texts::ask_for(language, field, &fields),
+                    texts::verse_quote(language, verse)
+                ),
+                confidence: 0.6,
+                metadata: json!({"kind": "needs_input", "topic": Topic::ZakatAlMal.name(), "needs": [field],
+                                 "inputs": fields, "read_from": read_from, "currency": currency_json,
+                                 "evidence": evidence, "citations": citations(verse)}),
+            };
+        }
+        Err(other) => {
+            return AgentAnswer {
+                content: texts::unusable(language, &other.to_string()),
+                confidence: 0.4,
+                metadata: json!({"kind": "invalid_input", "topic": Topic::ZakatAlMal.name(), "inputs": fields, "citations": []}),
+            };
+        }
+    };
+    let basis = match input.nisab_basis {
+        NisabBasis::Gold => "gold",
+        NisabBasis::Silver => "silver",
+    };
+    let price = match input.nisab_basis {
+        NisabBasis::Gold => decimal(&fields, "gold_price_per_gram"),
+        NisabBasis::Silver => decimal(&fields, "silver_price_per_gram"),
+    };
+    let verdict = texts::verdict(language, &result, &input, basis, price, |amount| {
+        money(&currency, amount)
+    });
+    let content = format!(
+        "{verdict} {}{}",
+        texts::method(language),
+        texts::verse_quote(language, verse)
+    );
+    AgentAnswer {
+        content,
+        confidence: if read_from == "context" { 0.95 } else { 0.9 },
+        metadata: json!({
+            "kind": "calculation",
+            "topic": Topic::ZakatAlMal.name(),
+            "read_from": read_from,
+            "inputs": fields,
+            "evidence": evidence,
+            "currency": currency_json,
+            "parameters": {"nisab_basis": basis, "nisab_standard": result.nisab_standard, "rate": "0.025",
+                           "hawl_complete": input.hawl_complete,
+                           "prices": "as given by the user, not looked up"},
+            "result": result,
+            "citations": citations(verse),
+        }),
+    }
+}
+
+/// Who may receive zakat: the eight categories of Qur'an 9:60.
+pub(super) fn recipients(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnswer {
+    let language = Language::of(request);
+    AgentAnswer {
+        content: texts::recipients(language, verse),
+        confidence: if verse.is_some() { 0.9 } else { 0.7 },
+        metadata: json!({"kind": "recipients", "topic": Topic::Recipients.name(), "citations": citations(verse),
+                         "source": verse.map(|v| v.id.clone())}),
+    }
+}
