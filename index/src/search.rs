@@ -266,18 +266,21 @@ fn english_query(
         }
         coverage.words.push((weight, forms));
     }
-    let words: Vec<&str> = topic
+    // Topic words in the order typed; and, at half the bonus, every word (modern words replaced),
+    // so a quotation ("Say He is Allah who is One") is found by its wording even when few of its
+    // words carry a topic.
+    let topic_text: Vec<&str> = topic
         .iter()
         .filter(|word| word.weight >= 1.0)
         .map(|word| word.text.as_str())
         .collect();
-    for pair in words.windows(2) {
-        let terms = analyzed(index, fields.text_en, &pair.join(" "));
-        if terms.len() == 2 {
-            let phrase = PhraseQuery::new_with_offset_and_slop(terms.into_iter().enumerate().collect(), 2);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
-        }
-    }
+    clauses.extend(phrase_bonus(index, fields.text_en, &topic_text.join(" "), PHRASE_BOOST));
+    clauses.extend(phrase_bonus(
+        index,
+        fields.text_en,
+        &query::english_words_as_searched(text).join(" "),
+        PHRASE_BOOST / 2.0,
+    ));
     // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's.
     let recitation = transliteration_probe(searcher, fields, text);
     let transliterated = recitation.is_some();
@@ -309,12 +312,24 @@ fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Qu
             Box::new(BoostQuery::new(extra, query::topics::ADDED_WEIGHT)),
         ));
     }
-    let terms = analyzed(index, fields.ar, content);
-    for pair in terms.windows(2) {
-        let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, pair[0].clone()), (1, pair[1].clone())], 1);
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
-    }
+    clauses.extend(phrase_bonus(index, fields.ar, text, PHRASE_BOOST));
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A bonus for each pair of consecutive words of the query found next to each other in a text.
+fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) -> Vec<(Occur, Box<dyn Query>)> {
+    let terms = analyzed(index, field, text);
+    terms
+        .windows(2)
+        .filter(|pair| pair[0] != pair[1])
+        .map(|pair| {
+            let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, pair[0].clone()), (1, pair[1].clone())], 1);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>,
+            )
+        })
+        .collect()
 }
 
 fn with_filters(

@@ -203,6 +203,20 @@ fn quotation(text: &str, keep_end: bool) -> String {
     format!("{} …", &head[..cut])
 }
 
+/// Whether two texts say nearly the same thing (most of their words shared).
+fn near_duplicates(one: &str, other: &str) -> bool {
+    let words = |text: &str| -> std::collections::HashSet<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| word.chars().count() > 2)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (one, other) = (words(one), words(other));
+    let shared = one.intersection(&other).count() as f64;
+    let smaller = one.len().min(other.len()).max(1) as f64;
+    shared / smaller > 0.7
+}
+
 pub struct KnowledgeAgent {
     agent_id: String,
     knowledge: Arc<KnowledgeService>,
@@ -261,6 +275,10 @@ impl KnowledgeAgent {
             for hit in results.hits.into_iter().filter(|hit| !hit.collection.contains('.')) {
                 if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
                     break;
+                }
+                // The same saying in other words of another narration adds nothing: skip it.
+                if passages.iter().any(|quoted| near_duplicates(&quoted.text, &hit.text)) {
+                    continue;
                 }
                 budget += hit.text.chars().count().min(QUOTE_CHARS);
                 passages.push(hit);
@@ -391,6 +409,18 @@ mod tests {
             "a time is not a verse"
         );
         assert!(names_a_text("I need prayer guidance").is_none());
+    }
+
+    #[test]
+    fn narrations_of_the_same_saying_are_quoted_once() {
+        assert!(near_duplicates(
+            "Whenever the Prophet started the journey before noon, he used to delay the Zuhr prayer till the time for the Asr prayer",
+            "Whenever the Prophet started a journey before noon, he used to delay the Zuhr prayer till the time of Asr"
+        ));
+        assert!(!near_duplicates(
+            "The Prophet prayed on his mount",
+            "Zakat is due on gold after a year"
+        ));
     }
 
     #[test]

@@ -261,6 +261,19 @@ pub fn english_content_words(query: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every word of an English query, lowercase, with modern words the texts do not use replaced
+/// by the texts' words ("train" → riding, mount, journey).
+pub fn english_words_as_searched(query: &str) -> Vec<String> {
+    let topics = topics::Topics::get();
+    lowercase_words(query)
+        .into_iter()
+        .flat_map(|word| match topics.replacement(&word) {
+            Some(replacement) => replacement.iter().map(|w| (*w).to_owned()).collect(),
+            None => vec![word],
+        })
+        .collect()
+}
+
 /// The topic words of an English query with their synonyms. Synonym phrases are found in the
 /// words as typed ("keep in mind" → remember), then question words are dropped; a phrase that
 /// begins with one lends its synonyms to the next topic word inside it. Modern words the texts
@@ -268,13 +281,7 @@ pub fn english_content_words(query: &str) -> Vec<String> {
 /// adds the words its answer is written in ("what breaks the fast" → eats, drinks, vomits…).
 pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
     let topics = topics::Topics::get();
-    let words: Vec<String> = lowercase_words(query)
-        .into_iter()
-        .flat_map(|word| match topics.replacement(&word) {
-            Some(replacement) => replacement.iter().map(|w| (*w).to_owned()).collect(),
-            None => vec![word],
-        })
-        .collect();
+    let words = english_words_as_searched(query);
     let expansions = synonyms::Synonyms::get().expand(&words);
     let mut topic: Vec<TopicWord> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
@@ -298,7 +305,8 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
             weight: 1.0,
         });
     }
-    for added in topics.answers_for(&words.join(" ")) {
+    // Questions are recognised as typed, before modern words are replaced.
+    for added in topics.answers_for(&lowercase_words(query).join(" ")) {
         if !topic.iter().any(|word| word.text == added) {
             topic.push(TopicWord {
                 text: added.to_owned(),

@@ -9,7 +9,7 @@ use crate::arabic;
 const TOPICS: &str = include_str!("../../data/topics_en.txt");
 
 /// The weight of a word a common question adds, against 1 for a word the user typed.
-pub const ADDED_WEIGHT: f32 = 0.5;
+pub const ADDED_WEIGHT: f32 = 0.6;
 
 pub struct Topics {
     /// Trigger phrases (lowercase words, space-joined) and the words they add.
