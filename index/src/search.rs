@@ -275,12 +275,14 @@ fn english_query(
         .map(|word| word.text.as_str())
         .collect();
     clauses.extend(phrase_bonus(index, fields.text_en, &topic_text.join(" "), PHRASE_BOOST));
-    clauses.extend(phrase_bonus(
-        index,
-        fields.text_en,
-        &query::english_words_as_searched(text).join(" "),
-        PHRASE_BOOST / 2.0,
-    ));
+    let typed = query::english_words_as_searched(text);
+    for pair in typed.windows(2) {
+        // Two question words side by side ("how many") say nothing about the texts.
+        if query::is_english_filler(&pair[0]) && query::is_english_filler(&pair[1]) {
+            continue;
+        }
+        clauses.extend(phrase_bonus(index, fields.text_en, &pair.join(" "), PHRASE_BOOST / 2.0));
+    }
     // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's.
     let recitation = transliteration_probe(searcher, fields, text);
     let transliterated = recitation.is_some();

@@ -17,6 +17,9 @@ use crate::knowledge::KnowledgeService;
 
 /// Below this score the best passage found by search is not a reliable answer.
 const MIN_SCORE: f32 = 8.0;
+/// A named passage is quoted whole up to this many verses, else in parts of `PASSAGE_PART`.
+const LONGEST_PASSAGE: usize = 40;
+const PASSAGE_PART: usize = 20;
 /// Passages quoted: at least two when found, at most five, within a length budget.
 const QUOTED_AT_MOST: usize = 5;
 const QUOTED_AT_LEAST: usize = 2;
@@ -73,9 +76,7 @@ const TOPICS: &[&str] = &[
     "judgment",
     "backbiting",
     "gossip",
-    "parents",
     "orphans",
-    "charity",
     "sadaqah",
     "wudu",
     "ablution",
@@ -88,10 +89,6 @@ const TOPICS: &[&str] = &[
     "taqwa",
     "mercy",
     "forgiveness",
-    "riba",
-    "interest",
-    "halal",
-    "haram",
     "jinn",
     "satan",
     "shaytan",
@@ -110,6 +107,10 @@ const TOPICS: &[&str] = &[
 
 /// Words of a ruling question that do not help find the texts that answer it.
 const RULING_WORDS: &[&str] = &[
+    "haram",
+    "halal",
+    "sinful",
+    "makruh",
     "allowed",
     "permissible",
     "permitted",
@@ -233,8 +234,16 @@ impl KnowledgeAgent {
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
         let language = Language::of(request);
         let mut passages: Vec<Hit> = Vec::new();
+        let mut more_verses = None;
         if let Some(named) = names_a_text(&request.content) {
-            for id in named.ids.iter().take(10) {
+            // A whole long surah is shown in parts: the first verses, and how to ask for the rest.
+            let shown = if named.ids.len() > LONGEST_PASSAGE {
+                more_verses = Some(named.ids.len());
+                PASSAGE_PART
+            } else {
+                named.ids.len()
+            };
+            for id in named.ids.iter().take(shown) {
                 match self.knowledge.get(id.clone()).await {
                     Ok(Some(hit)) => passages.push(hit),
                     Ok(None) => {}
@@ -336,6 +345,23 @@ impl KnowledgeAgent {
             .iter()
             .map(|hit| json!({"id": hit.id, "reference": hit.reference}))
             .collect();
+        let closing = match (more_verses, passages.first(), language) {
+            (Some(total), Some(first), Language::English) => format!(
+                "\n\nThese are the first {} of its {total} verses; ask for the next ones by reference, for example \"{}:{}-{}\".",
+                passages.len(),
+                first.id.split(':').nth(1).unwrap_or_default(),
+                passages.len() + 1,
+                (passages.len() * 2).min(total)
+            ),
+            (Some(total), Some(first), Language::Arabic) => format!(
+                "\n\nهذه أول {} آية من {total}؛ اطلب ما بعدها بالمرجع، مثلًا \"{}:{}-{}\".",
+                passages.len(),
+                first.id.split(':').nth(1).unwrap_or_default(),
+                passages.len() + 1,
+                (passages.len() * 2).min(total)
+            ),
+            _ => closing.to_owned(),
+        };
         Ok(AgentAnswer {
             content: format!("{opening}{}{closing}", quotes.join("\n\n")),
             confidence: (confidence * 1000.0).round() / 1000.0,
@@ -371,8 +397,15 @@ impl Agent for KnowledgeAgent {
             score: 0.0,
             reasons: Vec::new(),
         };
-        if let Some(cue) = questions::ruling_cue(&request.content, computing(request)) {
+        let computing = computing(request);
+        if let Some(cue) = questions::ruling_cue(&request.content, computing) {
             score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
+        } else if !computing
+            && questions::is_question(&request.content)
+            && questions::religious_context(&request.content)
+        {
+            // "how many rakats is maghrib?": a question about the practice of the religion.
+            score = score.with(0.6, "a question about the practice of the religion");
         }
         let lower = request.content.to_lowercase();
         for keyword in KEYWORDS.iter().filter(|keyword| lower.contains(*keyword)) {

@@ -264,6 +264,11 @@ impl UserInterfaceAgent {
                 .iter()
                 .map(|agent_type| agent_name(agent_type, arabic))
                 .collect();
+            // Name only the topics the answering agents cover.
+            let topics: Vec<&&Topic> = topics
+                .iter()
+                .filter(|topic| answered.iter().any(|a| *a == topic.agent_type))
+                .collect();
             if !topics.is_empty() {
                 parts.push(if arabic {
                     format!(

@@ -327,6 +327,40 @@ const RELIGIOUS_WORDS: &[&str] = &[
     "sunnah",
 ];
 
+/// Whether the message asks something (a question mark, or a question word first).
+pub fn is_question(message: &str) -> bool {
+    let lower = normalize(&message.to_lowercase());
+    let first = lower.split_whitespace().next().unwrap_or_default();
+    lower.contains('?')
+        || lower.contains('؟')
+        || matches!(
+            first,
+            "how"
+                | "what"
+                | "why"
+                | "when"
+                | "who"
+                | "which"
+                | "where"
+                | "is"
+                | "are"
+                | "can"
+                | "do"
+                | "does"
+                | "should"
+                | "tell"
+                | "explain"
+                | "give"
+                | "ما"
+                | "ماذا"
+                | "لماذا"
+                | "كيف"
+                | "هل"
+                | "متى"
+                | "من"
+        )
+}
+
 /// Whether the message is about the religion at all.
 pub fn religious_context(message: &str) -> bool {
     let lower = normalize(&message.to_lowercase()).replace('’', "'");

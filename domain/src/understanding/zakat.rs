@@ -22,6 +22,8 @@ pub struct ZakatReading {
     pub currency: Option<Currency>,
     /// A price per gram given without saying of which metal ("90 dollars a gram").
     pub unnamed_price_per_gram: Option<Decimal>,
+    /// The gold is jewellery that is worn, on which scholars differ.
+    pub jewellery: bool,
     /// For each value read: the field and the words it was read from.
     pub evidence: Vec<(&'static str, String)>,
 }
@@ -300,6 +302,25 @@ pub fn read(message: &str) -> ZakatReading {
     ) {
         reading.nisab_basis = Some("gold");
     }
+    reading.jewellery = reading.amounts.contains_key("gold_grams")
+        && contains_any_word(
+            &lower,
+            &[
+                "jewellery",
+                "jewelry",
+                "jewels",
+                "ornaments",
+                "necklace",
+                "bracelet",
+                "bracelets",
+                "rings",
+                "bangles",
+                "earrings",
+                "حلي",
+                "مجوهرات",
+                "ذهب ملبوس",
+            ],
+        );
     if contains_any_word(&lower, &["tola"]) && contains_any_word(&lower, &["nisab"]) {
         reading.nisab_standard = Some("tola_87.48_612.36");
     }
@@ -348,6 +369,7 @@ mod tests {
         assert_eq!(amount(&r, "cash"), Some(d("5400")));
         assert_eq!(amount(&r, "gold_grams"), Some(d("60")));
         assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("92")));
+        assert!(r.jewellery);
         assert_eq!(r.currency.unwrap().display, "$");
     }
 

@@ -179,6 +179,11 @@ const ENGLISH_FILLER: &[&str] = &[
     "lets",
 ];
 
+/// Whether a lowercase English word is a question word or filler.
+pub fn is_english_filler(word: &str) -> bool {
+    ENGLISH_FILLER.contains(&word)
+}
+
 /// Question words dropped from Arabic queries, in folded form without clitics.
 const ARABIC_FILLER: &[&str] = &[
     "ما",

@@ -155,8 +155,10 @@ fn occasion_answer(
                 Language::Arabic => format!(" ويُتوقع عيد الفطر يوم {}.", day_text(language, eid)),
             });
         }
-        if days_until || which == Which::Next {
+        if days_until || which == Which::Next || away < 0 {
             line.push_str(&match (language, away) {
+                (Language::English, days) if days < 0 => format!(" That was {} days ago.", -days),
+                (Language::Arabic, days) if days < 0 => format!(" وقد مضى قبل {} يومًا.", -days),
                 (Language::English, 0) => " That is today.".to_owned(),
                 (Language::English, 1) => " That is tomorrow, 1 day from today.".to_owned(),
                 (Language::English, days) => {

@@ -40,6 +40,8 @@ enum Topic {
     ZakatAlMal,
     ZakatAlFitr,
     Recipients,
+    /// Whether zakat is due on the home, the car, personal belongings.
+    PersonalAssets,
 }
 
 impl Topic {
@@ -48,6 +50,7 @@ impl Topic {
             Topic::ZakatAlMal => "zakat_al_mal",
             Topic::ZakatAlFitr => "zakat_al_fitr",
             Topic::Recipients => "recipients",
+            Topic::PersonalAssets => "personal_assets",
         }
     }
 }
@@ -101,6 +104,9 @@ impl FinancialAgent {
         if questions::asks_zakat_al_fitr(&request.content) {
             return Topic::ZakatAlFitr;
         }
+        if zakat::asks_about_personal_assets(&request.content) {
+            return Topic::PersonalAssets;
+        }
         let lower = request.content.to_lowercase();
         if mentions_zakat(&lower).is_none()
             && let Some(previous) = pending(request)
@@ -117,6 +123,7 @@ impl FinancialAgent {
             Topic::Recipients => zakat::recipients(request, verse.as_ref()),
             Topic::ZakatAlFitr => fitr::answer(request),
             Topic::ZakatAlMal => zakat::answer(request, verse.as_ref()),
+            Topic::PersonalAssets => zakat::personal_assets(request),
         };
         // Only a text that is in the index is cited.
         if answer.metadata.get("citations").is_none() {
@@ -146,6 +153,17 @@ impl Agent for FinancialAgent {
         }
         if request.context.get("zakat").is_some() {
             reasons.push("context carries zakat inputs".to_owned());
+        }
+        if reasons.is_empty() {
+            // Wealth and a gold or silver price with no word for zakat ("18k in savings, gold is
+            // 95 a gram, what do we owe?") is a zakat calculation.
+            let reading = zakat_text::read(&request.content);
+            let priced = reading.amounts.contains_key("gold_price_per_gram")
+                || reading.amounts.contains_key("silver_price_per_gram")
+                || reading.unnamed_price_per_gram.is_some();
+            if reading.has_wealth() && priced {
+                reasons.push("gives wealth and a gold or silver price: a zakat calculation".to_owned());
+            }
         }
         if reasons.is_empty()
             && let Some(previous) = pending(request)

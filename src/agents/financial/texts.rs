@@ -183,6 +183,29 @@ pub(super) fn verdict(
     }
 }
 
+/// The difference of opinion on worn gold jewellery, with the figure without it.
+pub(super) fn jewellery_note(language: Language, without: &ZakatResult, money: impl Fn(Decimal) -> String) -> String {
+    let show = |amount: Decimal| money(amount).replace(&amount.to_string(), &grouped(amount));
+    match (language, without.zakat_due) {
+        (Language::English, true) => format!(
+            " Scholars differ on gold jewellery that is worn: the Hanafi school counts it, as above; the Maliki, \
+             Shafi'i and Hanbali schools do not, and without it your zakat would be {}.",
+            show(without.zakat_amount)
+        ),
+        (Language::English, false) => " Scholars differ on gold jewellery that is worn: the Hanafi school counts it, \
+             as above; the Maliki, Shafi'i and Hanbali schools do not, and without it no zakat would be due."
+            .to_owned(),
+        (Language::Arabic, true) => format!(
+            " واختلف العلماء في الحلي الملبوس: يوجب الحنفية فيه الزكاة كما حُسب أعلاه، ولا يوجبها الجمهور، وبدونه تكون \
+             زكاتك {}.",
+            show(without.zakat_amount)
+        ),
+        (Language::Arabic, false) => " واختلف العلماء في الحلي الملبوس: يوجب الحنفية فيه الزكاة كما حُسب أعلاه، ولا \
+             يوجبها الجمهور، وبدونه لا تجب عليك الزكاة."
+            .to_owned(),
+    }
+}
+
 pub(super) fn recipients(language: Language, verse: Option<&Verse>) -> String {
     let categories = match language {
         Language::English => {
@@ -297,6 +320,24 @@ pub(super) fn fitr_result(
                 money(result.zakat_amount),
                 money(price)
             )
+        }
+    }
+}
+
+pub(super) fn personal_assets(language: Language) -> &'static str {
+    match language {
+        Language::English => {
+            "Zakat is not due on the home you live in, your car, furniture, clothes or other things for your own use: \
+             it is due on wealth that grows or is kept as wealth (cash and savings, gold and silver, trade stock, \
+             shares held for trading). A property bought to sell is trade stock and counts at its market value; rent \
+             from a property counts once it is saved with your other money. Tell me your figures and I will calculate \
+             your zakat."
+        }
+        Language::Arabic => {
+            "لا زكاة في البيت الذي تسكنه ولا في سيارتك وأثاثك وملابسك وما تستعمله لنفسك، وإنما الزكاة في المال النامي \
+             أو المدّخر (النقد والمدخرات، والذهب والفضة، وعروض التجارة، والأسهم المعدّة للتجارة). والعقار المشترى بنية \
+             البيع من عروض التجارة يُزكّى بقيمته السوقية، وأجرة العقار تُزكّى إذا ادُّخرت مع سائر مالك. أخبرني بأرقامك \
+             وسأحسب زكاتك."
         }
     }
 }

@@ -41,6 +41,8 @@ fn currency_of(value: &Value) -> Option<Currency> {
 /// The calculator's inputs and where they came from.
 struct Inputs {
     fields: Map<String, Value>,
+    /// The gold is jewellery that is worn (scholars differ on it).
+    jewellery: bool,
     read_from: &'static str,
     currency: Option<Currency>,
     /// Each value read from text, with the words it came from.
@@ -61,6 +63,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
         fields.retain(|key, _| ZakatInput::FIELDS.contains(&key.as_str()));
         return Inputs {
             fields,
+            jewellery: false,
             read_from: "context",
             currency: None,
             evidence: Vec::new(),
@@ -113,6 +116,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
     }
     Inputs {
         fields,
+        jewellery: read.jewellery,
         read_from,
         currency,
         evidence,
@@ -146,6 +150,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
     let language = Language::of(request);
     let Inputs {
         fields,
+        jewellery,
         read_from,
         currency,
         evidence,
@@ -226,8 +231,22 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
     let verdict = texts::verdict(language, &result, &input, basis, price, |amount| {
         money(&currency, amount)
     });
+    // Worn gold jewellery: the Hanafi school counts it, the other schools do not; show both.
+    let without_jewellery = if jewellery && input.gold_grams > Decimal::ZERO {
+        let without = ZakatInput {
+            gold_grams: Decimal::ZERO,
+            ..input.clone()
+        };
+        zakat_al_mal(&without).ok()
+    } else {
+        None
+    };
+    let jewellery_note = without_jewellery
+        .as_ref()
+        .map(|other| texts::jewellery_note(language, other, |amount| money(&currency, amount)))
+        .unwrap_or_default();
     let content = format!(
-        "{verdict} {}{}",
+        "{verdict}{jewellery_note} {}{}",
         texts::method(language),
         texts::verse_quote(language, verse)
     );
@@ -245,6 +264,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
                            "hawl_complete": input.hawl_complete,
                            "prices": "as given by the user, not looked up"},
             "result": result,
+            "without_worn_jewellery": without_jewellery,
             "citations": citations(verse),
         }),
     }
@@ -258,5 +278,38 @@ pub(super) fn recipients(request: &AgentRequest, verse: Option<&Verse>) -> Agent
         confidence: if verse.is_some() { 0.9 } else { 0.7 },
         metadata: json!({"kind": "recipients", "topic": Topic::Recipients.name(), "citations": citations(verse),
                          "source": verse.map(|v| v.id.clone())}),
+    }
+}
+
+/// "Is zakat due on my house / car?": asked about personal belongings, with no figures given.
+pub(super) fn asks_about_personal_assets(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    let belongings = [
+        "house",
+        "home",
+        "flat",
+        "apartment",
+        "car",
+        "furniture",
+        "clothes",
+        "residence",
+        "منزل",
+        "بيت",
+        "سيارة",
+        "مسكن",
+    ];
+    belongings
+        .iter()
+        .any(|word| hijraah_domain::understanding::text::contains_word(&lower, word))
+        && !reading::read(message).has_wealth()
+}
+
+/// Zakat and personal belongings: the agreed rule, and where the answer changes.
+pub(super) fn personal_assets(request: &AgentRequest) -> AgentAnswer {
+    let language = Language::of(request);
+    AgentAnswer {
+        content: texts::personal_assets(language).to_owned(),
+        confidence: 0.85,
+        metadata: json!({"kind": "rule", "topic": Topic::PersonalAssets.name(), "citations": []}),
     }
 }
