@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hijraah::projector;
-use hijraah::store::{EventStore, ExpectedVersion, PgEventStore};
+use hijraah::store::{EventStore, ExpectedVersion};
 use hijraah_domain::{EventMetadata, NewEvent};
 use hijraah_projections::Projection;
 use serde_json::json;
@@ -35,7 +35,7 @@ fn batch(size: usize) -> Vec<NewEvent> {
 
 fn appends(c: &mut Criterion) {
     let rt = runtime();
-    let store = rt.block_on(async { PgEventStore::new(common::fresh_database("hijraah_bench_append", 16).await.0) });
+    let store = rt.block_on(async { EventStore::new(common::fresh_database("hijraah_bench_append", 16).await.0) });
 
     let mut group = c.benchmark_group("append");
     group.sample_size(20).measurement_time(Duration::from_secs(10));
@@ -103,7 +103,7 @@ fn replay(c: &mut Criterion) {
     const CHATS_PER_CONVERSATION: usize = 2;
     let (pool, events) = rt.block_on(async {
         let (pool, _) = common::fresh_database("hijraah_bench_replay", 16).await;
-        let store = PgEventStore::new(pool.clone());
+        let store = EventStore::new(pool.clone());
         let mut total = 0usize;
         let mut writers = Vec::new();
         for writer in 0..8 {
@@ -144,7 +144,9 @@ fn replay(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             let vault = vault.clone();
             async move {
-                projector::rebuild_all(&vault, &Projection::ALL).await.expect("rebuild");
+                projector::rebuild_all(vault.pool(), &vault, &Projection::ALL)
+                    .await
+                    .expect("rebuild");
             }
         });
     });

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use hijraah::knowledge::KnowledgeService;
 use hijraah::knowledge::import::import_file;
-use hijraah::store::{LogNotifier, PgEventStore};
+use hijraah::store::{EventStore, LogNotifier};
 use hijraah_index::SearchRequest;
 use hijraah_index::arabic::has_arabic;
 
@@ -229,7 +229,7 @@ fn main() {
     runtime.block_on(async {
         let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
         let (pool, _) = common::fresh_database("hijraah_bench_knowledge", 8).await;
-        let store = PgEventStore::new(pool.clone());
+        let store = EventStore::new(pool.clone());
         let started = Instant::now();
         let mut documents = 0;
         for file in ["quran.jsonl", "quran_translations.jsonl", "bukhari.jsonl", "muslim.jsonl", "abudawud.jsonl", "nasai.jsonl", "ibnmajah.jsonl", "tirmidhi.jsonl"] {

@@ -26,7 +26,7 @@ use crate::agents::coordinator::DispatchFailure;
 use crate::agents::{AgentRequest, Coordinator};
 use crate::metrics::Metrics;
 use crate::projector::Projector;
-use crate::store::{AppendResult, EventStore, ExpectedVersion, PgEventStore, StoreError};
+use crate::store::{AppendResult, EventStore, ExpectedVersion, StoreError};
 
 /// How often a chat re-reads its conversation after losing a race for the stream.
 const MAX_APPEND_ATTEMPTS: u32 = 64;
@@ -47,12 +47,18 @@ pub struct ChatCommand {
 }
 
 /// One agent's reply as the API returns it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AgentResponse {
     pub agent_id: String,
+    /// `user_interface`, `knowledge`, `financial_services`, `community`, `migration`,
+    /// `analytics`, or a registered custom agent's type.
     pub agent_type: String,
     pub response: String,
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: f64,
+    /// `conversation_id`, `session_id`, `message_id`, `citations` (every text the reply quotes
+    /// or relies on, by its knowledge document id), and what the agent used (inputs, parameters).
+    #[schema(value_type = Object)]
     pub metadata: Value,
     pub timestamp: DateTime<Utc>,
 }
@@ -89,7 +95,7 @@ impl From<ConversationError> for ChatError {
 pub struct ChatService {
     /// The users' data keys: personal content is sealed before it is appended.
     vault: Vault,
-    store: PgEventStore,
+    store: EventStore,
     coordinator: Arc<Coordinator>,
     projector: Projector,
     metrics: Arc<Metrics>,
@@ -106,7 +112,7 @@ const CACHE_LIMIT: usize = 50_000;
 
 impl ChatService {
     pub fn new(
-        store: PgEventStore,
+        store: EventStore,
         coordinator: Arc<Coordinator>,
         projector: Projector,
         metrics: Arc<Metrics>,

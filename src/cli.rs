@@ -16,7 +16,7 @@ use crate::knowledge::KnowledgeService;
 use crate::knowledge::import::{ImportCounts, import_file};
 use crate::projector;
 use crate::startup::{Application, shutdown_signal};
-use crate::store::{Checkpoint, EventStore, LogNotifier, PgEventStore};
+use crate::store::{Checkpoint, EventStore, LogNotifier};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +35,9 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the OpenAPI document the server serves at `/api/v1/openapi.json` (to generate a
+    /// client without running a server).
+    Openapi,
     /// Print a signed token for a user.
     Token {
         /// The user id (the token's `sub`).
@@ -110,6 +113,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
+        Command::Openapi => {
+            println!("{}", crate::http::document().to_pretty_json()?);
+            Ok(())
+        }
         Command::Token { user, role, ttl } => {
             let user = UserId::parse(&user).context("invalid --user")?;
             let role: Role = role.parse()?;
@@ -170,7 +177,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             with_database(&settings, |database| async move {
                 let started = std::time::Instant::now();
                 let vault = crate::privacy::Vault::new(database.pool.clone(), kek);
-                let read = projector::rebuild_all(&vault, &projections).await?;
+                let read = projector::rebuild_all(&database.pool, &vault, &projections).await?;
                 let names: Vec<&str> = projections.iter().map(|projection| projection.name()).collect();
                 eprintln!(
                     "rebuilt {} from {read} events in {:.1}s",
@@ -232,7 +239,7 @@ where
 }
 
 async fn export(database: &Database, after: i64, stream: Option<String>) -> anyhow::Result<()> {
-    let store = PgEventStore::new(database.pool.clone());
+    let store = EventStore::new(database.pool.clone());
     let mut from: Checkpoint = store.checkpoint_of(after).await?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -269,7 +276,7 @@ fn open_knowledge(
     database: &Database,
     settings: &Settings,
 ) -> anyhow::Result<(std::sync::Arc<KnowledgeService>, bool)> {
-    let store = PgEventStore::new(database.pool.clone());
+    let store = EventStore::new(database.pool.clone());
     let root = settings.data_dir.join("index");
     match KnowledgeService::open(store.clone(), LogNotifier::default(), root.clone(), true) {
         Ok(service) => Ok((service, true)),
@@ -286,7 +293,7 @@ async fn knowledge(database: &Database, settings: &Settings, command: KnowledgeC
             if files.is_empty() {
                 anyhow::bail!("name at least one JSON Lines file to import");
             }
-            let store = PgEventStore::new(database.pool.clone());
+            let store = EventStore::new(database.pool.clone());
             let total: u64 = files
                 .iter()
                 .filter_map(|file| std::fs::metadata(file).ok())

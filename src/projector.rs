@@ -36,16 +36,19 @@ fn lock_key(projection: Projection) -> i64 {
 
 /// Applies the next batch after the projection's checkpoint. Returns the new checkpoint and how
 /// many events the batch held, or `None` when the projection is caught up.
-pub async fn step(vault: &Vault, projection: Projection) -> Result<Option<(Checkpoint, usize)>, ProjectorError> {
-    let mut transaction = vault.pool().begin().await?;
+pub async fn step(
+    pool: &PgPool,
+    vault: &Vault,
+    projection: Projection,
+) -> Result<Option<(Checkpoint, usize)>, ProjectorError> {
+    let mut transaction = pool.begin().await?;
     // An advisory lock takes no transaction id, so holding it does not hold back other readers'
     // horizon while we read; our writes below take one only at the end.
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(lock_key(projection))
         .execute(&mut *transaction)
         .await?;
-    let (tx_id, position) = checkpoint::read(&mut transaction, projection).await?;
-    let from = Checkpoint { tx_id, position };
+    let from = checkpoint::read(&mut transaction, projection).await?;
     let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
     let Some((last, _)) = batch.last() else {
         transaction.commit().await?;
@@ -57,7 +60,7 @@ pub async fn step(vault: &Vault, projection: Projection) -> Result<Option<(Check
         vault.unseal(&mut transaction, &mut envelopes).await?;
     }
     projection.apply(&mut transaction, &envelopes).await?;
-    checkpoint::save(&mut transaction, projection, (last.tx_id, last.position)).await?;
+    checkpoint::save(&mut transaction, projection, last).await?;
     transaction.commit().await?;
     Ok(Some((last, envelopes.len())))
 }
@@ -65,12 +68,17 @@ pub async fn step(vault: &Vault, projection: Projection) -> Result<Option<(Check
 /// Applies the next batch to several projections in one transaction, reading and decoding it
 /// once. Each projection applies only the events after its own checkpoint, so projections that
 /// are at different places (one was rebuilt alone) still each see every event exactly once.
-/// Returns the checkpoint all of them reached, or `None` when all are caught up.
-pub async fn step_all(vault: &Vault, projections: &[Projection]) -> Result<Option<Checkpoint>, ProjectorError> {
+/// Returns the checkpoint all of them reached and the projections whose read models the batch
+/// changed (those that read one of its events), or `None` when all are caught up.
+pub async fn step_all(
+    pool: &PgPool,
+    vault: &Vault,
+    projections: &[Projection],
+) -> Result<Option<(Checkpoint, Vec<Projection>)>, ProjectorError> {
     let mut projections = projections.to_vec();
     projections.sort();
     projections.dedup();
-    let mut transaction = vault.pool().begin().await?;
+    let mut transaction = pool.begin().await?;
     let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
     sqlx::query(
         "SELECT pg_advisory_xact_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys",
@@ -80,8 +88,7 @@ pub async fn step_all(vault: &Vault, projections: &[Projection]) -> Result<Optio
     .await?;
     let mut checkpoints = Vec::with_capacity(projections.len());
     for projection in &projections {
-        let (tx_id, position) = checkpoint::read(&mut transaction, *projection).await?;
-        checkpoints.push(Checkpoint { tx_id, position });
+        checkpoints.push(checkpoint::read(&mut transaction, *projection).await?);
     }
     let from = checkpoints.iter().copied().min().unwrap_or(Checkpoint::START);
     let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
@@ -103,27 +110,35 @@ pub async fn step_all(vault: &Vault, projections: &[Projection]) -> Result<Optio
             decoded_at.push(*at);
         }
     }
+    let mut changed = Vec::new();
     for (projection, reached) in projections.iter().zip(&checkpoints) {
         let start = decoded_at.partition_point(|at| at <= reached);
-        projection.apply_decoded(&mut transaction, &decoded[start..]).await?;
-        checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
+        let unseen = &decoded[start..];
+        projection.apply_decoded(&mut transaction, unseen).await?;
+        checkpoint::save(&mut transaction, *projection, last).await?;
+        if unseen
+            .iter()
+            .any(|recorded| projection.reads(&recorded.envelope.event_type))
+        {
+            changed.push(*projection);
+        }
     }
     transaction.commit().await?;
-    Ok(Some(last))
+    Ok(Some((last, changed)))
 }
 
 /// Applies batches until the projection has caught up with the log; returns the events applied.
-pub async fn catch_up(vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
+pub async fn catch_up(pool: &PgPool, vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
     let mut applied = 0u64;
-    while let Some((_, count)) = step(vault, projection).await? {
+    while let Some((_, count)) = step(pool, vault, projection).await? {
         applied += count as u64;
     }
     Ok(applied)
 }
 
 /// Empties a projection's read model and rebuilds it from the start of the log.
-pub async fn rebuild(vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
-    rebuild_all(vault, &[projection]).await
+pub async fn rebuild(pool: &PgPool, vault: &Vault, projection: Projection) -> Result<u64, ProjectorError> {
+    rebuild_all(pool, vault, &[projection]).await
 }
 
 /// Empties the given read models and rebuilds them together, reading each batch of the log once
@@ -132,11 +147,11 @@ pub async fn rebuild(vault: &Vault, projection: Projection) -> Result<u64, Proje
 /// The rebuild holds the projections' advisory locks for its whole length, as session locks on
 /// one connection (its transactions take the same locks again, which a session may), so live
 /// runners wait instead of interleaving their batches with ours.
-pub async fn rebuild_all(vault: &Vault, projections: &[Projection]) -> Result<u64, ProjectorError> {
+pub async fn rebuild_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) -> Result<u64, ProjectorError> {
     let mut projections = projections.to_vec();
     projections.sort();
     projections.dedup();
-    let mut connection = vault.pool().acquire().await?;
+    let mut connection = pool.acquire().await?;
     let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
     sqlx::query("SELECT pg_advisory_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys")
         .bind(&keys)
@@ -182,7 +197,7 @@ async fn rebuild_locked(
         let decoded = hijraah_projections::decode_known(&envelopes)?;
         for projection in projections {
             projection.apply_decoded(&mut transaction, &decoded).await?;
-            checkpoint::save(&mut transaction, *projection, (last.tx_id, last.position)).await?;
+            checkpoint::save(&mut transaction, *projection, last).await?;
         }
         transaction.commit().await?;
         read += envelopes.len() as u64;
@@ -199,17 +214,23 @@ pub struct Projector {
     vault: Vault,
     notifier: LogNotifier,
     progress: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
+    /// The checkpoint of the last batch that changed each read model.
+    changes: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
     poll_interval: Duration,
 }
 
 impl Projector {
-    pub fn new(vault: Vault, notifier: LogNotifier) -> Self {
+    /// Runners on `pool` (their own connections, apart from the requests'), unsealing personal
+    /// content with `vault`.
+    pub fn new(pool: PgPool, vault: Vault, notifier: LogNotifier) -> Self {
         let (progress, _) = watch::channel(BTreeMap::new());
+        let (changes, _) = watch::channel(BTreeMap::new());
         Self {
-            pool: vault.pool().clone(),
+            pool,
             vault,
             notifier,
             progress: std::sync::Arc::new(progress),
+            changes: std::sync::Arc::new(changes),
             poll_interval: Duration::from_millis(250),
         }
     }
@@ -226,16 +247,23 @@ impl Projector {
         let mut backoff = Duration::from_millis(100);
         if let Ok(mut connection) = self.pool.acquire().await {
             for projection in Projection::ALL {
-                if let Ok((tx_id, position)) = checkpoint::read(&mut connection, projection).await {
-                    self.publish(projection, Checkpoint { tx_id, position });
+                if let Ok(at) = checkpoint::read(&mut connection, projection).await {
+                    self.publish(projection, at);
                 }
             }
         }
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
-            match step_all(&self.vault, &Projection::ALL).await {
-                Ok(Some(checkpoint)) => {
+            match step_all(&self.pool, &self.vault, &Projection::ALL).await {
+                Ok(Some((checkpoint, changed))) => {
                     backoff = Duration::from_millis(100);
+                    if !changed.is_empty() {
+                        self.changes.send_modify(|changes| {
+                            for projection in changed {
+                                changes.insert(projection, checkpoint);
+                            }
+                        });
+                    }
                     for projection in Projection::ALL {
                         self.publish(projection, checkpoint);
                     }
@@ -270,6 +298,12 @@ impl Projector {
     /// The checkpoint each projection has reached.
     pub fn progress(&self) -> BTreeMap<Projection, Checkpoint> {
         self.progress.borrow().clone()
+    }
+
+    /// The checkpoint of the last batch that changed each read model, as it changes: a follower
+    /// of one read model (the custom agents') wakes when it changed, not on every batch.
+    pub fn changes(&self) -> watch::Receiver<BTreeMap<Projection, Checkpoint>> {
+        self.changes.subscribe()
     }
 
     /// Waits until `projection` has applied everything up to `checkpoint`, at most `timeout`.

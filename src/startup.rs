@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::agents::analytics::AnalyticsAgent;
 use crate::agents::community::CommunityAgent;
-use crate::agents::custom::{self, CustomAgent};
+use crate::agents::custom::{self, CustomAgent, CustomAgents};
 use crate::agents::financial::FinancialAgent;
 use crate::agents::knowledge::KnowledgeAgent;
 use crate::agents::migration::MigrationAgent;
@@ -25,11 +25,15 @@ use crate::knowledge::KnowledgeService;
 use crate::metrics::Metrics;
 use crate::privacy::Vault;
 use crate::projector::Projector;
-use crate::store::{LogNotifier, PgEventStore};
+use crate::store::{EventStore, LogNotifier};
 
 /// The agents every server runs before its own: the user interface agent. `Application::build`
 /// adds the specialised agents, which need the server's index and database, and the custom
 /// agents registered in the log.
+/// Connections of the projection runners' own pool: the live runner holds one, a rebuild or a
+/// catch-up at start another.
+const PROJECTION_CONNECTIONS: u32 = 3;
+
 pub fn default_registry() -> Arc<Registry> {
     let registry = Arc::new(Registry::default());
     registry.register(Arc::new(UserInterfaceAgent::new("ui-1")));
@@ -67,7 +71,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let store = PgEventStore::new(pool.clone());
+        let store = EventStore::new(pool.clone());
         let notifier = LogNotifier::default();
         let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
             .context("cannot open the knowledge index")?;
@@ -81,14 +85,19 @@ impl Application {
             .build()
             .context("cannot build the HTTP client for custom agents")?;
         // Custom agents as registered in the log, whatever the read model had caught up to.
-        crate::projector::catch_up(&vault, hijraah_projections::Projection::CustomAgents)
+        // The projections get a pool of their own: a burst of requests cannot starve them of
+        // connections, and their long batches never hold a request's.
+        let projection_pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(PROJECTION_CONNECTIONS)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        crate::projector::catch_up(&projection_pool, &vault, hijraah_projections::Projection::CustomAgents)
             .await
             .context("cannot bring the custom agents read model up to date")?;
         for spec in custom::load(&pool).await.context("cannot load custom agents")? {
             tracing::info!(agent_id = %spec.agent_id, endpoint = %spec.endpoint, "custom agent loaded");
             registry.register(Arc::new(CustomAgent::new(spec, http_client.clone())));
         }
-        let projector = Projector::new(vault.clone(), notifier.clone());
+        let projector = Projector::new(projection_pool, vault.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
         let chat = Arc::new(ChatService::new(
@@ -98,6 +107,13 @@ impl Application {
             metrics.clone(),
             settings.read_your_writes_timeout,
             vault.clone(),
+        ));
+        let custom_agents = Arc::new(CustomAgents::new(
+            store.clone(),
+            registry.clone(),
+            projector.clone(),
+            http_client.clone(),
+            settings.read_your_writes_timeout,
         ));
         let state = AppState {
             pool,
@@ -113,7 +129,7 @@ impl Application {
             read_your_writes_timeout: settings.read_your_writes_timeout,
             http_client,
             vault: vault.clone(),
-            custom_agents_lock: Arc::new(tokio::sync::Mutex::new(())),
+            custom_agents,
             rate_limiter: Arc::new(RateLimiter::new(
                 settings.security.user_rate_limit,
                 settings.security.anonymous_rate_limit,
@@ -198,15 +214,25 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received");
 }
 
-/// Follows custom agents registered or removed through other servers sharing the database.
+/// Follows custom agents registered or removed through other servers sharing the database: at
+/// once when this server's projector changed their read model, and every `SYNC_INTERVAL` in
+/// case another process (a CLI rebuild) changed it.
 async fn follow_custom_agents(state: AppState, shutdown: CancellationToken) {
+    let projection = hijraah_projections::Projection::CustomAgents;
+    let mut changes = state.projector.changes();
+    let mut seen = changes.borrow_and_update().get(&projection).copied();
     loop {
         tokio::select! {
+            changed = changes.wait_for(|changes| changes.get(&projection).copied() != seen) => {
+                match changed {
+                    Ok(changes) => seen = changes.get(&projection).copied(),
+                    Err(_) => return,
+                }
+            }
             _ = tokio::time::sleep(custom::SYNC_INTERVAL) => {}
             _ = shutdown.cancelled() => return,
         }
-        let _changing = state.custom_agents_lock.lock().await;
-        if let Err(error) = custom::sync(&state.pool, &state.registry, &state.http_client).await {
+        if let Err(error) = state.custom_agents.sync().await {
             tracing::warn!(%error, "cannot refresh custom agents");
         }
     }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 /// A mosque as published (the whole current state, so every event is self-contained).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mosque {
     pub mosque_id: Uuid,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct Mosque {
 
 /// A community event (a class, an iftar, Eid prayer) as published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommunityEvent {
     pub event_id: Uuid,
     pub title: String,
@@ -55,32 +57,60 @@ pub fn community_event_stream(id: Uuid) -> String {
     format!("community-event-{id}")
 }
 
-/// Why a coordinate pair or a text field cannot be accepted.
-pub fn validate_place(latitude: f64, longitude: f64) -> Result<(), String> {
+/// Why a mosque, an event or a place cannot be accepted; each says which field and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidField {
+    #[error("latitude must be from -90 to 90, got {0}")]
+    Latitude(f64),
+    #[error("longitude must be from -180 to 180, got {0}")]
+    Longitude(f64),
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    #[error("{0} must be at most {MAX_TEXT} characters")]
+    TooLong(&'static str),
+    #[error("{0} must not contain control characters")]
+    ControlCharacters(&'static str),
+    #[error("at most {MAX_FACILITIES} facilities")]
+    TooManyFacilities,
+    #[error("ends_at must not be before starts_at")]
+    EndsBeforeStart,
+}
+
+/// The most facilities a mosque lists.
+pub const MAX_FACILITIES: usize = 50;
+
+/// A coordinate to a tenth of a micro-degree (about a centimetre): what a place needs, and no
+/// value so small that distance arithmetic in the database underflows.
+pub fn snap(coordinate: f64) -> f64 {
+    (coordinate * 1e7).round() / 1e7
+}
+
+/// Checks a coordinate pair.
+pub fn validate_place(latitude: f64, longitude: f64) -> Result<(), InvalidField> {
     if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
-        return Err(format!("latitude must be from -90 to 90, got {latitude}"));
+        return Err(InvalidField::Latitude(latitude));
     }
     if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
-        return Err(format!("longitude must be from -180 to 180, got {longitude}"));
+        return Err(InvalidField::Longitude(longitude));
     }
     Ok(())
 }
 
-fn validate_text(field: &str, value: &str, required: bool) -> Result<(), String> {
+fn validate_text(field: &'static str, value: &str, required: bool) -> Result<(), InvalidField> {
     if required && value.trim().is_empty() {
-        return Err(format!("{field} must not be empty"));
+        return Err(InvalidField::Empty(field));
     }
     if value.chars().count() > MAX_TEXT {
-        return Err(format!("{field} must be at most {MAX_TEXT} characters"));
+        return Err(InvalidField::TooLong(field));
     }
     if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(format!("{field} must not contain control characters"));
+        return Err(InvalidField::ControlCharacters(field));
     }
     Ok(())
 }
 
 impl Mosque {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidField> {
         validate_text("name", &self.name, true)?;
         for (field, value) in [
             ("address", &self.address),
@@ -90,8 +120,8 @@ impl Mosque {
         ] {
             validate_text(field, value, false)?;
         }
-        if self.facilities.len() > 50 {
-            return Err("at most 50 facilities".into());
+        if self.facilities.len() > MAX_FACILITIES {
+            return Err(InvalidField::TooManyFacilities);
         }
         for facility in &self.facilities {
             validate_text("facilities", facility, true)?;
@@ -101,7 +131,7 @@ impl Mosque {
 }
 
 impl CommunityEvent {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidField> {
         validate_text("title", &self.title, true)?;
         for (field, value) in [
             ("description", &self.description),
@@ -113,7 +143,7 @@ impl CommunityEvent {
         if let Some(ends_at) = self.ends_at
             && ends_at < self.starts_at
         {
-            return Err("ends_at must not be before starts_at".into());
+            return Err(InvalidField::EndsBeforeStart);
         }
         validate_place(self.latitude, self.longitude)
     }

@@ -9,6 +9,7 @@ use crate::events::{DecodeError, Event};
 
 /// Why an event was written: the request it belongs to, the event that caused it, and who asked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventMetadata {
     /// The HTTP request id (or CLI run id) shared by every event one request produced.
     #[serde(default)]
@@ -32,6 +33,19 @@ impl EventMetadata {
             ..Self::default()
         }
     }
+}
+
+/// Where a consumer is in the log. Ordered by the writing transaction first, then position:
+/// the order in which events become safely visible, so a checkpoint never passes a late commit.
+/// The store hands them out, projections and the index keep them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Checkpoint {
+    pub tx_id: i64,
+    pub position: i64,
+}
+
+impl Checkpoint {
+    pub const START: Checkpoint = Checkpoint { tx_id: 0, position: 0 };
 }
 
 /// An event about to be appended. Its id makes the append idempotent.
@@ -58,6 +72,7 @@ impl NewEvent {
 
 /// An event as recorded in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope {
     /// Unique and increasing within a transaction; the log's consumption order is by commit
     /// horizon first (see the event store), which never skips a late commit.

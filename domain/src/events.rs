@@ -160,6 +160,7 @@ pub struct ChecklistItemMarked {
 /// An admin registered an external agent the coordinator may call over HTTP
 /// (`custom-agent-{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomAgentRegistered {
     pub agent_id: String,
     pub name: String,

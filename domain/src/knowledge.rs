@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// A text the knowledge agent can quote. Its `id` is kept exactly as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnowledgeDocument {
     pub id: String,
     /// `quran`, `hadith` or `custom`.

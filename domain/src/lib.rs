@@ -5,12 +5,14 @@
 //! - [`events`]: every event type, versioned, with decoding (and upcasting) from stored JSON.
 //! - [`envelope`]: the stored form of an event: position, stream, version, ids and metadata.
 //! - [`conversation`]: the `Conversation` aggregate and its commands.
+//! - [`aggregates`]: mosques, community events and custom agents, each decided from its stream.
 //! - [`user`]: roles and the user stream.
 //! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
 //! - [`community`]: mosques and community events.
 //! - [`calculators`]: zakat, prayer times, qibla and the Umm al-Qura calendar.
 //! - [`understanding`]: the amounts, dates and occasions a plain message carries.
 
+pub mod aggregates;
 pub mod calculators;
 pub mod community;
 pub mod conversation;
@@ -21,5 +23,5 @@ pub mod knowledge;
 pub mod understanding;
 pub mod user;
 
-pub use envelope::{Envelope, EventMetadata, NewEvent};
+pub use envelope::{Checkpoint, Envelope, EventMetadata, NewEvent};
 pub use events::{DecodeError, Event};

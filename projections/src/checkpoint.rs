@@ -2,13 +2,12 @@
 
 use sqlx::{PgConnection, Row};
 
+use hijraah_domain::Checkpoint;
+
 use crate::Projection;
 
-/// `(tx_id, position)` of the last event a projection applied.
-pub type Position = (i64, i64);
-
 /// Locks and returns the projection's checkpoint, creating it at the start of the log.
-pub async fn lock(connection: &mut PgConnection, projection: Projection) -> Result<Position, sqlx::Error> {
+pub async fn lock(connection: &mut PgConnection, projection: Projection) -> Result<Checkpoint, sqlx::Error> {
     sqlx::query("INSERT INTO projection_checkpoints (projection) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(projection.name())
         .execute(&mut *connection)
@@ -19,27 +18,33 @@ pub async fn lock(connection: &mut PgConnection, projection: Projection) -> Resu
     .bind(projection.name())
     .fetch_one(&mut *connection)
     .await?;
-    Ok((row.get("tx_id"), row.get("position")))
+    Ok(Checkpoint {
+        tx_id: row.get("tx_id"),
+        position: row.get("position"),
+    })
 }
 
 /// Reads the projection's checkpoint without locking it.
-pub async fn read(connection: &mut PgConnection, projection: Projection) -> Result<Position, sqlx::Error> {
+pub async fn read(connection: &mut PgConnection, projection: Projection) -> Result<Checkpoint, sqlx::Error> {
     let row =
         sqlx::query("SELECT tx_id::text::int8 AS tx_id, position FROM projection_checkpoints WHERE projection = $1")
             .bind(projection.name())
             .fetch_optional(&mut *connection)
             .await?;
-    Ok(row.map_or((0, 0), |row| (row.get("tx_id"), row.get("position"))))
+    Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
+        tx_id: row.get("tx_id"),
+        position: row.get("position"),
+    }))
 }
 
-pub async fn save(connection: &mut PgConnection, projection: Projection, at: Position) -> Result<(), sqlx::Error> {
+pub async fn save(connection: &mut PgConnection, projection: Projection, at: Checkpoint) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO projection_checkpoints (projection, tx_id, position) VALUES ($1, $2::int8::text::xid8, $3)
          ON CONFLICT (projection) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()",
     )
     .bind(projection.name())
-    .bind(at.0)
-    .bind(at.1)
+    .bind(at.tx_id)
+    .bind(at.position)
     .execute(&mut *connection)
     .await?;
     Ok(())
@@ -47,5 +52,5 @@ pub async fn save(connection: &mut PgConnection, projection: Projection, at: Pos
 
 pub async fn reset(connection: &mut PgConnection, projection: Projection) -> Result<(), sqlx::Error> {
     lock(connection, projection).await?;
-    save(connection, projection, (0, 0)).await
+    save(connection, projection, Checkpoint::START).await
 }

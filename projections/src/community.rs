@@ -1,16 +1,10 @@
-//! `community`: mosques and community events as curators published them, and
-//! `checklists`: each user's settling-in checklist; `custom_agents`: the external agents
-//! admins registered. Low-volume models, applied event by event.
+//! `community`: mosques and community events as curators published them. A low-volume model,
+//! applied event by event.
 
 use hijraah_domain::Event;
-use serde_json::Value;
 use sqlx::PgConnection;
 
-use crate::{ProjectionError, Recorded};
-
-fn json<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
+use crate::{ProjectionError, Recorded, json};
 
 pub(crate) async fn apply_community(
     connection: &mut PgConnection,
@@ -71,56 +65,6 @@ pub(crate) async fn apply_community(
                 .bind(at)
                 .execute(&mut *connection)
                 .await?;
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-pub(crate) async fn apply_checklists(
-    connection: &mut PgConnection,
-    events: &[Recorded<'_>],
-) -> Result<(), ProjectionError> {
-    for recorded in events {
-        if let Event::ChecklistItemMarked(marked) = &recorded.event {
-            sqlx::query(
-                "INSERT INTO checklist_items (user_id, item_id, done, updated_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (user_id, item_id) DO UPDATE SET done = EXCLUDED.done, updated_at = EXCLUDED.updated_at",
-            )
-            .bind(&marked.user_id)
-            .bind(&marked.item_id)
-            .bind(marked.done)
-            .bind(recorded.envelope.recorded_at)
-            .execute(&mut *connection)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) async fn apply_custom_agents(
-    connection: &mut PgConnection,
-    events: &[Recorded<'_>],
-) -> Result<(), ProjectionError> {
-    for recorded in events {
-        match &recorded.event {
-            Event::CustomAgentRegistered(registered) => {
-                sqlx::query(
-                    "INSERT INTO custom_agents (agent_id, body, registered_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (agent_id) DO UPDATE SET body = EXCLUDED.body, registered_at = EXCLUDED.registered_at",
-                )
-                .bind(&registered.agent_id)
-                .bind(json(registered))
-                .bind(recorded.envelope.recorded_at)
-                .execute(&mut *connection)
-                .await?;
-            }
-            Event::CustomAgentRemoved(removed) => {
-                sqlx::query("DELETE FROM custom_agents WHERE agent_id = $1")
-                    .bind(&removed.agent_id)
-                    .execute(&mut *connection)
-                    .await?;
             }
             _ => {}
         }

@@ -10,9 +10,11 @@
 
 pub mod agent_interactions;
 pub mod analytics;
+mod checklists;
 pub mod checkpoint;
 pub mod community;
 pub mod conversations;
+mod custom_agents;
 pub mod queries;
 pub mod users;
 
@@ -65,8 +67,10 @@ impl Projection {
         }
     }
 
-    /// The event types this projection reads (all others are skipped before decoding, which is
-    /// most of a live runner's work). Every projection that holds user rows reads `UserErased`.
+    /// The event types this projection reads: [`Projection::apply`] skips the others before
+    /// decoding them. (The live runner and rebuilds decode a batch once for every projection, and
+    /// each one passes over what it does not read.) Every projection that holds user rows reads
+    /// `UserErased`.
     pub fn reads(self, event_type: &str) -> bool {
         match self {
             Projection::Users => matches!(
@@ -157,8 +161,8 @@ impl Projection {
             Projection::AgentInteractions => agent_interactions::apply(connection, events).await,
             Projection::Analytics => analytics::apply(connection, events).await,
             Projection::Community => community::apply_community(connection, events).await,
-            Projection::Checklists => community::apply_checklists(connection, events).await,
-            Projection::CustomAgents => community::apply_custom_agents(connection, events).await,
+            Projection::Checklists => checklists::apply(connection, events).await,
+            Projection::CustomAgents => custom_agents::apply(connection, events).await,
         }
     }
 
@@ -212,6 +216,11 @@ impl FromStr for Projection {
 pub struct Recorded<'a> {
     pub envelope: &'a Envelope,
     pub event: Event,
+}
+
+/// A value as the JSON a read model stores (its serialization cannot fail for our types).
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
 /// Decodes each envelope: `Some` for a type this crate knows, `None` for another feature's

@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use hijraah_domain::community::snap;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageView {
     pub message_id: Uuid,
     pub role: String,
@@ -21,6 +23,7 @@ pub struct MessageView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationView {
     pub conversation_id: Uuid,
     pub user_id: String,
@@ -32,6 +35,7 @@ pub struct ConversationView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationSummary {
     pub conversation_id: Uuid,
     pub session_id: String,
@@ -83,6 +87,97 @@ pub async fn conversation(pool: &PgPool, conversation_id: Uuid) -> Result<Option
     }))
 }
 
+/// Every conversation of a user with its messages, oldest first, in two queries whatever their
+/// number (for the export).
+pub async fn user_conversations_whole(pool: &PgPool, user_id: &str) -> Result<Vec<ConversationView>, sqlx::Error> {
+    let mut conversations: Vec<ConversationView> = sqlx::query(
+        "SELECT conversation_id, user_id, session_id, status, created_at, updated_at
+         FROM conversations WHERE user_id = $1 ORDER BY created_at, conversation_id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| ConversationView {
+        conversation_id: row.get("conversation_id"),
+        user_id: row.get("user_id"),
+        session_id: row.get("session_id"),
+        status: row.get("status"),
+        messages: Vec::new(),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    })
+    .collect();
+    let index: std::collections::HashMap<Uuid, usize> = conversations
+        .iter()
+        .enumerate()
+        .map(|(position, conversation)| (conversation.conversation_id, position))
+        .collect();
+    let messages = sqlx::query(
+        "SELECT m.conversation_id, m.message_id, m.role, m.agent_id, m.agent_type, m.content, m.confidence,
+                m.metadata, m.created_at
+         FROM messages m JOIN conversations c ON c.conversation_id = m.conversation_id
+         WHERE c.user_id = $1 ORDER BY m.conversation_id, m.stream_version",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    for message in messages {
+        let conversation_id: Uuid = message.get("conversation_id");
+        if let Some(&position) = index.get(&conversation_id) {
+            conversations[position].messages.push(MessageView {
+                message_id: message.get("message_id"),
+                role: message.get("role"),
+                agent_id: message.get("agent_id"),
+                agent_type: message.get("agent_type"),
+                content: message.get("content"),
+                confidence: message.get("confidence"),
+                metadata: message.get("metadata"),
+                created_at: message.get("created_at"),
+            });
+        }
+    }
+    Ok(conversations)
+}
+
+/// A user's agent interactions (request and reply of each agent call), oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InteractionView {
+    pub request_message_id: Uuid,
+    pub agent_id: String,
+    pub agent_type: String,
+    pub status: String,
+    pub input: Value,
+    pub output: Value,
+    pub confidence: Option<f64>,
+    pub latency_ms: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn user_interactions(pool: &PgPool, user_id: &str) -> Result<Vec<InteractionView>, sqlx::Error> {
+    Ok(sqlx::query(
+        "SELECT request_message_id, agent_id, agent_type, status, input, output, confidence, latency_ms, created_at
+         FROM agent_interactions WHERE user_id = $1 ORDER BY created_at",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| InteractionView {
+        request_message_id: row.get("request_message_id"),
+        agent_id: row.get("agent_id"),
+        agent_type: row.get("agent_type"),
+        status: row.get("status"),
+        input: row.get("input"),
+        output: row.get("output"),
+        confidence: row.get("confidence"),
+        latency_ms: row.get("latency_ms"),
+        created_at: row.get("created_at"),
+    })
+    .collect())
+}
+
 /// Who owns a conversation (for access checks before reading it whole).
 pub async fn conversation_owner(pool: &PgPool, conversation_id: Uuid) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT user_id FROM conversations WHERE conversation_id = $1")
@@ -122,6 +217,7 @@ pub async fn user_conversations(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatencyPercentiles {
     /// Upper bounds (ms) of the histogram buckets holding the 50th, 90th and 99th percentile.
     pub p50_ms: Option<i64>,
@@ -130,6 +226,7 @@ pub struct LatencyPercentiles {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentTypeStats {
     pub requests: i64,
     pub replies: i64,
@@ -139,6 +236,7 @@ pub struct AgentTypeStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsView {
     pub total_users: i64,
     pub total_conversations: i64,
@@ -247,8 +345,50 @@ pub struct Near {
     pub radius_km: f64,
 }
 
+/// A mosque as the read model holds it, with its distance from the place searched from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MosqueView {
+    #[serde(flatten)]
+    pub mosque: hijraah_domain::community::Mosque,
+    /// Kilometres from the place searched from (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+/// A community event as the read model holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommunityEventView {
+    #[serde(flatten)]
+    pub event: hijraah_domain::community::CommunityEvent,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    /// Kilometres from the place searched from (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+fn body<T: serde::de::DeserializeOwned>(row: &sqlx::postgres::PgRow) -> Result<T, sqlx::Error> {
+    let value: Value = row.try_get("body")?;
+    serde_json::from_value(value).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+fn mosque_view(row: &sqlx::postgres::PgRow) -> Result<MosqueView, sqlx::Error> {
+    Ok(MosqueView {
+        mosque: body(row)?,
+        distance_km: row
+            .try_get::<Option<f64>, _>("distance_km")
+            .ok()
+            .flatten()
+            .map(round_km),
+    })
+}
+
 /// Mosques nearest first (within the radius), or by name without a place.
-pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Vec<Value>, sqlx::Error> {
+pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Vec<MosqueView>, sqlx::Error> {
     let rows = match near {
         Some(near) => {
             sqlx::query(concat!(
@@ -257,8 +397,8 @@ pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Ve
                 " AS distance_km FROM mosques) m
                  WHERE distance_km <= $3 ORDER BY distance_km, body->>'name' LIMIT $4"
             ))
-            .bind(near.latitude)
-            .bind(near.longitude)
+            .bind(snap(near.latitude))
+            .bind(snap(near.longitude))
             .bind(near.radius_km)
             .bind(limit)
             .fetch_all(pool)
@@ -273,36 +413,30 @@ pub async fn mosques(pool: &PgPool, near: Option<Near>, limit: i64) -> Result<Ve
             .await?
         }
     };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut body: Value = row.get("body");
-            if let Some(km) = row.get::<Option<f64>, _>("distance_km") {
-                body["distance_km"] = json!(round_km(km));
-            }
-            body
-        })
-        .collect())
+    rows.iter().map(mosque_view).collect()
 }
 
-pub async fn mosque(pool: &PgPool, mosque_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
-    Ok(sqlx::query("SELECT body FROM mosques WHERE mosque_id = $1")
+pub async fn mosque(pool: &PgPool, mosque_id: Uuid) -> Result<Option<MosqueView>, sqlx::Error> {
+    sqlx::query("SELECT body, NULL::float8 AS distance_km FROM mosques WHERE mosque_id = $1")
         .bind(mosque_id)
         .fetch_optional(pool)
         .await?
-        .map(|row| row.get("body")))
+        .as_ref()
+        .map(mosque_view)
+        .transpose()
 }
 
-fn event_json(row: &sqlx::postgres::PgRow) -> Value {
-    let mut body: Value = row.get("body");
-    body["status"] = json!(row.get::<String, _>("status"));
-    if let Some(reason) = row.get::<Option<String>, _>("cancel_reason") {
-        body["cancel_reason"] = json!(reason);
-    }
-    if let Ok(Some(km)) = row.try_get::<Option<f64>, _>("distance_km") {
-        body["distance_km"] = json!(round_km(km));
-    }
-    body
+fn event_view(row: &sqlx::postgres::PgRow) -> Result<CommunityEventView, sqlx::Error> {
+    Ok(CommunityEventView {
+        event: body(row)?,
+        status: row.try_get("status")?,
+        cancel_reason: row.try_get("cancel_reason")?,
+        distance_km: row
+            .try_get::<Option<f64>, _>("distance_km")
+            .ok()
+            .flatten()
+            .map(round_km),
+    })
 }
 
 /// Scheduled events not yet over at `now`, soonest first, optionally within a radius.
@@ -311,7 +445,7 @@ pub async fn upcoming_events(
     now: DateTime<Utc>,
     near: Option<Near>,
     limit: i64,
-) -> Result<Vec<Value>, sqlx::Error> {
+) -> Result<Vec<CommunityEventView>, sqlx::Error> {
     let rows = match near {
         Some(near) => {
             sqlx::query(concat!(
@@ -321,8 +455,8 @@ pub async fn upcoming_events(
                      FROM community_events WHERE status = 'scheduled' AND coalesce(ends_at, starts_at) >= $5) e
                  WHERE distance_km <= $3 ORDER BY starts_at, distance_km LIMIT $4"
             ))
-            .bind(near.latitude)
-            .bind(near.longitude)
+            .bind(snap(near.latitude))
+            .bind(snap(near.longitude))
             .bind(near.radius_km)
             .bind(limit)
             .bind(now)
@@ -341,18 +475,19 @@ pub async fn upcoming_events(
             .await?
         }
     };
-    Ok(rows.iter().map(event_json).collect())
+    rows.iter().map(event_view).collect()
 }
 
-pub async fn community_event(pool: &PgPool, event_id: Uuid) -> Result<Option<Value>, sqlx::Error> {
-    Ok(sqlx::query(
+pub async fn community_event(pool: &PgPool, event_id: Uuid) -> Result<Option<CommunityEventView>, sqlx::Error> {
+    sqlx::query(
         "SELECT body, status, cancel_reason, NULL::float8 AS distance_km FROM community_events WHERE event_id = $1",
     )
     .bind(event_id)
     .fetch_optional(pool)
     .await?
     .as_ref()
-    .map(event_json))
+    .map(event_view)
+    .transpose()
 }
 
 // --- `checklists` and `custom_agents`. ---
@@ -400,6 +535,7 @@ pub async fn custom_agents(pool: &PgPool) -> Result<Vec<hijraah_domain::events::
 // --- `users`: one user's own counts (their usage, their export). ---
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub first_seen_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,

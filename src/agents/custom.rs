@@ -9,18 +9,22 @@
 //! (no user id: an external service does not learn who asked), answered by `200` with
 //! `{"response": "<text>", "confidence": 0..1, "metadata": {...}}`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use hijraah_domain::events::{CustomAgentRegistered, CustomAgentRemoved};
-use hijraah_domain::{Event, EventMetadata, NewEvent};
+use hijraah_domain::EventMetadata;
+use hijraah_domain::aggregates::custom_agent::CustomAgentRecord;
+use hijraah_domain::events::CustomAgentRegistered;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use super::Registry;
 use super::routing::{combine, matches};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
-use crate::store::{Checkpoint, EventStore, ExpectedVersion, PgEventStore, StoreError};
+use crate::projector::Projector;
+use crate::store::{DecideError, EventStore, StoreError, decide};
 
 /// Agent types served by Hijraah's own agents, which a custom agent may not claim.
 pub const BUILT_IN_TYPES: &[&str] = &[
@@ -40,15 +44,27 @@ const MAX_REPLY_CHARS: usize = 10_000;
 const KEYWORD_WEIGHT: f64 = 0.8;
 
 /// A registration as an admin sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
+    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z][a-z0-9_-]+$")]
     pub agent_id: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
+    #[schema(min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]+$")]
     pub agent_type: String,
+    /// An `http://` URL the coordinator POSTs requests to.
+    #[schema(example = "http://127.0.0.1:9000/answer", pattern = r"^http://[^/@\s]+(/\S*)?$")]
     pub endpoint: String,
+    /// Words or phrases that route a request to it.
+    #[schema(min_items = 1, max_items = 50)]
     pub keywords: Vec<String>,
     #[serde(default = "default_timeout_ms")]
+    #[schema(minimum = 100, maximum = 30000, default = 5000)]
     pub timeout_ms: u64,
 }
 
@@ -122,81 +138,161 @@ pub fn stream_id(agent_id: &str) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CustomAgentError {
-    #[error("a custom agent `{0}` is already registered; remove it first")]
-    Exists(String),
-    #[error("no custom agent `{0}`")]
-    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Refused(#[from] hijraah_domain::aggregates::custom_agent::CustomAgentError),
     #[error("stored event cannot be read: {0}")]
     Corrupt(String),
+    #[error("another admin changed this agent at the same time; try again")]
+    Contended,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("custom agents read model error: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
-/// `(stream version, registered now)`.
-async fn state(store: &PgEventStore, agent_id: &str) -> Result<(i64, bool), CustomAgentError> {
-    let mut version = 0;
-    let mut registered = false;
-    for envelope in store.read_stream(&stream_id(agent_id), 0).await? {
-        version = envelope.stream_version;
-        match envelope
-            .decode()
-            .map_err(|error| CustomAgentError::Corrupt(error.to_string()))?
-        {
-            Event::CustomAgentRegistered(_) => registered = true,
-            Event::CustomAgentRemoved(_) => registered = false,
-            _ => {}
+impl From<DecideError<hijraah_domain::aggregates::custom_agent::CustomAgentError>> for CustomAgentError {
+    fn from(error: DecideError<hijraah_domain::aggregates::custom_agent::CustomAgentError>) -> Self {
+        match error {
+            DecideError::Refused(refused) => CustomAgentError::Refused(refused),
+            DecideError::Corrupt(reason) => CustomAgentError::Corrupt(reason),
+            DecideError::Contended => CustomAgentError::Contended,
+            DecideError::Store(store) => CustomAgentError::Store(store),
         }
     }
-    Ok((version, registered))
-}
-
-pub async fn register(
-    store: &PgEventStore,
-    registered: &CustomAgentRegistered,
-    actor: &str,
-    correlation_id: Option<&str>,
-) -> Result<Checkpoint, CustomAgentError> {
-    let (version, exists) = state(store, &registered.agent_id).await?;
-    if exists {
-        return Err(CustomAgentError::Exists(registered.agent_id.clone()));
-    }
-    let event = Event::CustomAgentRegistered(registered.clone());
-    let appended = store
-        .append(
-            &stream_id(&registered.agent_id),
-            ExpectedVersion::Exact(version),
-            &[NewEvent::new(&event, EventMetadata::by(actor, correlation_id))],
-        )
-        .await?;
-    Ok(appended.last)
-}
-
-pub async fn remove(
-    store: &PgEventStore,
-    agent_id: &str,
-    actor: &str,
-    correlation_id: Option<&str>,
-) -> Result<Checkpoint, CustomAgentError> {
-    let (version, exists) = state(store, agent_id).await?;
-    if !exists {
-        return Err(CustomAgentError::NotFound(agent_id.to_owned()));
-    }
-    let event = Event::CustomAgentRemoved(CustomAgentRemoved {
-        agent_id: agent_id.to_owned(),
-    });
-    let appended = store
-        .append(
-            &stream_id(agent_id),
-            ExpectedVersion::Exact(version),
-            &[NewEvent::new(&event, EventMetadata::by(actor, correlation_id))],
-        )
-        .await?;
-    Ok(appended.last)
 }
 
 /// The registrations in the `custom_agents` read model.
 pub async fn load(pool: &PgPool) -> Result<Vec<CustomAgentRegistered>, sqlx::Error> {
     hijraah_projections::queries::custom_agents(pool).await
+}
+
+/// This server's custom agents: registering and removing them (each decided by the domain's
+/// `CustomAgentRecord` against its stream, recorded as an event naming the admin), and
+/// following those made through other servers. It owns the lock that serialises an admin's
+/// change with the periodic sync, so a sync cannot re-add an agent from a list read before its
+/// removal.
+pub struct CustomAgents {
+    store: EventStore,
+    registry: Arc<Registry>,
+    projector: Projector,
+    client: reqwest::Client,
+    read_your_writes_timeout: Duration,
+    changing: tokio::sync::Mutex<()>,
+}
+
+impl CustomAgents {
+    pub fn new(
+        store: EventStore,
+        registry: Arc<Registry>,
+        projector: Projector,
+        client: reqwest::Client,
+        read_your_writes_timeout: Duration,
+    ) -> Self {
+        Self {
+            store,
+            registry,
+            projector,
+            client,
+            read_your_writes_timeout,
+            changing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<CustomAgentRegistered>, sqlx::Error> {
+        load(self.store.pool()).await
+    }
+
+    /// Registers an agent (refused if the id or type belongs to a built-in agent, or it is
+    /// registered already), then serves it here at once.
+    pub async fn register(
+        &self,
+        registration: Registration,
+        actor: &str,
+        correlation_id: Option<&str>,
+    ) -> Result<CustomAgentRegistered, CustomAgentError> {
+        let built_in: Vec<String> = self
+            .registry
+            .agents()
+            .iter()
+            .filter(|registered| BUILT_IN_TYPES.contains(&registered.agent.agent_type()))
+            .map(|registered| registered.agent.agent_id().to_owned())
+            .collect();
+        let spec = registration.validate(&built_in).map_err(CustomAgentError::Invalid)?;
+        let _changing = self.changing.lock().await;
+        let (_, appended) = decide(
+            &self.store,
+            &stream_id(&spec.agent_id),
+            &EventMetadata::by(actor, correlation_id),
+            |record: &CustomAgentRecord| record.register(spec.clone()),
+        )
+        .await?;
+        self.settle(appended).await;
+        self.registry
+            .register(Arc::new(CustomAgent::new(spec.clone(), self.client.clone())));
+        tracing::info!(actor, agent_id = %spec.agent_id, "custom agent registered");
+        Ok(spec)
+    }
+
+    pub async fn remove(
+        &self,
+        agent_id: &str,
+        actor: &str,
+        correlation_id: Option<&str>,
+    ) -> Result<(), CustomAgentError> {
+        let _changing = self.changing.lock().await;
+        let (_, appended) = decide(
+            &self.store,
+            &stream_id(agent_id),
+            &EventMetadata::by(actor, correlation_id),
+            |record: &CustomAgentRecord| record.remove(agent_id),
+        )
+        .await?;
+        self.settle(appended).await;
+        self.registry.unregister(agent_id);
+        tracing::info!(actor, agent_id, "custom agent removed");
+        Ok(())
+    }
+
+    /// Read-your-writes: the change is in the read model before the admin gets the answer.
+    async fn settle(&self, appended: Option<crate::store::AppendResult>) {
+        if let Some(appended) = appended {
+            self.projector
+                .wait_for(
+                    hijraah_projections::Projection::CustomAgents,
+                    appended.last,
+                    self.read_your_writes_timeout,
+                )
+                .await;
+        }
+    }
+
+    /// Makes the registry's custom agents those of the read model: registers new or changed ones,
+    /// removes removed ones. Hijraah's own agents are never touched.
+    pub async fn sync(&self) -> Result<(), sqlx::Error> {
+        let _changing = self.changing.lock().await;
+        let wanted = load(self.store.pool()).await?;
+        for registered in self.registry.agents() {
+            if let Some(spec) = registered.agent.custom_spec()
+                && !wanted.iter().any(|w| w.agent_id == spec.agent_id)
+            {
+                self.registry.unregister(&spec.agent_id);
+            }
+        }
+        let current = self.registry.agents();
+        for spec in wanted {
+            let unchanged = current
+                .iter()
+                .any(|registered| registered.agent.custom_spec() == Some(&spec));
+            if !unchanged {
+                tracing::info!(agent_id = %spec.agent_id, "custom agent (re)loaded");
+                self.registry
+                    .register(Arc::new(CustomAgent::new(spec, self.client.clone())));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub struct CustomAgent {
@@ -318,30 +414,6 @@ impl Agent for CustomAgent {
 
 /// How often a server re-reads the registrations, to follow those made through other servers.
 pub const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Makes the registry's custom agents those of the read model: registers new or changed ones,
-/// removes removed ones. Hijraah's own agents are never touched.
-pub async fn sync(pool: &PgPool, registry: &super::Registry, client: &reqwest::Client) -> Result<(), sqlx::Error> {
-    let wanted = load(pool).await?;
-    for registered in registry.agents() {
-        if let Some(spec) = registered.agent.custom_spec()
-            && !wanted.iter().any(|w| w.agent_id == spec.agent_id)
-        {
-            registry.unregister(&spec.agent_id);
-        }
-    }
-    let current = registry.agents();
-    for spec in wanted {
-        let unchanged = current
-            .iter()
-            .any(|registered| registered.agent.custom_spec() == Some(&spec));
-        if !unchanged {
-            tracing::info!(agent_id = %spec.agent_id, "custom agent (re)loaded");
-            registry.register(std::sync::Arc::new(CustomAgent::new(spec, client.clone())));
-        }
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -82,7 +82,7 @@ pub struct RegisteredAgent {
     clock: Arc<dyn Clock>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Healthy,
@@ -90,7 +90,7 @@ pub enum HealthStatus {
     Unhealthy,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgentMetrics {
     pub requests: u64,
     pub errors: u64,
@@ -102,10 +102,11 @@ pub struct AgentMetrics {
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     /// `closed`, `open` (calls fail fast) or `half_open` (a trial call decides).
+    #[schema(value_type = String)]
     pub circuit: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgentHealth {
     pub agent_id: String,
     pub agent_type: String,
@@ -125,6 +126,8 @@ pub struct Registry {
     agents: RwLock<Vec<Arc<RegisteredAgent>>>,
     breaker: BreakerSettings,
     clock: Arc<dyn Clock>,
+    /// Bumped on every register or unregister.
+    version: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for Registry {
@@ -147,6 +150,7 @@ impl Registry {
             agents: RwLock::new(Vec::new()),
             breaker,
             clock,
+            version: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -162,6 +166,8 @@ impl Registry {
             breaker: self.breaker,
             clock: self.clock.clone(),
         }));
+        drop(agents);
+        self.version.send_modify(|version| *version += 1);
     }
 
     /// Removes an agent; true when it was registered.
@@ -169,7 +175,30 @@ impl Registry {
         let mut agents = self.agents.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = agents.len();
         agents.retain(|registered| registered.agent.agent_id() != agent_id);
-        agents.len() != before
+        let removed = agents.len() != before;
+        drop(agents);
+        if removed {
+            self.version.send_modify(|version| *version += 1);
+        }
+        removed
+    }
+
+    /// Waits until `condition` holds of the registry, re-checking after every change; false if
+    /// it still does not after `timeout`.
+    pub async fn wait_until(&self, condition: impl Fn(&Registry) -> bool, timeout: Duration) -> bool {
+        let mut version = self.version.subscribe();
+        let waited = tokio::time::timeout(timeout, async {
+            loop {
+                version.borrow_and_update();
+                if condition(self) {
+                    return;
+                }
+                if version.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        waited.await.is_ok() && condition(self)
     }
 
     pub fn agents(&self) -> Vec<Arc<RegisteredAgent>> {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use hijraah_domain::calculators::prayer::Method;
-use hijraah_domain::understanding::dates::fold_arabic;
+use hijraah_domain::understanding::text::fold_arabic;
 use hijraah_domain::understanding::text::is_arabic;
 
 const DATA: &str = include_str!("data/cities.tsv");

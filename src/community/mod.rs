@@ -8,28 +8,47 @@ pub mod prayer;
 
 use chrono::NaiveDate;
 use hijraah_domain::calculators::hijri::{self, HijriDate, HijriError};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A day in both calendars, as the calendar endpoints and the community agent give it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CalendarDay {
+    /// `YYYY-MM-DD`.
+    pub gregorian: String,
+    pub hijri: HijriDate,
+    pub month_name_en: String,
+    pub month_name_ar: String,
+    /// Always `umm_al_qura`.
+    pub calendar: String,
+}
+
+impl CalendarDay {
+    pub fn new(gregorian: NaiveDate, hijri: HijriDate) -> Self {
+        Self {
+            gregorian: gregorian.to_string(),
+            hijri,
+            month_name_en: hijri.month_name_en().to_owned(),
+            month_name_ar: hijri.month_name_ar().to_owned(),
+            calendar: "umm_al_qura".to_owned(),
+        }
+    }
+}
 
 /// `{"gregorian", "hijri": {"year", "month", "day"}, "month_name_en", "month_name_ar"}`.
 pub fn hijri_json(gregorian: NaiveDate, hijri: HijriDate) -> Value {
-    json!({
-        "gregorian": gregorian.to_string(),
-        "hijri": {"year": hijri.year, "month": hijri.month, "day": hijri.day},
-        "month_name_en": hijri.month_name_en(),
-        "month_name_ar": hijri.month_name_ar(),
-        "calendar": "umm_al_qura",
-    })
+    serde_json::to_value(CalendarDay::new(gregorian, hijri)).unwrap_or_default()
 }
 
 /// The Hijri date of `gregorian` as the API returns it.
-pub fn hijri_of(gregorian: NaiveDate) -> Result<Value, HijriError> {
-    Ok(hijri_json(gregorian, hijri::to_hijri(gregorian)?))
+pub fn hijri_of(gregorian: NaiveDate) -> Result<CalendarDay, HijriError> {
+    Ok(CalendarDay::new(gregorian, hijri::to_hijri(gregorian)?))
 }
 
 /// The Gregorian date of a Hijri date as the API returns it.
-pub fn gregorian_of(year: i32, month: u32, day: u32) -> Result<Value, HijriError> {
+pub fn gregorian_of(year: i32, month: u32, day: u32) -> Result<CalendarDay, HijriError> {
     let gregorian = hijri::to_gregorian(year, month, day)?;
-    Ok(hijri_json(gregorian, HijriDate { year, month, day }))
+    Ok(CalendarDay::new(gregorian, HijriDate { year, month, day }))
 }
 
 /// A Gregorian date from `YYYY-MM-DD`, with a message that says what is wrong.

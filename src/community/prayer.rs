@@ -10,6 +10,7 @@ use hijraah_domain::calculators::prayer::{
     HighLatitudeRule, Isha, Madhab, Method, Parameters, PrayerError, PrayerTimes, prayer_times,
 };
 use hijraah_domain::community::validate_place;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Every parameter a request may carry; anything else is refused, so a typo is not ignored.
@@ -80,7 +81,7 @@ pub fn parse(fields: &BTreeMap<String, String>, now: DateTime<Utc>) -> Result<Pr
     }
     let latitude = number(fields, "latitude")?.ok_or("latitude is required")?;
     let longitude = number(fields, "longitude")?.ok_or("longitude is required")?;
-    validate_place(latitude, longitude)?;
+    validate_place(latitude, longitude).map_err(|error| error.to_string())?;
     let timezone = match fields.get("timezone").map(|tz| tz.trim()) {
         None | Some("") => Tz::UTC,
         Some(name) => name
@@ -171,28 +172,60 @@ pub fn parameters_json(request: &PrayerRequest) -> Value {
     used
 }
 
-/// The endpoint's answer: `{"date", "timezone", "method", "times": {...}}` and what was used.
-pub fn answer(request: &PrayerRequest) -> Result<Value, PrayerError> {
+/// The five prayers and sunrise, each RFC 3339 with the local offset of its own instant.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PrayerClock {
+    pub fajr: String,
+    pub sunrise: String,
+    pub dhuhr: String,
+    pub asr: String,
+    pub maghrib: String,
+    /// After midnight it carries the next day's date.
+    pub isha: String,
+}
+
+/// The endpoint's answer: the day's times and every parameter they were computed with.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PrayerTimesAnswer {
+    /// `YYYY-MM-DD`, the local date.
+    pub date: String,
+    /// The IANA zone.
+    pub timezone: String,
+    #[schema(value_type = Method)]
+    pub method: String,
+    #[schema(inline)]
+    pub madhab: Madhab,
+    #[schema(inline)]
+    pub high_latitude_rule: HighLatitudeRule,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub times: PrayerClock,
+    /// Angles, intervals and minute adjustments as used.
+    #[schema(value_type = Object)]
+    pub parameters: Value,
+}
+
+pub fn answer(request: &PrayerRequest) -> Result<PrayerTimesAnswer, PrayerError> {
     let times = compute(request)?;
     let tz = request.timezone;
-    Ok(json!({
-        "date": request.date.to_string(),
-        "timezone": tz.name(),
-        "method": request.parameters.method.name(),
-        "madhab": request.parameters.madhab,
-        "high_latitude_rule": request.parameters.high_latitude_rule,
-        "latitude": request.latitude,
-        "longitude": request.longitude,
-        "times": {
-            "fajr": local(times.fajr, tz),
-            "sunrise": local(times.sunrise, tz),
-            "dhuhr": local(times.dhuhr, tz),
-            "asr": local(times.asr, tz),
-            "maghrib": local(times.maghrib, tz),
-            "isha": local(times.isha, tz),
+    Ok(PrayerTimesAnswer {
+        date: request.date.to_string(),
+        timezone: tz.name().to_owned(),
+        method: request.parameters.method.name().to_owned(),
+        madhab: request.parameters.madhab,
+        high_latitude_rule: request.parameters.high_latitude_rule,
+        latitude: request.latitude,
+        longitude: request.longitude,
+        times: PrayerClock {
+            fajr: local(times.fajr, tz),
+            sunrise: local(times.sunrise, tz),
+            dhuhr: local(times.dhuhr, tz),
+            asr: local(times.asr, tz),
+            maghrib: local(times.maghrib, tz),
+            isha: local(times.isha, tz),
         },
-        "parameters": parameters_json(request),
-    }))
+        parameters: parameters_json(request),
+    })
 }
 
 #[cfg(test)]
@@ -262,12 +295,7 @@ mod tests {
         )
         .expect("valid");
         let answer = answer(&request).expect("times");
-        assert!(answer["times"]["dhuhr"].as_str().expect("dhuhr").ends_with("+01:00"));
-        assert!(
-            answer["times"]["dhuhr"]
-                .as_str()
-                .expect("dhuhr")
-                .starts_with("2024-03-31T13:")
-        );
+        assert!(answer.times.dhuhr.ends_with("+01:00"));
+        assert!(answer.times.dhuhr.starts_with("2024-03-31T13:"));
     }
 }

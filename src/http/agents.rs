@@ -1,87 +1,88 @@
 //! Agents: `GET /api/v1/agents/health` (any authenticated role), and the custom agents an admin
 //! registers, lists and removes (`/api/v1/agents/custom`), each change an event naming the admin.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use hijraah_domain::events::CustomAgentRegistered;
 use hijraah_domain::user::Role;
-use hijraah_projections::Projection;
-use serde_json::{Value, json};
+use serde::Serialize;
 use tower_http::request_id::RequestId;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, AppPath, Auth};
 use super::{AppState, correlation_id};
-use crate::agents::custom::{self, CustomAgent, CustomAgentError, Registration};
+use crate::agents::custom::Registration;
 use crate::agents::registry::AgentHealth;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/agents/health", get(health))
-        .route("/agents/custom", get(list_custom).post(register_custom))
-        .route("/agents/custom/{agent_id}", delete(remove_custom))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(list_custom, register_custom))
+        .routes(routes!(remove_custom))
 }
 
+/// One entry per registered agent: its status, metrics and circuit breaker.
+#[utoipa::path(get, path = "/agents/health", tag = "agents",
+    responses((status = 200, body = Vec<AgentHealth>)))]
 async fn health(State(state): State<AppState>, _auth: Auth) -> Json<Vec<AgentHealth>> {
     Json(state.registry.health())
 }
 
-impl From<CustomAgentError> for ApiError {
-    fn from(error: CustomAgentError) -> Self {
-        match error {
-            CustomAgentError::Exists(_) => ApiError::conflict("agent_exists", error.to_string()),
-            CustomAgentError::NotFound(_) => ApiError::not_found(error.to_string()),
-            CustomAgentError::Corrupt(_) => ApiError::internal(error),
-            CustomAgentError::Store(store) => store.into(),
-        }
-    }
+#[derive(Debug, Serialize, ToSchema)]
+struct CustomAgentList {
+    agents: Vec<CustomAgentRegistered>,
 }
 
-async fn list_custom(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, ApiError> {
+/// The custom agents registered (admin).
+#[utoipa::path(get, path = "/agents/custom", tag = "agents",
+    responses(
+        (status = 200, body = CustomAgentList),
+        (status = 403, description = "Needs the admin role", body = ErrorBody),
+    ))]
+async fn list_custom(State(state): State<AppState>, auth: Auth) -> Result<Json<CustomAgentList>, ApiError> {
     auth.require(&[Role::Admin])?;
-    let agents = custom::load(&state.pool).await?;
-    Ok(Json(json!({"agents": agents})))
+    Ok(Json(CustomAgentList {
+        agents: state.custom_agents.list().await?,
+    }))
 }
 
+/// Registers an external agent (admin); every server follows it from the log.
+#[utoipa::path(post, path = "/agents/custom", tag = "agents", request_body = Registration,
+    responses(
+        (status = 201, body = CustomAgentRegistered, links(
+            ("remove" = (operation_id = "remove_custom",
+                parameters(("agent_id" = "$response.body#/agent_id")))),
+        )),
+        (status = 403, description = "Needs the admin role", body = ErrorBody),
+        (status = 409, description = "An agent with that id is registered", body = ErrorBody),
+    ))]
 async fn register_custom(
     State(state): State<AppState>,
     auth: Auth,
     request_id: Option<Extension<RequestId>>,
     AppJson(registration): AppJson<Registration>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CustomAgentRegistered>), ApiError> {
     let admin = auth.require(&[Role::Admin])?;
-    let built_in: Vec<String> = state
-        .registry
-        .agents()
-        .iter()
-        .filter(|registered| custom::BUILT_IN_TYPES.contains(&registered.agent.agent_type()))
-        .map(|registered| registered.agent.agent_id().to_owned())
-        .collect();
-    let registered = registration.validate(&built_in).map_err(ApiError::invalid)?;
     let correlation = correlation_id(request_id.as_deref());
-    let _changing = state.custom_agents_lock.lock().await;
-    let checkpoint = custom::register(
-        &state.store,
-        &registered,
-        admin.user_id.as_str(),
-        correlation.as_deref(),
-    )
-    .await?;
-    state
-        .projector
-        .wait_for(Projection::CustomAgents, checkpoint, state.read_your_writes_timeout)
-        .await;
-    state.registry.register(Arc::new(CustomAgent::new(
-        registered.clone(),
-        state.http_client.clone(),
-    )));
-    tracing::info!(actor = %admin.user_id, agent_id = %registered.agent_id, "custom agent registered");
-    Ok((StatusCode::CREATED, Json(json!(registered))))
+    let registered = state
+        .custom_agents
+        .register(registration, admin.user_id.as_str(), correlation.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(registered)))
 }
 
+/// Removes a custom agent (admin).
+#[utoipa::path(delete, path = "/agents/custom/{agent_id}", tag = "agents",
+    params(("agent_id" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Needs the admin role", body = ErrorBody),
+        (status = 404, description = "No such custom agent", body = ErrorBody),
+    ))]
 async fn remove_custom(
     State(state): State<AppState>,
     auth: Auth,
@@ -90,13 +91,9 @@ async fn remove_custom(
 ) -> Result<StatusCode, ApiError> {
     let admin = auth.require(&[Role::Admin])?;
     let correlation = correlation_id(request_id.as_deref());
-    let _changing = state.custom_agents_lock.lock().await;
-    let checkpoint = custom::remove(&state.store, &agent_id, admin.user_id.as_str(), correlation.as_deref()).await?;
     state
-        .projector
-        .wait_for(Projection::CustomAgents, checkpoint, state.read_your_writes_timeout)
-        .await;
-    state.registry.unregister(&agent_id);
-    tracing::info!(actor = %admin.user_id, %agent_id, "custom agent removed");
+        .custom_agents
+        .remove(&agent_id, admin.user_id.as_str(), correlation.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

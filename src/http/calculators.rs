@@ -1,32 +1,98 @@
 //! Calculators: zakat al-mal, zakat al-fitr and the qibla (any authenticated role). Inputs become
 //! validated values here, so the calculators never see a negative amount or an unknown option.
 
-use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use hijraah_domain::calculators::qibla;
-use hijraah_domain::calculators::zakat::{ZakatError, ZakatInput, ZakatResult, amount, zakat_al_fitr, zakat_al_mal};
+use hijraah_domain::calculators::zakat::{FitrResult, ZakatInput, ZakatResult, amount, zakat_al_fitr, zakat_al_mal};
 use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{AppJson, AppQuery, Auth};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/finance/zakat", post(zakat))
-        .route("/finance/zakat-al-fitr", post(zakat_fitr))
-        .route("/community/qibla", get(qibla_bearing))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(zakat))
+        .routes(routes!(zakat_fitr))
+        .routes(routes!(qibla_bearing))
 }
 
-impl From<ZakatError> for ApiError {
-    fn from(error: ZakatError) -> Self {
-        ApiError::invalid(error.to_string())
+/// An amount: a decimal string (`"1250.50"`) or a JSON number, not negative.
+struct Amount;
+
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^[0-9]+(\.[0-9]+)?$"))
+                    .examples(["1250.50"]),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0.0)))
+            .description(Some("A decimal string (\"1250.50\") or a JSON number, not negative"))
+            .into()
     }
 }
 
+impl ToSchema for Amount {}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum NisabBasisName {
+    Gold,
+    Silver,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+enum NisabStandardName {
+    #[serde(rename = "standard_85_595")]
+    Standard,
+    #[serde(rename = "tola_87.48_612.36")]
+    Tola,
+}
+
+/// The zakat calculator's inputs; absent amounts are 0. Unknown fields are refused. (The
+/// handler reads the body as JSON and checks each value itself, to say exactly which is wrong;
+/// this type is its documentation.)
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ZakatRequest {
+    cash: Option<Amount>,
+    gold_grams: Option<Amount>,
+    silver_grams: Option<Amount>,
+    /// Needed for gold held, and for the gold nisab (the default basis).
+    gold_price_per_gram: Option<Amount>,
+    /// Needed for silver held, and for the silver nisab.
+    silver_price_per_gram: Option<Amount>,
+    business_inventory: Option<Amount>,
+    receivables: Option<Amount>,
+    stocks_trading_value: Option<Amount>,
+    stocks_long_term_value: Option<Amount>,
+    /// From 0 to 1; needed with `stocks_long_term_value`.
+    stocks_long_term_zakatable_ratio: Option<Amount>,
+    debts_due: Option<Amount>,
+    /// Whether a lunar year has passed over the wealth (default true).
+    hawl_complete: Option<bool>,
+    /// Default `gold`.
+    nisab_basis: Option<NisabBasisName>,
+    /// Default `standard_85_595`.
+    nisab_standard: Option<NisabStandardName>,
+}
+
+/// Zakat al-mal: 2.5% of net zakatable wealth at or above the nisab, money rounded half-up to
+/// cents (the nisab is compared unrounded).
+#[utoipa::path(post, path = "/finance/zakat", tag = "calculators", request_body = ZakatRequest,
+    responses((status = 200, body = ZakatResult)))]
 async fn zakat(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<ZakatResult>, ApiError> {
     let body = body
         .as_object()
@@ -35,7 +101,29 @@ async fn zakat(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<ZakatR
     Ok(Json(zakat_al_mal(&input)?))
 }
 
-async fn zakat_fitr(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<Value>, ApiError> {
+/// Zakat al-fitr's inputs (documentation, as for the zakat request).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct FitrRequest {
+    #[schema(minimum = 1, maximum = 10000)]
+    persons: u32,
+    /// The weight of one sa' of the staple, in kg (commonly 2.04 to 3).
+    sa_kg: Amount,
+    staple_price_per_kg: Amount,
+}
+
+#[derive(Serialize, ToSchema)]
+struct FitrAnswer {
+    #[serde(flatten)]
+    result: FitrResult,
+    persons: u64,
+}
+
+/// Zakat al-fitr: persons × sa' × price per kg.
+#[utoipa::path(post, path = "/finance/zakat-al-fitr", tag = "calculators", request_body = FitrRequest,
+    responses((status = 200, body = FitrAnswer)))]
+async fn zakat_fitr(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<FitrAnswer>, ApiError> {
     let body = body
         .as_object()
         .ok_or_else(|| ApiError::invalid("send a JSON object"))?;
@@ -61,22 +149,31 @@ async fn zakat_fitr(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<V
         .filter(|price| *price > Decimal::ZERO)
         .ok_or_else(|| ApiError::invalid("staple_price_per_kg must be given and above 0"))?;
     let result = zakat_al_fitr(persons as u32, sa_kg, price)?;
-    Ok(Json(
-        json!({"food_kg": result.food_kg, "zakat_amount": result.zakat_amount, "persons": persons}),
-    ))
+    Ok(Json(FitrAnswer { result, persons }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Place {
+    #[param(minimum = -90.0, maximum = 90.0)]
+    latitude: f64,
+    #[param(minimum = -180.0, maximum = 180.0)]
+    longitude: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct QiblaAnswer {
+    /// The initial great-circle bearing to the Kaaba, degrees clockwise from true north.
+    #[schema(minimum = 0.0, maximum = 360.0)]
+    bearing_degrees: f64,
     latitude: f64,
     longitude: f64,
 }
 
-async fn qibla_bearing(
-    State(_state): State<AppState>,
-    _auth: Auth,
-    AppQuery(place): AppQuery<Place>,
-) -> Result<Json<Value>, ApiError> {
+/// The qibla: the great-circle bearing from a place to the Kaaba.
+#[utoipa::path(get, path = "/community/qibla", tag = "calculators", params(Place),
+    responses((status = 200, body = QiblaAnswer)))]
+async fn qibla_bearing(_auth: Auth, AppQuery(place): AppQuery<Place>) -> Result<Json<QiblaAnswer>, ApiError> {
     if !place.latitude.is_finite() || !(-90.0..=90.0).contains(&place.latitude) {
         return Err(ApiError::invalid("latitude must be from -90 to 90"));
     }
@@ -84,7 +181,9 @@ async fn qibla_bearing(
         return Err(ApiError::invalid("longitude must be from -180 to 180"));
     }
     let bearing = (qibla::bearing(place.latitude, place.longitude) * 100.0).round() / 100.0;
-    Ok(Json(
-        json!({"bearing_degrees": bearing, "latitude": place.latitude, "longitude": place.longitude}),
-    ))
+    Ok(Json(QiblaAnswer {
+        bearing_degrees: bearing,
+        latitude: place.latitude,
+        longitude: place.longitude,
+    }))
 }

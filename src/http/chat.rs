@@ -1,14 +1,16 @@
 //! `POST /api/v1/chat`: a user's message in, the agents' replies out.
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use hijraah_domain::ids::{SessionId, UserId};
 use serde::Deserialize;
 use serde_json::Value;
 use tower_http::request_id::RequestId;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, Auth};
 use super::{AppState, correlation_id};
 use crate::agents::language;
@@ -17,19 +19,30 @@ use crate::chat::{AgentResponse, ChatCommand};
 /// The longest message we accept, in characters.
 pub const MAX_CONTENT_CHARS: usize = 10_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/chat", post(chat))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(chat))
 }
 
-#[derive(Debug, Deserialize)]
+/// A user's message.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UserRequest {
+    /// Must be the token's own user (admins may act for a user).
+    #[schema(min_length = 1, max_length = 128)]
     pub user_id: String,
+    #[schema(min_length = 1, max_length = 10000)]
     pub content: String,
+    /// A language tag such as `en` or `ar`; absent, it is detected from the script.
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub language: Option<String>,
+    /// Structured input for agents: a place (`latitude`, `longitude`, `timezone`, `city`), the
+    /// day asked on (`date`), the zakat calculator's fields…
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub context: Option<Value>,
+    /// Continues that conversation; absent, a new conversation starts.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     pub session_id: Option<String>,
 }
 
@@ -95,6 +108,13 @@ impl UserRequest {
     }
 }
 
+/// Send a message; the agents' replies come back, the user interface agent's first.
+#[utoipa::path(post, path = "/chat", tag = "conversations", request_body = UserRequest,
+    responses(
+        (status = 200, description = "The replies, the user interface agent's first", body = Vec<AgentResponse>),
+        (status = 403, description = "`user_id` is not the token's own, or the conversation is another user's", body = ErrorBody),
+        (status = 409, description = "The conversation has ended, or too many writers raced on it", body = ErrorBody),
+    ))]
 #[tracing::instrument(skip_all, fields(user_id = %auth.0.user_id))]
 async fn chat(
     State(state): State<AppState>,

@@ -2,27 +2,36 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use hijraah_domain::ids::UserId;
 use hijraah_projections::queries::{self, ConversationSummary, ConversationView};
 use serde::{Deserialize, Serialize};
 use tower_http::request_id::RequestId;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/conversations/{conversation_id}", get(conversation))
-        .route("/conversations/{conversation_id}/end", post(end_conversation))
-        .route("/users/{user_id}/conversations", get(user_conversations))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(conversation))
+        .routes(routes!(end_conversation))
+        .routes(routes!(user_conversations))
 }
 
-/// A user reads only their own conversations; admins read any. Another user's conversation is
-/// answered as not found, so ids cannot be probed.
+/// A conversation with its messages in the order they happened. A user reads only their own
+/// conversations; admins read any. Another user's conversation is answered as not found, so
+/// ids cannot be probed.
+#[utoipa::path(get, path = "/conversations/{conversation_id}", tag = "conversations",
+    params(("conversation_id" = Uuid, Path, description = "From a reply's `metadata.conversation_id`")),
+    responses(
+        (status = 200, body = ConversationView),
+        (status = 404, description = "No such conversation (or another user's)", body = ErrorBody),
+    ))]
 async fn conversation(
     State(state): State<AppState>,
     auth: Auth,
@@ -35,6 +44,14 @@ async fn conversation(
     Ok(Json(view))
 }
 
+/// Ends a conversation: nothing more can be added to it (addition to the contract).
+#[utoipa::path(post, path = "/conversations/{conversation_id}/end", tag = "conversations",
+    params(("conversation_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "No such conversation (or another user's)", body = ErrorBody),
+        (status = 409, description = "Already ended", body = ErrorBody),
+    ))]
 async fn end_conversation(
     State(state): State<AppState>,
     auth: Auth,
@@ -58,11 +75,14 @@ async fn end_conversation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, default = 0)]
     offset: i64,
 }
 
@@ -70,12 +90,19 @@ fn default_limit() -> i64 {
     50
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ConversationList {
     user_id: String,
     conversations: Vec<ConversationSummary>,
 }
 
+/// A user's conversations, newest first.
+#[utoipa::path(get, path = "/users/{user_id}/conversations", tag = "conversations",
+    params(("user_id" = String, Path), Page),
+    responses(
+        (status = 200, body = ConversationList),
+        (status = 403, description = "Another user's list (admins excepted)", body = ErrorBody),
+    ))]
 async fn user_conversations(
     State(state): State<AppState>,
     auth: Auth,

@@ -4,35 +4,42 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
 use hijraah_domain::Envelope;
 use hijraah_domain::user::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppQuery, Auth};
-use crate::store::{EventStore, LogFollower};
+use crate::store::LogFollower;
 
 pub const MAX_PAGE: i64 = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// Events after this position (0: from the start).
     #[serde(default)]
+    #[param(minimum = 0, default = 0)]
     after: i64,
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
+    /// Only this stream's events.
     #[serde(default)]
     stream_id: Option<String>,
 }
@@ -41,13 +48,23 @@ fn default_limit() -> i64 {
     100
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct EventsPage {
     events: Vec<Envelope>,
     /// Pass as `after` to get the next page; equal to `after` when there was nothing new.
     next_after: i64,
 }
 
+/// The log in global order, a page at a time; with `Accept: text/event-stream`, live as
+/// server-sent events from `after` (or `Last-Event-ID`) on.
+#[utoipa::path(get, path = "/events", tag = "events", params(EventsQuery),
+    responses(
+        (status = 200, description = "A page of events, or a live stream", content(
+            (EventsPage = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 403, description = "Needs the analyst or admin role", body = ErrorBody),
+    ))]
 async fn events(
     State(state): State<AppState>,
     auth: Auth,

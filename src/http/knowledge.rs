@@ -3,53 +3,78 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use hijraah_domain::knowledge::{KnowledgeDocument, valid_id};
 use hijraah_domain::user::Role;
 use hijraah_index::{SearchRequest, SearchResults};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tower_http::request_id::RequestId;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
-use crate::knowledge::import::{RetractError, import_documents, retract};
-use crate::knowledge::{KnowledgeError, ReindexJob};
-use crate::store::EventStore;
+use crate::knowledge::ReindexJob;
+use crate::knowledge::import::{ImportCounts, import_documents, retract};
 
 /// Documents in one `POST /knowledge/documents`.
 pub const MAX_BATCH: usize = 1_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/knowledge/search", get(search))
-        .route("/knowledge/documents", post(add_documents))
-        .route("/knowledge/documents/{id}", delete(retract_document))
-        .route("/knowledge/reindex", post(start_reindex))
-        .route("/knowledge/reindex/{job_id}", get(reindex_job))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(add_documents))
+        .routes(routes!(retract_document))
+        .routes(routes!(start_reindex))
+        .routes(routes!(reindex_job))
 }
 
-impl From<KnowledgeError> for ApiError {
-    fn from(error: KnowledgeError) -> Self {
-        match error {
-            KnowledgeError::ReindexRunning => ApiError::conflict("reindex_running", error.to_string()),
-            KnowledgeError::Store(store) => store.into(),
-            other => ApiError::internal(other),
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum SourceName {
+    Quran,
+    Hadith,
+    Custom,
+}
+
+impl SourceName {
+    fn as_str(&self) -> &'static str {
+        match self {
+            SourceName::Quran => "quran",
+            SourceName::Hadith => "hadith",
+            SourceName::Custom => "custom",
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum SearchLanguage {
+    En,
+    Ar,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// The words, a reference (`2:255`, `bukhari 1`), a surah or passage by name, or Arabic
+    /// (with or without marks, or typed in Latin letters).
     #[serde(default)]
+    #[param(min_length = 1, max_length = 500)]
     q: String,
-    source: Option<String>,
+    #[param(inline)]
+    source: Option<SourceName>,
+    /// A collection: `quran`, a hadith collection (`bukhari`…), a translation (`en.pickthall`).
     collection: Option<String>,
-    lang: Option<String>,
+    /// Which texts to search: English or Arabic. Absent: by the query's script.
+    #[param(inline)]
+    lang: Option<SearchLanguage>,
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 100, default = 10)]
     limit: usize,
 }
 
@@ -57,6 +82,9 @@ fn default_limit() -> usize {
     10
 }
 
+/// Searches the texts: what the query names outright first, then by its topic words.
+#[utoipa::path(get, path = "/knowledge/search", tag = "knowledge", params(SearchQuery),
+    responses((status = 200, body = SearchResults)))]
 async fn search(
     State(state): State<AppState>,
     _auth: Auth,
@@ -72,40 +100,45 @@ async fn search(
     if !(1..=100).contains(&query.limit) {
         return Err(ApiError::invalid("limit must be 1 to 100"));
     }
-    if let Some(source) = &query.source
-        && !matches!(source.as_str(), "quran" | "hadith" | "custom")
-    {
-        return Err(ApiError::invalid("source must be quran, hadith or custom"));
-    }
-    if let Some(lang) = &query.lang
-        && !matches!(lang.as_str(), "en" | "ar")
-    {
-        return Err(ApiError::invalid("lang must be en or ar"));
-    }
     let request = SearchRequest {
         query: text.to_owned(),
-        source: query.source,
+        source: query.source.map(|source| source.as_str().to_owned()),
         collection: query.collection,
-        lang: query.lang,
+        lang: query.lang.map(|lang| match lang {
+            SearchLanguage::En => "en".to_owned(),
+            SearchLanguage::Ar => "ar".to_owned(),
+        }),
         limit: query.limit,
     };
     Ok(Json(state.knowledge.search(request).await?))
 }
 
-/// `{"documents": [...]}` or a bare array, each in any format `hijraah knowledge import` reads.
-#[derive(Debug, Deserialize)]
+/// `{"documents": [...]}` or a bare array, each document in any format `hijraah knowledge
+/// import` reads (the corpus's lines, or our own format: see the README).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 enum DocumentBatch {
-    Wrapped { documents: Vec<Value> },
+    Wrapped {
+        #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
+        documents: Vec<Value>,
+    },
+    #[schema(value_type = Vec<Object>)]
     Bare(Vec<Value>),
 }
 
+/// Adds or revises a batch of texts (curator, admin); unchanged ones record nothing. All or
+/// nothing: one bad document refuses the batch, saying which.
+#[utoipa::path(post, path = "/knowledge/documents", tag = "knowledge", request_body = DocumentBatch,
+    responses(
+        (status = 200, body = ImportCounts),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+    ))]
 async fn add_documents(
     State(state): State<AppState>,
     auth: Auth,
     request_id: Option<Extension<RequestId>>,
     AppJson(batch): AppJson<DocumentBatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ImportCounts>, ApiError> {
     let curator = auth.require(&[Role::Curator, Role::Admin])?;
     let records = match batch {
         DocumentBatch::Wrapped { documents } | DocumentBatch::Bare(documents) => documents,
@@ -139,9 +172,17 @@ async fn add_documents(
             .wait_indexed(checkpoint, state.read_your_writes_timeout)
             .await;
     }
-    Ok(Json(json!(counts)))
+    Ok(Json(counts))
 }
 
+/// Retracts a text (curator, admin): it leaves the index; its history stays in the log.
+#[utoipa::path(delete, path = "/knowledge/documents/{id}", tag = "knowledge",
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    responses(
+        (status = 204, description = "Retracted"),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+    ))]
 async fn retract_document(
     State(state): State<AppState>,
     auth: Auth,
@@ -160,11 +201,7 @@ async fn retract_document(
         "retracted by a curator",
         correlation.as_deref(),
     )
-    .await
-    .map_err(|error| match error {
-        RetractError::NotFound => ApiError::not_found("no such document"),
-        RetractError::Store(store) => store.into(),
-    })?;
+    .await?;
     state
         .knowledge
         .wait_indexed(checkpoint, state.read_your_writes_timeout)
@@ -172,11 +209,24 @@ async fn retract_document(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+struct ReindexStarted {
+    job_id: Uuid,
+}
+
+/// Rebuilds the index from the log (curator, admin); searches keep answering from the old
+/// index until the new one is swapped in.
+#[utoipa::path(post, path = "/knowledge/reindex", tag = "knowledge",
+    responses(
+        (status = 202, body = ReindexStarted),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 409, description = "A reindex is already running", body = ErrorBody),
+    ))]
 async fn start_reindex(
     State(state): State<AppState>,
     auth: Auth,
     request_id: Option<Extension<RequestId>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ReindexStarted>), ApiError> {
     let curator = auth.require(&[Role::Curator, Role::Admin])?;
     let job_id = state.knowledge.start_reindex()?;
     // Audit: who rebuilt the index, and when, is in the log like every curator action.
@@ -193,9 +243,17 @@ async fn start_reindex(
         )
         .await?;
     tracing::info!(actor = %curator.user_id, %job_id, "reindex started");
-    Ok((StatusCode::ACCEPTED, Json(json!({"job_id": job_id}))))
+    Ok((StatusCode::ACCEPTED, Json(ReindexStarted { job_id })))
 }
 
+/// A reindex job's progress.
+#[utoipa::path(get, path = "/knowledge/reindex/{job_id}", tag = "knowledge",
+    params(("job_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ReindexJob),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 404, description = "No such reindex job", body = ErrorBody),
+    ))]
 async fn reindex_job(
     State(state): State<AppState>,
     auth: Auth,

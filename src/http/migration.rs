@@ -2,48 +2,72 @@
 //! settling-in checklist (the user themself, or an admin), whose progress is recorded as events.
 
 use axum::extract::State;
-use axum::routing::{get, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use hijraah_domain::ids::UserId;
 use hijraah_projections::Projection;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use tower_http::request_id::RequestId;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
-use crate::agents::migration::{self, ChecklistError};
+use crate::agents::migration::{self, Checklist, Resource};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/migration/resources", get(resources))
-        .route("/users/{user_id}/checklist", get(checklist))
-        .route("/users/{user_id}/checklist/{item_id}", put(mark))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(resources))
+        .routes(routes!(checklist))
+        .routes(routes!(mark))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ResourceQuery {
     #[serde(default)]
+    #[param(max_length = 500)]
     q: String,
+    /// `mosque`, `halal_food`, `community`, `documents`, `first_weeks`, `prayer_at_work`,
+    /// `education`, `housing` or `country`.
     topic: Option<String>,
+    /// An ISO 3166 code: its country notes with the general resources.
     country: Option<String>,
 }
 
-async fn resources(_auth: Auth, AppQuery(query): AppQuery<ResourceQuery>) -> Result<Json<Value>, ApiError> {
+#[derive(Debug, Serialize, ToSchema)]
+struct FoundResource {
+    #[serde(flatten)]
+    resource: Resource,
+    score: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct ResourceList {
+    query: String,
+    resources: Vec<FoundResource>,
+}
+
+/// The settling-in guide's resources that match, best first.
+#[utoipa::path(get, path = "/migration/resources", tag = "migration", params(ResourceQuery),
+    responses((status = 200, body = ResourceList)))]
+async fn resources(_auth: Auth, AppQuery(query): AppQuery<ResourceQuery>) -> Result<Json<ResourceList>, ApiError> {
     if query.q.chars().count() > 500 {
         return Err(ApiError::invalid("q must be at most 500 characters"));
     }
-    let found: Vec<Value> = migration::search(&query.q, query.topic.as_deref(), query.country.as_deref())
+    let resources = migration::search(&query.q, query.topic.as_deref(), query.country.as_deref())
         .into_iter()
-        .map(|(score, resource)| {
-            let mut value = json!(resource);
-            value["score"] = json!(score);
-            value
+        .map(|(score, resource)| FoundResource {
+            resource: resource.clone(),
+            score,
         })
         .collect();
-    Ok(Json(json!({"query": query.q, "resources": found})))
+    Ok(Json(ResourceList {
+        query: query.q,
+        resources,
+    }))
 }
 
 /// The user named in the path, if the caller may act for them.
@@ -55,28 +79,43 @@ fn own(auth: &Auth, user_id: &str) -> Result<UserId, ApiError> {
     Ok(user_id)
 }
 
+/// A user's settling-in checklist with their marks.
+#[utoipa::path(get, path = "/users/{user_id}/checklist", tag = "migration",
+    params(("user_id" = String, Path)),
+    responses(
+        (status = 200, body = Checklist),
+        (status = 403, description = "Another user's checklist (admins excepted)", body = ErrorBody),
+    ))]
 async fn checklist(
     State(state): State<AppState>,
     auth: Auth,
     AppPath(user_id): AppPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Checklist>, ApiError> {
     let user_id = own(&auth, &user_id)?;
     Ok(Json(migration::checklist(&state.pool, user_id.as_str()).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Mark {
     done: bool,
 }
 
+/// Marks an item done or not done; the whole checklist comes back.
+#[utoipa::path(put, path = "/users/{user_id}/checklist/{item_id}", tag = "migration", request_body = Mark,
+    params(("user_id" = String, Path), ("item_id" = String, Path)),
+    responses(
+        (status = 200, body = Checklist),
+        (status = 403, description = "Another user's checklist (admins excepted)", body = ErrorBody),
+        (status = 404, description = "No such checklist item", body = ErrorBody),
+    ))]
 async fn mark(
     State(state): State<AppState>,
     auth: Auth,
     request_id: Option<Extension<RequestId>>,
     AppPath((user_id, item_id)): AppPath<(String, String)>,
     AppJson(body): AppJson<Mark>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Checklist>, ApiError> {
     let user_id = own(&auth, &user_id)?;
     let correlation = correlation_id(request_id.as_deref());
     let checkpoint = migration::mark(
@@ -87,11 +126,7 @@ async fn mark(
         auth.0.user_id.as_str(),
         correlation.as_deref(),
     )
-    .await
-    .map_err(|error| match error {
-        ChecklistError::UnknownItem(_) => ApiError::not_found(error.to_string()),
-        ChecklistError::Store(store) => store.into(),
-    })?;
+    .await?;
     state
         .projector
         .wait_for(Projection::Checklists, checkpoint, state.read_your_writes_timeout)

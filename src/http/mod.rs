@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod authentication;
 pub mod calculators;
 pub mod chat;
 pub mod community;
@@ -12,6 +13,7 @@ pub mod events;
 pub mod extract;
 pub mod knowledge;
 pub mod migration;
+pub mod openapi;
 pub mod ops;
 pub mod security;
 pub mod users;
@@ -19,31 +21,33 @@ pub mod users;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, Response, StatusCode};
+use axum::http::{HeaderName, Response};
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
+use axum::{Extension, Router};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::agents::Registry;
 use crate::auth::JwtKeys;
 use crate::chat::ChatService;
 use crate::metrics::Metrics;
 use crate::projector::Projector;
-use crate::store::{LogNotifier, PgEventStore};
-use error::ApiError;
+use crate::store::{EventStore, LogNotifier};
+use error::{ApiError, ErrorCode};
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
-    pub store: PgEventStore,
+    pub store: EventStore,
     pub notifier: LogNotifier,
     pub projector: Projector,
     pub chat: Arc<ChatService>,
@@ -59,15 +63,15 @@ pub struct AppState {
     pub rate_limiter: Arc<security::RateLimiter>,
     /// The users' data keys.
     pub vault: crate::privacy::Vault,
-    /// Held while the registry's custom agents change (an admin's request, or the periodic
-    /// sync), so a sync cannot re-add an agent from a list read before its removal.
-    pub custom_agents_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The custom agents: registered and removed through the API, followed from other servers.
+    pub custom_agents: Arc<crate::agents::custom::CustomAgents>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String]) -> Router {
-    let api = Router::new()
+/// Every route with its documentation: the API under `/api/v1` and the operations endpoints.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
         .merge(chat::router())
         .merge(conversations::router())
         .merge(agents::router())
@@ -78,12 +82,29 @@ pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String])
         .merge(community::router())
         .merge(migration::router())
         .merge(users::router());
-    Router::new()
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(ops::router())
+}
+
+/// The OpenAPI document of [`routes`].
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, document) = routes().split_for_parts();
+    openapi::complete(document)
+}
+
+pub fn router(state: AppState, body_limit_bytes: usize, cors_origins: &[String]) -> Router {
+    let (routes, document) = routes().split_for_parts();
+    let rendered = serde_json::to_string(&openapi::complete(document)).unwrap_or_default();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(ops::RenderedDocument(Arc::new(rendered))))
         .layer(middleware::from_fn_with_state(state.clone(), security::rate_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authentication::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -128,19 +149,15 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this endpoint does not accept that method",
-    )
+    ApiError::new(ErrorCode::MethodNotAllowed, "this endpoint does not accept that method")
 }
 
-fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
-    tracing::error!("a request handler panicked");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "an internal error occurred",
-    )
-    .into_response()
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a request handler panicked");
+    ApiError::new(ErrorCode::InternalError, "an internal error occurred").into_response()
 }

@@ -1,34 +1,56 @@
 //! Operations endpoints, no token needed: liveness, readiness, metrics and the OpenAPI document.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
+use axum::{Extension, Json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiError;
 
-/// The OpenAPI 3 document, written by hand next to the code it describes; a test checks that
-/// every route the router serves is in it.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The generated document, rendered once when the router is built.
+#[derive(Clone)]
+pub struct RenderedDocument(pub Arc<String>);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/openapi.json", get(openapi))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+#[derive(Serialize, ToSchema)]
+struct Alive {
+    /// Always `ok`.
+    status: String,
 }
 
-async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Alive)))]
+async fn healthz() -> Json<Alive> {
+    Json(Alive { status: "ok".into() })
+}
+
+#[derive(Serialize, ToSchema)]
+struct Ready {
+    /// `ready`.
+    status: String,
+    database: String,
+    index: String,
+    indexed_documents: u64,
+}
+
+/// The database and the search index are usable.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Ready)))]
+async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
     crate::store::postgres::ping(&state.pool)
         .await
         .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
@@ -36,11 +58,17 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
     if !index.dir().is_dir() {
         return Err(ApiError::unavailable("index directory missing"));
     }
-    Ok(Json(
-        json!({"status": "ready", "database": "ok", "index": "ok", "indexed_documents": index.num_docs()}),
-    ))
+    Ok(Json(Ready {
+        status: "ready".into(),
+        database: "ok".into(),
+        index: "ok".into(),
+        indexed_documents: index.num_docs(),
+    }))
 }
 
+/// Prometheus metrics: requests, chats, events, projection positions and lag.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let positions: BTreeMap<String, i64> = state
         .projector
@@ -60,6 +88,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+/// This document (OpenAPI 3.1), generated from the code that serves the routes.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+async fn openapi(Extension(document): Extension<RenderedDocument>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.0.as_str().to_owned(),
+    )
 }

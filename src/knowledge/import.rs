@@ -12,12 +12,12 @@ use hijraah_domain::{Event, EventMetadata, NewEvent};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{Checkpoint, PgEventStore, StoreError};
+use crate::store::{Checkpoint, EventStore, StoreError};
 
 /// Documents per append: large enough to be fast, small enough to keep transactions short.
 pub const BATCH: usize = 2_000;
 
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub added: u64,
     pub revised: u64,
@@ -46,7 +46,7 @@ struct Latest {
     content_hash: Option<String>,
 }
 
-async fn latest(store: &PgEventStore, stream_ids: &[String]) -> Result<HashMap<String, Latest>, StoreError> {
+async fn latest(store: &EventStore, stream_ids: &[String]) -> Result<HashMap<String, Latest>, StoreError> {
     let rows = sqlx::query(
         "SELECT DISTINCT ON (stream_id) stream_id, stream_version, event_type, data->>'content_hash' AS content_hash
          FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version DESC",
@@ -71,7 +71,7 @@ async fn latest(store: &PgEventStore, stream_ids: &[String]) -> Result<HashMap<S
 /// Adds or revises `documents` (the last of equal ids wins). Returns the counts and the checkpoint
 /// of the last event appended, if any was.
 pub async fn import_documents(
-    store: &PgEventStore,
+    store: &EventStore,
     documents: Vec<KnowledgeDocument>,
     actor: &str,
     correlation_id: Option<&str>,
@@ -138,7 +138,7 @@ pub enum RetractError {
 
 /// Withdraws a document: it will no longer be found or quoted.
 pub async fn retract(
-    store: &PgEventStore,
+    store: &EventStore,
     id: &str,
     actor: &str,
     reason: &str,
@@ -164,7 +164,7 @@ pub async fn retract(
 /// Reads a JSON Lines file and imports it in batches. A malformed line is reported with its
 /// file and line number and skipped; the rest still imports. `progress` gets bytes read.
 pub async fn import_file(
-    store: &PgEventStore,
+    store: &EventStore,
     path: &Path,
     actor: &str,
     progress: &(dyn Fn(u64) + Sync),

@@ -24,7 +24,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::store::{Checkpoint, EventStore, LogFollower, LogNotifier, PgEventStore, StoreError};
+use crate::store::{Checkpoint, EventStore, LogFollower, LogNotifier, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -38,7 +38,7 @@ pub enum KnowledgeError {
     ReindexRunning,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Running,
@@ -46,7 +46,7 @@ pub enum JobStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReindexJob {
     pub job_id: Uuid,
     pub status: JobStatus,
@@ -100,7 +100,7 @@ fn changes(batch: &[Envelope]) -> Vec<Change> {
 }
 
 pub struct KnowledgeService {
-    store: PgEventStore,
+    store: EventStore,
     notifier: LogNotifier,
     generations: Generations,
     writable: bool,
@@ -114,7 +114,7 @@ impl KnowledgeService {
     /// Opens the live generation under `root`. `writable`: this process applies events to it
     /// (the server); otherwise it only searches (the CLI beside a running server).
     pub fn open(
-        store: PgEventStore,
+        store: EventStore,
         notifier: LogNotifier,
         root: PathBuf,
         writable: bool,
@@ -163,6 +163,27 @@ impl KnowledgeService {
         let checkpoint = parse_payload(index.checkpoint_payload());
         *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = (name, index);
         self.indexed.send_replace(checkpoint);
+    }
+
+    /// Promotes a generation built here and serves it, as one step for the follower: under the
+    /// lock on `current`, so it never sees the new generation promoted but not yet served (and
+    /// takes it for another process's, whose directory our writer still holds).
+    fn promote_and_swap(&self, name: String, index: Arc<KnowledgeIndex>) -> Result<(), KnowledgeError> {
+        let checkpoint = parse_payload(index.checkpoint_payload());
+        let mut current = self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generations.promote(index.dir())?;
+        *current = (name, index);
+        drop(current);
+        self.indexed.send_replace(checkpoint);
+        Ok(())
+    }
+
+    /// Whether another process promoted a generation this one does not serve yet.
+    fn promoted_elsewhere(&self) -> bool {
+        let current = self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generations
+            .current_name()
+            .is_some_and(|promoted| promoted != current.0)
     }
 
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults, KnowledgeError> {
@@ -239,11 +260,7 @@ impl KnowledgeService {
     }
 
     async fn follow(&self, shutdown: &CancellationToken) -> Result<(), KnowledgeError> {
-        let (name, index) = self
-            .current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+        let index = self.index();
         let from = parse_payload(index.checkpoint_payload());
         let mut follower = LogFollower::new(self.store.clone(), &self.notifier, from).with_batch_size(2_000);
         let mut skipped_since_commit = 0usize;
@@ -252,7 +269,7 @@ impl KnowledgeService {
                 // A reindex in this process swapped in a new index: follow it from its checkpoint.
                 return Ok(());
             }
-            if self.generations.current_name().is_some_and(|current| current != name) {
+            if self.promoted_elsewhere() {
                 // Another process promoted a new generation: open it and follow from its checkpoint.
                 let dir = self.generations.current()?;
                 let reopened = KnowledgeIndex::open(&dir, self.writable)?;
@@ -265,6 +282,11 @@ impl KnowledgeService {
                 Ok(Ok(None)) => return Ok(()),
                 Ok(Err(error)) => return Err(error.into()),
             };
+            if !Arc::ptr_eq(&index, &self.index()) || self.promoted_elsewhere() {
+                // A new generation came while we waited for this batch: it applies the batch, so
+                // a change acknowledged now is never in the old generation only.
+                continue;
+            }
             let changes = changes(&batch);
             let checkpoint = follower.checkpoint();
             if changes.is_empty() && skipped_since_commit < 10_000 {
@@ -322,12 +344,14 @@ impl KnowledgeService {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let new_dir = built.dir().to_path_buf();
-        self.generations.promote(&new_dir)?;
         if self.writable {
-            self.swap(generation.clone(), Arc::new(built));
+            self.promote_and_swap(generation.clone(), Arc::new(built))?;
         } else {
+            // A server beside us opens the new generation with its own writer: release ours
+            // before it can see it.
+            let new_dir = built.dir().to_path_buf();
             drop(built);
+            self.generations.promote(&new_dir)?;
         }
         progress(total, total);
         if !self.writable {
@@ -340,19 +364,16 @@ impl KnowledgeService {
             });
         }
         // The old index may still be finishing a merge or serving a search: retry its removal
-        // for a while in the background.
-        let generations = self.generations.clone();
-        tokio::spawn(async move {
-            for attempt in 0..20 {
-                match generations.remove_stale(&[]) {
-                    Ok(()) => return,
-                    Err(error) if attempt == 19 => {
-                        tracing::warn!(error = %error, "old index generations not removed");
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        // for a while, so a finished reindex has left one generation on disk.
+        for attempt in 0..20 {
+            match self.generations.remove_stale(&[]) {
+                Ok(()) => break,
+                Err(error) if attempt == 19 => {
+                    tracing::warn!(error = %error, "old index generations not removed");
                 }
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
-        });
+        }
         Ok(ReindexReport {
             documents: total,
             events,

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::postgres::NOTIFY_CHANNEL;
-use super::{Checkpoint, EventStore, PgEventStore, StoreError};
+use super::{Checkpoint, EventStore, StoreError};
 
 /// Broadcasts "the log may have grown" to every follower in this process.
 #[derive(Debug, Clone)]
@@ -90,7 +90,7 @@ impl LogNotifier {
 
 /// Reads the log from a checkpoint on, batch by batch, waiting when caught up.
 pub struct LogFollower {
-    store: PgEventStore,
+    store: EventStore,
     changes: watch::Receiver<u64>,
     checkpoint: Checkpoint,
     batch_size: i64,
@@ -99,7 +99,7 @@ pub struct LogFollower {
 }
 
 impl LogFollower {
-    pub fn new(store: PgEventStore, notifier: &LogNotifier, from: Checkpoint) -> Self {
+    pub fn new(store: EventStore, notifier: &LogNotifier, from: Checkpoint) -> Self {
         Self {
             store,
             changes: notifier.subscribe(),

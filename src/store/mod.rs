@@ -1,17 +1,19 @@
 //! The event store: an append-only log of streams with optimistic concurrency per stream and a
-//! gap-free global order. [`EventStore`] is what the rest of the app needs of a backend;
-//! [`postgres::PgEventStore`] is today's (a KurrentDB backend is planned behind the same trait).
+//! gap-free global order, on PostgreSQL ([`EventStore`], in `postgres.rs`).
+//!
+//! There is one backend and no generic caller, so there is no trait to abstract it: the tests
+//! run the store, its retries and the chat's cache against a real PostgreSQL, as everything else.
 
+pub mod decide;
 pub mod follower;
 pub mod postgres;
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
-use hijraah_domain::{Envelope, NewEvent};
 
+pub use decide::{DecideError, decide};
 pub use follower::{LogFollower, LogNotifier};
-pub use postgres::PgEventStore;
+pub use hijraah_domain::Checkpoint;
+pub use postgres::EventStore;
 
 /// What the writer believes about the stream it appends to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,18 +52,6 @@ impl ExpectedVersion {
     }
 }
 
-/// Where a consumer is in the log. Ordered by the writing transaction first, then position:
-/// the order in which events become safely visible, so a checkpoint never passes a late commit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Checkpoint {
-    pub tx_id: i64,
-    pub position: i64,
-}
-
-impl Checkpoint {
-    pub const START: Checkpoint = Checkpoint { tx_id: 0, position: 0 };
-}
-
 /// The outcome of an append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendResult {
@@ -91,36 +81,6 @@ pub enum StoreError {
     UnknownPosition(i64),
     #[error("event store database error: {0}")]
     Database(#[from] sqlx::Error),
-}
-
-/// What the application needs of an event-store backend.
-pub trait EventStore: Send + Sync {
-    /// Appends `events` to `stream_id` if the stream meets `expected`; all or nothing.
-    fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: &[NewEvent],
-    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
-
-    /// The events of one stream after `after_version`, in stream order.
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        after_version: i64,
-    ) -> impl Future<Output = Result<Vec<Envelope>, StoreError>> + Send;
-
-    /// Up to `limit` committed events after `after`, in consumption order, never passing an
-    /// event that is still being written (see [`Checkpoint`]).
-    fn read_all(
-        &self,
-        after: Checkpoint,
-        limit: i64,
-        stream_id: Option<&str>,
-    ) -> impl Future<Output = Result<Vec<(Checkpoint, Envelope)>, StoreError>> + Send;
-
-    /// The checkpoint of the event at `position`, to resume a reader that kept only positions.
-    fn checkpoint_of(&self, position: i64) -> impl Future<Output = Result<Checkpoint, StoreError>> + Send;
 }
 
 #[cfg(test)]

@@ -19,13 +19,14 @@ use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
-use super::{AppendResult, Checkpoint, EventStore, ExpectedVersion, StoreError};
+use super::{AppendResult, Checkpoint, ExpectedVersion, StoreError};
 
-/// The channel `NOTIFY`'d after every append; its payload is the last position appended.
+/// The channel `NOTIFY`'d after every append; its payload is the stream appended to (`batch`
+/// for a many-stream append). Listeners only take it as "the log may have grown".
 pub const NOTIFY_CHANNEL: &str = "hijraah_events";
 
 #[derive(Debug, Clone)]
-pub struct PgEventStore {
+pub struct EventStore {
     pool: PgPool,
 }
 
@@ -35,7 +36,7 @@ enum AppendOutcome {
     DuplicateEventIds,
 }
 
-impl PgEventStore {
+impl EventStore {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
@@ -60,28 +61,34 @@ impl PgEventStore {
         }
     }
 
-    /// Appends one event to each of many streams in one transaction, all or nothing. Each stream
-    /// must be at exactly its given version (0: no stream). Stream ids must be distinct. Returns
-    /// the checkpoint of the last event.
-    /// Every event of a user's own streams (`user-`, `checklist-`) and of the conversations they
-    /// started, in log position order: what an export holds. A scan of the log, for a rare request.
-    pub async fn read_user_events(&self, user_id: &str) -> Result<Vec<Envelope>, StoreError> {
-        let own = vec![format!("user-{user_id}"), format!("checklist-{user_id}")];
+    /// Every event of the given streams, and of the streams opened by an event of type
+    /// `opened_by` whose data has `field` = `value`, in log position order. One scan of the log,
+    /// for a rare request (an export): the store knows no stream names, the caller says them.
+    pub async fn read_streams_of(
+        &self,
+        stream_ids: &[String],
+        opened_by: (&str, &str, &str),
+    ) -> Result<Vec<Envelope>, StoreError> {
+        let (event_type, field, value) = opened_by;
         let rows = sqlx::query(
             "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
              FROM events
-             WHERE stream_id = ANY($2)
-                OR stream_id IN (SELECT stream_id FROM events
-                                 WHERE event_type = 'ConversationStarted' AND data->>'user_id' = $1)
+             WHERE stream_id = ANY($1)
+                OR stream_id IN (SELECT stream_id FROM events WHERE event_type = $2 AND data->>$3 = $4)
              ORDER BY position",
         )
-        .bind(user_id)
-        .bind(&own)
+        .bind(stream_ids)
+        .bind(event_type)
+        .bind(field)
+        .bind(value)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(envelope_from_row).collect())
     }
 
+    /// Appends one event to each of many streams in one transaction, all or nothing. Each stream
+    /// must be at exactly its given version (0: no stream). Stream ids must be distinct. Returns
+    /// the checkpoint of the last event.
     pub async fn append_to_streams(&self, appends: &[(String, i64, NewEvent)]) -> Result<Checkpoint, StoreError> {
         if appends.is_empty() {
             return Err(StoreError::EmptyAppend);
@@ -300,8 +307,10 @@ fn envelope_from_row(row: &PgRow) -> Envelope {
     }
 }
 
-impl EventStore for PgEventStore {
-    async fn append(
+impl EventStore {
+    /// Appends `events` to `stream_id` if the stream meets `expected`; all or nothing. Appending
+    /// the same event ids again answers the first append's result and writes nothing.
+    pub async fn append(
         &self,
         stream_id: &str,
         expected: ExpectedVersion,
@@ -340,7 +349,8 @@ impl EventStore for PgEventStore {
         }
     }
 
-    async fn read_stream(&self, stream_id: &str, after_version: i64) -> Result<Vec<Envelope>, StoreError> {
+    /// The events of one stream after `after_version`, in stream order.
+    pub async fn read_stream(&self, stream_id: &str, after_version: i64) -> Result<Vec<Envelope>, StoreError> {
         let rows = sqlx::query(
             "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
              FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version",
@@ -352,7 +362,9 @@ impl EventStore for PgEventStore {
         Ok(rows.iter().map(envelope_from_row).collect())
     }
 
-    async fn read_all(
+    /// Up to `limit` committed events after `after`, in consumption order, never passing an
+    /// event that is still being written (see [`Checkpoint`]).
+    pub async fn read_all(
         &self,
         after: Checkpoint,
         limit: i64,
@@ -362,7 +374,22 @@ impl EventStore for PgEventStore {
         read_all_on(&mut connection, after, limit, stream_id).await
     }
 
-    async fn checkpoint_of(&self, position: i64) -> Result<Checkpoint, StoreError> {
+    /// The checkpoint of the last event in consumption order: a reader that reached it has seen
+    /// every event committed before this call.
+    pub async fn head(&self) -> Result<Checkpoint, StoreError> {
+        let row = sqlx::query(
+            "SELECT tx_id::text::int8 AS tx_id, position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
+            tx_id: row.get("tx_id"),
+            position: row.get("position"),
+        }))
+    }
+
+    /// The checkpoint of the event at `position`, to resume a reader that kept only positions.
+    pub async fn checkpoint_of(&self, position: i64) -> Result<Checkpoint, StoreError> {
         if position <= 0 {
             return Ok(Checkpoint::START);
         }

@@ -10,36 +10,20 @@ use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error, settings_for};
-
-async fn ask(app: &TestApp, user: &str, role: Role, content: &str) -> Vec<Value> {
-    let response = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .bearer_auth(app.token(user, role))
-        .json(&json!({"user_id": user, "content": content}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
-fn reply_of<'a>(replies: &'a [Value], agent_type: &str) -> Option<&'a Value> {
-    replies.iter().find(|reply| reply["agent_type"] == agent_type)
-}
+use crate::helpers::{TestApp, expect_error, find_reply, replies_to, settings_for};
 
 #[tokio::test]
 async fn the_migration_agent_guides_newcomers_and_the_checklist_is_recorded_as_events() {
     let app = TestApp::spawn().await;
-    let replies = ask(
+    let replies = replies_to(
         &app,
         "alice",
         Role::User,
         "I just moved to Germany, what documents do I need?",
+        Value::Null,
     )
     .await;
-    let migration = reply_of(&replies, "migration").expect("a migration reply");
+    let migration = find_reply(&replies, "migration").expect("a migration reply");
     let text = migration["response"].as_str().unwrap();
     assert!(text.contains("Documents to sort out"), "{text}");
     assert!(text.contains("Anmeldung"), "the country note for Germany: {text}");
@@ -102,8 +86,8 @@ async fn the_migration_agent_guides_newcomers_and_the_checklist_is_recorded_as_e
         )]
     );
     // The agent reports the progress.
-    let replies = ask(&app, "alice", Role::User, "Show my settling-in checklist").await;
-    let progress = reply_of(&replies, "migration").expect("a migration reply");
+    let replies = replies_to(&app, "alice", Role::User, "Show my settling-in checklist", Value::Null).await;
+    let progress = find_reply(&replies, "migration").expect("a migration reply");
     assert!(
         progress["response"].as_str().unwrap().contains("1 of 14 done"),
         "{}",
@@ -122,29 +106,36 @@ async fn the_migration_agent_guides_newcomers_and_the_checklist_is_recorded_as_e
 #[tokio::test]
 async fn the_analytics_agent_gives_analysts_aggregates_and_users_only_their_own_usage() {
     let app = TestApp::spawn().await;
-    ask(&app, "bob", Role::User, "my private question about my neighbour").await;
-    ask(&app, "alice", Role::User, "hello").await;
-    let replies = ask(&app, "alice", Role::User, "Show me the usage statistics").await;
-    let own = reply_of(&replies, "analytics").expect("an analytics reply");
+    replies_to(
+        &app,
+        "bob",
+        Role::User,
+        "my private question about my neighbour",
+        Value::Null,
+    )
+    .await;
+    replies_to(&app, "alice", Role::User, "hello", Value::Null).await;
+    let replies = replies_to(&app, "alice", Role::User, "Show me the usage statistics", Value::Null).await;
+    let own = find_reply(&replies, "analytics").expect("an analytics reply");
     assert_eq!(own["metadata"]["scope"], "own");
     let text = own["response"].as_str().unwrap();
     assert!(!text.contains("bob") && !text.contains("neighbour"), "{text}");
     assert!(text.contains("Your own usage"), "{text}");
 
-    // The analytics projection runs on its own: ask until it has counted the users' chats.
-    let mut service = Value::Null;
-    for _ in 0..100 {
-        let replies = ask(&app, "ana", Role::Analyst, "how many conversations? usage statistics").await;
-        service = reply_of(&replies, "analytics").expect("an analytics reply").clone();
-        if service["metadata"]["analytics"]["total_conversations"]
-            .as_i64()
-            .unwrap()
-            >= 3
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Three conversations so far (each chat without a session starts one). Once the analytics
+    // projection has them, the analyst's question counts exactly those: its own conversation is
+    // recorded after the agents answered.
+    app.wait_for_projections_and_index().await;
+    let replies = replies_to(
+        &app,
+        "ana",
+        Role::Analyst,
+        "how many conversations? usage statistics",
+        Value::Null,
+    )
+    .await;
+    let service = find_reply(&replies, "analytics").expect("an analytics reply").clone();
+    assert_eq!(service["metadata"]["analytics"]["total_conversations"], 3, "{service}");
     assert_eq!(service["metadata"]["scope"], "service");
     assert!(service["response"].as_str().unwrap().contains("conversations"));
     let serialized = service.to_string();
@@ -157,22 +148,23 @@ async fn the_analytics_agent_gives_analysts_aggregates_and_users_only_their_own_
 async fn routing_is_recorded_with_scores_reasons_and_a_decision() {
     let app = TestApp::spawn().await;
     // The seed's expectation: at least two replies, one of them financial_services.
-    let replies = ask(&app, "alice", Role::User, "How do I calculate Zakat?").await;
+    let replies = replies_to(&app, "alice", Role::User, "How do I calculate Zakat?", Value::Null).await;
     assert!(replies.len() >= 2);
     assert_eq!(replies[0]["agent_type"], "user_interface");
-    assert!(reply_of(&replies, "financial_services").is_some());
+    assert!(find_reply(&replies, "financial_services").is_some());
     // A request spanning two agents fans out to both.
-    let both = ask(
+    let both = replies_to(
         &app,
         "alice",
         Role::User,
         "What are the prayer times in London and how much zakat on my savings?",
+        Value::Null,
     )
     .await;
-    assert!(reply_of(&both, "community").is_some() && reply_of(&both, "financial_services").is_some());
+    assert!(find_reply(&both, "community").is_some() && find_reply(&both, "financial_services").is_some());
     // References go to the knowledge agent.
-    let reference = ask(&app, "alice", Role::User, "2:255").await;
-    assert!(reply_of(&reference, "knowledge").is_some());
+    let reference = replies_to(&app, "alice", Role::User, "2:255", Value::Null).await;
+    assert!(find_reply(&reference, "knowledge").is_some());
 
     let routed: Vec<Value> =
         sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'RequestRouted' ORDER BY position")
@@ -262,8 +254,15 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
     bad["agent_id"] = json!("other");
     expect_error(register(&app, Role::Admin, bad).await, StatusCode::UNPROCESSABLE_ENTITY).await;
 
-    let replies = ask(&app, "alice", Role::User, "Where can I find a halal restaurant?").await;
-    let custom = reply_of(&replies, "restaurants").expect("the custom agent's reply");
+    let replies = replies_to(
+        &app,
+        "alice",
+        Role::User,
+        "Where can I find a halal restaurant?",
+        Value::Null,
+    )
+    .await;
+    let custom = find_reply(&replies, "restaurants").expect("the custom agent's reply");
     assert_eq!(custom["agent_id"], "halal-eats");
     assert!(custom["response"].as_str().unwrap().contains("halal restaurant"));
     assert_eq!(custom["metadata"]["agent_metadata"]["source"], "test directory");
@@ -310,20 +309,24 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
         .await
         .unwrap();
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
-    let replies = ask(&app, "alice", Role::User, "Where can I find a halal restaurant?").await;
-    assert!(reply_of(&replies, "restaurants").is_none());
-    let on_other = || {
-        other_state
-            .registry
-            .agents()
-            .iter()
-            .any(|a| a.agent.agent_id() == "halal-eats")
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while on_other() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(!on_other(), "the other server dropped the removed agent");
+    let replies = replies_to(
+        &app,
+        "alice",
+        Role::User,
+        "Where can I find a halal restaurant?",
+        Value::Null,
+    )
+    .await;
+    assert!(find_reply(&replies, "restaurants").is_none());
+    // The other server follows the removal from the log (its projector wakes its registry).
+    let gone_there = other_state
+        .registry
+        .wait_until(
+            |registry| !registry.agents().iter().any(|a| a.agent.agent_id() == "halal-eats"),
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(gone_there, "the other server dropped the removed agent");
     stop_other.cancel();
     other.await.unwrap().unwrap();
 
@@ -339,13 +342,20 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
                       "endpoint": format!("http://127.0.0.1:{port}/answer"), "keywords": ["restaurant"]});
     assert_eq!(register(&app, Role::Admin, gone).await.status(), StatusCode::CREATED);
     let started = std::time::Instant::now();
-    let replies = ask(&app, "alice", Role::User, "Where can I find a halal restaurant?").await;
+    let replies = replies_to(
+        &app,
+        "alice",
+        Role::User,
+        "Where can I find a halal restaurant?",
+        Value::Null,
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "the slow agent was cut off at its timeout"
     );
     assert_eq!(replies[0]["agent_type"], "user_interface");
-    assert!(reply_of(&replies, "restaurants").is_none());
+    assert!(find_reply(&replies, "restaurants").is_none());
     let failures: Vec<String> = sqlx::query_scalar(
         "SELECT data->>'agent_id' FROM events WHERE event_type = 'AgentFailed' ORDER BY data->>'agent_id'",
     )

@@ -441,7 +441,7 @@ async fn arabic_requests_are_answered_in_arabic_and_stored_intact() {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    assert!(raw["content"].as_str().unwrap().starts_with("enc:v1:"));
+    assert!(raw["content"].as_str().unwrap().starts_with("enc:v2:"));
     let page: Value = app
         .get("/api/v1/events?after=0&limit=100", &app.token("ana", Role::Analyst))
         .await

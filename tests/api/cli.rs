@@ -139,7 +139,7 @@ fn commands_run_on_the_embedded_default_and_keep_stdout_for_their_output() {
 #[tokio::test]
 async fn rotate_kek_rewraps_every_user_key_so_content_opens_with_the_new_key_only() {
     use hijraah::privacy::{Kek, Vault};
-    use hijraah::store::{Checkpoint, EventStore, PgEventStore};
+    use hijraah::store::{Checkpoint, EventStore};
     let app = TestApp::spawn().await;
     let response = app
         .chat("alice", json!({"user_id": "alice", "content": "rotation-garnet"}))
@@ -159,7 +159,7 @@ async fn rotate_kek_rewraps_every_user_key_so_content_opens_with_the_new_key_onl
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("re-wrapped 1 user keys"), "{stderr}");
 
-    let store = PgEventStore::new(app.db.pool.clone());
+    let store = EventStore::new(app.db.pool.clone());
     let envelopes: Vec<_> = store
         .read_all(Checkpoint::START, 1000, None)
         .await

@@ -5,7 +5,7 @@ use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, ask, expect_error, reply_of};
+use crate::helpers::{TestApp, alice_asks, expect_error, reply_from};
 
 async fn get_query(app: &TestApp, path: &str, query: &[(&str, &str)]) -> reqwest::Response {
     let url = reqwest::Url::parse_with_params(&app.url(path), query).unwrap();
@@ -499,8 +499,8 @@ async fn the_community_agent_answers_prayer_times_qibla_and_hijri_dates_with_its
     let app = TestApp::spawn().await;
     // Makkah from the gazetteer, with its customary method (Umm al-Qura): the same times as the
     // endpoint gives for the same inputs.
-    let replies = ask(&app, "What are the prayer times in Makkah on 2016-07-08?", json!({})).await;
-    let community = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "What are the prayer times in Makkah on 2016-07-08?", json!({})).await;
+    let community = reply_from(&replies, "community");
     let text = community["response"].as_str().unwrap();
     assert!(text.contains("Makkah"), "{text}");
     assert!(text.contains("umm_al_qura"), "{text}");
@@ -530,21 +530,21 @@ async fn the_community_agent_answers_prayer_times_qibla_and_hijri_dates_with_its
     // Coordinates and options from the context; Hanafi asr is later than Shafi.
     let context = json!({"latitude": 35.7750, "longitude": -78.6336, "timezone": "America/New_York",
                          "date": "2015-07-12", "method": "isna", "madhab": "hanafi"});
-    let replies = ask(&app, "When is asr?", context).await;
-    let community = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "When is asr?", context).await;
+    let community = reply_from(&replies, "community");
     assert_eq!(community["metadata"]["place"]["source"], "context");
     assert_eq!(clock(&community["metadata"]["prayer_times"]["times"]["asr"]), "18:22");
     assert!(community["response"].as_str().unwrap().contains("hanafi"));
 
     // The qibla from London: about 119° from true north.
-    let replies = ask(&app, "Which direction is the qibla from London?", json!({})).await;
-    let qibla = &reply_of(&replies, "community")["metadata"]["qibla"];
+    let replies = alice_asks(&app, "Which direction is the qibla from London?", json!({})).await;
+    let qibla = &reply_from(&replies, "community")["metadata"]["qibla"];
     let bearing = qibla["bearing_degrees"].as_f64().unwrap();
     assert!((bearing - 119.0).abs() < 0.1, "{bearing}");
 
     // The Hijri date of a given day.
-    let replies = ask(&app, "What is the Hijri date on 2024-03-11?", json!({})).await;
-    let hijri = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "What is the Hijri date on 2024-03-11?", json!({})).await;
+    let hijri = reply_from(&replies, "community");
     assert!(
         hijri["response"].as_str().unwrap().contains("1 Ramadan 1445"),
         "{}",
@@ -553,15 +553,15 @@ async fn the_community_agent_answers_prayer_times_qibla_and_hijri_dates_with_its
     assert_eq!(hijri["metadata"]["hijri"]["hijri"]["month"], 9);
 
     // No place: it asks for one instead of guessing, and never gives times.
-    let replies = ask(&app, "What are the prayer times?", json!({})).await;
-    let asking = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "What are the prayer times?", json!({})).await;
+    let asking = reply_from(&replies, "community");
     assert!(asking["response"].as_str().unwrap().contains("tell me your city"));
     assert!(asking["metadata"]["prayer_times"].is_null());
     assert_eq!(asking["metadata"]["needs"], json!(["place"]));
 
     // A date that does not exist is said back, not guessed around.
-    let replies = ask(&app, "prayer times in Cairo on 2024-02-30", json!({})).await;
-    let invalid = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "prayer times in Cairo on 2024-02-30", json!({})).await;
+    let invalid = reply_from(&replies, "community");
     assert!(
         invalid["response"].as_str().unwrap().contains("not a date"),
         "{}",
@@ -574,8 +574,8 @@ async fn the_community_agent_answers_prayer_times_qibla_and_hijri_dates_with_its
 #[tokio::test]
 async fn calendar_questions_in_words_in_english_and_arabic() {
     let app = TestApp::spawn().await;
-    let replies = ask(&app, "When is Ramadan next year?", json!({"date": "2026-11-29"})).await;
-    let ramadan = reply_of(&replies, "community");
+    let replies = alice_asks(&app, "When is Ramadan next year?", json!({"date": "2026-11-29"})).await;
+    let ramadan = reply_from(&replies, "community");
     let text = ramadan["response"].as_str().unwrap();
     assert!(text.contains("Monday 8 February 2027 (2027-02-08)"), "{text}");
     assert!(text.contains("moon sighting"), "{text}");
@@ -583,12 +583,12 @@ async fn calendar_questions_in_words_in_english_and_arabic() {
     let ui = replies[0]["response"].as_str().unwrap();
     assert!(ui.contains("community agent answers below"), "{ui}");
 
-    let replies = ask(&app, "What is today's Hijri date?", json!({"date": "2026-12-25"})).await;
+    let replies = alice_asks(&app, "What is today's Hijri date?", json!({"date": "2026-12-25"})).await;
     assert!(
         !replies[0]["response"].as_str().unwrap().contains("salam"),
         "no greeting was given"
     );
-    let hijri = reply_of(&replies, "community");
+    let hijri = reply_from(&replies, "community");
     assert!(
         hijri["response"].as_str().unwrap().contains("16 Rajab 1448"),
         "{}",
@@ -604,7 +604,7 @@ async fn calendar_questions_in_words_in_english_and_arabic() {
         .json()
         .await
         .unwrap();
-    let eid = reply_of(&replies, "community");
+    let eid = reply_from(&replies, "community");
     let text = eid["response"].as_str().unwrap();
     assert!(text.contains("عيد الأضحى") && text.contains("2027-05-16"), "{text}");
 
@@ -618,7 +618,7 @@ async fn calendar_questions_in_words_in_english_and_arabic() {
         .json()
         .await
         .unwrap();
-    let times = reply_of(&replies, "community");
+    let times = reply_from(&replies, "community");
     let text = times["response"].as_str().unwrap();
     assert!(text.starts_with("مواقيت الصلاة في Cairo, Egypt"), "{text}");
     assert!(text.contains("المغرب 16:5"), "{text}");
@@ -633,7 +633,7 @@ async fn ruling_questions_are_not_prayer_time_requests() {
         "is it ok to pray on a train if i cant get off in time?",
         "ما حكم الصلاة في السفر",
     ] {
-        let replies = ask(&app, question, json!({})).await;
+        let replies = alice_asks(&app, question, json!({})).await;
         let types: Vec<&str> = replies.iter().filter_map(|r| r["agent_type"].as_str()).collect();
         assert!(types.contains(&"knowledge"), "{question}: {types:?}");
         assert!(!types.contains(&"community"), "{question}: {types:?}");

@@ -124,6 +124,33 @@ async fn malformed_and_mistyped_bodies_are_client_errors_in_our_shape() {
     assert_eq!(events, 0, "no rejected request wrote anything");
 }
 
+/// Found by schemathesis: numbers at the edges of a double went into a read model's JSONB, which
+/// writes them out as long decimals; reading them back must give the same numbers, so the
+/// conversation and the export still answer.
+#[tokio::test]
+async fn extreme_numbers_in_a_context_survive_the_read_models() {
+    let app = TestApp::spawn().await;
+    let context = json!({"largest": f64::MAX, "most_negative": f64::MIN, "smallest": 5e-324, "big_integer": u64::MAX});
+    let response = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "content": "hello", "context": context}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let replies: Vec<serde_json::Value> = response.json().await.unwrap();
+    let conversation_id = replies[0]["metadata"]["conversation_id"].as_str().unwrap();
+    let token = app.token("alice", Role::User);
+    let conversation = app
+        .get(&format!("/api/v1/conversations/{conversation_id}"), &token)
+        .await;
+    assert_eq!(conversation.status(), StatusCode::OK);
+    let conversation: serde_json::Value = conversation.json().await.unwrap();
+    assert_eq!(conversation["messages"][0]["metadata"]["context"], context);
+    let export = app.get("/api/v1/users/alice/export", &token).await;
+    assert_eq!(export.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_body_over_the_limit_is_413() {
     let app = TestApp::spawn().await;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hijraah::knowledge::import::import_file;
-use hijraah::store::{EventStore, PgEventStore};
+use hijraah::store::EventStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -44,7 +44,7 @@ fn corpus_ids() -> HashSet<String> {
 
 /// Imports the whole corpus as events and waits until the server's index has applied them.
 pub async fn import_corpus(app: &TestApp) {
-    let store = PgEventStore::new(app.db.pool.clone());
+    let store = EventStore::new(app.db.pool.clone());
     for file in CORPUS {
         import_file(&store, &shared(&format!("corpus/{file}")), "curator", &|_| {})
             .await
@@ -56,7 +56,10 @@ pub async fn import_corpus(app: &TestApp) {
         .unwrap();
     let checkpoint = store.checkpoint_of(last).await.unwrap();
     assert!(
-        app.knowledge.wait_indexed(checkpoint, Duration::from_secs(180)).await,
+        app.state
+            .knowledge
+            .wait_indexed(checkpoint, Duration::from_secs(180))
+            .await,
         "the index applied the corpus"
     );
 }

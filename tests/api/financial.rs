@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, ask, reply_of};
+use crate::helpers::{TestApp, alice_asks, reply_from};
 
 fn financial(replies: &[Value]) -> &Value {
-    reply_of(replies, "financial_services")
+    reply_from(replies, "financial_services")
 }
 
 #[tokio::test]
@@ -33,7 +33,7 @@ async fn how_do_i_calculate_zakat_gets_the_method_and_the_calculation_from_text_
     assert_eq!(imported.status(), 200);
 
     // The seed's expectation: at least two responses, one of them financial_services.
-    let replies = ask(&app, "How do I calculate Zakat?", Value::Null).await;
+    let replies = alice_asks(&app, "How do I calculate Zakat?", Value::Null).await;
     assert!(replies.len() >= 2);
     assert_eq!(replies[0]["agent_type"], "user_interface");
     let method = financial(&replies);
@@ -47,7 +47,7 @@ async fn how_do_i_calculate_zakat_gets_the_method_and_the_calculation_from_text_
     );
     assert_eq!(method["metadata"]["citations"][0]["id"], "quran:9:60");
 
-    let replies = ask(
+    let replies = alice_asks(
         &app,
         "Zakat: I have $12,000 in savings and 100 grams of gold, gold is $75 a gram",
         Value::Null,
@@ -68,7 +68,7 @@ async fn how_do_i_calculate_zakat_gets_the_method_and_the_calculation_from_text_
     );
     assert_eq!(calculated["metadata"]["parameters"]["nisab_basis"], "gold");
 
-    let replies = ask(
+    let replies = alice_asks(
         &app,
         "zakat please",
         json!({"cash": "500", "silver_price_per_gram": "1", "nisab_basis": "silver"}),
@@ -82,7 +82,7 @@ async fn how_do_i_calculate_zakat_gets_the_method_and_the_calculation_from_text_
     assert!(below["confidence"].as_f64().unwrap() > 0.9);
 
     // It asks for a missing price instead of assuming one.
-    let replies = ask(
+    let replies = alice_asks(
         &app,
         "What is my zakat on 100 grams of gold and $5000 cash?",
         Value::Null,
@@ -169,7 +169,7 @@ async fn a_missing_price_given_next_completes_the_calculation_even_on_another_se
 #[tokio::test]
 async fn zakat_al_fitr_and_arabic_questions_get_the_calculation_in_the_users_language() {
     let app = TestApp::spawn().await;
-    let replies = ask(
+    let replies = alice_asks(
         &app,
         "How much is zakat al-fitr for a family of 4 if rice costs 2 dollars per kg?",
         Value::Null,
@@ -203,7 +203,7 @@ async fn zakat_al_fitr_and_arabic_questions_get_the_calculation_in_the_users_lan
 #[tokio::test]
 async fn who_receives_zakat_is_answered_with_the_eight_categories_of_9_60() {
     let app = TestApp::spawn().await;
-    let replies = ask(&app, "Who should receive zakat?", Value::Null).await;
+    let replies = alice_asks(&app, "Who should receive zakat?", Value::Null).await;
     let answer = financial(&replies);
     let text = answer["response"].as_str().unwrap();
     assert!(

@@ -8,9 +8,11 @@ use hijraah::agents::Registry;
 use hijraah::auth::JwtKeys;
 use hijraah::config::Settings;
 use hijraah::database::MIGRATOR;
+use hijraah::http::AppState;
 use hijraah::startup::{Application, default_registry};
 use hijraah_domain::ids::UserId;
 use hijraah_domain::user::Role;
+use hijraah_projections::Projection;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -75,8 +77,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
-    /// The server's knowledge service, to wait on its index.
-    pub knowledge: Arc<hijraah::knowledge::KnowledgeService>,
+    /// The server's state: its store, projector and knowledge index, to wait on.
+    pub state: AppState,
     pub client: reqwest::Client,
     pub keys: JwtKeys,
     pub stop: CancellationToken,
@@ -120,12 +122,12 @@ impl TestApp {
             .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", application.port());
-        let knowledge = application.state().knowledge.clone();
+        let state = application.state().clone();
         let stop = CancellationToken::new();
         let server = tokio::spawn(application.run_until_stopped(stop.clone()));
         Self {
             address,
-            knowledge,
+            state,
             client: reqwest::Client::new(),
             keys: JwtKeys::new(SECRET.as_bytes()),
             stop,
@@ -170,6 +172,25 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Waits until every projection and the knowledge index have applied the whole log as it is
+    /// now: whatever the server acknowledged is then in every read model and in search. Waits on
+    /// their published positions, not on time; fails the test if they do not get there.
+    pub async fn wait_for_projections_and_index(&self) {
+        let head = self.state.store.head().await.expect("the log's head");
+        let timeout = Duration::from_secs(30);
+        for projection in Projection::ALL {
+            assert!(
+                self.state.projector.wait_for(projection, head, timeout).await,
+                "projection {} reached {head:?}",
+                projection.name()
+            );
+        }
+        assert!(
+            self.state.knowledge.wait_indexed(head, timeout).await,
+            "the knowledge index reached {head:?}"
+        );
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn shutdown(&mut self) {
         self.stop.cancel();
@@ -201,22 +222,36 @@ pub async fn expect_error(response: Response, status: StatusCode) -> String {
     code
 }
 
-/// Alice asks, with a context; the replies, after checking the chat succeeded.
-pub async fn ask(app: &TestApp, content: &str, context: Value) -> Vec<Value> {
+/// `user`, signed in with `role`, sends `content` (with `context` unless it is null); the
+/// replies, after checking the chat succeeded.
+pub async fn replies_to(app: &TestApp, user: &str, role: Role, content: &str, context: Value) -> Vec<Value> {
+    let mut body = serde_json::json!({"user_id": user, "content": content});
+    if !context.is_null() {
+        body["context"] = context;
+    }
     let response = app
-        .chat(
-            "alice",
-            serde_json::json!({"user_id": "alice", "content": content, "context": context}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+        .client
+        .post(app.url("/api/v1/chat"))
+        .bearer_auth(app.token(user, role))
+        .json(&body)
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), StatusCode::OK, "chat `{content}` succeeds");
     response.json().await.expect("replies are JSON")
 }
 
-/// The reply of the given agent type.
-pub fn reply_of<'a>(replies: &'a [Value], agent_type: &str) -> &'a Value {
-    replies
-        .iter()
-        .find(|reply| reply["agent_type"] == agent_type)
-        .unwrap_or_else(|| panic!("a {agent_type} reply in {replies:#?}"))
+/// Alice, a user, asks `content` with `context`.
+pub async fn alice_asks(app: &TestApp, content: &str, context: Value) -> Vec<Value> {
+    replies_to(app, "alice", Role::User, content, context).await
+}
+
+/// The reply of the given agent type, if there is one.
+pub fn find_reply<'a>(replies: &'a [Value], agent_type: &str) -> Option<&'a Value> {
+    replies.iter().find(|reply| reply["agent_type"] == agent_type)
+}
+
+/// The reply of the given agent type; fails the test if there is none.
+pub fn reply_from<'a>(replies: &'a [Value], agent_type: &str) -> &'a Value {
+    find_reply(replies, agent_type).unwrap_or_else(|| panic!("a {agent_type} reply in {replies:#?}"))
 }

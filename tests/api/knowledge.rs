@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use hijraah_domain::user::Role;
 use reqwest::StatusCode;
@@ -64,16 +63,16 @@ async fn search(app: &TestApp, query: &str) -> Value {
     response.json().await.unwrap()
 }
 
-/// Waits until the server's index finds `id` for `query` (the index follows the log).
-async fn eventually_found(app: &TestApp, query: &str, id: &str) -> Value {
-    for _ in 0..400 {
-        let results = search(app, query).await;
-        if results["hits"].as_array().unwrap().iter().any(|hit| hit["id"] == id) {
-            return results;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{id} never found for {query}");
+/// Searches once the server's index has applied everything in the log (it follows the log, so a
+/// CLI import reaches it shortly after the command returns); fails the test unless `id` is found.
+async fn found_once_indexed(app: &TestApp, query: &str, id: &str) -> Value {
+    app.wait_for_projections_and_index().await;
+    let results = search(app, query).await;
+    assert!(
+        results["hits"].as_array().unwrap().iter().any(|hit| hit["id"] == id),
+        "{id} found for {query}: {results}"
+    );
+    results
 }
 
 #[tokio::test]
@@ -117,7 +116,7 @@ async fn curators_import_the_corpus_and_users_find_and_are_quoted_it() {
     assert!(actor.starts_with("cli:"), "the log names who imported");
 
     // Search, in Arabic with and without marks and in English, with highlights.
-    let results = eventually_found(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
+    let results = found_once_indexed(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
     assert_eq!(results["hits"][0]["id"], "quran:2:255");
     assert_eq!(results["hits"][0]["reference"], "Qur'an 2:255 (Al-Baqarah)");
     assert!(results["hits"][0]["highlight"].as_str().unwrap().contains("<b>"));
@@ -126,20 +125,12 @@ async fn curators_import_the_corpus_and_users_find_and_are_quoted_it() {
         "quran:2:255"
     );
     let path = "/api/v1/knowledge/search?q=reward%20of%20deeds%20depends%20upon%20intentions&source=hadith";
-    let mut english = Value::Null;
-    for _ in 0..400 {
-        // The last import batch (the hadiths) may still be on its way into the index.
-        english = app
-            .get(path, &app.token("alice", Role::User))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if english["total"] != 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let english: Value = app
+        .get(path, &app.token("alice", Role::User))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(english["hits"][0]["id"], "bukhari:1", "{english}");
     let filtered = app
         .get(
@@ -372,7 +363,7 @@ async fn a_reindex_swaps_in_a_new_index_while_searches_keep_succeeding() {
     let app = TestApp::spawn().await;
     let quran = corpus("quran.jsonl");
     import(&app, &[&quran]);
-    eventually_found(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
+    found_once_indexed(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
     let curator = app.token("curie", Role::Curator);
     expect_error(
         app.client
@@ -445,12 +436,6 @@ async fn a_reindex_swaps_in_a_new_index_while_searches_keep_succeeding() {
             })
             .count()
     };
-    for _ in 0..200 {
-        if count_generations() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
     assert_eq!(count_generations(), 1, "the old generation was removed");
     expect_error(
         app.get(&format!("/api/v1/knowledge/reindex/{}", uuid::Uuid::now_v7()), &curator)
@@ -468,7 +453,7 @@ async fn a_reindex_from_the_cli_is_picked_up_by_the_running_server_without_a_fai
     let dir = tempfile::tempdir().unwrap();
     let quran = excerpt(dir.path(), "quran.jsonl", 300, &[]);
     import(&app, &[&quran]);
-    eventually_found(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
+    found_once_indexed(&app, "لا تأخذه سنة ولا نوم", "quran:2:255").await;
     let before = std::fs::read_to_string(app.data_dir.path().join("index/CURRENT")).unwrap();
 
     let url = app.db.url.clone();
@@ -500,6 +485,6 @@ async fn a_reindex_from_the_cli_is_picked_up_by_the_running_server_without_a_fai
         .await
         .unwrap();
     assert_eq!(added.status(), StatusCode::OK);
-    eventually_found(&app, "mabrur", "note:2").await;
+    found_once_indexed(&app, "mabrur", "note:2").await;
     assert_eq!(search(&app, "لا تأخذه سنة ولا نوم").await["hits"][0]["id"], "quran:2:255");
 }

@@ -7,15 +7,7 @@ use hijraah_projections::Projection;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error};
-
-async fn chat_as(app: &TestApp, user: &str, content: &str, context: Value) -> Vec<Value> {
-    let response = app
-        .chat(user, json!({"user_id": user, "content": content, "context": context}))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
+use crate::helpers::{TestApp, expect_error, replies_to};
 
 /// Rows of every table in the database whose text holds `needle`, as `table: count`.
 async fn tables_holding(app: &TestApp, needle: &str) -> Vec<String> {
@@ -54,23 +46,26 @@ async fn analytics(app: &TestApp) -> Value {
 /// Waits until every projection has caught up with the whole log.
 async fn settle(app: &TestApp) {
     for projection in Projection::ALL {
-        projector::catch_up(&app.vault(), projection).await.unwrap();
+        projector::catch_up(&app.db.pool, &app.vault(), projection)
+            .await
+            .unwrap();
     }
 }
 
 #[tokio::test]
 async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
     let app = TestApp::spawn().await;
-    let replies = chat_as(
+    let replies = replies_to(
         &app,
         "alice",
+        Role::User,
         "My secret is zebra-quartz-7431. How do I calculate zakat?",
         json!({"note": "lapis-context-5150"}),
     )
     .await;
     let conversation = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
     let session = replies[0]["metadata"]["session_id"].as_str().unwrap().to_owned();
-    chat_as(&app, "bob", "bob-onyx-2288 says hello", json!({})).await;
+    replies_to(&app, "bob", Role::User, "bob-onyx-2288 says hello", json!({})).await;
     settle(&app).await;
 
     // Sealed at rest: the log never held the plaintext, only the read models do.
@@ -173,7 +168,9 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
     assert_eq!(bobs["data"]["content"], "bob-onyx-2288 says hello");
 
     // A replay from the log rebuilds everything: still nothing of alice's, the same counts.
-    projector::rebuild_all(&app.vault(), &Projection::ALL).await.unwrap();
+    projector::rebuild_all(&app.db.pool, &app.vault(), &Projection::ALL)
+        .await
+        .unwrap();
     for needle in ["zebra-quartz", "lapis-context"] {
         assert_eq!(
             tables_holding(&app, needle).await,
@@ -191,12 +188,34 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
         .unwrap();
     assert_eq!(erased_messages, 0, "erased users' rows are deleted, not kept redacted");
 
+    // Alice comes back: a new key seals her new words, and what the destroyed key sealed still
+    // reads as erased (not as a value the new key cannot open).
+    replies_to(&app, "alice", Role::User, "back again, garnet-7", json!({})).await;
+    let page: Value = app
+        .get("/api/v1/events?after=0&limit=1000", &app.token("ana", Role::Analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alices: Vec<&Value> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "UserRequestReceived" && e["data"]["user_id"] == "alice")
+        .collect();
+    assert_eq!(alices.first().unwrap()["data"]["content"], "[erased]");
+    assert_eq!(alices.last().unwrap()["data"]["content"], "back again, garnet-7");
+    projector::rebuild_all(&app.db.pool, &app.vault(), &Projection::ALL)
+        .await
+        .unwrap();
+    assert_eq!(tables_holding(&app, "zebra-quartz").await, Vec::<String>::new());
+
     // A wrong key-encryption key is an error, never a silent erasure.
     let wrong = hijraah::privacy::Vault::new(
         app.db.pool.clone(),
         hijraah::privacy::Kek::from_base64(&hijraah::privacy::Kek::generate()).unwrap(),
     );
-    let store = hijraah::store::PgEventStore::new(app.db.pool.clone());
+    let store = hijraah::store::EventStore::new(app.db.pool.clone());
     let mut envelopes: Vec<_> =
         hijraah::store::EventStore::read_all(&store, hijraah::store::Checkpoint::START, 1000, None)
             .await
@@ -211,14 +230,15 @@ async fn erasure_leaves_no_plaintext_anywhere_and_a_replay_stays_redacted() {
 #[tokio::test]
 async fn users_export_everything_held_about_them() {
     let app = TestApp::spawn().await;
-    chat_as(
+    replies_to(
         &app,
         "alice",
+        Role::User,
         "export-me-amethyst: what is the qibla from London?",
         json!({}),
     )
     .await;
-    chat_as(&app, "bob", "bob's own words", json!({})).await;
+    replies_to(&app, "bob", Role::User, "bob's own words", json!({})).await;
     let marked = app
         .client
         .put(app.url("/api/v1/users/alice/checklist/find-mosque"))
@@ -355,7 +375,7 @@ async fn every_admin_and_curator_action_is_an_event_naming_the_actor() {
             .status(),
         204
     );
-    chat_as(&app, "dana", "hello", json!({})).await;
+    replies_to(&app, "dana", Role::User, "hello", json!({})).await;
     assert_eq!(
         send(Method::DELETE, "/api/v1/users/dana", &admin, None)
             .await

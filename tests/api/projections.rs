@@ -104,7 +104,9 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
     assert_eq!(end.status(), 204);
 
     for projection in Projection::ALL {
-        projector::catch_up(&app.vault(), projection).await.unwrap();
+        projector::catch_up(&app.db.pool, &app.vault(), projection)
+            .await
+            .unwrap();
     }
     let live = dump(&app.db.pool).await;
     assert_eq!(live["conversations"].as_array().unwrap().len(), 5);
@@ -129,15 +131,24 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
 
     // Applying again changes nothing: each event takes effect once.
     for projection in Projection::ALL {
-        assert_eq!(projector::catch_up(&app.vault(), projection).await.unwrap(), 0);
+        assert_eq!(
+            projector::catch_up(&app.db.pool, &app.vault(), projection)
+                .await
+                .unwrap(),
+            0
+        );
     }
     // Rebuilt one at a time, and all together in one pass over the log: the same rows.
     for projection in Projection::ALL {
-        let applied = projector::rebuild(&app.vault(), projection).await.unwrap();
+        let applied = projector::rebuild(&app.db.pool, &app.vault(), projection)
+            .await
+            .unwrap();
         assert!(applied > 0);
     }
     assert_eq!(live, dump(&app.db.pool).await);
-    let read = projector::rebuild_all(&app.vault(), &Projection::ALL).await.unwrap();
+    let read = projector::rebuild_all(&app.db.pool, &app.vault(), &Projection::ALL)
+        .await
+        .unwrap();
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&app.db.pool)
         .await
@@ -152,7 +163,7 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
         projection.reset(&mut connection).await.unwrap();
     }
     drop(connection);
-    while projector::step_all(&app.vault(), &Projection::ALL)
+    while projector::step_all(&app.db.pool, &app.vault(), &Projection::ALL)
         .await
         .unwrap()
         .is_some()

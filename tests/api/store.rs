@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hijraah::store::{Checkpoint, EventStore, ExpectedVersion, LogFollower, LogNotifier, PgEventStore, StoreError};
+use hijraah::store::{Checkpoint, EventStore, ExpectedVersion, LogFollower, LogNotifier, StoreError};
 use hijraah_domain::{EventMetadata, NewEvent};
 use serde_json::json;
 use sqlx::Connection;
@@ -28,7 +28,7 @@ fn event(kind: &str, n: i64) -> NewEvent {
 /// transaction in the whole PostgreSQL cluster, so a parallel test's open transaction can hold
 /// events back for a moment: wait for the condition, bounded, rather than assume it.
 pub async fn read_visible(
-    store: &PgEventStore,
+    store: &EventStore,
     from: Checkpoint,
     count: usize,
 ) -> Vec<(Checkpoint, hijraah_domain::Envelope)> {
@@ -49,7 +49,7 @@ fn events(n: i64) -> Vec<NewEvent> {
 #[tokio::test]
 async fn appends_honour_the_expected_version_and_conflicts_are_typed() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
 
     let first = store
         .append("s-1", ExpectedVersion::NoStream, &events(2))
@@ -98,7 +98,7 @@ async fn appends_honour_the_expected_version_and_conflicts_are_typed() {
 #[tokio::test]
 async fn losing_writers_burn_no_positions() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     let first = store.append("s", ExpectedVersion::NoStream, &events(3)).await.unwrap();
     for _ in 0..5 {
         assert!(store.append("s", ExpectedVersion::Exact(1), &events(2)).await.is_err());
@@ -114,7 +114,7 @@ async fn losing_writers_burn_no_positions() {
 #[tokio::test]
 async fn appending_the_same_events_again_returns_the_first_result_and_writes_nothing() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     let batch = events(3);
     let first = store.append("s", ExpectedVersion::NoStream, &batch).await.unwrap();
     // Retried with the same expectation (now stale) and with `Any`: both are the same append.
@@ -144,7 +144,7 @@ async fn appending_the_same_events_again_returns_the_first_result_and_writes_not
 #[tokio::test]
 async fn a_consumer_never_skips_an_event_committed_late_with_a_lower_position() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
 
     let mut early = db.pool.begin().await.unwrap();
     let early_result = store
@@ -190,7 +190,7 @@ async fn a_consumer_never_skips_an_event_committed_late_with_a_lower_position() 
 #[tokio::test]
 async fn a_transaction_that_started_first_and_committed_last_is_not_skipped() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     let mut old_tx = db.pool.begin().await.unwrap();
     // Take a transaction id now, write later.
     sqlx::query("SELECT pg_current_xact_id()")
@@ -215,7 +215,7 @@ async fn a_transaction_that_started_first_and_committed_last_is_not_skipped() {
 #[tokio::test]
 async fn the_global_log_reads_in_batches_from_a_checkpoint() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     for stream in ["a", "b", "c"] {
         store
             .append(stream, ExpectedVersion::NoStream, &events(4))
@@ -246,7 +246,7 @@ async fn the_global_log_reads_in_batches_from_a_checkpoint() {
 #[tokio::test]
 async fn concurrent_writers_on_one_stream_all_land_once_with_contiguous_versions() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     let writers: Vec<_> = (0..8)
         .map(|writer| {
             let store = store.clone();
@@ -280,7 +280,7 @@ async fn concurrent_writers_on_one_stream_all_land_once_with_contiguous_versions
 #[tokio::test]
 async fn the_log_refuses_updates_and_deletes() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     store.append("s", ExpectedVersion::NoStream, &events(1)).await.unwrap();
     assert!(
         sqlx::query("UPDATE events SET data = '{}'")
@@ -297,7 +297,7 @@ async fn the_log_refuses_updates_and_deletes() {
 #[tokio::test]
 async fn a_follower_catches_up_then_follows_across_a_lost_listen_connection() {
     let db = TestDatabase::create().await;
-    let store = PgEventStore::new(db.pool.clone());
+    let store = EventStore::new(db.pool.clone());
     store
         .append("before", ExpectedVersion::NoStream, &events(3))
         .await

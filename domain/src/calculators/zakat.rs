@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NisabBasis {
     Gold,
@@ -21,6 +22,7 @@ pub enum NisabBasis {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum NisabStandard {
     #[serde(rename = "standard_85_595")]
     Standard,
@@ -92,6 +94,7 @@ pub enum ZakatError {
 
 /// The result, money rounded half-up to cents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZakatResult {
     pub nisab_basis: NisabBasis,
     pub nisab_standard: NisabStandard,
@@ -185,6 +188,7 @@ pub fn zakat_al_mal(input: &ZakatInput) -> Result<ZakatResult, ZakatError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FitrResult {
     pub food_kg: Decimal,
     pub zakat_amount: Decimal,

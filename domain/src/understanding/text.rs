@@ -22,6 +22,19 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
+/// Folds Arabic for matching names: marks and tatweel removed, alef forms to ا, ى to ي, ة to ه.
+pub fn fold_arabic(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => None,
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
+            'ى' => Some('ي'),
+            'ة' => Some('ه'),
+            other => Some(other),
+        })
+        .collect()
+}
+
 pub fn is_arabic(c: char) -> bool {
     ('\u{0600}'..='\u{06FF}').contains(&c) || ('\u{0750}'..='\u{077F}').contains(&c)
 }

@@ -8,6 +8,7 @@
 //! name a prayer ("can I combine dhuhr and asr?"), are the knowledge agent's.
 
 mod calendar;
+mod request;
 mod texts;
 
 use std::collections::BTreeMap;
@@ -15,264 +16,18 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::future::BoxFuture;
-use hijraah_domain::calculators::prayer::{Isha, Method};
+use hijraah_domain::calculators::prayer::Isha;
 use hijraah_domain::calculators::qibla;
-use hijraah_domain::understanding::dates::{self, CalendarQuestion};
-use hijraah_domain::understanding::questions;
+use hijraah_domain::understanding::dates::CalendarQuestion;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use self::request::*;
 use self::texts::{Language, PrayerLine};
-use super::routing::{Keyword, kw, matches, score_keywords};
+use super::routing::matches;
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
-use crate::community::gazetteer::{self, City};
 use crate::community::places::{self, Near};
 use crate::community::prayer::{self, PrayerRequest};
-
-const QIBLA: &[Keyword] = &[
-    kw("qibla", 0.95),
-    kw("qiblah", 0.95),
-    kw("kiblat", 0.95),
-    kw("kibla", 0.95),
-    kw("direction of the kaaba", 0.95),
-    kw("direction of makkah", 0.9),
-    kw("direction of mecca", 0.9),
-    kw("which way is mecca", 0.9),
-    kw("which way is makkah", 0.9),
-    kw("قبلة", 0.95),
-    kw("القبلة", 0.95),
-    kw("القبله", 0.95),
-];
-const MOSQUE: &[Keyword] = &[
-    kw("mosque", 0.8),
-    kw("masjid", 0.8),
-    kw("jumu'ah", 0.6),
-    kw("jummah", 0.6),
-    kw("friday prayer", 0.6),
-    kw("مسجد", 0.8),
-    kw("المسجد", 0.8),
-];
-const EVENTS: &[Keyword] = &[
-    kw("community event", 0.9),
-    kw("events", 0.6),
-    kw("halaqa", 0.7),
-    kw("eid prayer", 0.7),
-    kw("fundraiser", 0.5),
-];
-const PRAYER_WORDS: &[&str] = &[
-    "prayer",
-    "prayers",
-    "pray",
-    "salah",
-    "salat",
-    "namaz",
-    "صلاة",
-    "الصلاة",
-    "الصلاه",
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Intent {
-    PrayerTimes,
-    Qibla,
-    Calendar,
-    Mosques,
-    Events,
-}
-
-/// Method names as users write them.
-const METHOD_NAMES: &[(&str, Method)] = &[
-    ("muslim world league", Method::MuslimWorldLeague),
-    ("mwl", Method::MuslimWorldLeague),
-    ("isna", Method::Isna),
-    ("north america", Method::Isna),
-    ("egyptian", Method::Egyptian),
-    ("karachi", Method::Karachi),
-    ("umm al-qura", Method::UmmAlQura),
-    ("umm al qura", Method::UmmAlQura),
-    ("tehran", Method::Tehran),
-    ("dubai", Method::Dubai),
-    ("qatar", Method::Qatar),
-    ("kuwait", Method::Kuwait),
-    ("singapore", Method::Singapore),
-    ("muis", Method::Singapore),
-    ("diyanet", Method::Turkey),
-    ("turkey", Method::Turkey),
-    ("moonsighting", Method::MoonsightingCommittee),
-];
-
-/// Where the answer is for, and where that came from.
-struct Place {
-    name: String,
-    latitude: f64,
-    longitude: f64,
-    timezone: Option<Tz>,
-    city: Option<&'static City>,
-    source: &'static str,
-}
-
-fn context_str(context: &Value, key: &str) -> Option<String> {
-    match context.get(key)? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    }
-}
-
-/// A problem with the user's input, said back to them.
-struct Unusable(String);
-
-fn place_of(request: &AgentRequest) -> Result<Option<Place>, Unusable> {
-    let context = &request.context;
-    let timezone = match context_str(context, "timezone") {
-        Some(name) => Some(name.parse::<Tz>().map_err(|_| {
-            Unusable(format!(
-                "`{name}` is not a time zone I know; use an IANA name such as Europe/London"
-            ))
-        })?),
-        None => None,
-    };
-    let latitude = context_str(context, "latitude");
-    let longitude = context_str(context, "longitude");
-    if latitude.is_some() || longitude.is_some() {
-        let parse = |field: &str, value: Option<String>| -> Result<f64, Unusable> {
-            value
-                .and_then(|v| v.parse::<f64>().ok())
-                .ok_or_else(|| Unusable(format!("the context needs a numeric {field} with the other coordinate")))
-        };
-        let (latitude, longitude) = (parse("latitude", latitude)?, parse("longitude", longitude)?);
-        hijraah_domain::community::validate_place(latitude, longitude).map_err(Unusable)?;
-        return Ok(Some(Place {
-            name: format!("{latitude:.4}, {longitude:.4}"),
-            latitude,
-            longitude,
-            timezone,
-            city: None,
-            source: "context",
-        }));
-    }
-    let named = match context_str(context, "city") {
-        Some(name) => Some(gazetteer::by_name(&name).ok_or_else(|| {
-            Unusable(format!(
-                "I do not know the city `{name}`; send its latitude, longitude and timezone in the context"
-            ))
-        })?),
-        None => gazetteer::find_in_text(&request.content),
-    };
-    Ok(named.map(|city| Place {
-        name: format!("{}, {}", city.name, city.country),
-        latitude: city.latitude,
-        longitude: city.longitude,
-        timezone: timezone.or_else(|| city.timezone.parse().ok()),
-        city: Some(city),
-        source: "gazetteer",
-    }))
-}
-
-/// The date asked about: the context's, a date in the text, "tomorrow"…, or today where the
-/// user is.
-fn date_of(request: &AgentRequest, timezone: Tz) -> Result<NaiveDate, Unusable> {
-    // A date written as YYYY-MM-DD that does not exist is said back, not guessed around.
-    if let Some(written) = request
-        .content
-        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .find(|word| word.len() == 10 && word.as_bytes()[4] == b'-' && word.as_bytes()[7] == b'-')
-    {
-        return crate::community::parse_date("the date", written).map_err(Unusable);
-    }
-    if let Some(date) = context_str(&request.context, "date") {
-        // `context.date` is the day the question is asked on; "tomorrow" counts from it.
-        let today = crate::community::parse_date("date", &date).map_err(Unusable)?;
-        return Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date));
-    }
-    let today = request.today(Some(timezone));
-    Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date))
-}
-
-fn method_of(request: &AgentRequest) -> Option<Method> {
-    let lower = request.content.to_lowercase();
-    METHOD_NAMES
-        .iter()
-        .find(|(name, _)| {
-            matches(&lower, name) && gazetteer::find_in_text(name).is_none_or(|_| lower.contains("method"))
-        })
-        .map(|(_, method)| *method)
-}
-
-/// What the message asks of this agent, each with the reason, and its calendar question.
-struct Understood {
-    intents: Vec<(Intent, String, f64)>,
-    calendar: Option<CalendarQuestion>,
-}
-
-fn understand(request: &AgentRequest, place: Option<&Place>) -> Understood {
-    let content = &request.content;
-    let lower = content.to_lowercase();
-    let has_place = place.is_some();
-    let today = request.today(place.and_then(|p| p.timezone));
-    let calendar = dates::read_calendar_question(content, today);
-    // A question about what the texts say is not a request for times, unless it names a place.
-    let ruling = questions::ruling_cue(content, true);
-    let any_ruling = questions::ruling_cue(content, false);
-    let mut intents = Vec::new();
-    if let Some(question) = &calendar {
-        intents.push((
-            Intent::Calendar,
-            format!("asks a calendar question ({question:?})"),
-            0.9,
-        ));
-    }
-    match questions::asks_prayer_times(content, has_place) {
-        Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
-            intents.push((Intent::PrayerTimes, reason, 0.9));
-        }
-        None if any_ruling.is_none() && calendar.is_none() && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) => {
-            intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
-        }
-        _ => {}
-    }
-    for (intent, keywords) in [
-        (Intent::Qibla, QIBLA),
-        (Intent::Mosques, MOSQUE),
-        (Intent::Events, EVENTS),
-    ] {
-        let scored = score_keywords(content, keywords);
-        if scored.score >= 0.5 && (ruling.is_none() || has_place) {
-            intents.push((intent, scored.reasons.join(", "), scored.score));
-        }
-    }
-    if intents.is_empty() && place.is_some_and(|p| p.source == "context") {
-        // Asked through the context alone (coordinates and no words to go by).
-        intents.push((Intent::PrayerTimes, "context gives a place".to_owned(), 0.6));
-    }
-    if intents.is_empty()
-        && has_place
-        && let Some(previous) = request.previous_reply("community")
-        && previous["needs"] == json!(["place"])
-    {
-        // The answer to "tell me your city": do what was asked then.
-        for intent in previous["intents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            let intent = match intent {
-                "PrayerTimes" => Intent::PrayerTimes,
-                "Qibla" => Intent::Qibla,
-                "Mosques" => Intent::Mosques,
-                _ => continue,
-            };
-            intents.push((
-                intent,
-                "gives the place asked for in the previous exchange".to_owned(),
-                0.9,
-            ));
-        }
-    }
-    Understood { intents, calendar }
-}
 
 pub struct CommunityAgent {
     agent_id: String,
@@ -389,7 +144,7 @@ impl CommunityAgent {
             },
         );
         let answer = prayer::answer(&prayer_request).map_err(|error| Unusable(error.to_string()))?;
-        Ok((text, answer))
+        Ok((text, json!(answer)))
     }
 
     fn qibla(place: &Place, language: Language) -> (String, Value) {
@@ -417,10 +172,9 @@ impl CommunityAgent {
             .map(|m| {
                 format!(
                     "- {} ({} km){}",
-                    m["name"].as_str().unwrap_or_default(),
-                    m["distance_km"],
-                    m["address"]
-                        .as_str()
+                    m.mosque.name,
+                    m.distance_km.unwrap_or_default(),
+                    Some(&m.mosque.address)
                         .filter(|a| !a.is_empty())
                         .map(|a| format!(", {a}"))
                         .unwrap_or_default()
@@ -436,7 +190,7 @@ impl CommunityAgent {
             json!(
                 found
                     .iter()
-                    .map(|m| json!({"mosque_id": m["mosque_id"], "distance_km": m["distance_km"]}))
+                    .map(|m| json!({"mosque_id": m.mosque.mosque_id, "distance_km": m.distance_km}))
                     .collect::<Vec<_>>()
             ),
         ))
@@ -462,17 +216,11 @@ impl CommunityAgent {
         }
         let lines: Vec<String> = found
             .iter()
-            .map(|e| {
-                format!(
-                    "- {} — {}",
-                    e["starts_at"].as_str().unwrap_or_default(),
-                    e["title"].as_str().unwrap_or_default()
-                )
-            })
+            .map(|e| format!("- {} — {}", e.event.starts_at.to_rfc3339(), e.event.title))
             .collect();
         Ok((
             format!("Upcoming community events{around}:\n{}", lines.join("\n")),
-            json!(found.iter().map(|e| e["event_id"].clone()).collect::<Vec<_>>()),
+            json!(found.iter().map(|e| e.event.event_id).collect::<Vec<_>>()),
         ))
     }
 

@@ -14,9 +14,9 @@ use sqlx::PgPool;
 
 use super::routing::{Keyword, kw, matches, score_keywords};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
-use crate::store::{Checkpoint, EventStore, ExpectedVersion, PgEventStore, StoreError};
+use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Resource {
     pub id: String,
     pub title: String,
@@ -120,7 +120,7 @@ pub enum ChecklistError {
 
 /// Records that a user did (or undid) an item.
 pub async fn mark(
-    store: &PgEventStore,
+    store: &EventStore,
     user_id: &str,
     item_id: &str,
     done: bool,
@@ -146,26 +146,52 @@ pub async fn mark(
     Ok(appended.last)
 }
 
+/// One item of a user's checklist, with their mark.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChecklistEntry {
+    pub item_id: String,
+    pub title: String,
+    pub week: u32,
+    /// The guide resource that helps with it.
+    pub resource: String,
+    pub done: bool,
+    /// When the user last marked it (null: never).
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A user's settling-in checklist with their progress.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Checklist {
+    pub user_id: String,
+    pub done: usize,
+    pub total: usize,
+    pub items: Vec<ChecklistEntry>,
+}
+
 /// A user's checklist with their progress from the `checklists` read model.
-pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Value, sqlx::Error> {
+pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Checklist, sqlx::Error> {
     let marks = hijraah_projections::queries::checklist_marks(pool, user_id).await?;
-    let items: Vec<Value> = GUIDE
+    let items: Vec<ChecklistEntry> = GUIDE
         .checklist
         .iter()
         .map(|item| {
             let mark = marks.iter().find(|mark| mark.item_id == item.item_id);
-            json!({
-                "item_id": item.item_id,
-                "title": item.title,
-                "week": item.week,
-                "resource": item.resource,
-                "done": mark.is_some_and(|mark| mark.done),
-                "updated_at": mark.map(|mark| mark.updated_at),
-            })
+            ChecklistEntry {
+                item_id: item.item_id.clone(),
+                title: item.title.clone(),
+                week: item.week,
+                resource: item.resource.clone(),
+                done: mark.is_some_and(|mark| mark.done),
+                updated_at: mark.map(|mark| mark.updated_at),
+            }
         })
         .collect();
-    let done = items.iter().filter(|item| item["done"] == json!(true)).count();
-    Ok(json!({"user_id": user_id, "done": done, "total": items.len(), "items": items}))
+    Ok(Checklist {
+        user_id: user_id.to_owned(),
+        done: items.iter().filter(|item| item.done).count(),
+        total: items.len(),
+        items,
+    })
 }
 
 const KEYWORDS: &[Keyword] = &[
@@ -244,28 +270,20 @@ impl MigrationAgent {
             let checklist = checklist(&self.pool, &request.user_id)
                 .await
                 .map_err(|error| AgentError::Failed(format!("cannot read the checklist: {error}")))?;
-            let open: Vec<String> = checklist["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|item| item["done"] != json!(true))
-                .map(|item| {
-                    format!(
-                        "- week {}: {} (`{}`)",
-                        item["week"],
-                        item["title"].as_str().unwrap_or_default(),
-                        item["item_id"].as_str().unwrap_or_default()
-                    )
-                })
+            let open: Vec<String> = checklist
+                .items
+                .iter()
+                .filter(|item| !item.done)
+                .map(|item| format!("- week {}: {} (`{}`)", item.week, item.title, item.item_id))
                 .collect();
             sections.push(format!(
                 "Your settling-in checklist: {} of {} done.{}{}",
-                checklist["done"],
-                checklist["total"],
+                checklist.done,
+                checklist.total,
                 if open.is_empty() { "" } else { " Still to do:\n" },
                 open.join("\n")
             ));
-            metadata["checklist"] = json!({"done": checklist["done"], "total": checklist["total"]});
+            metadata["checklist"] = json!({"done": checklist.done, "total": checklist.total});
         }
         let mut found: Vec<&Resource> = search(&request.content, None, country.as_deref())
             .into_iter()

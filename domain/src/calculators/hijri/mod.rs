@@ -47,6 +47,7 @@ pub const MONTH_NAMES_AR: [&str; 12] = [
 const JDN_OFFSET: i64 = 1_721_425;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HijriDate {
     pub year: i32,
     pub month: u32,

@@ -1,4 +1,4 @@
-//! Crypto-shredding: personal content in events is encrypted with a key of the user's own, so
+//! Crypto-shredding (and, in [`rights`], the erasure and export commands built on it): personal content in events is encrypted with a key of the user's own, so
 //! destroying that key erases the content everywhere the log is kept, while the log itself stays
 //! immutable and its counts stay true.
 //!
@@ -7,11 +7,17 @@
 //!   the user id as associated data so a wrapped key cannot be moved to another user.
 //! - The personal fields of an event (a request's `content` and `context`, a reply's `content`
 //!   and `metadata`) are sealed with AES-256-GCM under the user's key before the append, as
-//!   `"enc:v1:<base64 nonce+ciphertext>"`; the event's metadata names the user (`subject`).
+//!   `"enc:v2:<key id>:<base64 nonce+ciphertext>"`; the event's metadata names the user
+//!   (`subject`). The key id tells a value sealed with a key since destroyed (the user was
+//!   erased, then came back and got a new key) from a corrupt one. (`enc:v1:` values, written
+//!   before key ids, count as sealed with an earlier key when they are older than the user's
+//!   current key.)
 //! - Readers (projections, the events API, the export) unseal with the user's key. When the key
 //!   has been destroyed they get `"[erased]"` (and `{"erased": true}` for structured fields),
 //!   never the original. A key that exists but does not unwrap is an error, not an erasure: a
 //!   wrong KEK must not look like erased data.
+
+pub mod rights;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -28,7 +34,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 
-pub const SEALED_PREFIX: &str = "enc:v1:";
+/// What every sealed value starts with; the version follows.
+pub const SEALED_PREFIX: &str = "enc:v";
+const SEALED_V1: &str = "enc:v1:";
+const SEALED_V2: &str = "enc:v2:";
 pub const ERASED_TEXT: &str = "[erased]";
 const NONCE_LEN: usize = 12;
 
@@ -61,15 +70,35 @@ pub enum PrivacyError {
     Database(#[from] sqlx::Error),
 }
 
-/// A user's data key.
+/// A user's data key, its id and when it was made.
 #[derive(Clone)]
-pub struct DataKey(Aes256Gcm);
+pub struct DataKey {
+    cipher: Aes256Gcm,
+    id: uuid::Uuid,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a sealed value says of the key that sealed it.
+enum SealedWith<'a> {
+    /// `enc:v2:<key id>:<payload>`
+    Key(uuid::Uuid, &'a str),
+    /// `enc:v1:<payload>`: the user's key at the time, whichever that was.
+    Unnamed(&'a str),
+}
+
+fn parse_sealed(sealed: &str) -> Option<SealedWith<'_>> {
+    if let Some(rest) = sealed.strip_prefix(SEALED_V2) {
+        let (id, payload) = rest.split_once(':')?;
+        return Some(SealedWith::Key(uuid::Uuid::parse_str(id).ok()?, payload));
+    }
+    sealed.strip_prefix(SEALED_V1).map(SealedWith::Unnamed)
+}
 
 impl DataKey {
     fn seal(&self, subject: &str, plaintext: &[u8]) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
-            .0
+            .cipher
             .encrypt(
                 &nonce,
                 Payload {
@@ -81,17 +110,23 @@ impl DataKey {
             .unwrap_or_default();
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
-        format!("{SEALED_PREFIX}{}", BASE64.encode(bytes))
+        format!("{SEALED_V2}{}:{}", self.id.simple(), BASE64.encode(bytes))
     }
 
+    /// The plaintext of a value this key sealed (`None`: not this key's, or tampered with).
     fn open(&self, subject: &str, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = BASE64.decode(sealed.strip_prefix(SEALED_PREFIX)?).ok()?;
+        let payload = match parse_sealed(sealed)? {
+            SealedWith::Key(id, payload) if id == self.id => payload,
+            SealedWith::Key(..) => return None,
+            SealedWith::Unnamed(payload) => payload,
+        };
+        let bytes = BASE64.decode(payload).ok()?;
         if bytes.len() < NONCE_LEN {
             return None;
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
         let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
-        self.0
+        self.cipher
             .decrypt(
                 &nonce,
                 Payload {
@@ -168,11 +203,19 @@ impl Kek {
             .ok()
     }
 
-    fn data_key(&self, user_id: &str, wrapped: &[u8]) -> Result<DataKey, PrivacyError> {
-        self.unwrap_key(user_id, wrapped)
+    /// The data key of a `user_keys` row (`user_id`, `wrapped_key`, `key_id`, `created_at`).
+    fn data_key(&self, row: &sqlx::postgres::PgRow) -> Result<DataKey, PrivacyError> {
+        let user_id: String = row.try_get("user_id")?;
+        let wrapped: Vec<u8> = row.try_get("wrapped_key")?;
+        let cipher = self
+            .unwrap_key(&user_id, &wrapped)
             .and_then(|raw| Aes256Gcm::new_from_slice(&raw).ok())
-            .map(DataKey)
-            .ok_or_else(|| PrivacyError::KeyUnwrap(user_id.to_owned()))
+            .ok_or(PrivacyError::KeyUnwrap(user_id))?;
+        Ok(DataKey {
+            cipher,
+            id: row.try_get("key_id")?,
+            created_at: row.try_get("created_at")?,
+        })
     }
 }
 
@@ -234,10 +277,22 @@ fn is_sealed(envelope: &Envelope) -> bool {
     })
 }
 
+/// Whether `sealed` was sealed with a key of the user's that has since been destroyed (so it
+/// reads as erased): its key id is not the current key's, or, without an id, it is older than
+/// the current key.
+fn sealed_with_destroyed_key(sealed: &str, key: &DataKey, recorded_at: chrono::DateTime<chrono::Utc>) -> bool {
+    match parse_sealed(sealed) {
+        Some(SealedWith::Key(id, _)) => id != key.id,
+        Some(SealedWith::Unnamed(_)) => recorded_at < key.created_at,
+        None => false,
+    }
+}
+
 /// Opens an envelope's sealed fields with `key`, or redacts them when the key is gone.
 fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(), PrivacyError> {
     let subject = subject_of(envelope).unwrap_or_default().to_owned();
     let event_id = envelope.event_id;
+    let recorded_at = envelope.recorded_at;
     for (field, kind) in personal_fields(&envelope.event_type) {
         let Some(value) = envelope.data.get_mut(*field) else {
             continue;
@@ -245,6 +300,7 @@ fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(),
         let Some(sealed) = value.as_str().filter(|text| text.starts_with(SEALED_PREFIX)) else {
             continue;
         };
+        let key = key.filter(|key| !sealed_with_destroyed_key(sealed, key, recorded_at));
         *value = match (key, kind) {
             (None, Kind::Text) => json!(ERASED_TEXT),
             (None, Kind::Json) => json!({"erased": true}),
@@ -283,12 +339,12 @@ impl Vault {
 
     /// The user's key, created on first use.
     pub async fn key_for_writing(&self, user_id: &str) -> Result<DataKey, PrivacyError> {
-        let existing = sqlx::query("SELECT wrapped_key FROM user_keys WHERE user_id = $1")
+        let existing = sqlx::query("SELECT user_id, wrapped_key, key_id, created_at FROM user_keys WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = existing {
-            return self.kek.data_key(user_id, &row.get::<Vec<u8>, _>("wrapped_key"));
+            return self.kek.data_key(&row);
         }
         let raw = Aes256Gcm::generate_key(OsRng);
         // Two first requests at once: one key wins, and the no-op update returns the winner's
@@ -297,14 +353,14 @@ impl Vault {
         let row = sqlx::query(
             "INSERT INTO user_keys (user_id, wrapped_key, kek_fingerprint) VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
-             RETURNING wrapped_key",
+             RETURNING user_id, wrapped_key, key_id, created_at",
         )
         .bind(user_id)
         .bind(self.kek.wrap(user_id, &raw))
         .bind(&self.kek.fingerprint)
         .fetch_one(&self.pool)
         .await?;
-        self.kek.data_key(user_id, &row.get::<Vec<u8>, _>("wrapped_key"))
+        self.kek.data_key(&row)
     }
 
     /// Opens (or redacts) the sealed fields of a batch, fetching its users' keys at once.
@@ -324,14 +380,12 @@ impl Vault {
         }
         let subjects: Vec<String> = subjects.into_iter().collect();
         let mut keys = HashMap::new();
-        for row in sqlx::query("SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY($1)")
+        for row in sqlx::query("SELECT user_id, wrapped_key, key_id, created_at FROM user_keys WHERE user_id = ANY($1)")
             .bind(&subjects)
             .fetch_all(&mut *connection)
             .await?
         {
-            let user_id: String = row.get("user_id");
-            let key = self.kek.data_key(&user_id, &row.get::<Vec<u8>, _>("wrapped_key"))?;
-            keys.insert(user_id, key);
+            keys.insert(row.try_get::<String, _>("user_id")?, self.kek.data_key(&row)?);
         }
         for envelope in envelopes.iter_mut() {
             if is_sealed(envelope) {
@@ -388,7 +442,11 @@ mod tests {
     use super::*;
 
     fn key() -> DataKey {
-        DataKey(Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng)))
+        DataKey {
+            cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng)),
+            id: uuid::Uuid::new_v4(),
+            created_at: chrono::Utc::now(),
+        }
     }
 
     #[test]
@@ -399,6 +457,23 @@ mod tests {
         assert_eq!(alice.open("alice", &sealed).as_deref(), Some("my secret".as_bytes()));
         assert_eq!(alice.open("bob", &sealed), None, "bound to its subject");
         assert_eq!(key().open("alice", &sealed), None, "another key");
+    }
+
+    #[test]
+    fn values_sealed_with_a_destroyed_key_read_as_erased_not_corrupt() {
+        let old = key();
+        let new = key();
+        let sealed = old.seal("alice", b"before the erasure");
+        let now = chrono::Utc::now();
+        assert!(sealed_with_destroyed_key(&sealed, &new, now), "another key id");
+        assert!(!sealed_with_destroyed_key(&sealed, &old, now), "its own key");
+        // A value sealed before key ids (`enc:v1:`) counts as the earlier key's when it is older
+        // than the current key, and as the current key's (to open, or be corrupt) otherwise.
+        let legacy = format!("{SEALED_V1}{}", sealed.rsplit(':').next().unwrap());
+        assert_eq!(old.open("alice", &legacy).as_deref(), Some(&b"before the erasure"[..]));
+        let before = new.created_at - chrono::Duration::seconds(1);
+        assert!(sealed_with_destroyed_key(&legacy, &new, before));
+        assert!(!sealed_with_destroyed_key(&legacy, &new, new.created_at));
     }
 
     #[test]

@@ -1,0 +1,259 @@
+//! Dates in a message, relative to the day it is asked on: "today", "tomorrow", "next Friday",
+//! "in 3 days", "2027-01-15", "15 January 2027", "January 15th, 2027", "غداً"; Hijri dates
+//! ("1 Muharram 1449", "15th of Sha'ban 1448 AH", "١ محرم ١٤٤٩"); the Islamic occasions by their
+//! names (Ramadan, the two Eids, Arafah, the Islamic New Year, Ashura…); years ("in 2027", "next
+//! year", "1448 AH"); and "how many days until …". Resolving an occasion to a day uses the Umm
+//! al-Qura calendar of [`crate::calculators::hijri`].
+
+mod months;
+mod occasions;
+#[cfg(test)]
+mod tests;
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use super::text::{Token, contains_any_word, fold_arabic, normalize, tokenize};
+use crate::calculators::hijri::HijriDate;
+use months::{HIJRI_MONTHS, MONTHS, WEEKDAYS};
+pub use occasions::*;
+
+/// A date and the words it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateMention {
+    pub date: NaiveDate,
+    pub phrase: String,
+}
+
+fn month_key(words: &[&str]) -> String {
+    let joined: String = words.concat();
+    let arabic = joined.chars().any(super::text::is_arabic);
+    if arabic {
+        fold_arabic(&joined)
+    } else {
+        joined.chars().filter(char::is_ascii_alphanumeric).collect()
+    }
+}
+
+/// The Hijri month a run of words starting at `start` names, and how many words it takes.
+fn hijri_month_at(words: &[&str], start: usize) -> Option<(u32, usize)> {
+    for length in (1..=4.min(words.len() - start)).rev() {
+        let key = month_key(&words[start..start + length]);
+        // "rabi al awwal" → "rabialawwal"; "ul"/"ath" joiners are in the variant lists.
+        for (names, month) in HIJRI_MONTHS {
+            if names.iter().any(|name| month_key(&[name]) == key) {
+                return Some((*month, length));
+            }
+        }
+    }
+    None
+}
+
+fn gregorian_month(word: &str) -> Option<u32> {
+    MONTHS.iter().find(|(name, _)| *name == word).map(|(_, month)| *month)
+}
+
+fn day_number(token: &Token) -> Option<u32> {
+    match token {
+        Token::Number { value, suffix }
+            if suffix.is_empty() || matches!(suffix.as_str(), "st" | "nd" | "rd" | "th") =>
+        {
+            u32::try_from(value.trunc().mantissa())
+                .ok()
+                .filter(|d| (1..=31).contains(d) && value.fract().is_zero())
+        }
+        _ => None,
+    }
+}
+
+fn year_number(token: &Token) -> Option<i32> {
+    match token {
+        Token::Number { value, suffix } if suffix.is_empty() || suffix == "ah" || suffix == "h" => {
+            i32::try_from(value.trunc().mantissa())
+                .ok()
+                .filter(|y| (1300..=2200).contains(y) && value.fract().is_zero())
+        }
+        _ => None,
+    }
+}
+
+fn token_word(tokens: &[Token], index: usize) -> Option<&str> {
+    tokens.get(index).and_then(Token::word)
+}
+
+/// Skips "of" and "," between a day and its month.
+fn skip_joiners(tokens: &[Token], mut index: usize) -> usize {
+    while matches!(token_word(tokens, index), Some("of" | "the")) || matches!(tokens.get(index), Some(Token::Mark(',')))
+    {
+        index += 1;
+    }
+    index
+}
+
+fn lower_tokens(message: &str) -> (String, Vec<Token>) {
+    let lower = normalize(&message.to_lowercase());
+    let tokens = tokenize(&lower);
+    (lower, tokens)
+}
+
+/// A Gregorian date written out: ISO, "15 January 2027", "January 15th, 2027", "15/01/2027",
+/// with or without the year (then the year of `today`).
+fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
+    for index in 0..tokens.len() {
+        // ISO: 2027-01-15 arrives as 2027, -, 01, -, 15.
+        if let (Some(year), Some(Token::Mark('-')), Some(month), Some(Token::Mark('-')), Some(day)) = (
+            tokens.get(index).and_then(year_number),
+            tokens.get(index + 1),
+            tokens.get(index + 2).and_then(day_number),
+            tokens.get(index + 3),
+            tokens.get(index + 4).and_then(day_number),
+        ) && let Some(date) = NaiveDate::from_ymd_opt(year, month, day)
+        {
+            return Some(DateMention {
+                date,
+                phrase: date.to_string(),
+            });
+        }
+        // Day-first with slashes: 15/01/2027.
+        if let (Some(day), Some(Token::Mark('/')), Some(month), Some(Token::Mark('/')), Some(year)) = (
+            tokens.get(index).and_then(day_number),
+            tokens.get(index + 1),
+            tokens.get(index + 2).and_then(day_number),
+            tokens.get(index + 3),
+            tokens.get(index + 4).and_then(year_number),
+        ) && let Some(date) = NaiveDate::from_ymd_opt(year, month, day)
+        {
+            return Some(DateMention {
+                date,
+                phrase: format!("{day}/{month}/{year}"),
+            });
+        }
+        // "15 January 2027", "15th of January".
+        if let Some(day) = tokens.get(index).and_then(day_number) {
+            let at = skip_joiners(tokens, index + 1);
+            if let Some(month) = token_word(tokens, at).and_then(gregorian_month) {
+                let year_at = skip_joiners(tokens, at + 1);
+                let year = tokens.get(year_at).and_then(year_number).filter(|y| *y > 1800);
+                if let Some(date) = NaiveDate::from_ymd_opt(year.unwrap_or(today.year()), month, day) {
+                    return Some(DateMention {
+                        date,
+                        phrase: date.format("%-d %B %Y").to_string(),
+                    });
+                }
+            }
+        }
+        // "January 15th, 2027".
+        if let Some(month) = token_word(tokens, index).and_then(gregorian_month)
+            && let Some(day) = tokens.get(index + 1).and_then(day_number)
+        {
+            // "may" is also a verb: take it as a month only with a day right after it.
+            let year_at = skip_joiners(tokens, index + 2);
+            let year = tokens.get(year_at).and_then(year_number).filter(|y| *y > 1800);
+            if let Some(date) = NaiveDate::from_ymd_opt(year.unwrap_or(today.year()), month, day) {
+                return Some(DateMention {
+                    date,
+                    phrase: date.format("%-d %B %Y").to_string(),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// "today", "tomorrow", "yesterday", "the day after tomorrow", "next Friday", "on Friday",
+/// "in 3 days", "next week", and the Arabic words for them.
+fn relative_date(lower: &str, tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
+    let mention = |date: NaiveDate, phrase: &str| {
+        Some(DateMention {
+            date,
+            phrase: phrase.to_owned(),
+        })
+    };
+    if contains_any_word(lower, &["day after tomorrow", "بعد غد", "بعد بكرة"]) {
+        return mention(today + Duration::days(2), "the day after tomorrow");
+    }
+    if contains_any_word(lower, &["tomorrow", "tmrw", "tmr", "غدا", "غداً", "بكرة", "بكره"]) {
+        return mention(today + Duration::days(1), "tomorrow");
+    }
+    if contains_any_word(lower, &["yesterday", "أمس", "امس", "البارحة"]) {
+        return mention(today - Duration::days(1), "yesterday");
+    }
+    for (index, token) in tokens.iter().enumerate() {
+        if let Some(word) = token.word()
+            && let Some((_, weekday)) = WEEKDAYS.iter().find(|(name, _)| *name == word)
+        {
+            let ahead = (7 + weekday.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+            let next_word = index.checked_sub(1).and_then(|i| token_word(tokens, i)) == Some("next");
+            let days = if ahead == 0 && next_word { 7 } else { ahead };
+            return mention(today + Duration::days(days), word);
+        }
+        if token_word(tokens, index) == Some("in")
+            && let Some(count) = tokens.get(index + 1).and_then(Token::number)
+            && let Some(unit) = token_word(tokens, index + 2)
+        {
+            let count = i64::try_from(count.trunc().mantissa()).ok()?;
+            let days = match unit {
+                "day" | "days" => count,
+                "week" | "weeks" => count * 7,
+                _ => continue,
+            };
+            if (0..=3660).contains(&days) {
+                return mention(today + Duration::days(days), &format!("in {count} {unit}"));
+            }
+        }
+    }
+    if contains_any_word(lower, &["next week"]) {
+        return mention(today + Duration::days(7), "next week");
+    }
+    if contains_any_word(lower, &["today", "tonight", "now", "current", "اليوم", "الليلة"]) {
+        return mention(today, "today");
+    }
+    None
+}
+
+/// The day a message is about: a date written out, else a relative one, else none.
+pub fn read_date(message: &str, today: NaiveDate) -> Option<DateMention> {
+    let (lower, tokens) = lower_tokens(message);
+    written_date(&tokens, today).or_else(|| relative_date(&lower, &tokens, today))
+}
+
+/// A Hijri date written out: "1 Muharram 1449", "15th of Sha'ban 1448 AH", "Muharram 1, 1449",
+/// "١ محرم ١٤٤٩". Without a year it is not read (the year decides the day).
+pub fn read_hijri_date(message: &str) -> Option<HijriDate> {
+    let (_, tokens) = lower_tokens(message);
+    let words: Vec<(usize, &str)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.word().map(|w| (i, w)))
+        .collect();
+    let plain: Vec<&str> = words.iter().map(|(_, w)| *w).collect();
+    for (position, (token_index, _)) in words.iter().enumerate() {
+        let Some((month, length)) = hijri_month_at(&plain, position) else {
+            continue;
+        };
+        let after_month = words.get(position + length - 1).map_or(*token_index, |(i, _)| *i) + 1;
+        // Day before the month ("1 Muharram", "15th of Sha'ban") or after it ("Muharram 1, 1449").
+        let before_index = {
+            let mut at = *token_index;
+            while at > 0 && matches!(token_word(&tokens, at - 1), Some("of" | "the")) {
+                at -= 1;
+            }
+            at.checked_sub(1)
+        };
+        let (day, year_from) = match before_index.and_then(|i| tokens.get(i)).and_then(day_number) {
+            Some(day) => (Some(day), after_month),
+            None => match tokens.get(after_month).and_then(day_number) {
+                Some(day) => (Some(day), after_month + 1),
+                None => (None, after_month),
+            },
+        };
+        let year_at = skip_joiners(&tokens, year_from);
+        let year = tokens
+            .get(year_at)
+            .and_then(year_number)
+            .filter(|y| (1300..=1600).contains(y));
+        if let (Some(day), Some(year)) = (day, year) {
+            return Some(HijriDate { year, month, day });
+        }
+    }
+    None
+}
