@@ -71,8 +71,8 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let store = EventStore::new(pool.clone());
         let notifier = LogNotifier::default();
+        let store = EventStore::with_notifier(pool.clone(), notifier.clone());
         let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
             .context("cannot open the knowledge index")?;
         registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));

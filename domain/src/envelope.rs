@@ -35,9 +35,9 @@ impl EventMetadata {
     }
 }
 
-/// Where a consumer is in the log. Ordered by the writing transaction first, then position:
-/// the order in which events become safely visible, so a checkpoint never passes a late commit.
-/// The store hands them out, projections and the index keep them.
+/// Where a consumer is in the log: `(tx_id, position)`, in the order appends commit (the store
+/// draws both in commit order), so a checkpoint never passes an event that commits later. The
+/// store hands them out; projections and the index keep them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Checkpoint {
     pub tx_id: i64,

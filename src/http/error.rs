@@ -220,6 +220,7 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownPosition(position) => ApiError::invalid(format!("no event has position {position}")),
             StoreError::EmptyAppend => ApiError::internal(error),
             StoreError::Database(database) => database.into(),
+            StoreError::Unavailable(_) => ApiError::unavailable(error),
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Following the log live: catch up, then wait for new events.
 //!
 //! One [`LogNotifier`] per process holds a `LISTEN` connection and turns notifications into a
-//! counter on a watch channel; it reconnects with back-off when the connection drops. Appends in
-//! this process bump the counter directly too. A [`LogFollower`] reads batches after its
-//! checkpoint and, when it is caught up, waits for the counter to move or for the polling
-//! interval to pass: notifications can be lost during a reconnect, and an event can be committed
-//! but not yet readable (an older transaction still running), so polling is the safety net.
+//! counter on a watch channel; it reconnects with back-off when the connection drops. This
+//! process's append writer bumps the counter directly after each batch. A [`LogFollower`] reads
+//! batches after its checkpoint and, when it is caught up, waits for the counter to move or for
+//! the polling interval to pass: notifications can be lost during a reconnect, so polling is the
+//! safety net.
 
 use std::time::Duration;
 

@@ -7,6 +7,7 @@
 pub mod decide;
 pub mod follower;
 pub mod postgres;
+mod writer;
 
 use chrono::{DateTime, Utc};
 
@@ -81,6 +82,9 @@ pub enum StoreError {
     UnknownPosition(i64),
     #[error("event store database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The append's batch failed, and its events are not in the log: nothing was recorded.
+    #[error("the event log is unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
 //! The PostgreSQL event store.
 //!
-//! An append is one call of the `hijraah_append` SQL function (migrations/0003), one round trip.
-//! Writers of one stream are serialised by that stream's row in `streams` (`SELECT … FOR
-//! UPDATE`); writers of different streams never wait for each other. The expected version is
-//! checked before any event row is inserted, so a losing writer draws no position.
+//! Appends go through one writer task per process ([`super::writer`]), which coalesces the
+//! appends waiting at that moment into one call of the `hijraah_append_batch` SQL function
+//! (migrations/0007): one round trip and one commit for many chats. Each request is still checked
+//! against its own stream's expected version (as the earlier requests of the batch left it), and
+//! each caller gets its own result or its own conflict. The expected version is checked before
+//! any event row is inserted, so a losing writer draws no position.
 //!
-//! Positions come from an identity column, drawn at insert time, so a transaction can commit
-//! after another one that drew a higher position. A consumer that checkpointed on the position
-//! alone would skip the late one. Each event therefore records its transaction id (`xid8`), and
-//! readers only return events of transactions older than the oldest one still running
-//! (`pg_snapshot_xmin(pg_current_snapshot())`), in `(tx_id, position)` order, checkpointing on
-//! that pair: every event a reader will ever see later sorts after its checkpoint.
+//! Every append holds one advisory lock from before it draws a position until its commit, so
+//! appends commit in the order of their positions, and `tx_id` (the transaction id, or the last
+//! appended event's when that is later) grows with them. A reader that sees an event therefore
+//! knows that every event before it in `(tx_id, position)` order is committed or was rolled back:
+//! it reads in that order and checkpoints on that pair, and no transaction but an append can hold
+//! it back (an idle session elsewhere on the server no longer does).
 
 use chrono::{DateTime, Utc};
 use hijraah_domain::{Envelope, EventMetadata, NewEvent};
@@ -19,35 +21,65 @@ use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
-use super::{AppendResult, Checkpoint, ExpectedVersion, StoreError};
+use super::writer::Writer;
+use super::{AppendResult, Checkpoint, ExpectedVersion, LogNotifier, StoreError};
 
-/// The channel `NOTIFY`'d after every append; its payload is the stream appended to (`batch`
-/// for a many-stream append). Listeners only take it as "the log may have grown".
+/// The channel `NOTIFY`'d by every append batch (empty payload): listeners in other processes
+/// take it as "the log may have grown"; this process's writer wakes its own followers directly.
 pub const NOTIFY_CHANNEL: &str = "hijraah_events";
 
 #[derive(Debug, Clone)]
 pub struct EventStore {
     pool: PgPool,
+    writer: Writer,
 }
 
-enum AppendOutcome {
+/// One append, as the batch function takes it.
+#[derive(Debug, Clone)]
+pub(crate) struct AppendRequest {
+    pub stream_id: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}
+
+/// What the batch function said of one request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BatchOutcome {
     Appended(AppendResult),
-    /// The events' ids exist already: the caller must look them up outside the failed transaction.
-    DuplicateEventIds,
+    /// The stream's actual version (None: no stream).
+    Conflict(Option<i64>),
+    /// One of its event ids is in the log already (or earlier in the same batch).
+    Duplicate,
 }
 
 impl EventStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            writer: Writer::new(pool.clone(), None),
+            pool,
+        }
+    }
+
+    /// A store whose writer wakes this process's followers after each batch it commits.
+    pub fn with_notifier(pool: PgPool, notifier: LogNotifier) -> Self {
+        Self {
+            writer: Writer::new(pool.clone(), Some(notifier)),
+            pool,
+        }
+    }
+
+    /// How many batches the writer has committed, and how many appends they held.
+    pub fn batch_counts(&self) -> (u64, u64) {
+        self.writer.counts()
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
-    /// Appends inside a transaction the caller owns, so tests can hold a transaction open and
-    /// commit in any order. Returns `Ok(None)` when the event ids were appended before (the
-    /// caller's transaction is then aborted and must be rolled back).
+    /// Appends inside a transaction the caller owns (the erasure appends with the key it
+    /// destroys). The append lock is then held until that transaction ends: keep it short.
+    /// Returns `Ok(None)` when the event ids were appended before (nothing was written).
     pub async fn append_in(
         &self,
         connection: &mut PgConnection,
@@ -55,9 +87,24 @@ impl EventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<Option<AppendResult>, StoreError> {
-        match append_in_transaction(connection, stream_id, expected, events).await? {
-            AppendOutcome::Appended(result) => Ok(Some(result)),
-            AppendOutcome::DuplicateEventIds => Ok(None),
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend);
+        }
+        let request = AppendRequest {
+            stream_id: stream_id.to_owned(),
+            expected,
+            events: events.to_vec(),
+        };
+        let mut outcomes = append_batch_on(connection, std::slice::from_ref(&request)).await?;
+        match outcomes.pop() {
+            Some(BatchOutcome::Appended(result)) => Ok(Some(result)),
+            Some(BatchOutcome::Duplicate) => Ok(None),
+            Some(BatchOutcome::Conflict(actual)) => Err(StoreError::Conflict {
+                stream_id: stream_id.to_owned(),
+                expected,
+                actual,
+            }),
+            None => Err(StoreError::EmptyAppend),
         }
     }
 
@@ -93,78 +140,34 @@ impl EventStore {
         if appends.is_empty() {
             return Err(StoreError::EmptyAppend);
         }
-        let stream_ids: Vec<&str> = appends.iter().map(|(stream, _, _)| stream.as_str()).collect();
-        let mut transaction = self.pool.begin().await?;
-        sqlx::query("INSERT INTO streams (stream_id, version) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING")
-            .bind(&stream_ids)
-            .execute(&mut *transaction)
-            .await?;
-        let current: std::collections::HashMap<String, i64> = sqlx::query(
-            "SELECT stream_id, version FROM streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE",
-        )
-        .bind(&stream_ids)
-        .fetch_all(&mut *transaction)
-        .await?
-        .into_iter()
-        .map(|row| (row.get("stream_id"), row.get("version")))
-        .collect();
-        for (stream_id, expected, _) in appends {
-            let actual = current.get(stream_id).copied().unwrap_or(0);
-            if actual != *expected {
-                return Err(StoreError::Conflict {
-                    stream_id: stream_id.clone(),
-                    expected: ExpectedVersion::Exact(*expected),
-                    actual: (actual > 0).then_some(actual),
-                });
-            }
-        }
-        let versions: Vec<i64> = appends.iter().map(|(_, expected, _)| expected + 1).collect();
-        let event_ids: Vec<Uuid> = appends.iter().map(|(_, _, event)| event.event_id).collect();
-        let event_types: Vec<&str> = appends.iter().map(|(_, _, event)| event.event_type.as_str()).collect();
-        let schema_versions: Vec<i32> = appends.iter().map(|(_, _, event)| event.schema_version).collect();
-        let data: Vec<&Value> = appends.iter().map(|(_, _, event)| &event.data).collect();
-        let metadata: Vec<Value> = appends
+        let requests: Vec<AppendRequest> = appends
             .iter()
-            .map(|(_, _, event)| {
-                serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default()))
+            .map(|(stream_id, version, event)| AppendRequest {
+                stream_id: stream_id.clone(),
+                expected: ExpectedVersion::Exact(*version),
+                events: vec![event.clone()],
             })
             .collect();
-        let last = sqlx::query(
-            "INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-             SELECT e.stream_id, e.version, e.event_id, e.event_type, e.schema_version, e.data, e.metadata
-             FROM UNNEST($1::text[], $2::int8[], $3::uuid[], $4::text[], $5::int4[], $6::jsonb[], $7::jsonb[])
-                  WITH ORDINALITY AS e(stream_id, version, event_id, event_type, schema_version, data, metadata, ord)
-             ORDER BY e.ord
-             RETURNING position, tx_id::text::int8 AS tx_id",
-        )
-        .bind(&stream_ids)
-        .bind(&versions)
-        .bind(&event_ids)
-        .bind(&event_types)
-        .bind(&schema_versions)
-        .bind(&data)
-        .bind(&metadata)
-        .fetch_all(&mut *transaction)
-        .await?
-        .into_iter()
-        .map(|row| Checkpoint {
-            tx_id: row.get("tx_id"),
-            position: row.get("position"),
-        })
-        .max()
-        .unwrap_or_default();
-        sqlx::query(
-            "UPDATE streams AS s SET version = u.version
-             FROM UNNEST($1::text[], $2::int8[]) AS u(stream_id, version) WHERE s.stream_id = u.stream_id",
-        )
-        .bind(&stream_ids)
-        .bind(&versions)
-        .execute(&mut *transaction)
-        .await?;
-        sqlx::query("SELECT pg_notify($1, 'batch')")
-            .bind(NOTIFY_CHANNEL)
-            .execute(&mut *transaction)
-            .await?;
+        let mut transaction = self.pool.begin().await?;
+        let outcomes = append_batch_on(&mut transaction, &requests).await?;
+        let mut last = Checkpoint::START;
+        for (request, outcome) in requests.iter().zip(outcomes) {
+            match outcome {
+                BatchOutcome::Appended(result) => last = last.max(result.last),
+                BatchOutcome::Conflict(actual) => {
+                    return Err(StoreError::Conflict {
+                        stream_id: request.stream_id.clone(),
+                        expected: request.expected,
+                        actual,
+                    });
+                }
+                BatchOutcome::Duplicate => {
+                    return Err(StoreError::EventIdReused {
+                        event_id: request.events[0].event_id,
+                    });
+                }
+            }
+        }
         transaction.commit().await?;
         Ok(last)
     }
@@ -178,7 +181,7 @@ impl EventStore {
         let event_ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
         let rows = sqlx::query(
             "SELECT event_id, stream_id, stream_version, position, tx_id::text::int8 AS tx_id, recorded_at
-             FROM events WHERE event_id = ANY($1) ORDER BY tx_id, position",
+             FROM events WHERE event_id = ANY($1) ORDER BY events.tx_id, events.position",
         )
         .bind(&event_ids)
         .fetch_all(&self.pool)
@@ -206,89 +209,82 @@ impl EventStore {
     }
 }
 
-async fn append_in_transaction(
+/// Appends a batch of requests in one call of `hijraah_append_batch` on `connection` (in its
+/// transaction, or as its own): one outcome per request, in order.
+pub(crate) async fn append_batch_on(
     connection: &mut PgConnection,
-    stream_id: &str,
-    expected: ExpectedVersion,
-    events: &[NewEvent],
-) -> Result<AppendOutcome, StoreError> {
-    if events.is_empty() {
-        return Err(StoreError::EmptyAppend);
+    requests: &[AppendRequest],
+) -> Result<Vec<BatchOutcome>, sqlx::Error> {
+    let events = requests.iter().map(|request| request.events.len()).sum();
+    let mut streams = Vec::with_capacity(requests.len());
+    let mut expected_kinds = Vec::with_capacity(requests.len());
+    let mut expected_versions = Vec::with_capacity(requests.len());
+    let mut counts = Vec::with_capacity(requests.len());
+    let mut event_ids = Vec::with_capacity(events);
+    let mut event_types = Vec::with_capacity(events);
+    let mut schema_versions = Vec::with_capacity(events);
+    let mut data = Vec::with_capacity(events);
+    let mut metadata = Vec::with_capacity(events);
+    for request in requests {
+        let (kind, version) = match request.expected {
+            ExpectedVersion::Any => ("any", 0),
+            ExpectedVersion::NoStream => ("no_stream", 0),
+            ExpectedVersion::StreamExists => ("exists", 0),
+            ExpectedVersion::Exact(version) => ("exact", version),
+        };
+        streams.push(request.stream_id.as_str());
+        expected_kinds.push(kind);
+        expected_versions.push(version);
+        counts.push(i32::try_from(request.events.len()).unwrap_or(i32::MAX));
+        for event in &request.events {
+            event_ids.push(event.event_id);
+            event_types.push(event.event_type.as_str());
+            schema_versions.push(event.schema_version);
+            data.push(&event.data);
+            metadata.push(serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default())));
+        }
     }
-    let (expected_kind, expected_version) = match expected {
-        ExpectedVersion::Any => ("any", 0),
-        ExpectedVersion::NoStream => ("no_stream", 0),
-        ExpectedVersion::StreamExists => ("exists", 0),
-        ExpectedVersion::Exact(version) => ("exact", version),
-    };
-    let event_ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
-    let event_types: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
-    let schema_versions: Vec<i32> = events.iter().map(|event| event.schema_version).collect();
-    let data: Vec<&Value> = events.iter().map(|event| &event.data).collect();
-    let metadata: Vec<Value> = events
-        .iter()
-        .map(|event| serde_json::to_value(&event.metadata).unwrap_or_else(|_| Value::Object(Default::default())))
-        .collect();
-    let appended = sqlx::query(
-        "SELECT r_position AS position, r_stream_version AS stream_version, r_tx_id AS tx_id, r_recorded_at AS recorded_at
-         FROM hijraah_append($1, $2, $3, $4, $5, $6, $7, $8)",
+    let rows = sqlx::query(
+        "SELECT r_request, r_outcome, r_actual, r_first_position, r_last_position, r_stream_version, r_tx_id,
+                r_recorded_at
+         FROM hijraah_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(stream_id)
-    .bind(expected_kind)
-    .bind(expected_version)
+    .bind(&streams)
+    .bind(&expected_kinds)
+    .bind(&expected_versions)
+    .bind(&counts)
     .bind(&event_ids)
     .bind(&event_types)
     .bind(&schema_versions)
     .bind(&data)
     .bind(&metadata)
     .fetch_all(&mut *connection)
-    .await;
-    let rows = match appended {
-        Ok(rows) => rows,
-        Err(error) if is_constraint_violation(&error, "events_event_id_key") => {
-            return Ok(AppendOutcome::DuplicateEventIds);
+    .await?;
+    let mut outcomes: Vec<Option<BatchOutcome>> = vec![None; requests.len()];
+    for row in rows {
+        let index = usize::try_from(row.try_get::<i32, _>("r_request")? - 1).unwrap_or(usize::MAX);
+        let outcome = match row.try_get::<&str, _>("r_outcome")? {
+            "appended" => BatchOutcome::Appended(AppendResult {
+                last: Checkpoint {
+                    tx_id: row.try_get("r_tx_id")?,
+                    position: row.try_get("r_last_position")?,
+                },
+                first_position: row.try_get("r_first_position")?,
+                stream_version: row.try_get("r_stream_version")?,
+                recorded_at: row.try_get::<DateTime<Utc>, _>("r_recorded_at")?,
+                already_appended: false,
+            }),
+            "conflict" => BatchOutcome::Conflict(row.try_get("r_actual")?),
+            _ => BatchOutcome::Duplicate,
+        };
+        if let Some(slot) = outcomes.get_mut(index) {
+            *slot = Some(outcome);
         }
-        Err(error) => {
-            if let Some(actual) = version_conflict(&error) {
-                return Err(StoreError::Conflict {
-                    stream_id: stream_id.to_owned(),
-                    expected,
-                    actual,
-                });
-            }
-            return Err(error.into());
-        }
-    };
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        return Err(StoreError::EmptyAppend);
-    };
-    Ok(AppendOutcome::Appended(AppendResult {
-        last: Checkpoint {
-            tx_id: last.get("tx_id"),
-            position: last.get("position"),
-        },
-        first_position: first.get("position"),
-        stream_version: last.get("stream_version"),
-        recorded_at: last.get::<DateTime<Utc>, _>("recorded_at"),
-        already_appended: false,
-    }))
-}
-
-/// The actual stream version (None: no stream) if `error` is `hijraah_append`'s version conflict.
-fn version_conflict(error: &sqlx::Error) -> Option<Option<i64>> {
-    let database_error = error.as_database_error()?;
-    if database_error.code().as_deref() != Some("HJ409") {
-        return None;
     }
-    let detail = database_error
-        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .and_then(|error| error.detail())
-        .unwrap_or_default();
-    Some(detail.parse().ok())
-}
-
-pub(crate) fn is_constraint_violation(error: &sqlx::Error, constraint: &str) -> bool {
-    matches!(error, sqlx::Error::Database(database_error) if database_error.constraint() == Some(constraint))
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.ok_or_else(|| sqlx::Error::Protocol("the append batch skipped a request".into())))
+        .collect()
 }
 
 fn envelope_from_row(row: &PgRow) -> Envelope {
@@ -309,43 +305,47 @@ fn envelope_from_row(row: &PgRow) -> Envelope {
 
 impl EventStore {
     /// Appends `events` to `stream_id` if the stream meets `expected`; all or nothing. Appending
-    /// the same event ids again answers the first append's result and writes nothing.
+    /// the same event ids again answers the first append's result and writes nothing. The
+    /// append is coalesced with the others waiting at the same moment (one commit for all).
     pub async fn append(
         &self,
         stream_id: &str,
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
-        // One statement in autocommit: the function is the transaction.
-        let outcome = {
-            let mut connection = self.pool.acquire().await?;
-            append_in_transaction(&mut connection, stream_id, expected, events).await
-            // The connection goes back to the pool here: the look-ups below take their own.
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend);
+        }
+        let request = AppendRequest {
+            stream_id: stream_id.to_owned(),
+            expected,
+            events: events.to_vec(),
+        };
+        let outcome = match self.writer.append(request).await {
+            Ok(outcome) => outcome,
+            // The batch may have committed and lost its answer: if these events are in the log,
+            // they were appended (once); otherwise the caller may try again.
+            Err(StoreError::Unavailable(cause)) => {
+                return match self.find_previous_append(stream_id, events).await {
+                    Ok(Some(previous)) => Ok(previous),
+                    _ => Err(StoreError::Unavailable(cause)),
+                };
+            }
+            Err(other) => return Err(other),
         };
         match outcome {
-            Ok(AppendOutcome::Appended(result)) => Ok(result),
-            Ok(AppendOutcome::DuplicateEventIds) => match self.find_previous_append(stream_id, events).await? {
+            BatchOutcome::Appended(result) => Ok(result),
+            BatchOutcome::Duplicate => match self.find_previous_append(stream_id, events).await? {
                 Some(previous) => Ok(previous),
                 None => Err(StoreError::EventIdReused {
                     event_id: events[0].event_id,
                 }),
             },
-            Err(StoreError::Conflict {
-                stream_id: conflicted,
+            BatchOutcome::Conflict(actual) => Err(StoreError::Conflict {
+                stream_id: stream_id.to_owned(),
                 expected,
                 actual,
-            }) => {
-                // A retried append whose first attempt did commit: answer as the first time.
-                match self.find_previous_append(stream_id, events).await? {
-                    Some(previous) => Ok(previous),
-                    None => Err(StoreError::Conflict {
-                        stream_id: conflicted,
-                        expected,
-                        actual,
-                    }),
-                }
-            }
-            Err(other) => Err(other),
+            }),
         }
     }
 
@@ -362,8 +362,8 @@ impl EventStore {
         Ok(rows.iter().map(envelope_from_row).collect())
     }
 
-    /// Up to `limit` committed events after `after`, in consumption order, never passing an
-    /// event that is still being written (see [`Checkpoint`]).
+    /// Up to `limit` committed events after `after`, in commit order (see the module comment:
+    /// nothing that commits later can sort before them).
     pub async fn read_all(
         &self,
         after: Checkpoint,
@@ -378,7 +378,8 @@ impl EventStore {
     /// every event committed before this call.
     pub async fn head(&self) -> Result<Checkpoint, StoreError> {
         let row = sqlx::query(
-            "SELECT tx_id::text::int8 AS tx_id, position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1",
+            "SELECT tx_id::text::int8 AS tx_id, position FROM events
+             ORDER BY events.tx_id DESC, events.position DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -415,10 +416,9 @@ pub async fn read_all_on(
         "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type,
                 schema_version, data, metadata, recorded_at
          FROM events
-         WHERE (tx_id, position) > ($1::int8::text::xid8, $2)
-           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-           AND ($4::text IS NULL OR stream_id = $4)
-         ORDER BY tx_id, position
+         WHERE (events.tx_id, events.position) > ($1::int8::text::xid8, $2)
+           AND ($4::text IS NULL OR events.stream_id = $4)
+         ORDER BY events.tx_id, events.position
          LIMIT $3",
     )
     .bind(after.tx_id)

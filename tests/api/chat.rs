@@ -135,6 +135,57 @@ async fn a_conversation_read_right_after_a_chat_includes_it_and_sessions_continu
     assert_eq!(ids, [other_id, conversation_id.as_str()]);
 }
 
+/// Sequential chats on one session decide against the conversation this server cached after the
+/// previous append: not one append conflict. And an idle transaction in another database of the
+/// same PostgreSQL server holds back neither the chats nor the projections.
+#[tokio::test]
+async fn sequential_chats_never_conflict_and_an_idle_session_elsewhere_holds_nothing_back() {
+    use sqlx::Connection;
+    let app = TestApp::spawn().await;
+    let mut elsewhere = sqlx::PgConnection::connect(&crate::helpers::admin_url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut elsewhere).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut elsewhere)
+        .await
+        .unwrap();
+
+    let mut conversation_id = String::new();
+    for n in 0..10 {
+        let response = app
+            .chat(
+                "alice",
+                json!({"user_id": "alice", "content": format!("question {n}"), "session_id": "desk"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let replies: Vec<Value> = response.json().await.unwrap();
+        conversation_id = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("hijraah_append_conflicts_total 0\n"), "{metrics}");
+    // Every projection reaches the head of the log while the other session stays open.
+    app.wait_for_projections_and_index().await;
+    let conversation: Value = app
+        .get(
+            &format!("/api/v1/conversations/{conversation_id}"),
+            &app.token("alice", Role::User),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(conversation["messages"].as_array().unwrap().len(), 20);
+    sqlx::query("ROLLBACK").execute(&mut elsewhere).await.unwrap();
+}
+
 #[tokio::test]
 async fn many_concurrent_chats_on_one_session_all_succeed_and_are_recorded_once() {
     let app = TestApp::spawn().await;

@@ -24,24 +24,6 @@ fn event(kind: &str, n: i64) -> NewEvent {
     }
 }
 
-/// Reads after `from` until `count` events are visible. The visibility horizon is the oldest
-/// transaction in the whole PostgreSQL cluster, so a parallel test's open transaction can hold
-/// events back for a moment: wait for the condition, bounded, rather than assume it.
-pub async fn read_visible(
-    store: &EventStore,
-    from: Checkpoint,
-    count: usize,
-) -> Vec<(Checkpoint, hijraah_domain::Envelope)> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let visible = store.read_all(from, 1000, None).await.unwrap();
-        if visible.len() >= count || tokio::time::Instant::now() > deadline {
-            return visible;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn events(n: i64) -> Vec<NewEvent> {
     (1..=n).map(|i| event("Tested", i)).collect()
 }
@@ -139,77 +121,225 @@ async fn appending_the_same_events_again_returns_the_first_result_and_writes_not
     ));
 }
 
-/// Two transactions commit in the opposite order to the positions they drew. A consumer that
-/// checkpointed on positions alone would skip the late one; ours sees both, in order.
+/// The append lock's key (migrations/0007).
+const APPEND_LOCK: i64 = 7_523_661_691_992_698_468;
+
+/// Waits until a backend of this database waits for the append lock (a batch is in flight behind
+/// it), and returns its pid.
+async fn appender_waiting(db: &TestDatabase) -> i32 {
+    for _ in 0..500 {
+        let waiting: Option<i32> = sqlx::query_scalar(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database() LIMIT 1",
+        )
+        .fetch_optional(&db.pool)
+        .await
+        .unwrap();
+        if let Some(pid) = waiting {
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no append came to wait for the lock");
+}
+
+/// An append in flight holds the next one back until it commits, so positions are drawn in
+/// commit order: a reader never sees an event before an earlier one is committed, and never
+/// has to guess whether a gap will fill.
 #[tokio::test]
-async fn a_consumer_never_skips_an_event_committed_late_with_a_lower_position() {
+async fn appends_commit_in_the_order_of_their_positions() {
     let db = TestDatabase::create().await;
     let store = EventStore::new(db.pool.clone());
 
-    let mut early = db.pool.begin().await.unwrap();
-    let early_result = store
-        .append_in(&mut early, "early", ExpectedVersion::Any, &events(1))
+    let mut first = db.pool.begin().await.unwrap();
+    let first_result = store
+        .append_in(&mut first, "first", ExpectedVersion::Any, &events(1))
         .await
         .unwrap()
         .unwrap();
-    let mut late = db.pool.begin().await.unwrap();
-    let late_result = store
-        .append_in(&mut late, "late", ExpectedVersion::Any, &events(1))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(early_result.last.position < late_result.last.position);
-    late.commit().await.unwrap();
-
-    // The higher position is committed, the lower one is not yet: a position-only reader would
-    // see position 2, checkpoint it, and never look at position 1 again.
-    let naive: Vec<i64> = sqlx::query_scalar("SELECT position FROM events WHERE position > 0 ORDER BY position")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(naive, [late_result.last.position]);
-    let visible = store.read_all(Checkpoint::START, 100, None).await.unwrap();
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move { store.append("second", ExpectedVersion::Any, &events(1)).await.unwrap() }
+    });
+    appender_waiting(&db).await;
     assert!(
-        visible.is_empty(),
-        "nothing is readable while an older transaction is in flight"
+        store.read_all(Checkpoint::START, 100, None).await.unwrap().is_empty(),
+        "nothing is readable while the first append is in flight"
     );
+    first.commit().await.unwrap();
+    let second_result = second.await.unwrap();
+    assert!(first_result.last.position < second_result.last.position);
+    assert!(first_result.last < second_result.last);
 
-    early.commit().await.unwrap();
-    let visible = read_visible(&store, Checkpoint::START, 2).await;
+    let visible = store.read_all(Checkpoint::START, 100, None).await.unwrap();
     let streams: Vec<&str> = visible.iter().map(|(_, e)| e.stream_id.as_str()).collect();
-    assert_eq!(streams, ["early", "late"]);
-
+    assert_eq!(streams, ["first", "second"]);
     // Resuming from the first event's checkpoint yields exactly the second.
-    let rest = read_visible(&store, visible[0].0, 1).await;
+    let rest = store.read_all(visible[0].0, 100, None).await.unwrap();
     assert_eq!(rest.len(), 1);
-    assert_eq!(rest[0].1.stream_id, "late");
+    assert_eq!(rest[0].1.stream_id, "second");
 }
 
-/// The same, when the transaction that commits late also drew the *higher* position but holds the
-/// older transaction id: the order is by transaction, and both are still seen exactly once.
+/// A transaction that took its id before appending (the erasure does: it destroys the key, then
+/// appends) commits after appends that began later. It sorts after them, by its commit, so a
+/// reader that consumed them does not skip it; until it appends, it holds nothing back.
 #[tokio::test]
-async fn a_transaction_that_started_first_and_committed_last_is_not_skipped() {
+async fn a_transaction_that_took_its_id_early_and_appended_late_is_not_skipped() {
     let db = TestDatabase::create().await;
     let store = EventStore::new(db.pool.clone());
     let mut old_tx = db.pool.begin().await.unwrap();
-    // Take a transaction id now, write later.
     sqlx::query("SELECT pg_current_xact_id()")
         .execute(&mut *old_tx)
         .await
         .unwrap();
-    let quick = store.append("quick", ExpectedVersion::Any, &events(1)).await.unwrap();
-    let seen_first = store.read_all(Checkpoint::START, 100, None).await.unwrap();
-    assert!(seen_first.is_empty(), "held back behind the older open transaction");
-    let slow = store
+    store.append("quick", ExpectedVersion::Any, &events(1)).await.unwrap();
+    let seen = store.read_all(Checkpoint::START, 100, None).await.unwrap();
+    assert_eq!(seen.len(), 1, "the quick append is readable at once");
+    let checkpoint = seen[0].0;
+
+    store
         .append_in(&mut old_tx, "slow", ExpectedVersion::Any, &events(1))
         .await
         .unwrap()
         .unwrap();
-    assert!(slow.last.position > quick.last.position);
     old_tx.commit().await.unwrap();
-    let all = read_visible(&store, Checkpoint::START, 2).await;
-    let streams: Vec<&str> = all.iter().map(|(_, e)| e.stream_id.as_str()).collect();
-    assert_eq!(streams, ["slow", "quick"], "ordered by transaction, then position");
+    let rest = store.read_all(checkpoint, 100, None).await.unwrap();
+    let streams: Vec<&str> = rest.iter().map(|(_, e)| e.stream_id.as_str()).collect();
+    assert_eq!(streams, ["slow"], "ordered by commit: after what was already read");
+}
+
+/// An analyst's idle session, a long report or a `pg_dump` in another database of the same
+/// server holds back no reader of our log.
+#[tokio::test]
+async fn an_idle_transaction_elsewhere_on_the_server_holds_no_reader_back() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let mut elsewhere = sqlx::PgConnection::connect(&crate::helpers::admin_url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut elsewhere).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut elsewhere)
+        .await
+        .unwrap();
+
+    store.append("s", ExpectedVersion::NoStream, &events(2)).await.unwrap();
+    assert_eq!(store.read_all(Checkpoint::START, 100, None).await.unwrap().len(), 2);
+    sqlx::query("ROLLBACK").execute(&mut elsewhere).await.unwrap();
+}
+
+/// Appends waiting at the same moment share one batch and one commit; each caller still gets its
+/// own outcome: its positions, or its own conflict.
+#[tokio::test]
+async fn concurrent_appends_share_a_commit_and_each_gets_its_own_outcome() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .append(&format!("own-{n}"), ExpectedVersion::NoStream, &events(2))
+                .await
+        }));
+    }
+    for _ in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.append("contested", ExpectedVersion::NoStream, &events(1)).await
+        }));
+    }
+    let mut positions = Vec::new();
+    let mut contested_won = 0;
+    let mut contested_lost = 0;
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(result) => {
+                if n >= 40 {
+                    contested_won += 1;
+                    assert_eq!(result.stream_version, 1);
+                } else {
+                    assert_eq!(result.stream_version, 2, "own-{n}");
+                    assert_eq!(result.last.position - result.first_position, 1);
+                }
+                positions.push(result.last.position);
+            }
+            Err(StoreError::Conflict { stream_id, actual, .. }) => {
+                assert_eq!(stream_id, "contested");
+                assert_eq!(actual, Some(1));
+                contested_lost += 1;
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!((contested_won, contested_lost), (1, 9));
+    positions.sort();
+    positions.dedup();
+    assert_eq!(positions.len(), 41, "every append has its own positions");
+    let (batches, appends) = store.batch_counts();
+    assert_eq!(appends, 50);
+    assert!(
+        batches < appends,
+        "{batches} batches for {appends} appends: they were coalesced"
+    );
+    assert_eq!(store.read_all(Checkpoint::START, 1000, None).await.unwrap().len(), 81);
+}
+
+/// A batch whose connection is killed while it waits to write records none of its appends and
+/// acknowledges none of them; the writer takes a new connection for the next batch.
+#[tokio::test]
+async fn a_batch_killed_mid_write_records_nothing_acknowledges_nothing_and_the_writer_recovers() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    store
+        .append("before", ExpectedVersion::NoStream, &events(1))
+        .await
+        .unwrap();
+    let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let doomed: Vec<_> = (0..5)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(&format!("doomed-{n}"), ExpectedVersion::NoStream, &events(1))
+                    .await
+            })
+        })
+        .collect();
+    let writer = appender_waiting(&db).await;
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(writer)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    for task in doomed {
+        assert!(matches!(task.await.unwrap(), Err(StoreError::Unavailable(_))));
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let doomed_events: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_id LIKE 'doomed-%'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(doomed_events, 0);
+    store
+        .append("after", ExpectedVersion::NoStream, &events(1))
+        .await
+        .unwrap();
+    let streams: Vec<String> = store
+        .read_all(Checkpoint::START, 100, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e.stream_id)
+        .collect();
+    assert_eq!(streams, ["before", "after"]);
 }
 
 #[tokio::test]
@@ -222,7 +352,7 @@ async fn the_global_log_reads_in_batches_from_a_checkpoint() {
             .await
             .unwrap();
     }
-    assert_eq!(read_visible(&store, Checkpoint::START, 12).await.len(), 12);
+    assert_eq!(store.read_all(Checkpoint::START, 100, None).await.unwrap().len(), 12);
     let mut seen = Vec::new();
     let mut from = Checkpoint::START;
     loop {
