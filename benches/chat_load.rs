@@ -12,6 +12,7 @@
 //!   question from text, prayer times in a city, a knowledge question, a Hijri question);
 //! - `LOAD_CORPUS=1` to `knowledge import` the shared corpus (`LOAD_CORPUS_DIR`, default
 //!   `../shared/corpus`) and `knowledge reindex` before loading;
+//! - `LOAD_PERF=FILE` to record the server with `perf` during the load;
 //! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`).
 //!
 //! Needs `wrk` and `pgbench` on the PATH (Debian packages `wrk`, `postgresql-client`).
@@ -401,8 +402,32 @@ fn main() {
             .await;
     });
     eprintln!("wrk …");
+    // LOAD_PERF=FILE also records the server with `perf` during the load, for a flame graph.
+    let perf = std::env::var("LOAD_PERF").ok().map(|file| {
+        Command::new("perf")
+            .args([
+                "record",
+                "-F",
+                "499",
+                "-g",
+                "--call-graph",
+                "dwarf,16384",
+                "-o",
+                &file,
+                "-p",
+            ])
+            .arg(pid.to_string())
+            .args(["--", "sleep", &seconds.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run perf")
+    });
     let (server_before, postgres_before) = (cpu_ticks(pid), postgres_ticks());
     let load = run_wrk(server.port, &script, connections, seconds);
+    if let Some(mut perf) = perf {
+        let _ = perf.wait();
+    }
     let (server_after, postgres_after) = (cpu_ticks(pid), postgres_ticks());
     let statements = runtime.block_on(top_statements(&mut admin));
     eprintln!("pgbench …");

@@ -7,7 +7,6 @@
 //! conversation and appends again, so each is recorded exactly once.
 
 use crate::privacy::{DataKey, Vault, seal_event};
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +17,7 @@ use hijraah_domain::events::{AgentFailed, AgentReplied, RequestRouted, UserRegis
 use hijraah_domain::ids::{SessionId, UserId, conversation_id_for, conversation_stream_id};
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use hijraah_projections::Projection;
+use lru::LruCache;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -100,15 +100,23 @@ pub struct ChatService {
     projector: Projector,
     metrics: Arc<Metrics>,
     read_your_writes_timeout: Duration,
-    /// Users whose `UserRegistered` is known to be in the log (bounded; a miss costs one append).
-    known_users: Mutex<HashSet<String>>,
+    /// Users whose `UserRegistered` is known to be in the log (a miss costs one append).
+    known_users: Mutex<LruCache<String, ()>>,
     /// Conversations as of their last append by this process, so a chat need not re-read its
-    /// stream. A stale entry (another process wrote) only costs a version conflict and a reload.
-    conversations: Mutex<HashMap<String, Conversation>>,
+    /// stream. A stale entry (another process wrote) costs one version conflict and a reload,
+    /// which replaces it.
+    conversations: Mutex<LruCache<String, Conversation>>,
 }
 
-/// Beyond this many cached conversations the cache starts afresh.
-const CACHE_LIMIT: usize = 50_000;
+/// The most conversations and known users held; the least recently used go first.
+const CACHED_CONVERSATIONS: usize = 50_000;
+const CACHED_USERS: usize = 100_000;
+
+fn lru<V>(capacity: usize) -> Mutex<LruCache<String, V>> {
+    Mutex::new(LruCache::new(
+        std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN),
+    ))
+}
 
 impl ChatService {
     pub fn new(
@@ -126,8 +134,8 @@ impl ChatService {
             projector,
             metrics,
             read_your_writes_timeout,
-            known_users: Mutex::new(HashSet::new()),
-            conversations: Mutex::new(HashMap::new()),
+            known_users: lru(CACHED_USERS),
+            conversations: lru(CACHED_CONVERSATIONS),
         }
     }
 
@@ -312,14 +320,10 @@ impl ChatService {
     }
 
     fn remember(&self, stream_id: &str, conversation: Conversation) {
-        let mut cache = self
-            .conversations
+        self.conversations
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(stream_id.to_owned(), conversation);
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .put(stream_id.to_owned(), conversation);
     }
 
     async fn load(&self, stream_id: &str) -> Result<Conversation, ChatError> {
@@ -404,11 +408,10 @@ impl ChatService {
             Err(StoreError::Conflict { .. }) => 0,
             Err(other) => return Err(other.into()),
         };
-        let mut known = self.known_users.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if known.len() >= 100_000 {
-            known.clear();
-        }
-        known.insert(user_id.as_str().to_owned());
+        self.known_users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .put(user_id.as_str().to_owned(), ());
         Ok(())
     }
 
@@ -416,7 +419,8 @@ impl ChatService {
         self.known_users
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(user_id.as_str())
+            .get(user_id.as_str())
+            .is_some()
     }
 
     async fn await_read_model(&self, appended: &AppendResult) {

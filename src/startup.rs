@@ -115,7 +115,7 @@ impl Application {
             http_client.clone(),
             settings.read_your_writes_timeout,
         ));
-        let state = AppState {
+        let state = AppState::new(crate::http::Services {
             pool,
             store,
             notifier,
@@ -134,7 +134,7 @@ impl Application {
                 settings.security.user_rate_limit,
                 settings.security.anonymous_rate_limit,
             )),
-        };
+        });
         let router = http::router(
             state.clone(),
             settings.body_limit_bytes,
@@ -170,6 +170,12 @@ impl Application {
         let mut runners = self.state.projector.spawn_all(shutdown.clone());
         runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
         runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), shutdown.clone())));
+        runners.push(tokio::spawn(
+            self.state
+                .vault
+                .clone()
+                .follow_erasures(self.state.pool.clone(), shutdown.clone()),
+        ));
         tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
         let serve_shutdown = shutdown.clone();
         let service = self

@@ -44,8 +44,25 @@ use crate::store::{EventStore, LogNotifier};
 use error::{ApiError, ErrorCode};
 
 /// Everything a handler may need, cheap to clone.
+/// What every handler shares, behind one `Arc`: each request clones the handle, not the parts.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(std::sync::Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub pool: PgPool,
     pub store: EventStore,
     pub notifier: LogNotifier,

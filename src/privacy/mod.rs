@@ -318,18 +318,100 @@ fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(),
     Ok(())
 }
 
+/// The channel an erasure notifies (with the user id) when it commits: every server drops that
+/// user's data key from its cache.
+pub const KEY_DESTROYED_CHANNEL: &str = "hijraah_keys";
+
+/// Data keys held for sealing, and for how long at most: an erasure on another server reaches
+/// this one as a notification, and the age bound covers a notification lost in a reconnect.
+const CACHED_KEYS: usize = 100_000;
+const CACHED_KEY_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+type KeyCache = std::sync::Mutex<lru::LruCache<String, (DataKey, std::time::Instant)>>;
+
 /// The user keys, behind the KEK.
 #[derive(Clone)]
 pub struct Vault {
     pool: PgPool,
     kek: Arc<Kek>,
+    /// Keys for sealing only. Opening always reads `user_keys`, so an erased user's content
+    /// never opens from a cache; sealing with a key destroyed a moment ago only writes content
+    /// that reads as erased.
+    sealing_keys: Arc<KeyCache>,
 }
 
 impl Vault {
     pub fn new(pool: PgPool, kek: Kek) -> Self {
+        let capacity = std::num::NonZeroUsize::new(CACHED_KEYS).unwrap_or(std::num::NonZeroUsize::MIN);
         Self {
             pool,
             kek: Arc::new(kek),
+            sealing_keys: Arc::new(std::sync::Mutex::new(lru::LruCache::new(capacity))),
+        }
+    }
+
+    fn cached(&self, user_id: &str) -> Option<DataKey> {
+        let mut keys = self
+            .sealing_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match keys.get(user_id) {
+            Some((key, at)) if at.elapsed() < CACHED_KEY_AGE => Some(key.clone()),
+            Some(_) => {
+                keys.pop(user_id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn remember(&self, user_id: &str, key: &DataKey) {
+        self.sealing_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .put(user_id.to_owned(), (key.clone(), std::time::Instant::now()));
+    }
+
+    /// Drops a user's key from this server's cache (after their erasure).
+    pub fn forget(&self, user_id: &str) {
+        self.sealing_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop(user_id);
+    }
+
+    /// Follows erasures made anywhere (their notifications) and forgets those users' keys, until
+    /// `shutdown`; on a lost connection it forgets every key, then listens again.
+    pub async fn follow_erasures(self, pool: PgPool, shutdown: tokio_util::sync::CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let listener = async {
+                let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                listener.listen(KEY_DESTROYED_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            if let Ok(mut listener) = listener.await {
+                // Anything destroyed while we were not listening is forgotten too.
+                self.sealing_keys
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clear();
+                loop {
+                    tokio::select! {
+                        notification = listener.recv() => match notification {
+                            Ok(notification) => self.forget(notification.payload()),
+                            Err(error) => {
+                                tracing::warn!(%error, "lost the erasure notifications; listening again");
+                                break;
+                            }
+                        },
+                        _ = shutdown.cancelled() => return,
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = shutdown.cancelled() => return,
+            }
         }
     }
 
@@ -337,8 +419,17 @@ impl Vault {
         &self.pool
     }
 
-    /// The user's key, created on first use.
+    /// The user's key, created on first use (held in this server's cache for sealing).
     pub async fn key_for_writing(&self, user_id: &str) -> Result<DataKey, PrivacyError> {
+        if let Some(key) = self.cached(user_id) {
+            return Ok(key);
+        }
+        let key = self.fetch_or_create(user_id).await?;
+        self.remember(user_id, &key);
+        Ok(key)
+    }
+
+    async fn fetch_or_create(&self, user_id: &str) -> Result<DataKey, PrivacyError> {
         let existing = sqlx::query("SELECT user_id, wrapped_key, key_id, created_at FROM user_keys WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
@@ -402,12 +493,19 @@ impl Vault {
         self.unseal(&mut connection, envelopes).await
     }
 
-    /// Destroys the user's key, in the caller's transaction. True when there was one.
+    /// Destroys the user's key, in the caller's transaction, and tells every server to forget
+    /// it when that transaction commits. True when there was one.
     pub async fn destroy(&self, connection: &mut PgConnection, user_id: &str) -> Result<bool, PrivacyError> {
         let deleted = sqlx::query("DELETE FROM user_keys WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *connection)
             .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(KEY_DESTROYED_CHANNEL)
+            .bind(user_id)
+            .execute(&mut *connection)
+            .await?;
+        self.forget(user_id);
         Ok(deleted.rows_affected() > 0)
     }
 

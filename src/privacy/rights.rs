@@ -118,6 +118,8 @@ impl Rights<'_> {
             )
             .await?;
         transaction.commit().await?;
+        // Forgotten again: a chat between the destroy and the commit may have cached it anew.
+        self.vault.forget(user_id.as_str());
         tracing::info!(actor = %actor, user_id = %user_id, key_destroyed = destroyed, "user erased");
         if let Some(appended) = appended {
             for projection in PERSONAL {

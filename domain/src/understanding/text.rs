@@ -39,6 +39,16 @@ pub fn is_arabic(c: char) -> bool {
     ('\u{0600}'..='\u{06FF}').contains(&c) || ('\u{0750}'..='\u{077F}').contains(&c)
 }
 
+/// Byte offsets where `needle` occurs in `haystack`, overlapping ones included. Messages are
+/// short and needles many: a scan for the needle's first byte beats building a substring
+/// searcher for every needle (what `str::match_indices` does). Each offset is a char boundary,
+/// since a match starts with the needle's first byte, a UTF-8 leading byte.
+fn occurrences<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (bytes, wanted) = (haystack.as_bytes(), needle.as_bytes());
+    let first = wanted.first().copied().unwrap_or_default();
+    memchr::memchr_iter(first, bytes).filter(move |&start| bytes[start..].starts_with(wanted))
+}
+
 fn boundary(c: Option<char>) -> bool {
     c.is_none_or(|c| !(c.is_alphanumeric() || c == '\''))
 }
@@ -50,7 +60,7 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
         return false;
     }
     let arabic = needle.chars().any(is_arabic);
-    haystack.match_indices(needle).any(|(start, _)| {
+    occurrences(haystack, needle).any(|start| {
         let before = haystack[..start].chars().next_back();
         let after = haystack[start + needle.len()..].chars().next();
         if arabic {
@@ -71,9 +81,7 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
 
 /// Whether `needle` starts a word of `haystack` ("pray" in "prayers", not in "spray").
 pub fn starts_word(haystack: &str, needle: &str) -> bool {
-    haystack
-        .match_indices(needle)
-        .any(|(start, _)| boundary(haystack[..start].chars().next_back()))
+    !needle.is_empty() && occurrences(haystack, needle).any(|start| boundary(haystack[..start].chars().next_back()))
 }
 
 pub fn contains_any_word(haystack: &str, needles: &[&str]) -> bool {

@@ -34,15 +34,24 @@ fn month_key(words: &[&str]) -> String {
     }
 }
 
+/// Every Hijri month name's key, made once: matching runs for every word of every message.
+static HIJRI_MONTH_KEYS: std::sync::LazyLock<std::collections::HashMap<String, u32>> = std::sync::LazyLock::new(|| {
+    let mut keys = std::collections::HashMap::new();
+    for (names, month) in HIJRI_MONTHS {
+        for name in *names {
+            keys.entry(month_key(&[name])).or_insert(*month);
+        }
+    }
+    keys
+});
+
 /// The Hijri month a run of words starting at `start` names, and how many words it takes.
 fn hijri_month_at(words: &[&str], start: usize) -> Option<(u32, usize)> {
     for length in (1..=4.min(words.len() - start)).rev() {
-        let key = month_key(&words[start..start + length]);
+        let run = &words[start..start + length];
         // "rabi al awwal" → "rabialawwal"; "ul"/"ath" joiners are in the variant lists.
-        for (names, month) in HIJRI_MONTHS {
-            if names.iter().any(|name| month_key(&[name]) == key) {
-                return Some((*month, length));
-            }
+        if let Some(month) = HIJRI_MONTH_KEYS.get(&month_key(run)) {
+            return Some((*month, length));
         }
     }
     None
