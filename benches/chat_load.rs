@@ -12,6 +12,7 @@
 //!   question from text, prayer times in a city, a knowledge question, a Hijri question);
 //! - `LOAD_CORPUS=1` to `knowledge import` the shared corpus (`LOAD_CORPUS_DIR`, default
 //!   `../shared/corpus`) and `knowledge reindex` before loading;
+//! - `LOAD_BINARY=PATH` to load another build of `hijraah` (an earlier commit's, to compare);
 //! - `LOAD_PERF=FILE` to record the server with `perf` during the load;
 //! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`).
 //!
@@ -58,10 +59,10 @@ fn cpu_ticks(pid: u32) -> u64 {
     field(11) + field(12)
 }
 
-/// CPU ticks of every PostgreSQL server process on the machine.
-fn postgres_ticks() -> u64 {
+/// CPU ticks of every PostgreSQL server process on the machine, by process id.
+fn postgres_ticks() -> std::collections::HashMap<u32, u64> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Default::default();
     };
     entries
         .filter_map(Result::ok)
@@ -69,7 +70,20 @@ fn postgres_ticks() -> u64 {
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim().starts_with("postgres"))
         })
-        .map(cpu_ticks)
+        .map(|pid| (pid, cpu_ticks(pid)))
+        .collect()
+}
+
+/// Ticks PostgreSQL used between two samples. Backends that ended in between are lost to the count
+/// (their CPU is not visible any more), so this is a floor; a backend that started in between
+/// counts from zero.
+fn postgres_ticks_between(
+    before: &std::collections::HashMap<u32, u64>,
+    after: &std::collections::HashMap<u32, u64>,
+) -> u64 {
+    after
+        .iter()
+        .map(|(pid, ticks)| ticks.saturating_sub(before.get(pid).copied().unwrap_or(0)))
         .sum()
 }
 
@@ -99,7 +113,9 @@ fn free_port() -> u16 {
 }
 
 fn hijraah(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hijraah"));
+    // LOAD_BINARY runs another build (an earlier commit's) against the same load, side by side.
+    let binary = std::env::var("LOAD_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_hijraah").to_owned());
+    let mut command = Command::new(binary);
     command
         .env("DATABASE_URL", database_url(DATABASE))
         .env("HIJRAAH_DATA_DIR", data_dir)
@@ -336,8 +352,7 @@ fn main() {
         .expect("runtime");
     let work_dir = tempfile::tempdir().expect("temp dir");
     let mut admin = runtime.block_on(async {
-        let (pool, _) = common::fresh_database(DATABASE, 2).await;
-        pool.close().await;
+        common::empty_database(DATABASE).await;
         let (floor, _) = common::fresh_database(FLOOR_DATABASE, 2).await;
         sqlx::query("CREATE TABLE floor (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
             .execute(&floor)
@@ -435,8 +450,9 @@ fn main() {
 
     let floor = (floor_before + floor_after) / 2.0;
     let measured = seconds as f64;
-    let server_cores = (server_after - server_before) as f64 / ticks_per_second() / measured;
-    let postgres_cores = (postgres_after - postgres_before) as f64 / ticks_per_second() / measured;
+    let server_cores = server_after.saturating_sub(server_before) as f64 / ticks_per_second() / measured;
+    let postgres_cores =
+        postgres_ticks_between(&postgres_before, &postgres_after) as f64 / ticks_per_second() / measured;
     let chats = load.requests.max(1) as f64;
     println!();
     println!("messages: {mix}; {connections} connections, 64 users, {seconds} s per phase");

@@ -27,6 +27,8 @@ pub enum ProjectorError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Privacy(#[from] PrivacyError),
+    #[error("a projection task failed: {0}")]
+    Task(String),
 }
 
 fn lock_key(projection: Projection) -> i64 {
@@ -86,10 +88,7 @@ pub async fn step_all(
     .bind(&keys)
     .execute(&mut *transaction)
     .await?;
-    let mut checkpoints = Vec::with_capacity(projections.len());
-    for projection in &projections {
-        checkpoints.push(checkpoint::read(&mut transaction, *projection).await?);
-    }
+    let checkpoints = checkpoint::read_many(&mut transaction, &projections).await?;
     let from = checkpoints.iter().copied().min().unwrap_or(Checkpoint::START);
     let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
     let Some((last, _)) = batch.last() else {
@@ -115,7 +114,6 @@ pub async fn step_all(
         let start = decoded_at.partition_point(|at| at <= reached);
         let unseen = &decoded[start..];
         projection.apply_decoded(&mut transaction, unseen).await?;
-        checkpoint::save(&mut transaction, *projection, last).await?;
         if unseen
             .iter()
             .any(|recorded| projection.reads(&recorded.envelope.event_type))
@@ -123,6 +121,7 @@ pub async fn step_all(
             changed.push(*projection);
         }
     }
+    checkpoint::save_many(&mut transaction, &projections, last).await?;
     transaction.commit().await?;
     Ok(Some((last, changed)))
 }
@@ -157,7 +156,7 @@ pub async fn rebuild_all(pool: &PgPool, vault: &Vault, projections: &[Projection
         .bind(&keys)
         .execute(&mut *connection)
         .await?;
-    let result = rebuild_locked(vault, &mut connection, &projections).await;
+    let result = rebuild_locked(pool, vault, &mut connection, &projections).await;
     // Released on every path; a dropped connection would release them too.
     let unlocked = sqlx::query("SELECT pg_advisory_unlock_all()")
         .execute(&mut *connection)
@@ -167,7 +166,43 @@ pub async fn rebuild_all(pool: &PgPool, vault: &Vault, projections: &[Projection
     Ok(read)
 }
 
+/// A batch of the log, unsealed, with the events the projections know decoded (by index).
+struct FetchedBatch {
+    checkpoints: Vec<Checkpoint>,
+    envelopes: Vec<hijraah_domain::Envelope>,
+    events: Vec<(usize, hijraah_domain::Event)>,
+}
+
+/// Reads, unseals (when `unseal`) and decodes the batch of the log after `from`, on a connection
+/// of its own: the rebuild prepares the next batch while it applies this one.
+async fn fetch_batch(
+    pool: PgPool,
+    vault: Vault,
+    from: Checkpoint,
+    unseal: bool,
+) -> Result<FetchedBatch, ProjectorError> {
+    let mut connection = pool.acquire().await?;
+    let batch = read_all_on(&mut connection, from, REBUILD_BATCH_SIZE, None).await?;
+    let (checkpoints, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
+    if unseal {
+        vault.unseal(&mut connection, &mut envelopes).await?;
+    }
+    drop(connection);
+    let mut events = Vec::with_capacity(envelopes.len());
+    for (index, recorded) in hijraah_projections::decode_known_each(&envelopes).enumerate() {
+        if let Some(recorded) = recorded? {
+            events.push((index, recorded.event));
+        }
+    }
+    Ok(FetchedBatch {
+        checkpoints,
+        envelopes,
+        events,
+    })
+}
+
 async fn rebuild_locked(
+    pool: &PgPool,
     vault: &Vault,
     connection: &mut sqlx::PgConnection,
     projections: &[Projection],
@@ -180,28 +215,32 @@ async fn rebuild_locked(
     transaction.commit().await?;
 
     let unseal = projections.iter().any(|projection| projection.reads_personal_content());
-    let mut from = Checkpoint::START;
+    let fetch = |from| tokio::spawn(fetch_batch(pool.clone(), vault.clone(), from, unseal));
+    let mut next = fetch(Checkpoint::START);
     let mut read = 0u64;
     loop {
-        let mut transaction = connection.begin().await?;
-        let batch = read_all_on(&mut transaction, from, REBUILD_BATCH_SIZE, None).await?;
-        let Some((last, _)) = batch.last() else {
-            transaction.commit().await?;
+        let batch = next.await.map_err(|error| ProjectorError::Task(error.to_string()))??;
+        let Some(&last) = batch.checkpoints.last() else {
             return Ok(read);
         };
-        let last = *last;
-        let mut envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
-        if unseal {
-            vault.unseal(&mut transaction, &mut envelopes).await?;
-        }
-        let decoded = hijraah_projections::decode_known(&envelopes)?;
+        // The next batch is read, unsealed and decoded while this one is applied.
+        next = fetch(last);
+        let envelopes = batch.envelopes;
+        let decoded: Vec<_> = batch
+            .events
+            .into_iter()
+            .map(|(index, event)| hijraah_projections::Recorded {
+                envelope: &envelopes[index],
+                event,
+            })
+            .collect();
+        let mut transaction = connection.begin().await?;
         for projection in projections {
             projection.apply_decoded(&mut transaction, &decoded).await?;
-            checkpoint::save(&mut transaction, *projection, last).await?;
         }
+        checkpoint::save_many(&mut transaction, projections, last).await?;
         transaction.commit().await?;
         read += envelopes.len() as u64;
-        from = last;
     }
 }
 

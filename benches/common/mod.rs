@@ -14,6 +14,25 @@ pub fn admin_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// Creates (or recreates) an empty database; returns its URL. (A server migrates it itself,
+/// whichever build it is.)
+pub async fn empty_database(name: &str) -> String {
+    let mut admin = PgConnection::connect(&admin_url())
+        .await
+        .expect("connect to PostgreSQL (DATABASE_URL)");
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .expect("recreate the database");
+    }
+    let options: PgConnectOptions = admin_url().parse().expect("url");
+    options.database(name).to_url_lossy().to_string()
+}
+
 /// Creates (or recreates) a migrated database for a benchmark.
 pub async fn fresh_database(name: &str, max_connections: u32) -> (PgPool, String) {
     let mut admin = PgConnection::connect(&admin_url())

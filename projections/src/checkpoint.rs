@@ -54,3 +54,48 @@ pub async fn reset(connection: &mut PgConnection, projection: Projection) -> Res
     lock(connection, projection).await?;
     save(connection, projection, Checkpoint::START).await
 }
+
+/// The checkpoints of several projections, in the order given, in one query.
+pub async fn read_many(
+    connection: &mut PgConnection,
+    projections: &[Projection],
+) -> Result<Vec<Checkpoint>, sqlx::Error> {
+    let names: Vec<&str> = projections.iter().map(|projection| projection.name()).collect();
+    let rows = sqlx::query(
+        "SELECT projection, tx_id::text::int8 AS tx_id, position FROM projection_checkpoints WHERE projection = ANY($1)",
+    )
+    .bind(&names)
+    .fetch_all(&mut *connection)
+    .await?;
+    Ok(names
+        .iter()
+        .map(|name| {
+            rows.iter()
+                .find(|row| row.get::<&str, _>("projection") == *name)
+                .map_or(Checkpoint::START, |row| Checkpoint {
+                    tx_id: row.get("tx_id"),
+                    position: row.get("position"),
+                })
+        })
+        .collect())
+}
+
+/// Moves several projections' checkpoints to `at`, in one statement.
+pub async fn save_many(
+    connection: &mut PgConnection,
+    projections: &[Projection],
+    at: Checkpoint,
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = projections.iter().map(|projection| projection.name()).collect();
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (projection, tx_id, position)
+         SELECT name, $2::int8::text::xid8, $3 FROM unnest($1::text[]) AS name
+         ON CONFLICT (projection) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()",
+    )
+    .bind(&names)
+    .bind(at.tx_id)
+    .bind(at.position)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}

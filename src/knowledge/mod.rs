@@ -81,11 +81,14 @@ fn parse_payload(payload: Option<String>) -> Checkpoint {
     }
 }
 
+/// What every knowledge event's type starts with.
+const KNOWLEDGE_EVENTS: &str = "KnowledgeDocument";
+
 /// The index changes a batch of events makes, in order.
 fn changes(batch: &[Envelope]) -> Vec<Change> {
     batch
         .iter()
-        .filter(|envelope| envelope.event_type.starts_with("KnowledgeDocument"))
+        .filter(|envelope| envelope.event_type.starts_with(KNOWLEDGE_EVENTS))
         .filter_map(|envelope| match envelope.decode() {
             Ok(Event::KnowledgeDocumentAdded(added)) => Some(Change::Upsert(Box::new(added.document))),
             Ok(Event::KnowledgeDocumentRevised(revised)) => Some(Change::Upsert(Box::new(revised.document))),
@@ -232,7 +235,7 @@ impl KnowledgeService {
         let mut from = parse_payload(index.checkpoint_payload());
         let mut applied = 0;
         loop {
-            let batch = self.store.read_all(from, 5_000, None).await?;
+            let batch = self.store.read_all_with_data_of(from, 5_000, KNOWLEDGE_EVENTS).await?;
             let Some((last, _)) = batch.last() else {
                 return Ok(applied);
             };
@@ -262,7 +265,9 @@ impl KnowledgeService {
     async fn follow(&self, shutdown: &CancellationToken) -> Result<(), KnowledgeError> {
         let index = self.index();
         let from = parse_payload(index.checkpoint_payload());
-        let mut follower = LogFollower::new(self.store.clone(), &self.notifier, from).with_batch_size(2_000);
+        let mut follower = LogFollower::new(self.store.clone(), &self.notifier, from)
+            .with_batch_size(2_000)
+            .with_data_of(KNOWLEDGE_EVENTS);
         let mut skipped_since_commit = 0usize;
         loop {
             if !Arc::ptr_eq(&index, &self.index()) {
@@ -314,7 +319,7 @@ impl KnowledgeService {
         let mut from = Checkpoint::START;
         let mut events = 0u64;
         loop {
-            let batch = self.store.read_all(from, 10_000, None).await?;
+            let batch = self.store.read_all_with_data_of(from, 10_000, KNOWLEDGE_EVENTS).await?;
             let Some((last, _)) = batch.last() else { break };
             from = *last;
             let envelopes: Vec<Envelope> = batch.into_iter().map(|(_, envelope)| envelope).collect();

@@ -96,6 +96,7 @@ pub struct LogFollower {
     batch_size: i64,
     poll_interval: Duration,
     stream_id: Option<String>,
+    data_of: Option<&'static str>,
 }
 
 impl LogFollower {
@@ -107,6 +108,7 @@ impl LogFollower {
             batch_size: 500,
             poll_interval: Duration::from_millis(250),
             stream_id: None,
+            data_of: None,
         }
     }
 
@@ -117,6 +119,13 @@ impl LogFollower {
 
     pub fn only_stream(mut self, stream_id: Option<String>) -> Self {
         self.stream_id = stream_id;
+        self
+    }
+
+    /// Only events whose type starts with `prefix` come with their data and metadata; the others
+    /// pass by as envelopes without them (see [`EventStore::read_all_with_data_of`]).
+    pub fn with_data_of(mut self, prefix: &'static str) -> Self {
+        self.data_of = Some(prefix);
         self
     }
 
@@ -132,10 +141,14 @@ impl LogFollower {
             }
             // Mark the current change as seen before reading, so a change during the read wakes us.
             self.changes.borrow_and_update();
-            let batch = self
-                .store
-                .read_all(self.checkpoint, self.batch_size, self.stream_id.as_deref())
-                .await?;
+            let batch = match (self.data_of, self.stream_id.as_deref()) {
+                (Some(prefix), None) => {
+                    self.store
+                        .read_all_with_data_of(self.checkpoint, self.batch_size, prefix)
+                        .await?
+                }
+                (_, stream_id) => self.store.read_all(self.checkpoint, self.batch_size, stream_id).await?,
+            };
             if let Some((last, _)) = batch.last() {
                 self.checkpoint = *last;
                 return Ok(Some(batch.into_iter().map(|(_, envelope)| envelope).collect()));

@@ -374,6 +374,17 @@ impl EventStore {
         read_all_on(&mut connection, after, limit, stream_id).await
     }
 
+    /// [`Self::read_all`], with the data of only the events whose type starts with `data_of`.
+    pub async fn read_all_with_data_of(
+        &self,
+        after: Checkpoint,
+        limit: i64,
+        data_of: &str,
+    ) -> Result<Vec<(Checkpoint, Envelope)>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        read_on(&mut connection, after, limit, None, Some(data_of)).await
+    }
+
     /// The checkpoint of the last event in consumption order: a reader that reached it has seen
     /// every event committed before this call.
     pub async fn head(&self) -> Result<Checkpoint, StoreError> {
@@ -412,9 +423,24 @@ pub async fn read_all_on(
     limit: i64,
     stream_id: Option<&str>,
 ) -> Result<Vec<(Checkpoint, Envelope)>, StoreError> {
+    read_on(connection, after, limit, stream_id, None).await
+}
+
+/// [`read_all_on`], where only events whose type starts with `data_of` (all, when `None`) come
+/// with their data and metadata: a follower that needs a few event types still moves through
+/// every position, without the database sending, or us decoding, what it skips.
+async fn read_on(
+    connection: &mut PgConnection,
+    after: Checkpoint,
+    limit: i64,
+    stream_id: Option<&str>,
+    data_of: Option<&str>,
+) -> Result<Vec<(Checkpoint, Envelope)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type,
-                schema_version, data, metadata, recorded_at
+        "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type, schema_version,
+                CASE WHEN $5::text IS NULL OR starts_with(event_type, $5) THEN data ELSE 'null'::jsonb END AS data,
+                CASE WHEN $5::text IS NULL OR starts_with(event_type, $5) THEN metadata ELSE '{}'::jsonb END AS metadata,
+                recorded_at
          FROM events
          WHERE (events.tx_id, events.position) > ($1::int8::text::xid8, $2)
            AND ($4::text IS NULL OR events.stream_id = $4)
@@ -425,6 +451,7 @@ pub async fn read_all_on(
     .bind(after.position)
     .bind(limit)
     .bind(stream_id)
+    .bind(data_of)
     .fetch_all(&mut *connection)
     .await?;
     Ok(rows
