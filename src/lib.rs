@@ -9,6 +9,7 @@
 //! - [`chat`]: the chat command, from request to recorded replies.
 //! - [`auth`]: JWTs and their secret.
 //! - [`http`]: the axum API; [`metrics`]: Prometheus counters.
+//! - [`workflows`]: durable workflows across agents, runs as event streams, and their worker.
 //! - [`startup`]: builds and runs the server; [`cli`]: the `hijraah` commands.
 
 pub mod agents;
@@ -27,3 +28,4 @@ pub mod projector;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod workflows;

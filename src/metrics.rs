@@ -16,6 +16,11 @@ struct RouteStats {
     buckets: [u64; LATENCY_BUCKETS_SECONDS.len()],
 }
 
+/// A workflow step kind and its outcome.
+type StepKey = (String, &'static str);
+/// Attempts and the seconds they took.
+type StepTotals = (u64, f64);
+
 #[derive(Default)]
 pub struct Metrics {
     /// (method, route, status) -> count.
@@ -24,9 +29,80 @@ pub struct Metrics {
     pub events_appended: AtomicU64,
     pub append_conflicts: AtomicU64,
     pub chats: AtomicU64,
+    /// (step kind, `completed` or `failed`) -> (attempts, seconds in all).
+    workflow_steps: Mutex<BTreeMap<StepKey, StepTotals>>,
+    workflow_retries: AtomicU64,
 }
 
 impl Metrics {
+    /// One executed attempt of a workflow step.
+    pub fn record_workflow_step(&self, kind: &str, succeeded: bool, elapsed: Duration) {
+        let outcome = if succeeded { "completed" } else { "failed" };
+        let mut steps = self
+            .workflow_steps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = steps.entry((kind.to_owned(), outcome)).or_default();
+        entry.0 += 1;
+        entry.1 += elapsed.as_secs_f64();
+    }
+
+    pub fn record_workflow_retry(&self) {
+        self.workflow_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The workflow metrics: steps and their time by kind and outcome, retries, and from the
+    /// read model the runs by status and the timers due.
+    pub fn render_workflows(&self, runs_by_status: &[(String, i64)], due: i64) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_workflow_step_attempts_total Workflow step attempts executed here, by kind and outcome."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_workflow_step_attempts_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_workflow_step_seconds_total Time spent executing workflow steps, by kind and outcome."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_workflow_step_seconds_total counter");
+        for ((kind, outcome), (count, seconds)) in self.workflow_steps.lock().unwrap_or_else(|p| p.into_inner()).iter()
+        {
+            let _ = writeln!(
+                out,
+                "hijraah_workflow_step_attempts_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {count}"
+            );
+            let _ = writeln!(
+                out,
+                "hijraah_workflow_step_seconds_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {seconds}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_workflow_step_retries_total Workflow step attempts after the first."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_workflow_step_retries_total counter");
+        let _ = writeln!(
+            out,
+            "hijraah_workflow_step_retries_total {}",
+            self.workflow_retries.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_workflow_runs Workflow runs by status (the read model)."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_workflow_runs gauge");
+        for (status, count) in runs_by_status {
+            let _ = writeln!(out, "hijraah_workflow_runs{{status=\"{status}\"}} {count}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_workflow_timers_due Unfinished runs due now (timers, retries, new runs)."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_workflow_timers_due gauge");
+        let _ = writeln!(out, "hijraah_workflow_timers_due {due}");
+        out
+    }
+
     pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let mut requests = self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *requests

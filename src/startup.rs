@@ -115,7 +115,25 @@ impl Application {
             http_client.clone(),
             settings.read_your_writes_timeout,
         ));
+        let workflows = Arc::new(crate::workflows::WorkflowService::new(
+            store.clone(),
+            pool.clone(),
+            vault.clone(),
+        ));
+        let workflow_worker = crate::workflows::worker::Worker::new(
+            workflows.clone(),
+            crate::workflows::steps::StepContext {
+                store: store.clone(),
+                pool: pool.clone(),
+                vault: vault.clone(),
+                registry: registry.clone(),
+                knowledge: knowledge.clone(),
+            },
+            metrics.clone(),
+        );
         let state = AppState::new(crate::http::Services {
+            workflows,
+            workflow_worker,
             pool,
             store,
             notifier,
@@ -170,6 +188,12 @@ impl Application {
         let mut runners = self.state.projector.spawn_all(shutdown.clone());
         runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
         runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), shutdown.clone())));
+        runners.push(tokio::spawn(
+            self.state
+                .workflow_worker
+                .clone()
+                .run(self.state.projector.clone(), shutdown.clone()),
+        ));
         runners.push(tokio::spawn(
             self.state
                 .vault

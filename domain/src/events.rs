@@ -157,6 +157,32 @@ pub struct ChecklistItemMarked {
     pub done: bool,
 }
 
+/// A user's checklist was set up for a destination (by the relocation onboarding workflow).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistSeeded {
+    pub user_id: String,
+    /// ISO 3166 code of the country settled in.
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<Uuid>,
+}
+
+/// A curator's verdict on an agent's reply (the `answer_review` workflow), recorded on the
+/// conversation's stream beside the reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerReviewed {
+    pub message_id: Uuid,
+    pub conversation_id: Uuid,
+    /// `approved`, `corrected`, `rejected`, or `timed_out` (no verdict in time).
+    pub verdict: String,
+    #[serde(default)]
+    pub note: String,
+    /// Who gave the verdict (empty when it timed out).
+    #[serde(default)]
+    pub reviewer: String,
+    pub run_id: Uuid,
+}
+
 /// An admin registered an external agent the coordinator may call over HTTP
 /// (`custom-agent-{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,29 +215,78 @@ pub struct CustomAgentRemoved {
     pub agent_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    UserRegistered(UserRegistered),
-    ConversationStarted(ConversationStarted),
-    UserRequestReceived(UserRequestReceived),
-    RequestRouted(RequestRouted),
-    AgentReplied(AgentReplied),
-    AgentFailed(AgentFailed),
-    ConversationEnded(ConversationEnded),
-    KnowledgeDocumentAdded(KnowledgeDocumentAdded),
-    KnowledgeDocumentRevised(KnowledgeDocumentRevised),
-    KnowledgeDocumentRetracted(KnowledgeDocumentRetracted),
-    MosquePublished(MosquePublished),
-    MosqueUpdated(MosqueUpdated),
-    MosqueRemoved(MosqueRemoved),
-    CommunityEventPublished(CommunityEventPublished),
-    CommunityEventUpdated(CommunityEventUpdated),
-    CommunityEventCancelled(CommunityEventCancelled),
-    ChecklistItemMarked(ChecklistItemMarked),
-    CustomAgentRegistered(CustomAgentRegistered),
-    CustomAgentRemoved(CustomAgentRemoved),
-    UserErased(UserErased),
-    KnowledgeReindexRequested(KnowledgeReindexRequested),
+pub use crate::workflow::events::*;
+
+/// Declares the `Event` enum over the event structs (each variant named as its struct, which is
+/// also its stored type name) with their stored names, bodies and decoders at schema version 1.
+macro_rules! events {
+    ($($name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Event {
+            $($name($name),)*
+        }
+
+        impl Event {
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    $(Event::$name(_) => stringify!($name),)*
+                }
+            }
+
+            pub fn to_data(&self) -> Value {
+                let result = match self {
+                    $(Event::$name(body) => serde_json::to_value(body),)*
+                };
+                // Serialising plain structs of strings, numbers and JSON values cannot fail.
+                result.unwrap_or(Value::Null)
+            }
+
+            /// Today's shape of each type: `None` for a type this build does not know.
+            fn decode_current(event_type: &str, data: &Value) -> Option<Result<Event, serde_json::Error>> {
+                match event_type {
+                    $(stringify!($name) => Some($name::deserialize(data).map(Event::$name)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+events! {
+    UserRegistered,
+    ConversationStarted,
+    UserRequestReceived,
+    RequestRouted,
+    AgentReplied,
+    AgentFailed,
+    ConversationEnded,
+    KnowledgeDocumentAdded,
+    KnowledgeDocumentRevised,
+    KnowledgeDocumentRetracted,
+    MosquePublished,
+    MosqueUpdated,
+    MosqueRemoved,
+    CommunityEventPublished,
+    CommunityEventUpdated,
+    CommunityEventCancelled,
+    ChecklistItemMarked,
+    ChecklistSeeded,
+    CustomAgentRegistered,
+    CustomAgentRemoved,
+    UserErased,
+    KnowledgeReindexRequested,
+    AnswerReviewed,
+    WorkflowDefinitionRegistered,
+    WorkflowStarted,
+    StepScheduled,
+    StepCompleted,
+    StepFailed,
+    TimerScheduled,
+    TimerFired,
+    SignalReceived,
+    WorkflowCompleted,
+    WorkflowFailed,
+    WorkflowCancelled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,111 +302,32 @@ pub enum DecodeError {
 }
 
 impl Event {
-    /// The schema version every event is written with today.
     pub const CURRENT_SCHEMA_VERSION: i32 = 1;
-
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Event::UserRegistered(_) => "UserRegistered",
-            Event::ConversationStarted(_) => "ConversationStarted",
-            Event::UserRequestReceived(_) => "UserRequestReceived",
-            Event::RequestRouted(_) => "RequestRouted",
-            Event::AgentReplied(_) => "AgentReplied",
-            Event::AgentFailed(_) => "AgentFailed",
-            Event::ConversationEnded(_) => "ConversationEnded",
-            Event::KnowledgeDocumentAdded(_) => "KnowledgeDocumentAdded",
-            Event::KnowledgeDocumentRevised(_) => "KnowledgeDocumentRevised",
-            Event::KnowledgeDocumentRetracted(_) => "KnowledgeDocumentRetracted",
-            Event::MosquePublished(_) => "MosquePublished",
-            Event::MosqueUpdated(_) => "MosqueUpdated",
-            Event::MosqueRemoved(_) => "MosqueRemoved",
-            Event::CommunityEventPublished(_) => "CommunityEventPublished",
-            Event::CommunityEventUpdated(_) => "CommunityEventUpdated",
-            Event::CommunityEventCancelled(_) => "CommunityEventCancelled",
-            Event::ChecklistItemMarked(_) => "ChecklistItemMarked",
-            Event::CustomAgentRegistered(_) => "CustomAgentRegistered",
-            Event::CustomAgentRemoved(_) => "CustomAgentRemoved",
-            Event::UserErased(_) => "UserErased",
-            Event::KnowledgeReindexRequested(_) => "KnowledgeReindexRequested",
-        }
-    }
 
     pub fn schema_version(&self) -> i32 {
         Self::CURRENT_SCHEMA_VERSION
     }
 
-    pub fn to_data(&self) -> Value {
-        let result = match self {
-            Event::UserRegistered(body) => serde_json::to_value(body),
-            Event::ConversationStarted(body) => serde_json::to_value(body),
-            Event::UserRequestReceived(body) => serde_json::to_value(body),
-            Event::RequestRouted(body) => serde_json::to_value(body),
-            Event::AgentReplied(body) => serde_json::to_value(body),
-            Event::AgentFailed(body) => serde_json::to_value(body),
-            Event::ConversationEnded(body) => serde_json::to_value(body),
-            Event::KnowledgeDocumentAdded(body) => serde_json::to_value(body),
-            Event::KnowledgeDocumentRevised(body) => serde_json::to_value(body),
-            Event::KnowledgeDocumentRetracted(body) => serde_json::to_value(body),
-            Event::MosquePublished(body) => serde_json::to_value(body),
-            Event::MosqueUpdated(body) => serde_json::to_value(body),
-            Event::MosqueRemoved(body) => serde_json::to_value(body),
-            Event::CommunityEventPublished(body) => serde_json::to_value(body),
-            Event::CommunityEventUpdated(body) => serde_json::to_value(body),
-            Event::CommunityEventCancelled(body) => serde_json::to_value(body),
-            Event::ChecklistItemMarked(body) => serde_json::to_value(body),
-            Event::CustomAgentRegistered(body) => serde_json::to_value(body),
-            Event::CustomAgentRemoved(body) => serde_json::to_value(body),
-            Event::UserErased(body) => serde_json::to_value(body),
-            Event::KnowledgeReindexRequested(body) => serde_json::to_value(body),
-        };
-        // Serialising plain structs of strings, numbers and JSON values cannot fail.
-        result.unwrap_or(Value::Null)
-    }
-
     /// Decodes a stored event, upcasting older schema versions to today's shape. Every released
-    /// version stays decodable forever: add an arm here when a shape changes, never edit one.
+    /// version stays decodable forever: when a shape changes, its old version gets an arm here
+    /// that upcasts it, never an edit of the current one.
     pub fn decode(event_type: &str, schema_version: i32, data: &Value) -> Result<Event, DecodeError> {
-        fn body<T: serde::de::DeserializeOwned>(
-            event_type: &str,
-            schema_version: i32,
-            data: &Value,
-        ) -> Result<T, DecodeError> {
-            T::deserialize(data).map_err(|source| DecodeError::InvalidBody {
+        let unknown = || DecodeError::UnknownType {
+            event_type: event_type.to_owned(),
+            schema_version,
+        };
+        if schema_version != Self::CURRENT_SCHEMA_VERSION {
+            return Err(unknown());
+        }
+        match Self::decode_current(event_type, data) {
+            Some(Ok(event)) => Ok(event),
+            Some(Err(source)) => Err(DecodeError::InvalidBody {
                 event_type: event_type.to_owned(),
                 schema_version,
                 source,
-            })
+            }),
+            None => Err(unknown()),
         }
-        let event = match (event_type, schema_version) {
-            ("UserRegistered", 1) => Event::UserRegistered(body(event_type, 1, data)?),
-            ("ConversationStarted", 1) => Event::ConversationStarted(body(event_type, 1, data)?),
-            ("UserRequestReceived", 1) => Event::UserRequestReceived(body(event_type, 1, data)?),
-            ("RequestRouted", 1) => Event::RequestRouted(body(event_type, 1, data)?),
-            ("AgentReplied", 1) => Event::AgentReplied(body(event_type, 1, data)?),
-            ("AgentFailed", 1) => Event::AgentFailed(body(event_type, 1, data)?),
-            ("ConversationEnded", 1) => Event::ConversationEnded(body(event_type, 1, data)?),
-            ("KnowledgeDocumentAdded", 1) => Event::KnowledgeDocumentAdded(body(event_type, 1, data)?),
-            ("KnowledgeDocumentRevised", 1) => Event::KnowledgeDocumentRevised(body(event_type, 1, data)?),
-            ("KnowledgeDocumentRetracted", 1) => Event::KnowledgeDocumentRetracted(body(event_type, 1, data)?),
-            ("MosquePublished", 1) => Event::MosquePublished(body(event_type, 1, data)?),
-            ("MosqueUpdated", 1) => Event::MosqueUpdated(body(event_type, 1, data)?),
-            ("MosqueRemoved", 1) => Event::MosqueRemoved(body(event_type, 1, data)?),
-            ("CommunityEventPublished", 1) => Event::CommunityEventPublished(body(event_type, 1, data)?),
-            ("CommunityEventUpdated", 1) => Event::CommunityEventUpdated(body(event_type, 1, data)?),
-            ("CommunityEventCancelled", 1) => Event::CommunityEventCancelled(body(event_type, 1, data)?),
-            ("ChecklistItemMarked", 1) => Event::ChecklistItemMarked(body(event_type, 1, data)?),
-            ("CustomAgentRegistered", 1) => Event::CustomAgentRegistered(body(event_type, 1, data)?),
-            ("CustomAgentRemoved", 1) => Event::CustomAgentRemoved(body(event_type, 1, data)?),
-            ("UserErased", 1) => Event::UserErased(body(event_type, 1, data)?),
-            ("KnowledgeReindexRequested", 1) => Event::KnowledgeReindexRequested(body(event_type, 1, data)?),
-            _ => {
-                return Err(DecodeError::UnknownType {
-                    event_type: event_type.to_owned(),
-                    schema_version,
-                });
-            }
-        };
-        Ok(event)
     }
 }
 

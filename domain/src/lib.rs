@@ -22,6 +22,7 @@ pub mod ids;
 pub mod knowledge;
 pub mod understanding;
 pub mod user;
+pub mod workflow;
 
 pub use envelope::{Checkpoint, Envelope, EventMetadata, NewEvent};
 pub use events::{DecodeError, Event};

@@ -48,6 +48,7 @@ fn conversation_of(stream_id: &str) -> Option<Uuid> {
 pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]) -> Result<(), ProjectionError> {
     let mut deltas: BTreeMap<Uuid, ConversationDelta> = BTreeMap::new();
     let mut messages = MessageRows::default();
+    let mut reviews: Vec<(Uuid, serde_json::Value)> = Vec::new();
     for recorded in events {
         let Some(conversation_id) = conversation_of(&recorded.envelope.stream_id) else {
             continue;
@@ -94,6 +95,16 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                 messages.metadata.push(reply.metadata.clone());
                 messages.created_at.push(at);
             }
+            Event::AnswerReviewed(review) => reviews.push((
+                review.message_id,
+                json!({
+                    "verdict": review.verdict,
+                    "note": review.note,
+                    "reviewer": review.reviewer,
+                    "run_id": review.run_id,
+                    "reviewed_at": at,
+                }),
+            )),
             _ => {}
         }
     }
@@ -117,6 +128,14 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .bind(&messages.created_at)
         .execute(&mut *connection)
         .await?;
+    }
+    // A verdict comes after its reply in the log, so the reply's row is there.
+    for (message_id, review) in reviews {
+        sqlx::query("UPDATE messages SET review = $2 WHERE message_id = $1")
+            .bind(message_id)
+            .bind(review)
+            .execute(&mut *connection)
+            .await?;
     }
     Ok(())
 }

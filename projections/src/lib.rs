@@ -17,6 +17,7 @@ pub mod conversations;
 mod custom_agents;
 pub mod queries;
 pub mod users;
+mod workflows;
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,10 +43,11 @@ pub enum Projection {
     Community,
     Checklists,
     CustomAgents,
+    Workflows,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 7] = [
+    pub const ALL: [Projection; 8] = [
         Projection::Users,
         Projection::Conversations,
         Projection::AgentInteractions,
@@ -53,6 +55,7 @@ impl Projection {
         Projection::Community,
         Projection::Checklists,
         Projection::CustomAgents,
+        Projection::Workflows,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Projection {
             Projection::Community => "community",
             Projection::Checklists => "checklists",
             Projection::CustomAgents => "custom_agents",
+            Projection::Workflows => "workflows",
         }
     }
 
@@ -79,7 +83,12 @@ impl Projection {
             ),
             Projection::Conversations => matches!(
                 event_type,
-                "ConversationStarted" | "ConversationEnded" | "UserRequestReceived" | "AgentReplied" | "UserErased"
+                "ConversationStarted"
+                    | "ConversationEnded"
+                    | "UserRequestReceived"
+                    | "AgentReplied"
+                    | "AnswerReviewed"
+                    | "UserErased"
             ),
             Projection::AgentInteractions => matches!(
                 event_type,
@@ -87,8 +96,15 @@ impl Projection {
             ),
             Projection::Analytics => true,
             Projection::Community => event_type.starts_with("Mosque") || event_type.starts_with("CommunityEvent"),
-            Projection::Checklists => matches!(event_type, "ChecklistItemMarked" | "UserErased"),
+            Projection::Checklists => matches!(event_type, "ChecklistItemMarked" | "ChecklistSeeded" | "UserErased"),
             Projection::CustomAgents => event_type.starts_with("CustomAgent"),
+            Projection::Workflows => {
+                event_type.starts_with("Workflow")
+                    || event_type.starts_with("Step")
+                    || event_type.starts_with("Timer")
+                    || event_type == "SignalReceived"
+                    || event_type == "UserErased"
+            }
         }
     }
 
@@ -128,7 +144,11 @@ impl Projection {
                 "DELETE FROM agent_interactions WHERE user_id = $1",
                 "DELETE FROM agent_requests WHERE user_id = $1",
             ],
-            Projection::Checklists => &["DELETE FROM checklist_items WHERE user_id = $1"],
+            Projection::Checklists => &[
+                "DELETE FROM checklist_items WHERE user_id = $1",
+                "DELETE FROM checklist_destinations WHERE user_id = $1",
+            ],
+            Projection::Workflows => &["DELETE FROM workflow_runs WHERE started_by = $1"],
             Projection::Analytics => {
                 // Counted, never named: analytics hold no user ids.
                 sqlx::query(
@@ -163,6 +183,7 @@ impl Projection {
             Projection::Community => community::apply_community(connection, events).await,
             Projection::Checklists => checklists::apply(connection, events).await,
             Projection::CustomAgents => custom_agents::apply(connection, events).await,
+            Projection::Workflows => workflows::apply(connection, events).await,
         }
     }
 
@@ -180,8 +201,9 @@ impl Projection {
             Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
             Projection::Analytics => "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency",
             Projection::Community => "TRUNCATE mosques, community_events",
-            Projection::Checklists => "TRUNCATE checklist_items",
+            Projection::Checklists => "TRUNCATE checklist_items, checklist_destinations",
             Projection::CustomAgents => "TRUNCATE custom_agents",
+            Projection::Workflows => "TRUNCATE workflow_runs, workflow_definitions",
         };
         sqlx::query(statement).execute(&mut *connection).await?;
         checkpoint::reset(connection, self).await?;
@@ -197,7 +219,7 @@ impl fmt::Display for Projection {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown projection `{0}`: expected users, conversations, agent_interactions, analytics, community, checklists or custom_agents"
+    "unknown projection `{0}`: expected users, conversations, agent_interactions, analytics, community, checklists, custom_agents or workflows"
 )]
 pub struct UnknownProjection(pub String);
 

@@ -3,8 +3,9 @@
 
 use axum::Json;
 use hijraah_domain::calculators::qibla;
-use hijraah_domain::calculators::zakat::{FitrResult, ZakatInput, ZakatResult, amount, zakat_al_fitr, zakat_al_mal};
-use rust_decimal::Decimal;
+use hijraah_domain::calculators::zakat::{
+    FitrResult, ZakatInput, ZakatResult, fitr_input, zakat_al_fitr, zakat_al_mal,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -127,29 +128,12 @@ async fn zakat_fitr(_auth: Auth, AppJson(body): AppJson<Value>) -> Result<Json<F
     let body = body
         .as_object()
         .ok_or_else(|| ApiError::invalid("send a JSON object"))?;
-    if let Some(unknown) = body
-        .keys()
-        .find(|key| !["persons", "sa_kg", "staple_price_per_kg"].contains(&key.as_str()))
-    {
-        return Err(ApiError::invalid(format!("unknown field `{unknown}`")));
-    }
-    let persons = body
-        .get("persons")
-        .and_then(Value::as_u64)
-        .filter(|persons| (1..=10_000).contains(persons))
-        .ok_or_else(|| ApiError::invalid("persons must be a whole number from 1 to 10000"))?;
-    let sa_kg = amount(body, "sa_kg")
-        .map_err(|error| ApiError::invalid(error.0))?
-        .filter(|kg| *kg > Decimal::ZERO)
-        .ok_or_else(|| {
-            ApiError::invalid("sa_kg (the weight of one sa' of the staple, in kg) must be given and above 0")
-        })?;
-    let price = amount(body, "staple_price_per_kg")
-        .map_err(|error| ApiError::invalid(error.0))?
-        .filter(|price| *price > Decimal::ZERO)
-        .ok_or_else(|| ApiError::invalid("staple_price_per_kg must be given and above 0"))?;
-    let result = zakat_al_fitr(persons as u32, sa_kg, price)?;
-    Ok(Json(FitrAnswer { result, persons }))
+    let (persons, sa_kg, price) = fitr_input(body).map_err(|error| ApiError::invalid(error.0))?;
+    let result = zakat_al_fitr(persons, sa_kg, price)?;
+    Ok(Json(FitrAnswer {
+        result,
+        persons: u64::from(persons),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

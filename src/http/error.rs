@@ -48,6 +48,10 @@ pub enum ErrorCode {
     EventCancelled,
     /// 409: a reindex is already running.
     ReindexRunning,
+    /// 409: the workflow run has ended, or does not wait for that signal.
+    WorkflowNotWaiting,
+    /// 409: a workflow run with that id exists already.
+    RunExists,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: the body is not sent as JSON.
@@ -76,7 +80,9 @@ impl ErrorCode {
             | ErrorCode::ConversationBusy
             | ErrorCode::AgentExists
             | ErrorCode::EventCancelled
-            | ErrorCode::ReindexRunning => StatusCode::CONFLICT,
+            | ErrorCode::ReindexRunning
+            | ErrorCode::WorkflowNotWaiting
+            | ErrorCode::RunExists => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
@@ -102,6 +108,8 @@ impl ErrorCode {
             ErrorCode::AgentExists => "agent_exists",
             ErrorCode::EventCancelled => "event_cancelled",
             ErrorCode::ReindexRunning => "reindex_running",
+            ErrorCode::WorkflowNotWaiting => "workflow_not_waiting",
+            ErrorCode::RunExists => "run_exists",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::InvalidRequest => "invalid_request",
@@ -345,6 +353,25 @@ impl From<hijraah_domain::calculators::prayer::PrayerError> for ApiError {
 impl From<hijraah_domain::calculators::hijri::HijriError> for ApiError {
     fn from(error: hijraah_domain::calculators::hijri::HijriError) -> Self {
         ApiError::invalid(error.to_string())
+    }
+}
+
+impl From<crate::workflows::WorkflowError> for ApiError {
+    fn from(error: crate::workflows::WorkflowError) -> Self {
+        use crate::workflows::WorkflowError;
+        match error {
+            WorkflowError::UnknownDefinition(_) | WorkflowError::UnknownRun(_) => {
+                ApiError::not_found(error.to_string())
+            }
+            WorkflowError::Definition(_) | WorkflowError::Input(_) => ApiError::invalid(error.to_string()),
+            WorkflowError::Forbidden(_) => ApiError::forbidden(error.to_string()),
+            WorkflowError::Refused(_) => ApiError::new(ErrorCode::WorkflowNotWaiting, error.to_string()),
+            WorkflowError::RunExists(_) => ApiError::new(ErrorCode::RunExists, error.to_string()),
+            WorkflowError::Corrupt(_) => ApiError::internal(error),
+            WorkflowError::Store(store) => store.into(),
+            WorkflowError::Privacy(privacy) => privacy.into(),
+            WorkflowError::Database(database) => database.into(),
+        }
     }
 }
 

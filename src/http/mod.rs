@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod ops;
 pub mod security;
 pub mod users;
+pub mod workflows;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -82,6 +83,10 @@ pub struct Services {
     pub vault: crate::privacy::Vault,
     /// The custom agents: registered and removed through the API, followed from other servers.
     pub custom_agents: Arc<crate::agents::custom::CustomAgents>,
+    /// Durable workflows: definitions, runs, signals.
+    pub workflows: crate::workflows::Workflows,
+    /// The worker that advances this server's share of the runs.
+    pub workflow_worker: Arc<crate::workflows::worker::Worker>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -98,7 +103,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calculators::router())
         .merge(community::router())
         .merge(migration::router())
-        .merge(users::router());
+        .merge(users::router())
+        .merge(workflows::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(ops::router())

@@ -32,6 +32,7 @@ use super::error::{ErrorBody, ErrorCode};
         (name = "analytics", description = "Usage aggregates"),
         (name = "events", description = "The event log"),
         (name = "users", description = "Erasure and export"),
+        (name = "workflows", description = "Durable workflows across agents: definitions, runs, signals"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
 )]

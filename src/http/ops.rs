@@ -81,10 +81,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .await
         .ok()
         .flatten();
+    let mut text = state.metrics.render(&positions, head);
+    if let Ok((by_status, due)) = hijraah_projections::queries::run_counts(&state.pool, chrono::Utc::now()).await {
+        text.push_str(&state.metrics.render_workflows(&by_status, due));
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(&positions, head),
+        text,
     )
 }
 

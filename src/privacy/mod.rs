@@ -52,6 +52,12 @@ fn personal_fields(event_type: &str) -> &'static [(&'static str, Kind)] {
     match event_type {
         "UserRequestReceived" => &[("content", Kind::Text), ("context", Kind::Json)],
         "AgentReplied" => &[("content", Kind::Text), ("metadata", Kind::Json)],
+        // A workflow run's data is its starter's: what they gave, what they were sent, what
+        // the steps found for them. A curator's note is sealed for the reply's owner.
+        "WorkflowStarted" => &[("input", Kind::Json)],
+        "SignalReceived" => &[("payload", Kind::Json)],
+        "StepCompleted" | "WorkflowCompleted" => &[("output", Kind::Json)],
+        "AnswerReviewed" => &[("note", Kind::Text)],
         _ => &[],
     }
 }

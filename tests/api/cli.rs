@@ -101,7 +101,7 @@ async fn export_writes_the_log_as_json_lines_and_replay_rebuilds_the_same_conver
 
     assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
     assert!(String::from_utf8_lossy(&replay.stderr).contains(
-        "rebuilt users, conversations, agent_interactions, analytics, community, checklists, custom_agents \
+        "rebuilt users, conversations, agent_interactions, analytics, community, checklists, custom_agents, workflows \
              from 5 events"
     ));
     let after_replay: Value = app.get(&path, &token).await.json().await.unwrap();

@@ -20,3 +20,4 @@ mod privacy;
 mod projections;
 mod security;
 mod store;
+mod workflows;

@@ -215,6 +215,29 @@ impl InputError {
 }
 
 /// The largest amount we accept: far beyond any fortune, far below decimal overflow.
+/// Zakat al-fitr's inputs from JSON: `persons` (1 to 10000), `sa_kg` and `staple_price_per_kg`
+/// (above 0); unknown fields are refused.
+pub fn fitr_input(body: &serde_json::Map<String, Value>) -> Result<(u32, Decimal, Decimal), InputError> {
+    if let Some(unknown) = body
+        .keys()
+        .find(|key| !["persons", "sa_kg", "staple_price_per_kg"].contains(&key.as_str()))
+    {
+        return Err(InputError(format!("unknown field `{unknown}`")));
+    }
+    let persons = body
+        .get("persons")
+        .and_then(Value::as_u64)
+        .filter(|persons| (1..=10_000).contains(persons))
+        .ok_or_else(|| InputError("persons must be a whole number from 1 to 10000".into()))?;
+    let sa_kg = amount(body, "sa_kg")?.filter(|kg| *kg > Decimal::ZERO).ok_or_else(|| {
+        InputError("sa_kg (the weight of one sa' of the staple, in kg) must be given and above 0".into())
+    })?;
+    let price = amount(body, "staple_price_per_kg")?
+        .filter(|price| *price > Decimal::ZERO)
+        .ok_or_else(|| InputError("staple_price_per_kg must be given and above 0".into()))?;
+    Ok((persons as u32, sa_kg, price))
+}
+
 pub fn max_amount() -> Decimal {
     Decimal::new(1_000_000_000_000_000, 0)
 }

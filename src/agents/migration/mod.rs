@@ -106,6 +106,11 @@ fn country_in(text: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// How many items the settling-in checklist has.
+pub fn checklist_size() -> usize {
+    GUIDE.checklist.len()
+}
+
 pub fn checklist_stream(user_id: &str) -> String {
     format!("checklist-{user_id}")
 }
@@ -163,6 +168,9 @@ pub struct ChecklistEntry {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Checklist {
     pub user_id: String,
+    /// The ISO 3166 code of the country the checklist was set up for (the relocation
+    /// onboarding workflow), if it was.
+    pub destination: Option<String>,
     pub done: usize,
     pub total: usize,
     pub items: Vec<ChecklistEntry>,
@@ -171,6 +179,7 @@ pub struct Checklist {
 /// A user's checklist with their progress from the `checklists` read model.
 pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Checklist, sqlx::Error> {
     let marks = hijraah_projections::queries::checklist_marks(pool, user_id).await?;
+    let destination = hijraah_projections::queries::checklist_destination(pool, user_id).await?;
     let items: Vec<ChecklistEntry> = GUIDE
         .checklist
         .iter()
@@ -188,6 +197,7 @@ pub async fn checklist(pool: &PgPool, user_id: &str) -> Result<Checklist, sqlx::
         .collect();
     Ok(Checklist {
         user_id: user_id.to_owned(),
+        destination,
         done: items.iter().filter(|item| item.done).count(),
         total: items.len(),
         items,
