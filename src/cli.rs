@@ -53,7 +53,7 @@ pub enum Command {
     /// Rebuild read models from the event log.
     Replay {
         /// Only this projection: users, conversations, agent_interactions, analytics, community,
-        /// checklists or custom_agents.
+        /// checklists, custom_agents or workflows.
         #[arg(long)]
         projection: Option<String>,
     },
@@ -66,6 +66,11 @@ pub enum Command {
     Knowledge {
         #[command(subcommand)]
         command: KnowledgeCommand,
+    },
+    /// List, read, start and signal workflow runs (a running server's worker advances them).
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
     },
     /// Re-wrap every user's data key under a new key-encryption key. The current KEK is
     /// HIJRAAH_KEK (or the data dir's); the new one is HIJRAAH_NEW_KEK, or generated and then kept
@@ -83,6 +88,46 @@ pub enum EventsCommand {
         /// Only events of this stream.
         #[arg(long)]
         stream: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowsCommand {
+    /// Runs, newest first, as JSON Lines (from the read model the server keeps).
+    List {
+        /// running, waiting, completed, failed or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        definition: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One run, replayed from its stream, as JSON.
+    Show { run_id: uuid::Uuid },
+    /// Starts a run; prints its id.
+    Start {
+        name: String,
+        /// The input, a JSON object.
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// Whose run it is.
+        #[arg(long = "as", default_value = "admin")]
+        user: String,
+    },
+    /// Sends a run a signal; prints the run.
+    Signal {
+        run_id: uuid::Uuid,
+        name: String,
+        /// The payload, a JSON object.
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        /// Who sends it.
+        #[arg(long = "as", default_value = "admin")]
+        user: String,
+        /// Their role: user, curator, analyst or admin.
+        #[arg(long, default_value = "admin")]
+        role: String,
     },
 }
 
@@ -197,6 +242,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Workflows { command } => {
+            let kek = crate::privacy::load_kek(
+                settings.security.kek.as_deref(),
+                &settings.data_dir,
+                settings.bind.ip().is_loopback(),
+            )?;
+            with_database(
+                &settings,
+                |database| async move { workflows(&database, kek, command).await },
+            )
+            .await
+        }
         Command::Knowledge { command } => {
             let knowledge_settings = settings.clone();
             with_database(&settings, |database| async move {
@@ -205,6 +262,74 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             .await
         }
     }
+}
+
+async fn workflows(database: &Database, kek: crate::privacy::Kek, command: WorkflowsCommand) -> anyhow::Result<()> {
+    let vault = crate::privacy::Vault::new(database.pool.clone(), kek);
+    let service =
+        crate::workflows::WorkflowService::new(EventStore::new(database.pool.clone()), database.pool.clone(), vault);
+    let principal = |user: &str, role: &str| -> anyhow::Result<auth::Principal> {
+        Ok(auth::Principal {
+            user_id: UserId::parse(user).map_err(|error| anyhow::anyhow!("--as: {error}"))?,
+            role: role
+                .parse::<Role>()
+                .map_err(|error| anyhow::anyhow!("--role: {error}"))?,
+        })
+    };
+    let json = |text: &str, what: &str| -> anyhow::Result<serde_json::Value> {
+        serde_json::from_str(text).with_context(|| format!("{what} is not JSON"))
+    };
+    let mut out = std::io::stdout().lock();
+    match command {
+        WorkflowsCommand::List {
+            status,
+            definition,
+            limit,
+        } => {
+            let staff = principal("admin", "admin")?;
+            for run in service
+                .list(
+                    &staff,
+                    status.as_deref(),
+                    definition.as_deref(),
+                    None,
+                    limit.clamp(1, 10_000),
+                )
+                .await?
+            {
+                writeln!(out, "{}", serde_json::to_string(&run)?)?;
+            }
+        }
+        WorkflowsCommand::Show { run_id } => {
+            let view = service.view(run_id, &principal("admin", "admin")?).await?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
+        }
+        WorkflowsCommand::Start { name, input, user } => {
+            let (run_id, _) = service
+                .start(&name, json(&input, "--input")?, &principal(&user, "user")?, None, None)
+                .await?;
+            writeln!(out, "{run_id}")?;
+        }
+        WorkflowsCommand::Signal {
+            run_id,
+            name,
+            payload,
+            user,
+            role,
+        } => {
+            let view = service
+                .signal(
+                    run_id,
+                    &name,
+                    json(&payload, "--payload")?,
+                    &principal(&user, &role)?,
+                    None,
+                )
+                .await?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
+        }
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

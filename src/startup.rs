@@ -80,6 +80,15 @@ impl Application {
         registry.register(Arc::new(CommunityAgent::new("community-1", pool.clone())));
         registry.register(Arc::new(MigrationAgent::new("migration-1", pool.clone())));
         registry.register(Arc::new(AnalyticsAgent::new("analytics-1", pool.clone())));
+        let workflows = Arc::new(crate::workflows::WorkflowService::new(
+            store.clone(),
+            pool.clone(),
+            vault.clone(),
+        ));
+        registry.register(Arc::new(crate::agents::workflow::WorkflowAgent::new(
+            "workflow-1",
+            workflows.clone(),
+        )));
         let http_client = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(2))
             .build()

@@ -17,6 +17,7 @@ pub mod migration;
 pub mod registry;
 pub mod routing;
 pub mod user_interface;
+pub mod workflow;
 
 use std::sync::Arc;
 

@@ -767,3 +767,82 @@ async fn two_servers_on_one_database_advance_100_runs_and_execute_every_step_onc
         "no step was executed twice: {calls:?}"
     );
 }
+
+/// `alice` continues the session `session_id` (None: a new one); the replies.
+async fn say(app: &TestApp, session_id: Option<&str>, content: &str) -> Vec<Value> {
+    let mut body = json!({"user_id": "alice", "content": content});
+    if let Some(session_id) = session_id {
+        body["session_id"] = json!(session_id);
+    }
+    let response = app.chat("alice", body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_chat_starts_a_review_of_its_previous_answer_and_a_zakat_reminder_with_the_amounts_given() {
+    let app = TestApp::spawn().await;
+    let alice = app.token("alice", Role::User);
+    let first = say(
+        &app,
+        None,
+        "I have 10000 dollars and gold is 80 dollars per gram, how much zakat do I pay?",
+    )
+    .await;
+    let session = first[0]["metadata"]["session_id"].as_str().unwrap().to_owned();
+    let financial = first
+        .iter()
+        .find(|reply| reply["agent_type"] == "financial_services")
+        .unwrap();
+    assert_eq!(financial["metadata"]["kind"], "calculation");
+    let answer_id = financial["metadata"]["message_id"].as_str().unwrap().to_owned();
+
+    let review = say(&app, Some(&session), "Please have a scholar review this answer").await;
+    let started = review
+        .iter()
+        .find(|reply| reply["agent_type"] == "workflow")
+        .expect("the workflow agent answers");
+    assert_eq!(started["metadata"]["workflow"], "answer_review");
+    assert_eq!(
+        started["metadata"]["reviewed_message_id"],
+        answer_id.as_str(),
+        "the answer under review is the previous one"
+    );
+    assert!(started["response"].as_str().unwrap().contains("scholar"));
+    let run_id = started["metadata"]["run_id"].as_str().unwrap().to_owned();
+    let waiting = run_until(&app.address, &alice, &run_id, |run| {
+        run["waiting_for"]["signal"] == "verdict"
+    })
+    .await;
+    assert_eq!(waiting["input"]["message_id"], answer_id.as_str());
+
+    let again = say(
+        &app,
+        None,
+        "I have 10000 dollars and gold is 80 dollars per gram, how much zakat do I pay?",
+    )
+    .await;
+    let session = again[0]["metadata"]["session_id"].as_str().unwrap().to_owned();
+    let remind = say(&app, Some(&session), "Remind me of my zakat next year").await;
+    let started = remind
+        .iter()
+        .find(|reply| reply["agent_type"] == "workflow")
+        .expect("the workflow agent answers");
+    assert_eq!(started["metadata"]["workflow"], "zakat_assessment");
+    assert_eq!(started["metadata"]["waiting_for_assets"], false);
+    let run_id = started["metadata"]["run_id"].as_str().unwrap().to_owned();
+    let asleep = run_until(&app.address, &alice, &run_id, |run| {
+        run["waiting_for"]["timer"].is_string()
+    })
+    .await;
+    let compute = asleep["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "compute")
+        .unwrap();
+    assert_eq!(
+        compute["output"]["zakat_amount"], "250.00",
+        "the amounts from the conversation"
+    );
+}
