@@ -171,6 +171,17 @@ impl EmbeddedPostgres {
     }
 }
 
+impl EmbeddedPostgres {
+    /// Stops the cluster and starts it again on the same port (what an operator's restart or a
+    /// failover looks like to the server: every connection is dropped, the address stays).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop()?;
+        self.run_pg_ctl_start()?;
+        self.stopped = false;
+        Ok(())
+    }
+}
+
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
         if let Err(error) = self.stop() {

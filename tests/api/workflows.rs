@@ -846,3 +846,152 @@ async fn the_chat_starts_a_review_of_its_previous_answer_and_a_zakat_reminder_wi
         "the amounts from the conversation"
     );
 }
+
+/// DBOS's chaos test at this machine's scale: PostgreSQL is restarted every 2 to 4 s while 200
+/// runs execute; every run completes with the right output. Starts are retried by the client
+/// with the run id it chose, so a start whose answer was lost is never a second run.
+#[tokio::test]
+async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few_seconds() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let pg_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(pg_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = pg_dir.path().to_path_buf();
+    let embedded = tokio::task::spawn_blocking(move || hijraah::embedded_postgres::EmbeddedPostgres::start(&path))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = embedded.database_url();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&url)
+        .await
+        .unwrap();
+    hijraah::database::MIGRATOR.run(&pool).await.unwrap();
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = hijraah::config::Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(url.clone()),
+        data_dir: data_dir.path().to_path_buf(),
+        jwt_secret: Some(SECRET.to_owned()),
+        log_dir: None,
+        body_limit_bytes: 64 * 1024,
+        agent_timeout: Duration::from_millis(500),
+        read_your_writes_timeout: Duration::from_secs(2),
+        database_max_connections: 20,
+        security: hijraah::config::SecuritySettings::unlimited(),
+    };
+    let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(application.run_until_stopped(stop.clone()));
+    let keys = hijraah::auth::JwtKeys::new(SECRET.as_bytes());
+    let token = |user: &str, role| {
+        keys.mint(&hijraah_domain::ids::UserId::parse(user).unwrap(), role, Duration::from_secs(3600)).unwrap()
+    };
+    let definition = json!({"input": {"cash": "decimal"}, "steps": [
+        {"id": "compute", "kind": "calculator", "calculator": "zakat",
+         "input": {"cash": "${input.cash}", "gold_price_per_gram": "80"},
+         "retry": {"attempts": 10, "backoff_ms": 200}, "timeout_ms": 2000},
+        {"id": "pause", "kind": "sleep", "duration_ms": 3000},
+        {"id": "year", "kind": "calculator", "calculator": "hijri", "input": {"date": "2026-11-29"},
+         "retry": {"attempts": 10, "backoff_ms": 200}, "timeout_ms": 2000}],
+        "output": {"amount": "${steps.compute.output.zakat_amount}", "hijri_year": "${steps.year.output.hijri.year}"}});
+    let put = send(&address, reqwest::Method::PUT, "/api/v1/workflows/chaos", &token("root", Role::Admin), Some(definition)).await;
+    assert_eq!(put.status(), StatusCode::OK);
+
+    // PostgreSQL restarts every 2 to 4 s while the runs start and execute.
+    let restarts = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let chaos_stop = CancellationToken::new();
+    let chaos = {
+        let restarts = restarts.clone();
+        let chaos_stop = chaos_stop.clone();
+        let mut embedded = embedded;
+        tokio::spawn(async move {
+            let mut pause = 2_000u64;
+            while !chaos_stop.is_cancelled() {
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                pause = 2_000 + (pause * 7919) % 2_000;
+                embedded = tokio::task::spawn_blocking(move || {
+                    embedded.restart().expect("PostgreSQL restarts");
+                    embedded
+                })
+                .await
+                .unwrap();
+                restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            embedded
+        })
+    };
+
+    let alice = token("alice", Role::User);
+    let runs: Vec<(uuid::Uuid, u64)> = (0..200u64).map(|n| (uuid::Uuid::now_v7(), 5_000 + n * 100)).collect();
+    let starts = runs.iter().map(|(run_id, cash)| {
+        let (address, alice) = (address.clone(), alice.clone());
+        async move {
+            let body = json!({"input": {"cash": cash.to_string()}, "run_id": run_id});
+            for _ in 0..200 {
+                let response = reqwest::Client::new()
+                    .post(format!("{address}/api/v1/workflows/chaos/runs"))
+                    .bearer_auth(&alice)
+                    .json(&body)
+                    .send()
+                    .await;
+                match response.map(|response| response.status()) {
+                    Ok(StatusCode::ACCEPTED | StatusCode::CONFLICT) => return,
+                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+            panic!("run {run_id} could not be started");
+        }
+    });
+    futures_util::future::join_all(starts).await;
+
+    let mut done = 0;
+    for _ in 0..1_200 {
+        let mut finished = 0;
+        for (run_id, _) in &runs {
+            let response = reqwest::Client::new()
+                .get(format!("{address}/api/v1/workflows/runs/{run_id}"))
+                .bearer_auth(&alice)
+                .send()
+                .await;
+            if let Ok(response) = response
+                && response.status() == StatusCode::OK
+                && response.json::<Value>().await.is_ok_and(|run| run["status"] != "running" && run["status"] != "waiting")
+            {
+                finished += 1;
+            }
+        }
+        done = finished;
+        if done == runs.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    chaos_stop.cancel();
+    let embedded = chaos.await.unwrap();
+    assert_eq!(done, runs.len(), "every run finished");
+    assert!(restarts.load(std::sync::atomic::Ordering::Relaxed) >= 2, "PostgreSQL was restarted during the runs");
+
+    for (run_id, cash) in &runs {
+        let run: Value = send(&address, reqwest::Method::GET, &format!("/api/v1/workflows/runs/{run_id}"), &alice, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(run["status"], "completed", "{run:#}");
+        // 2.5% of the cash, to the cent, when at or above the nisab of 85 g × 80.
+        let expected = if *cash >= 6_800 { format!("{:.2}", *cash as f64 * 0.025) } else { "0.00".to_owned() };
+        assert_eq!(run["output"]["amount"], expected.as_str(), "run {run_id} on {cash}");
+        assert_eq!(run["output"]["hijri_year"], 1448);
+    }
+    stop.cancel();
+    let _ = server.await;
+    pool.close().await;
+    let mut embedded = embedded;
+    tokio::task::spawn_blocking(move || embedded.stop()).await.unwrap().unwrap();
+}
