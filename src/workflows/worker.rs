@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use hijraah_domain::workflow::events::StepScheduled;
-use hijraah_domain::workflow::run::Next;
+use hijraah_domain::workflow::run::{Next, Run};
 use hijraah_domain::workflow::run_stream;
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use hijraah_projections::Projection;
@@ -39,6 +39,16 @@ const LEASE_MARGIN: Duration = Duration::from_secs(5);
 const CONCURRENT_RUNS: usize = 32;
 /// Events one pass records for one run before it lets the others have a turn.
 const STEPS_PER_PASS: usize = 200;
+
+/// The run after this worker recorded `events` on it (None when they do not apply: replay).
+fn applied(mut run: Run, events: &[Event], at: DateTime<Utc>) -> Option<Run> {
+    for event in events {
+        run.apply(event, at).ok()?;
+    }
+    run.version += events.len() as i64;
+    run.updated_at = at;
+    Some(run)
+}
 
 /// The stream version a run was found idle at, and until when.
 type Idle = (i64, Option<DateTime<Utc>>);
@@ -193,43 +203,76 @@ impl Worker {
         }
     }
 
-    /// Advances one run as far as it goes now.
+    /// Advances one run as far as it goes now. The run is replayed from its stream once; what
+    /// this worker decides is applied to it in memory and recorded in as few appends as the
+    /// rules allow: the events that need no execution (a branch taken, a timer fired) and a
+    /// step's result go out together with the next step's `StepScheduled`, in one append at the
+    /// run's exact version, before that step is executed. A conflict (another writer moved the
+    /// run) drops what was pending and replays the stream.
     pub async fn advance(&self, run_id: Uuid, shutdown: &CancellationToken) -> Result<(), WorkflowError> {
+        let mut current: Option<Run> = None;
+        // Decided, applied to `current`, not yet recorded.
+        let mut pending: Vec<Event> = Vec::new();
         for _ in 0..STEPS_PER_PASS {
-            if shutdown.is_cancelled() {
-                return Ok(());
-            }
-            let Some(run) = self.workflows.load(run_id).await? else {
-                return Ok(());
+            let run = match current.take() {
+                Some(run) => run,
+                None => {
+                    pending.clear();
+                    match self.workflows.load(run_id).await? {
+                        Some(run) => run,
+                        None => return Ok(()),
+                    }
+                }
             };
             let now = Utc::now();
-            match run.next(now) {
-                Next::Ended => {
-                    self.forget(run_id);
-                    return Ok(());
-                }
-                Next::Idle { until } => {
-                    self.idle
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert(run_id, (run.version, until));
+            let next = if shutdown.is_cancelled() {
+                Next::Idle { until: Some(now) }
+            } else {
+                run.next(now)
+            };
+            match next {
+                Next::Ended | Next::Idle { .. } => {
+                    if !pending.is_empty() {
+                        let base = run.version - pending.len() as i64;
+                        let recorded = self.record(run_id, &run.started_by, base, &pending).await?;
+                        pending.clear();
+                        if !recorded {
+                            continue;
+                        }
+                    }
+                    match next {
+                        Next::Idle { until } if !shutdown.is_cancelled() => {
+                            self.idle
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                                .insert(run_id, (run.version, until));
+                        }
+                        _ => self.forget(run_id),
+                    }
                     return Ok(());
                 }
                 Next::Record(events) => {
-                    self.record(run_id, &run.started_by, run.version, &events).await?;
+                    pending.extend(events.iter().cloned());
+                    current = applied(run, &events, now);
                 }
                 Next::Execute { step, attempt } => {
-                    let definition = &run.definition.steps[step];
+                    let definition = run.definition.steps[step].clone();
                     let timeout = definition.timeout();
-                    let lease = now + timeout + LEASE_MARGIN;
                     let scheduled = Event::StepScheduled(StepScheduled {
                         step_id: definition.id.clone(),
                         attempt,
-                        lease_until: lease,
+                        lease_until: now + timeout + LEASE_MARGIN,
                     });
-                    if !self.record(run_id, &run.started_by, run.version, &[scheduled]).await? {
+                    pending.push(scheduled.clone());
+                    let base = run.version - (pending.len() as i64 - 1);
+                    let recorded = self.record(run_id, &run.started_by, base, &pending).await?;
+                    pending.clear();
+                    if !recorded {
                         continue;
                     }
+                    let Some(run) = applied(run, std::slice::from_ref(&scheduled), now) else {
+                        continue;
+                    };
                     if attempt > 1 {
                         self.metrics.record_workflow_retry();
                     }
@@ -252,15 +295,20 @@ impl Worker {
                     let elapsed = started.elapsed();
                     self.metrics
                         .record_workflow_step(rendered.name(), result.is_ok(), elapsed);
-                    let events = run.record_result(step, attempt, result, elapsed.as_millis() as u64, Utc::now());
-                    if !self.record(run_id, &run.started_by, run.version + 1, &events).await? {
-                        tracing::warn!(%run_id, step = %definition.id, attempt, "a step's result came after its lease was taken over; dropped");
-                        return Ok(());
-                    }
+                    let finished = Utc::now();
+                    let events = run.record_result(step, attempt, result, elapsed.as_millis() as u64, finished);
+                    pending = events.clone();
+                    current = applied(run, &events, finished);
                 }
             }
         }
-        // Long runs give the others a turn and come back on the next poll.
+        // Long runs record what they have and give the others a turn; the next poll resumes them.
+        if let Some(run) = current
+            && !pending.is_empty()
+        {
+            let base = run.version - pending.len() as i64;
+            self.record(run_id, &run.started_by, base, &pending).await?;
+        }
         Ok(())
     }
 }

@@ -890,7 +890,12 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
     let server = tokio::spawn(application.run_until_stopped(stop.clone()));
     let keys = hijraah::auth::JwtKeys::new(SECRET.as_bytes());
     let token = |user: &str, role| {
-        keys.mint(&hijraah_domain::ids::UserId::parse(user).unwrap(), role, Duration::from_secs(3600)).unwrap()
+        keys.mint(
+            &hijraah_domain::ids::UserId::parse(user).unwrap(),
+            role,
+            Duration::from_secs(3600),
+        )
+        .unwrap()
     };
     let definition = json!({"input": {"cash": "decimal"}, "steps": [
         {"id": "compute", "kind": "calculator", "calculator": "zakat",
@@ -900,7 +905,14 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
         {"id": "year", "kind": "calculator", "calculator": "hijri", "input": {"date": "2026-11-29"},
          "retry": {"attempts": 10, "backoff_ms": 200}, "timeout_ms": 2000}],
         "output": {"amount": "${steps.compute.output.zakat_amount}", "hijri_year": "${steps.year.output.hijri.year}"}});
-    let put = send(&address, reqwest::Method::PUT, "/api/v1/workflows/chaos", &token("root", Role::Admin), Some(definition)).await;
+    let put = send(
+        &address,
+        reqwest::Method::PUT,
+        "/api/v1/workflows/chaos",
+        &token("root", Role::Admin),
+        Some(definition),
+    )
+    .await;
     assert_eq!(put.status(), StatusCode::OK);
 
     // PostgreSQL restarts every 2 to 4 s while the runs start and execute.
@@ -961,7 +973,10 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
                 .await;
             if let Ok(response) = response
                 && response.status() == StatusCode::OK
-                && response.json::<Value>().await.is_ok_and(|run| run["status"] != "running" && run["status"] != "waiting")
+                && response
+                    .json::<Value>()
+                    .await
+                    .is_ok_and(|run| run["status"] != "running" && run["status"] != "waiting")
             {
                 finished += 1;
             }
@@ -975,17 +990,30 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
     chaos_stop.cancel();
     let embedded = chaos.await.unwrap();
     assert_eq!(done, runs.len(), "every run finished");
-    assert!(restarts.load(std::sync::atomic::Ordering::Relaxed) >= 2, "PostgreSQL was restarted during the runs");
+    assert!(
+        restarts.load(std::sync::atomic::Ordering::Relaxed) >= 2,
+        "PostgreSQL was restarted during the runs"
+    );
 
     for (run_id, cash) in &runs {
-        let run: Value = send(&address, reqwest::Method::GET, &format!("/api/v1/workflows/runs/{run_id}"), &alice, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let run: Value = send(
+            &address,
+            reqwest::Method::GET,
+            &format!("/api/v1/workflows/runs/{run_id}"),
+            &alice,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
         assert_eq!(run["status"], "completed", "{run:#}");
         // 2.5% of the cash, to the cent, when at or above the nisab of 85 g × 80.
-        let expected = if *cash >= 6_800 { format!("{:.2}", *cash as f64 * 0.025) } else { "0.00".to_owned() };
+        let expected = if *cash >= 6_800 {
+            format!("{:.2}", *cash as f64 * 0.025)
+        } else {
+            "0.00".to_owned()
+        };
         assert_eq!(run["output"]["amount"], expected.as_str(), "run {run_id} on {cash}");
         assert_eq!(run["output"]["hijri_year"], 1448);
     }
@@ -993,5 +1021,8 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
     let _ = server.await;
     pool.close().await;
     let mut embedded = embedded;
-    tokio::task::spawn_blocking(move || embedded.stop()).await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || embedded.stop())
+        .await
+        .unwrap()
+        .unwrap();
 }
