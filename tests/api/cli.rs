@@ -183,3 +183,95 @@ async fn rotate_kek_rewraps_every_user_key_so_content_opens_with_the_new_key_onl
         "the old key-encryption key no longer opens anything"
     );
 }
+
+/// `hijraah workflows` starts a run the running server's worker then advances, signals it, and
+/// shows and lists it.
+#[tokio::test]
+async fn workflows_are_started_signalled_shown_and_listed_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let url = app.db.url.clone();
+    let data_dir = app.data_dir.path().to_path_buf();
+    let run = move |args: Vec<String>| {
+        let (url, data_dir) = (url.clone(), data_dir.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                hijraah()
+                    .args(&args)
+                    .env("DATABASE_URL", &url)
+                    .env("HIJRAAH_DATA_DIR", &data_dir)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let args = |list: &[&str]| list.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
+    let started = run(args(&["workflows", "start", "zakat_assessment", "--as", "alice"])).await;
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let run_id = String::from_utf8(started.stdout).unwrap().trim().to_owned();
+    let bad = run(args(&[
+        "workflows",
+        "start",
+        "zakat_assessment",
+        "--input",
+        "{\"cash\": 1}",
+    ]))
+    .await;
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no field `cash`"));
+
+    // The server's worker takes the run up and waits for the assets.
+    let token = app.token("alice", Role::User);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = app
+            .get(&format!("/api/v1/workflows/runs/{run_id}"), &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if status["status"] == "waiting" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["waiting_for"]["signal"], "assets");
+    let payload = json!({"assets": {"cash": "7000", "gold_price_per_gram": "80"}}).to_string();
+    let signalled = run(args(&[
+        "workflows",
+        "signal",
+        &run_id,
+        "assets",
+        "--payload",
+        &payload,
+        "--as",
+        "alice",
+        "--role",
+        "user",
+    ]))
+    .await;
+    assert!(
+        signalled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signalled.stderr)
+    );
+    for _ in 0..100 {
+        let shown = run(args(&["workflows", "show", &run_id])).await;
+        status = serde_json::from_slice(&shown.stdout).unwrap();
+        if status["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["output"]["zakat"]["zakat_amount"], "175.00");
+    app.wait_for_projections_and_index().await;
+    let listed = run(args(&["workflows", "list", "--status", "completed"])).await;
+    let lines: Vec<Value> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["run_id"], run_id.as_str());
+}

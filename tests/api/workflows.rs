@@ -226,6 +226,23 @@ async fn zakat_assessment_asks_for_missing_assets_computes_exactly_and_schedules
     assert_eq!(statuses, ["completed", "cancelled"]);
     let bobs: Value = app.get("/api/v1/workflows/runs", &bob).await.json().await.unwrap();
     assert_eq!(bobs["runs"], json!([]));
+
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hijraah_workflow_runs{status=\"completed\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("hijraah_workflow_runs{status=\"cancelled\"} 1"));
+    assert!(metrics.contains("hijraah_workflow_step_attempts_total{kind=\"calculator\",outcome=\"completed\"}"));
+    assert!(metrics.contains("hijraah_workflow_timers_due 0"));
 }
 
 #[tokio::test]
