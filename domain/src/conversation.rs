@@ -165,7 +165,10 @@ impl Conversation {
                     });
                 }
             }
-            (Event::RequestRouted(_) | Event::AgentFailed(_) | Event::AnswerReviewed(_), Some(_)) => {}
+            (
+                Event::RequestRouted(_) | Event::AgentFailed(_) | Event::AnswerReviewed(_) | Event::FeedbackGiven(_),
+                Some(_),
+            ) => {}
             (other, Some(_)) => {
                 return Err(ConversationError::ForeignEvent(other.event_type()));
             }

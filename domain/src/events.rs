@@ -167,6 +167,28 @@ pub struct ChecklistSeeded {
     pub run_id: Option<Uuid>,
 }
 
+/// The conversation's owner judged an agent's reply (recorded on the conversation's stream).
+/// Giving it again records a revision: `previous_helpful` is what the last one said, so counts
+/// folded from the log move rather than add up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackGiven {
+    pub message_id: Uuid,
+    pub conversation_id: Uuid,
+    /// The agent type of the reply judged.
+    pub agent_type: String,
+    pub helpful: bool,
+    /// The agent that should have answered, in the owner's view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct_agent: Option<String>,
+    /// Personal content: sealed like messages.
+    #[serde(default)]
+    pub comment: String,
+    /// 1 for the first feedback on this reply, then 2, 3...
+    pub revision: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_helpful: Option<bool>,
+}
+
 /// A curator's verdict on an agent's reply (the `answer_review` workflow), recorded on the
 /// conversation's stream beside the reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,6 +298,7 @@ events! {
     UserErased,
     KnowledgeReindexRequested,
     AnswerReviewed,
+    FeedbackGiven,
     WorkflowDefinitionRegistered,
     WorkflowStarted,
     StepScheduled,

@@ -47,6 +47,8 @@ struct AgentTypeDelta {
     replies: i64,
     failures: i64,
     confidence_micros: i64,
+    helpful: i64,
+    unhelpful: i64,
 }
 
 pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]) -> Result<(), ProjectionError> {
@@ -82,6 +84,19 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                     .or_default() += 1;
             }
             Event::AgentFailed(failure) => by_type.entry(failure.agent_type.clone()).or_default().failures += 1,
+            Event::FeedbackGiven(given) => {
+                let delta = by_type.entry(given.agent_type.clone()).or_default();
+                match given.previous_helpful {
+                    Some(true) => delta.helpful -= 1,
+                    Some(false) => delta.unhelpful -= 1,
+                    None => {}
+                }
+                if given.helpful {
+                    delta.helpful += 1;
+                } else {
+                    delta.unhelpful += 1;
+                }
+            }
             Event::MosquePublished(_) => *totals.entry("mosques_published").or_default() += 1,
             Event::CommunityEventPublished(_) => *totals.entry("community_events_published").or_default() += 1,
             Event::ChecklistItemMarked(marked) if marked.done => {
@@ -108,20 +123,27 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         let replies: Vec<i64> = by_type.values().map(|delta| delta.replies).collect();
         let failures: Vec<i64> = by_type.values().map(|delta| delta.failures).collect();
         let confidence: Vec<i64> = by_type.values().map(|delta| delta.confidence_micros).collect();
+        let helpful: Vec<i64> = by_type.values().map(|delta| delta.helpful).collect();
+        let unhelpful: Vec<i64> = by_type.values().map(|delta| delta.unhelpful).collect();
         sqlx::query(
-            "INSERT INTO analytics_agent_types (agent_type, requests, replies, failures, confidence_micros_sum)
-             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
+            "INSERT INTO analytics_agent_types (agent_type, requests, replies, failures, confidence_micros_sum, helpful,
+                                               unhelpful)
+             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
              ON CONFLICT (agent_type) DO UPDATE SET
                  requests = analytics_agent_types.requests + EXCLUDED.requests,
                  replies = analytics_agent_types.replies + EXCLUDED.replies,
                  failures = analytics_agent_types.failures + EXCLUDED.failures,
-                 confidence_micros_sum = analytics_agent_types.confidence_micros_sum + EXCLUDED.confidence_micros_sum",
+                 confidence_micros_sum = analytics_agent_types.confidence_micros_sum + EXCLUDED.confidence_micros_sum,
+                 helpful = analytics_agent_types.helpful + EXCLUDED.helpful,
+                 unhelpful = analytics_agent_types.unhelpful + EXCLUDED.unhelpful",
         )
         .bind(&agent_types)
         .bind(&requests)
         .bind(&replies)
         .bind(&failures)
         .bind(&confidence)
+        .bind(&helpful)
+        .bind(&unhelpful)
         .execute(&mut *connection)
         .await?;
     }

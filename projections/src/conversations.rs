@@ -49,6 +49,7 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     let mut deltas: BTreeMap<Uuid, ConversationDelta> = BTreeMap::new();
     let mut messages = MessageRows::default();
     let mut reviews: Vec<(Uuid, serde_json::Value)> = Vec::new();
+    let mut feedback: Vec<(Uuid, serde_json::Value)> = Vec::new();
     for recorded in events {
         let Some(conversation_id) = conversation_of(&recorded.envelope.stream_id) else {
             continue;
@@ -95,6 +96,16 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                 messages.metadata.push(reply.metadata.clone());
                 messages.created_at.push(at);
             }
+            Event::FeedbackGiven(given) => feedback.push((
+                given.message_id,
+                json!({
+                    "helpful": given.helpful,
+                    "correct_agent": given.correct_agent,
+                    "comment": given.comment,
+                    "revision": given.revision,
+                    "given_at": at,
+                }),
+            )),
             Event::AnswerReviewed(review) => reviews.push((
                 review.message_id,
                 json!({
@@ -129,7 +140,14 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .execute(&mut *connection)
         .await?;
     }
-    // A verdict comes after its reply in the log, so the reply's row is there.
+    // Feedback and verdicts come after their reply in the log, so the reply's row is there.
+    for (message_id, given) in feedback {
+        sqlx::query("UPDATE messages SET feedback = $2 WHERE message_id = $1")
+            .bind(message_id)
+            .bind(given)
+            .execute(&mut *connection)
+            .await?;
+    }
     for (message_id, review) in reviews {
         sqlx::query("UPDATE messages SET review = $2 WHERE message_id = $1")
             .bind(message_id)

@@ -88,6 +88,7 @@ impl Projection {
                     | "UserRequestReceived"
                     | "AgentReplied"
                     | "AnswerReviewed"
+                    | "FeedbackGiven"
                     | "UserErased"
             ),
             Projection::AgentInteractions => matches!(

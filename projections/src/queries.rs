@@ -20,6 +20,11 @@ pub struct MessageView {
     pub confidence: Option<f64>,
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
+    /// The owner's latest feedback on this reply: `helpful`, `correct_agent`, `comment`,
+    /// `revision`, `given_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub feedback: Option<Value>,
     /// A curator's verdict on this reply (the `answer_review` workflow): `verdict` (`approved`,
     /// `corrected`, `rejected` or `timed_out`), `note`, `reviewer`, `run_id`, `reviewed_at`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +66,7 @@ fn message_view(message: &sqlx::postgres::PgRow) -> MessageView {
         metadata: message.get("metadata"),
         created_at: message.get("created_at"),
         review: message.get("review"),
+        feedback: message.get("feedback"),
     }
 }
 
@@ -77,7 +83,7 @@ pub async fn conversation(pool: &PgPool, conversation_id: Uuid) -> Result<Option
         return Ok(None);
     };
     let messages = sqlx::query(
-        "SELECT message_id, role, agent_id, agent_type, content, confidence, metadata, created_at, review
+        "SELECT message_id, role, agent_id, agent_type, content, confidence, metadata, created_at, review, feedback
          FROM messages WHERE conversation_id = $1 ORDER BY stream_version",
     )
     .bind(conversation_id)
@@ -125,7 +131,7 @@ pub async fn user_conversations_whole(pool: &PgPool, user_id: &str) -> Result<Ve
         .collect();
     let messages = sqlx::query(
         "SELECT m.conversation_id, m.message_id, m.role, m.agent_id, m.agent_type, m.content, m.confidence,
-                m.metadata, m.created_at, m.review
+                m.metadata, m.created_at, m.review, m.feedback
          FROM messages m JOIN conversations c ON c.conversation_id = m.conversation_id
          WHERE c.user_id = $1 ORDER BY m.conversation_id, m.stream_version",
     )
@@ -234,6 +240,11 @@ pub struct AgentTypeStats {
     pub failures: i64,
     pub average_confidence: Option<f64>,
     pub latency_ms: LatencyPercentiles,
+    /// Replies their owners judged helpful, and not helpful (the latest judgment of each).
+    pub helpful: i64,
+    pub unhelpful: i64,
+    /// helpful ÷ (helpful + unhelpful), when any feedback was given.
+    pub helpful_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -285,14 +296,17 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
     }
     let mut requests_by_agent_type = BTreeMap::new();
     let mut agent_types = BTreeMap::new();
-    for row in
-        sqlx::query("SELECT agent_type, requests, replies, failures, confidence_micros_sum FROM analytics_agent_types")
-            .fetch_all(pool)
-            .await?
+    for row in sqlx::query(
+        "SELECT agent_type, requests, replies, failures, confidence_micros_sum, helpful, unhelpful
+         FROM analytics_agent_types",
+    )
+    .fetch_all(pool)
+    .await?
     {
         let agent_type: String = row.get("agent_type");
         let replies: i64 = row.get("replies");
         let confidence_sum: i64 = row.get("confidence_micros_sum");
+        let (helpful, unhelpful): (i64, i64) = (row.get("helpful"), row.get("unhelpful"));
         let buckets = latency.get(&agent_type).map(Vec::as_slice).unwrap_or_default();
         requests_by_agent_type.insert(agent_type.clone(), row.get("requests"));
         agent_types.insert(
@@ -308,6 +322,10 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
                     p90_ms: histogram_quantile(buckets, 0.90),
                     p99_ms: histogram_quantile(buckets, 0.99),
                 },
+                helpful,
+                unhelpful,
+                helpful_rate: (helpful + unhelpful > 0)
+                    .then(|| (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0),
             },
         );
     }

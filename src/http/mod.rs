@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod feedback;
 pub mod knowledge;
 pub mod migration;
 pub mod openapi;
@@ -96,6 +97,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .merge(chat::router())
         .merge(conversations::router())
+        .merge(feedback::router())
         .merge(agents::router())
         .merge(analytics::router())
         .merge(events::router())

@@ -58,6 +58,7 @@ fn personal_fields(event_type: &str) -> &'static [(&'static str, Kind)] {
         "SignalReceived" => &[("payload", Kind::Json)],
         "StepCompleted" | "WorkflowCompleted" => &[("output", Kind::Json)],
         "AnswerReviewed" => &[("note", Kind::Text)],
+        "FeedbackGiven" => &[("comment", Kind::Text)],
         _ => &[],
     }
 }

@@ -12,6 +12,7 @@ mod embedded;
 mod errors;
 mod eval;
 mod events_api;
+mod feedback;
 mod financial;
 mod helpers;
 mod knowledge;
