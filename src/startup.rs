@@ -44,6 +44,48 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    /// Held while the server runs: no other server may use this data dir (its index, secrets).
+    _data_dir_lock: DataDirLock,
+}
+
+/// An exclusive lock on a data dir (`hijraah.lock`, with the holder's pid), released when the
+/// process ends however it ends.
+pub struct DataDirLock(std::fs::File);
+
+/// Takes the data dir for this server, or says which process has it.
+pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<DataDirLock> {
+    use std::io::{Read, Seek, Write};
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
+    let path = data_dir.join("hijraah.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0)?;
+            file.rewind()?;
+            write!(file, "{}", std::process::id())?;
+            file.flush()?;
+            Ok(DataDirLock(file))
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            anyhow::bail!(
+                "the data dir {} is in use by another hijraah server (pid {}): each server needs a data dir of its \
+                 own (HIJRAAH_DATA_DIR); servers share only the database and the secrets (HIJRAAH_JWT_SECRET, HIJRAAH_KEK)",
+                data_dir.display(),
+                holder.trim()
+            )
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }
 
 impl Application {
@@ -57,6 +99,7 @@ impl Application {
         pool: PgPool,
         registry: Arc<Registry>,
     ) -> anyhow::Result<Self> {
+        let data_dir_lock = lock_data_dir(&settings.data_dir)?;
         let secret = auth::load_secret(
             settings.jwt_secret.as_deref(),
             &settings.data_dir,
@@ -171,6 +214,7 @@ impl Application {
             listener,
             router,
             state,
+            _data_dir_lock: data_dir_lock,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod knowledge;
 pub mod migration;
 pub mod openapi;
 pub mod ops;
+pub mod projections;
 pub mod security;
 pub mod users;
 pub mod workflows;
@@ -98,6 +99,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(chat::router())
         .merge(conversations::router())
         .merge(feedback::router())
+        .merge(projections::router())
         .merge(agents::router())
         .merge(analytics::router())
         .merge(events::router())

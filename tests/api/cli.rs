@@ -275,3 +275,30 @@ async fn workflows_are_started_signalled_shown_and_listed_from_the_command_line(
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["run_id"], run_id.as_str());
 }
+
+/// Two servers given one data dir: the second refuses to start and says why.
+#[tokio::test]
+async fn a_second_server_on_the_same_data_dir_refuses_to_start_and_says_why() {
+    let app = TestApp::spawn().await;
+    // The test server holds its data dir; a real `serve` on it must not start.
+    let url = app.db.url.clone();
+    let data_dir = app.data_dir.path().to_path_buf();
+    let output = tokio::task::spawn_blocking(move || {
+        hijraah()
+            .arg("serve")
+            .env("DATABASE_URL", &url)
+            .env("HIJRAAH_DATA_DIR", &data_dir)
+            .env("HIJRAAH_BIND", "127.0.0.1:0")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is in use by another hijraah server"), "{stderr}");
+    assert!(
+        stderr.contains(&std::process::id().to_string()),
+        "names the holder: {stderr}"
+    );
+}

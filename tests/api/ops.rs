@@ -190,3 +190,26 @@ async fn analytics_are_for_analysts_and_hold_no_user_ids_or_text() {
         StatusCode::OK
     );
 }
+
+/// `GET /api/v1/projections`: each read model's checkpoint and lag, for admins and analysts.
+#[tokio::test]
+async fn projections_show_their_checkpoint_and_lag_to_admins_and_analysts() {
+    let app = TestApp::spawn().await;
+    crate::helpers::alice_asks(&app, "Assalamu alaikum", Value::Null).await;
+    app.wait_for_projections_and_index().await;
+    let refused = app.get("/api/v1/projections", &app.token("alice", Role::User)).await;
+    expect_error(refused, StatusCode::FORBIDDEN).await;
+    let statuses: Vec<Value> = app
+        .get("/api/v1/projections", &app.token("ana", Role::Analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let head = app.state.store.head().await.unwrap();
+    assert_eq!(statuses.len(), hijraah_projections::Projection::ALL.len());
+    let conversations = statuses.iter().find(|s| s["name"] == "conversations").unwrap();
+    assert_eq!(conversations["position"], head.position);
+    assert_eq!(conversations["lag_events"], 0);
+    assert_eq!(conversations["lag_seconds"], 0.0);
+    assert!(conversations["leader"].is_null());
+}
