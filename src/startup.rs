@@ -50,7 +50,10 @@ pub struct Application {
 
 /// An exclusive lock on a data dir (`hijraah.lock`, with the holder's pid), released when the
 /// process ends however it ends.
-pub struct DataDirLock(std::fs::File);
+pub struct DataDirLock {
+    /// The lock lives as long as this open file.
+    _file: std::fs::File,
+}
 
 /// Takes the data dir for this server, or says which process has it.
 pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<DataDirLock> {
@@ -70,7 +73,7 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<DataDirLock> 
             file.rewind()?;
             write!(file, "{}", std::process::id())?;
             file.flush()?;
-            Ok(DataDirLock(file))
+            Ok(DataDirLock { _file: file })
         }
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
