@@ -37,24 +37,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[schema(value_type = Object)]
 struct DefinitionBody(Value);
 
-#[derive(Debug, Serialize, ToSchema)]
-struct DefinitionList {
-    #[schema(value_type = Vec<Object>)]
-    workflows: Vec<Value>,
-}
-
-/// Every workflow definition at its latest version (built-in and registered).
+/// Every workflow definition at its latest version (built-in and registered), by name.
 #[utoipa::path(get, path = "/workflows", tag = "workflows",
-    responses((status = 200, body = DefinitionList)))]
-async fn definitions(State(state): State<AppState>, _auth: Auth) -> Result<Json<DefinitionList>, ApiError> {
-    let workflows = state
+    responses((status = 200, body = Vec<DefinitionBody>)))]
+async fn definitions(State(state): State<AppState>, _auth: Auth) -> Result<Json<Vec<DefinitionBody>>, ApiError> {
+    let definitions = state
         .workflows
         .definitions()
         .await?
         .iter()
-        .map(|definition| serde_json::to_value(definition).unwrap_or_default())
+        .map(|definition| DefinitionBody(serde_json::to_value(definition).unwrap_or_default()))
         .collect();
-    Ok(Json(DefinitionList { workflows }))
+    Ok(Json(definitions))
 }
 
 /// Registers a definition as the next version of `name` (admin). Runs already started keep the

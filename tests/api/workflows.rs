@@ -81,12 +81,20 @@ async fn zakat_assessment_asks_for_missing_assets_computes_exactly_and_schedules
     let app = TestApp::spawn().await;
     let alice = app.token("alice", Role::User);
     let listed: Value = app.get("/api/v1/workflows", &alice).await.json().await.unwrap();
-    let names: Vec<&str> = listed["workflows"]
+    let names: Vec<&str> = listed
         .as_array()
         .unwrap()
         .iter()
         .map(|w| w["name"].as_str().unwrap())
         .collect();
+    let relocation = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "relocation_onboarding")
+        .unwrap();
+    assert_eq!(relocation["input"]["city"]["type"], "string");
+    assert!(relocation["steps"].as_array().unwrap().len() >= 5);
     for builtin in ["answer_review", "relocation_onboarding", "zakat_assessment"] {
         assert!(names.contains(&builtin), "{names:?}");
     }

@@ -91,7 +91,7 @@ pub enum FieldType {
 
 /// One field of an input or signal schema: a type name (`"decimal"`, `"string?"`: a trailing `?`
 /// marks it optional), or an object with the type and more rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "FieldSpec")]
 pub struct Field {
     #[serde(rename = "type")]
@@ -109,6 +109,33 @@ pub struct Field {
 
 fn yes() -> bool {
     true
+}
+
+/// Written back in the short form (`"decimal"`, `"string?"`) when that says it all.
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let kind = serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|kind| kind.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if self.values.is_none() && self.max_length.is_none() && self.description.is_empty() {
+            return serializer.serialize_str(&format!("{kind}{}", if self.required { "" } else { "?" }));
+        }
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", &kind)?;
+        map.serialize_entry("required", &self.required)?;
+        if let Some(values) = &self.values {
+            map.serialize_entry("values", values)?;
+        }
+        if let Some(max_length) = self.max_length {
+            map.serialize_entry("max_length", &max_length)?;
+        }
+        if !self.description.is_empty() {
+            map.serialize_entry("description", &self.description)?;
+        }
+        map.end()
+    }
 }
 
 /// A field as written: the short form or the long one.
@@ -857,6 +884,15 @@ mod tests {
         let written = serde_json::to_value(&example).unwrap();
         assert_eq!(written["steps"][1]["duration_ms"], json!(2000));
         assert_eq!(written["steps"][3]["timeout_ms"], json!(600000));
+        assert_eq!(
+            written["input"],
+            json!({"cash": "decimal", "gold_price_per_gram": "decimal", "note": "string?"})
+        );
+        assert_eq!(
+            Definition::from_json(written).unwrap(),
+            example,
+            "what is written reads back the same"
+        );
         assert!(
             check_against(
                 &example.input,
