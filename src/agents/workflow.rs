@@ -70,6 +70,11 @@ fn intent(content: &str) -> Option<(Intent, RouteScore)> {
     None
 }
 
+/// Whether a message asks for one of the workflows the chat starts (other agents step aside).
+pub fn asks_for_workflow(content: &str) -> bool {
+    intent(content).is_some()
+}
+
 pub struct WorkflowAgent {
     agent_id: String,
     workflows: Workflows,

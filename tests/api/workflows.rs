@@ -855,6 +855,10 @@ async fn the_chat_starts_a_review_of_its_previous_answer_and_a_zakat_reminder_wi
         .expect("the workflow agent answers");
     assert_eq!(started["metadata"]["workflow"], "zakat_assessment");
     assert_eq!(started["metadata"]["waiting_for_assets"], false);
+    assert!(
+        remind.iter().all(|reply| reply["agent_type"] != "financial_services"),
+        "the financial agent does not ask again for the amounts the reminder already has"
+    );
     let run_id = started["metadata"]["run_id"].as_str().unwrap().to_owned();
     let asleep = run_until(&app.address, &alice, &run_id, |run| {
         run["waiting_for"]["timer"].is_string()

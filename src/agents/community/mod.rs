@@ -391,6 +391,12 @@ mod tests {
     fn intents_are_read_from_the_words() {
         assert_eq!(intents("What are the prayer times in London?"), [Intent::PrayerTimes]);
         assert_eq!(intents("Which way is the qibla from Tokyo?"), [Intent::Qibla]);
+        assert_eq!(intents("Which way do I face to pray in Toronto?"), [Intent::Qibla]);
+        assert_eq!(intents("ما اتجاه الصلاة في لندن؟"), [Intent::Qibla]);
+        assert_eq!(
+            intents("prayer times and qibla in Berlin"),
+            [Intent::PrayerTimes, Intent::Qibla]
+        );
         assert_eq!(intents("What is the Hijri date today?"), [Intent::Calendar]);
         assert_eq!(intents("When does Ramadan start in 2027?"), [Intent::Calendar]);
         assert_eq!(intents("Is there a mosque near me?"), [Intent::Mosques]);

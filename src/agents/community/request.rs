@@ -23,7 +23,24 @@ pub(super) const QIBLA: &[Keyword] = &[
     kw("direction of mecca", 0.9),
     kw("which way is mecca", 0.9),
     kw("which way is makkah", 0.9),
+    kw("which way do i face", 0.9),
+    kw("which way should i face", 0.9),
+    kw("which direction do i face", 0.9),
+    kw("which direction should i face", 0.9),
+    kw("which direction do i pray", 0.9),
+    kw("which direction to pray", 0.9),
+    kw("which way to pray", 0.9),
+    kw("which way do i pray", 0.9),
+    kw("direction of prayer", 0.9),
+    kw("direction to pray", 0.9),
+    kw("prayer direction", 0.9),
+    kw("face when praying", 0.9),
+    kw("face to pray", 0.9),
+    kw("facing mecca", 0.9),
+    kw("facing makkah", 0.9),
     kw("قبلة", 0.95),
+    kw("اتجاه الصلاة", 0.9),
+    kw("اتجاه مكة", 0.9),
     kw("القبلة", 0.95),
     kw("القبله", 0.95),
 ];
@@ -207,11 +224,19 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
             0.9,
         ));
     }
+    // "Which way do I face to pray in Toronto?" asks for the qibla, not the times: prayer words
+    // beside a qibla question count for the times only when the times are asked for.
+    let qibla_asked = score_keywords(content, QIBLA).score >= 0.9;
     match questions::asks_prayer_times(content, has_place) {
+        Some(reason) if qibla_asked && !reason.starts_with("asks for prayer times") => {}
         Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
             intents.push((Intent::PrayerTimes, reason, 0.9));
         }
-        None if any_ruling.is_none() && calendar.is_none() && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) => {
+        None if !qibla_asked
+            && any_ruling.is_none()
+            && calendar.is_none()
+            && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) =>
+        {
             intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
         }
         _ => {}
