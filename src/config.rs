@@ -58,6 +58,11 @@ pub struct SecuritySettings {
     /// `HIJRAAH_KEK`: the key-encryption key (base64 of 32 bytes) that wraps each user's data
     /// key. Unset: a random one kept in the data dir (loopback only, like the JWT secret).
     pub kek: Option<String>,
+    /// `HIJRAAH_REDIS_URL` (e.g. `redis://127.0.0.1:6379`): the rate limits are kept there, so
+    /// they hold across every server sharing it. Unset, or Redis down: each server counts alone.
+    pub redis_url: Option<String>,
+    /// `HIJRAAH_REDIS_PREFIX`, default `hijraah`: the prefix of the keys it writes.
+    pub redis_prefix: String,
 }
 
 impl Default for SecuritySettings {
@@ -73,6 +78,8 @@ impl Default for SecuritySettings {
             },
             cors_origins: Vec::new(),
             kek: None,
+            redis_url: None,
+            redis_prefix: "hijraah".to_owned(),
         }
     }
 }
@@ -134,6 +141,8 @@ impl Settings {
                 },
                 cors_origins: cors_origins(var("HIJRAAH_CORS_ORIGINS").as_deref())?,
                 kek: var("HIJRAAH_KEK"),
+                redis_url: var("HIJRAAH_REDIS_URL"),
+                redis_prefix: var("HIJRAAH_REDIS_PREFIX").unwrap_or_else(|| "hijraah".to_owned()),
             },
         })
     }

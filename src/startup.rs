@@ -175,6 +175,13 @@ impl Application {
             pool.clone(),
             vault.clone(),
         ));
+        let mut rate_limiter = RateLimiter::new(
+            settings.security.user_rate_limit,
+            settings.security.anonymous_rate_limit,
+        );
+        if let Some(url) = &settings.security.redis_url {
+            rate_limiter = rate_limiter.shared(url, &settings.security.redis_prefix)?;
+        }
         let workflow_worker = crate::workflows::worker::Worker::new(
             workflows.clone(),
             crate::workflows::steps::StepContext {
@@ -203,10 +210,7 @@ impl Application {
             http_client,
             vault: vault.clone(),
             custom_agents,
-            rate_limiter: Arc::new(RateLimiter::new(
-                settings.security.user_rate_limit,
-                settings.security.anonymous_rate_limit,
-            )),
+            rate_limiter: Arc::new(rate_limiter),
         });
         let router = http::router(
             state.clone(),

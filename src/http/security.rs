@@ -30,13 +30,100 @@ pub enum Caller {
 
 type Limiter = Governor<Caller, DefaultKeyedStateStore<Caller>, DefaultClock>;
 
-/// Rate limits per caller (GCRA token buckets, `governor`): one for users with a valid token,
-/// one per client address without. A limit of 0 per minute is no limit.
+/// Rate limits per caller (GCRA token buckets): one for users with a valid token, one per
+/// client address without. A limit of 0 per minute is no limit. With Redis configured, the
+/// buckets live there and hold across every server sharing it; when Redis cannot be reached,
+/// each server counts alone (`governor`) and says so in its log, and never answers 500.
 pub struct RateLimiter {
     user: Option<Limiter>,
     anonymous: Option<Limiter>,
+    user_limit: RateLimit,
+    anonymous_limit: RateLimit,
     clock: DefaultClock,
     checks: AtomicU64,
+    shared: Option<SharedBuckets>,
+}
+
+/// GCRA on Redis: the key holds the theoretical arrival time (ms, Redis's own clock, so every
+/// server agrees). Returns 0 when the request is allowed, else the milliseconds to wait.
+const GCRA: &str = r"
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local over = new_tat - now - burst * interval
+if over > 0 then return over end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
+return 0
+";
+
+/// How long one Redis check may take before the server counts alone for this request.
+const SHARED_TIMEOUT: Duration = Duration::from_millis(100);
+/// After Redis failed, how long the server counts alone before trying it again.
+const SHARED_RETRY: Duration = Duration::from_secs(5);
+
+struct SharedBuckets {
+    client: redis::Client,
+    connection: tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>,
+    script: redis::Script,
+    prefix: String,
+    /// Until when Redis is not tried (it failed), as an instant of the process.
+    down_until: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl SharedBuckets {
+    fn is_down(&self) -> bool {
+        self.down_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some_and(|until| std::time::Instant::now() < until)
+    }
+
+    fn mark_down(&self, error: &str) {
+        let mut until = self.down_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if until.is_none_or(|until| std::time::Instant::now() >= until) {
+            tracing::warn!(%error, "Redis is unavailable: rate limits are counted by this server alone for now");
+        }
+        *until = Some(std::time::Instant::now() + SHARED_RETRY);
+    }
+
+    async fn check(&self, caller: &Caller, limit: RateLimit) -> Result<Result<(), Duration>, String> {
+        let mut guard = self.connection.lock().await;
+        if guard.is_none() {
+            let manager = tokio::time::timeout(
+                SHARED_TIMEOUT * 5,
+                redis::aio::ConnectionManager::new(self.client.clone()),
+            )
+            .await
+            .map_err(|_| "connecting to Redis timed out".to_owned())?
+            .map_err(|error| error.to_string())?;
+            *guard = Some(manager);
+        }
+        let Some(connection) = guard.as_ref() else {
+            return Err("no Redis connection".into());
+        };
+        let mut connection = connection.clone();
+        drop(guard);
+        let key = match caller {
+            Caller::User(user) => format!("{}:rate:user:{user}", self.prefix),
+            Caller::Address(address) => format!("{}:rate:address:{address}", self.prefix),
+        };
+        let interval_ms = (60_000 / u64::from(limit.per_minute.max(1))).max(1);
+        let mut invocation = self.script.key(key);
+        invocation.arg(interval_ms).arg(limit.burst.max(1));
+        let wait_ms = tokio::time::timeout(SHARED_TIMEOUT, invocation.invoke_async::<u64>(&mut connection))
+            .await
+            .map_err(|_| "Redis took too long".to_owned())?
+            .map_err(|error| error.to_string())?;
+        Ok(if wait_ms == 0 {
+            Ok(())
+        } else {
+            Err(Duration::from_millis(wait_ms))
+        })
+    }
 }
 
 /// Checks between two sweeps of the buckets of callers who went quiet.
@@ -53,18 +140,44 @@ impl RateLimiter {
         Self {
             user: limiter(user),
             anonymous: limiter(anonymous),
+            user_limit: user,
+            anonymous_limit: anonymous,
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
+            shared: None,
         }
     }
 
-    /// Counts one request of `caller`, or says how long until one is allowed.
-    pub fn check(&self, caller: &Caller) -> Result<(), Duration> {
-        let limiter = match caller {
-            Caller::User(_) => &self.user,
-            Caller::Address(_) => &self.anonymous,
+    /// Keeps the buckets in Redis at `url` (keys under `prefix`), shared by every server using it.
+    pub fn shared(mut self, url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).map_err(|error| anyhow::anyhow!("HIJRAAH_REDIS_URL `{url}`: {error}"))?;
+        self.shared = Some(SharedBuckets {
+            client,
+            connection: tokio::sync::Mutex::new(None),
+            script: redis::Script::new(GCRA),
+            prefix: prefix.to_owned(),
+            down_until: std::sync::Mutex::new(None),
+        });
+        Ok(self)
+    }
+
+    /// Counts one request of `caller`, or says how long until one is allowed: in Redis when it
+    /// is configured and answers, else in this server.
+    pub async fn check(&self, caller: &Caller) -> Result<(), Duration> {
+        let (limiter, limit) = match caller {
+            Caller::User(_) => (&self.user, self.user_limit),
+            Caller::Address(_) => (&self.anonymous, self.anonymous_limit),
         };
         let Some(limiter) = limiter else { return Ok(()) };
+        if let Some(shared) = self.shared.as_ref().filter(|shared| !shared.is_down()) {
+            match shared.check(caller, limit).await {
+                Ok(verdict) => return verdict,
+                Err(error) => {
+                    shared.mark_down(&error);
+                    *shared.connection.lock().await = None;
+                }
+            }
+        }
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             limiter.retain_recent();
         }
@@ -100,7 +213,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
     if exempt(request.uri().path()) {
         return next.run(request).await;
     }
-    match state.rate_limiter.check(&caller_of(&request)) {
+    match state.rate_limiter.check(&caller_of(&request)).await {
         Ok(()) => next.run(request).await,
         Err(wait) => ApiError::rate_limited(wait.as_secs_f64().ceil().max(1.0) as u64).into_response(),
     }

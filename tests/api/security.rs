@@ -122,3 +122,61 @@ async fn every_response_carries_the_security_headers() {
         preflight.headers()
     );
 }
+
+/// With Redis, a user's limit holds across servers: two servers sharing it allow the burst
+/// once between them, not once each. (Redis at 127.0.0.1:6379; `.ci/run` starts one.)
+#[tokio::test]
+async fn a_users_rate_limit_holds_across_servers_sharing_redis() {
+    let prefix = format!("hijraah-test-{}", uuid::Uuid::new_v4().simple());
+    let configure = |settings: &mut hijraah::config::Settings| {
+        settings.security.user_rate_limit = RateLimit {
+            per_minute: 60,
+            burst: 10,
+        };
+        settings.security.redis_url = Some("redis://127.0.0.1:6379".to_owned());
+        settings.security.redis_prefix = prefix.clone();
+    };
+    let first = TestApp::spawn_configured(default_registry(), configure).await;
+    let second = TestApp::spawn_configured(default_registry(), configure).await;
+    let token = first.token("alice", Role::User);
+    let mut allowed = 0;
+    for n in 0..40 {
+        let app = if n % 2 == 0 { &first } else { &second };
+        let response = app.get("/api/v1/agents/health", &token).await;
+        match response.status() {
+            StatusCode::OK => allowed += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // The burst of 10, and at most one more for each second the loop took (60 a minute).
+    assert!((10..=12).contains(&allowed), "{allowed} allowed across both servers");
+}
+
+/// Redis configured but down: each server counts alone, and nothing answers 500.
+#[tokio::test]
+async fn without_redis_each_server_counts_alone_and_never_fails() {
+    let app = TestApp::spawn_configured(default_registry(), |settings| {
+        settings.security.user_rate_limit = RateLimit {
+            per_minute: 60,
+            burst: 5,
+        };
+        settings.security.redis_url = Some("redis://127.0.0.1:1".to_owned());
+    })
+    .await;
+    let token = app.token("alice", Role::User);
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(app.get("/api/v1/agents/health", &token).await.status());
+    }
+    assert_eq!(
+        statuses.iter().filter(|status| **status == StatusCode::OK).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == StatusCode::OK || *status == StatusCode::TOO_MANY_REQUESTS)
+    );
+}
