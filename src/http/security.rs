@@ -273,8 +273,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_caller_gets_its_burst_then_waits_and_others_are_counted_apart() {
+    #[tokio::test]
+    async fn a_caller_gets_its_burst_then_waits_and_others_are_counted_apart() {
         let limiter = RateLimiter::new(
             RateLimit {
                 per_minute: 60,
@@ -284,16 +284,19 @@ mod tests {
         );
         let alice = Caller::User("alice".into());
         for _ in 0..3 {
-            assert!(limiter.check(&alice).is_ok());
+            assert!(limiter.check(&alice).await.is_ok());
         }
-        let wait = limiter.check(&alice).expect_err("burst spent");
+        let wait = limiter.check(&alice).await.expect_err("burst spent");
         assert!(
             wait <= Duration::from_secs(1) && wait > Duration::from_millis(500),
             "one a second: {wait:?}"
         );
-        assert!(limiter.check(&Caller::User("bob".into())).is_ok(), "per user");
+        assert!(limiter.check(&Caller::User("bob".into())).await.is_ok(), "per user");
         assert!(
-            limiter.check(&Caller::Address(IpAddr::from([10, 0, 0, 1]))).is_ok(),
+            limiter
+                .check(&Caller::Address(IpAddr::from([10, 0, 0, 1])))
+                .await
+                .is_ok(),
             "unlimited"
         );
     }
