@@ -393,11 +393,21 @@ impl Agent for KnowledgeAgent {
                 reasons: vec![format!("names a verse, hadith or passage ({})", named.kind)],
             };
         }
+        let computing = computing(request);
+        if crate::agents::community::asks_qibla(&request.content)
+            && questions::ruling_cue(&request.content, true).is_none()
+        {
+            // A direction to compute, not a question for the texts: quoting verses that merely
+            // share a word with it would only mislead.
+            return RouteScore {
+                score: 0.0,
+                reasons: vec!["asks for the qibla's direction, which the community agent computes".to_owned()],
+            };
+        }
         let mut score = RouteScore {
             score: 0.0,
             reasons: Vec::new(),
         };
-        let computing = computing(request);
         if let Some(cue) = questions::ruling_cue(&request.content, computing) {
             score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
         } else if !computing

@@ -639,3 +639,24 @@ async fn ruling_questions_are_not_prayer_time_requests() {
         assert!(!types.contains(&"community"), "{question}: {types:?}");
     }
 }
+
+/// Asked in plain words, the qibla is computed; no texts that merely share a word are quoted.
+#[tokio::test]
+async fn the_qibla_asked_in_plain_words_is_computed_and_no_unrelated_texts_are_quoted() {
+    let app = TestApp::spawn().await;
+    for (question, bearing) in [
+        ("Which way do I face to pray in Toronto?", "54.57°"),
+        ("ما اتجاه القبلة في باريس؟", "119.16°"),
+    ] {
+        let replies = alice_asks(&app, question, Value::Null).await;
+        let community = reply_from(&replies, "community");
+        assert!(
+            community["response"].as_str().unwrap().contains(bearing),
+            "{question}: {community}"
+        );
+        assert!(
+            replies.iter().all(|reply| reply["agent_type"] != "knowledge"),
+            "{question}: the knowledge agent stays out"
+        );
+    }
+}
