@@ -187,6 +187,9 @@ pub struct FeedbackGiven {
     pub revision: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_helpful: Option<bool>,
+    /// The confidence the agent gave the reply (for calibration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// A curator's verdict on an agent's reply (the `answer_review` workflow), recorded on the

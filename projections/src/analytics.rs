@@ -55,6 +55,8 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     let mut totals: BTreeMap<&'static str, i64> = BTreeMap::new();
     let mut by_type: BTreeMap<String, AgentTypeDelta> = BTreeMap::new();
     let mut latency: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    // (agent type, confidence decile) → (helpful, unhelpful) deltas.
+    let mut calibration: BTreeMap<(String, i32), (i64, i64)> = BTreeMap::new();
     for recorded in events {
         match &recorded.event {
             Event::UserRegistered(_) => *totals.entry("users").or_default() += 1,
@@ -95,6 +97,20 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                     delta.helpful += 1;
                 } else {
                     delta.unhelpful += 1;
+                }
+                if let Some(confidence) = given.confidence {
+                    let decile = ((confidence.clamp(0.0, 1.0) * 10.0).floor() as i32).min(9);
+                    let bucket = calibration.entry((given.agent_type.clone(), decile)).or_default();
+                    match given.previous_helpful {
+                        Some(true) => bucket.0 -= 1,
+                        Some(false) => bucket.1 -= 1,
+                        None => {}
+                    }
+                    if given.helpful {
+                        bucket.0 += 1;
+                    } else {
+                        bucket.1 += 1;
+                    }
                 }
             }
             Event::MosquePublished(_) => *totals.entry("mosques_published").or_default() += 1,
@@ -142,6 +158,25 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .bind(&replies)
         .bind(&failures)
         .bind(&confidence)
+        .bind(&helpful)
+        .bind(&unhelpful)
+        .execute(&mut *connection)
+        .await?;
+    }
+    if !calibration.is_empty() {
+        let agent_types: Vec<&str> = calibration.keys().map(|(agent_type, _)| agent_type.as_str()).collect();
+        let deciles: Vec<i32> = calibration.keys().map(|(_, decile)| *decile).collect();
+        let helpful: Vec<i64> = calibration.values().map(|(helpful, _)| *helpful).collect();
+        let unhelpful: Vec<i64> = calibration.values().map(|(_, unhelpful)| *unhelpful).collect();
+        sqlx::query(
+            "INSERT INTO analytics_calibration (agent_type, decile, helpful, unhelpful)
+             SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int8[], $4::int8[])
+             ON CONFLICT (agent_type, decile) DO UPDATE SET
+                 helpful = analytics_calibration.helpful + EXCLUDED.helpful,
+                 unhelpful = analytics_calibration.unhelpful + EXCLUDED.unhelpful",
+        )
+        .bind(&agent_types)
+        .bind(&deciles)
         .bind(&helpful)
         .bind(&unhelpful)
         .execute(&mut *connection)

@@ -200,7 +200,9 @@ impl Projection {
             Projection::Users => "TRUNCATE users",
             Projection::Conversations => "TRUNCATE conversations, messages",
             Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
-            Projection::Analytics => "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency",
+            Projection::Analytics => {
+                "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency, analytics_calibration"
+            }
             Projection::Community => "TRUNCATE mosques, community_events",
             Projection::Checklists => "TRUNCATE checklist_items, checklist_destinations",
             Projection::CustomAgents => "TRUNCATE custom_agents",

@@ -245,6 +245,19 @@ pub struct AgentTypeStats {
     pub unhelpful: i64,
     /// helpful ÷ (helpful + unhelpful), when any feedback was given.
     pub helpful_rate: Option<f64>,
+    /// The helpful rate per confidence decile of the replies judged (only deciles with
+    /// feedback): whether the agent's confidence means what it says.
+    pub calibration: Vec<CalibrationBucket>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalibrationBucket {
+    /// The decile's lower bound: 0.0, 0.1, ... 0.9 (the last includes 1.0).
+    pub confidence_from: f64,
+    pub helpful: i64,
+    pub unhelpful: i64,
+    pub helpful_rate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -294,6 +307,26 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
             .or_default()
             .push((row.get("upper_ms"), row.get("count")));
     }
+    let mut calibration: BTreeMap<String, Vec<CalibrationBucket>> = BTreeMap::new();
+    for row in sqlx::query(
+        "SELECT agent_type, decile, helpful, unhelpful FROM analytics_calibration
+         WHERE helpful + unhelpful > 0 ORDER BY agent_type, decile",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        let (helpful, unhelpful): (i64, i64) = (row.get("helpful"), row.get("unhelpful"));
+        let decile: i32 = row.get("decile");
+        calibration
+            .entry(row.get("agent_type"))
+            .or_default()
+            .push(CalibrationBucket {
+                confidence_from: f64::from(decile) / 10.0,
+                helpful,
+                unhelpful,
+                helpful_rate: (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0,
+            });
+    }
     let mut requests_by_agent_type = BTreeMap::new();
     let mut agent_types = BTreeMap::new();
     for row in sqlx::query(
@@ -308,6 +341,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
         let confidence_sum: i64 = row.get("confidence_micros_sum");
         let (helpful, unhelpful): (i64, i64) = (row.get("helpful"), row.get("unhelpful"));
         let buckets = latency.get(&agent_type).map(Vec::as_slice).unwrap_or_default();
+        let agent_type_key = agent_type.clone();
         requests_by_agent_type.insert(agent_type.clone(), row.get("requests"));
         agent_types.insert(
             agent_type,
@@ -326,6 +360,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
                 unhelpful,
                 helpful_rate: (helpful + unhelpful > 0)
                     .then(|| (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0),
+                calibration: calibration.remove(&agent_type_key).unwrap_or_default(),
             },
         );
     }
@@ -600,12 +635,13 @@ pub struct ReplyFound {
     pub owner: String,
     pub agent_type: Option<String>,
     pub content: String,
+    pub confidence: Option<f64>,
 }
 
 /// An agent's reply by message id (user messages are not replies).
 pub async fn reply(pool: &PgPool, message_id: Uuid) -> Result<Option<ReplyFound>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT m.message_id, m.conversation_id, c.user_id, m.agent_type, m.content
+        "SELECT m.message_id, m.conversation_id, c.user_id, m.agent_type, m.content, m.confidence
          FROM messages m JOIN conversations c ON c.conversation_id = m.conversation_id
          WHERE m.message_id = $1 AND m.role = 'agent'",
     )
@@ -618,6 +654,7 @@ pub async fn reply(pool: &PgPool, message_id: Uuid) -> Result<Option<ReplyFound>
         owner: row.get("user_id"),
         agent_type: row.get("agent_type"),
         content: row.get("content"),
+        confidence: row.get("confidence"),
     }))
 }
 

@@ -108,6 +108,7 @@ async fn give(
             comment: comment.clone(),
             revision: previous.map_or(1, |(revision, _)| revision + 1),
             previous_helpful: previous.map(|(_, helpful)| helpful),
+            confidence: reply.confidence,
         };
         let event = Event::FeedbackGiven(given.clone());
         let mut new_event = NewEvent::new(

@@ -101,6 +101,15 @@ async fn the_owner_judges_a_reply_revises_it_and_analytics_and_the_conversation_
     assert_eq!(analytics["agent_types"]["financial_services"]["helpful"], 1);
     assert_eq!(analytics["agent_types"]["financial_services"]["unhelpful"], 0);
     assert_eq!(analytics["agent_types"]["financial_services"]["helpful_rate"], 1.0);
+    // Calibration: the reply's confidence decile holds the latest judgment only.
+    let confidence = financial["confidence"].as_f64().unwrap();
+    let calibration = analytics["agent_types"]["financial_services"]["calibration"]
+        .as_array()
+        .unwrap();
+    assert_eq!(calibration.len(), 1, "{calibration:?}");
+    assert_eq!(calibration[0]["confidence_from"], ((confidence * 10.0).floor() / 10.0));
+    assert_eq!(calibration[0]["helpful"], 1);
+    assert_eq!(calibration[0]["unhelpful"], 0);
     let conversation: Value = app.get(&path, &alice).await.json().await.unwrap();
     let judged = conversation["messages"]
         .as_array()
