@@ -201,6 +201,28 @@ async fn fetch_batch(
     })
 }
 
+/// Empties projections' read models and checkpoints under their locks, so a running projector
+/// (here or on another server) applies the log to them again from the start, and never saves a
+/// checkpoint it read before the reset.
+pub async fn reset(pool: &PgPool, projections: &[Projection]) -> Result<(), ProjectorError> {
+    let mut projections = projections.to_vec();
+    projections.sort();
+    projections.dedup();
+    let keys: Vec<i64> = projections.iter().map(|projection| lock_key(*projection)).collect();
+    let mut transaction = pool.begin().await?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(key) FROM (SELECT key FROM unnest($1::int8[]) AS key ORDER BY key) AS keys",
+    )
+    .bind(&keys)
+    .execute(&mut *transaction)
+    .await?;
+    for projection in &projections {
+        projection.reset(&mut transaction).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
 async fn rebuild_locked(
     pool: &PgPool,
     vault: &Vault,
