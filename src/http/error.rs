@@ -213,6 +213,13 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        // Text PostgreSQL cannot store (a NUL character, 22021) is the client's input, not our
+        // fault, whichever endpoint passed it on.
+        if let sqlx::Error::Database(database) = &error
+            && matches!(database.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return ApiError::invalid("text must not contain NUL (\\u0000) characters");
+        }
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => ApiError::unavailable(error),
             other => ApiError::internal(other),

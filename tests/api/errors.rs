@@ -283,3 +283,23 @@ mod base64_like {
         out
     }
 }
+
+/// A NUL character in a query is refused as invalid input wherever it would reach the database
+/// (PostgreSQL cannot store it), never a 500. Found by schemathesis on `GET /events?stream_id=`.
+#[tokio::test]
+async fn a_nul_character_in_a_query_is_invalid_input_never_a_server_error() {
+    let app = TestApp::spawn().await;
+    let analyst = app.token("ana", Role::Analyst);
+    let refused = app.get("/api/v1/events?stream_id=a%00b", &analyst).await;
+    expect_error(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let admin = app.token("root", Role::Admin);
+    for path in [
+        "/api/v1/workflows/runs?definition=%00",
+        "/api/v1/knowledge/search?q=a%00b",
+        "/api/v1/migration/resources?q=%00",
+        "/api/v1/users/a%00b/conversations",
+    ] {
+        let status = app.get(path, &admin).await.status();
+        assert!(!status.is_server_error(), "{path}: {status}");
+    }
+}
