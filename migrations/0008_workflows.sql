@@ -13,7 +13,6 @@ CREATE TABLE workflow_runs (
     status          text NOT NULL,
     current_step    text,
     step_ids        text[] NOT NULL,
-    step_kinds      text[] NOT NULL,
     wake_at         timestamptz,
     stream_version  bigint NOT NULL,
     started_at      timestamptz NOT NULL,

@@ -250,6 +250,11 @@ pub struct AgentTypeStats {
     pub calibration: Vec<CalibrationBucket>,
 }
 
+/// helpful ÷ (helpful + unhelpful) to three places, when anything was judged.
+fn helpful_rate(helpful: i64, unhelpful: i64) -> Option<f64> {
+    (helpful + unhelpful > 0).then(|| (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CalibrationBucket {
@@ -324,7 +329,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
                 confidence_from: f64::from(decile) / 10.0,
                 helpful,
                 unhelpful,
-                helpful_rate: (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0,
+                helpful_rate: helpful_rate(helpful, unhelpful).unwrap_or_default(),
             });
     }
     let mut requests_by_agent_type = BTreeMap::new();
@@ -358,8 +363,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
                 },
                 helpful,
                 unhelpful,
-                helpful_rate: (helpful + unhelpful > 0)
-                    .then(|| (helpful as f64 / (helpful + unhelpful) as f64 * 1000.0).round() / 1000.0),
+                helpful_rate: helpful_rate(helpful, unhelpful),
                 calibration: calibration.remove(&agent_type_key).unwrap_or_default(),
             },
         );

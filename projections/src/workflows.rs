@@ -35,18 +35,17 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         let Some(run_id) = run_id_of(&envelope.stream_id) else {
             continue;
         };
-        // Every later event says how the run moved: (status, step, wake_at) as SQL fragments
-        // over the event's own facts.
+        // Every later event says how the run moved: its status, its current step, and when a
+        // worker should look at it again.
         let version = envelope.stream_version;
         match &recorded.event {
             Event::WorkflowStarted(started) => {
                 let definition = &started.definition;
                 let ids: Vec<&str> = definition.steps.iter().map(|step| step.id.as_str()).collect();
-                let kinds: Vec<&str> = definition.steps.iter().map(|step| step.kind.name()).collect();
                 sqlx::query(
                     "INSERT INTO workflow_runs (run_id, definition, version, started_by, status, current_step, step_ids,
-                                                step_kinds, wake_at, stream_version, started_at, updated_at)
-                     VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $8, $8)
+                                                wake_at, stream_version, started_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $7, $7)
                      ON CONFLICT (run_id) DO NOTHING",
                 )
                 .bind(run_id)
@@ -55,7 +54,6 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                 .bind(&started.started_by)
                 .bind(ids.first().copied())
                 .bind(&ids)
-                .bind(&kinds)
                 .bind(at)
                 .bind(version)
                 .execute(&mut *connection)
@@ -101,30 +99,19 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                 .await?;
             }
             Event::TimerScheduled(timer) => {
-                sqlx::query(
-                    "UPDATE workflow_runs SET
-                         status = 'waiting',
-                         current_step = $2, wake_at = $3, stream_version = $4, updated_at = $5
-                     WHERE run_id = $1 AND finished_at IS NULL",
+                update(
+                    connection,
+                    run_id,
+                    version,
+                    at,
+                    "waiting",
+                    Some(&timer.step_id),
+                    Some(timer.fire_at),
                 )
-                .bind(run_id)
-                .bind(&timer.step_id)
-                .bind(timer.fire_at)
-                .bind(version)
-                .bind(at)
-                .execute(&mut *connection)
                 .await?;
             }
             Event::TimerFired(_) | Event::SignalReceived(_) => {
-                sqlx::query(
-                    "UPDATE workflow_runs SET status = 'running', wake_at = $2, stream_version = $3, updated_at = $2
-                     WHERE run_id = $1 AND finished_at IS NULL",
-                )
-                .bind(run_id)
-                .bind(at)
-                .bind(version)
-                .execute(&mut *connection)
-                .await?;
+                update(connection, run_id, version, at, "running", None, Some(at)).await?;
             }
             Event::WorkflowCompleted(_) | Event::WorkflowFailed(_) | Event::WorkflowCancelled(_) => {
                 let status = match &recorded.event {

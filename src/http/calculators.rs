@@ -158,13 +158,7 @@ struct QiblaAnswer {
 #[utoipa::path(get, path = "/community/qibla", tag = "calculators", params(Place),
     responses((status = 200, body = QiblaAnswer)))]
 async fn qibla_bearing(_auth: Auth, AppQuery(place): AppQuery<Place>) -> Result<Json<QiblaAnswer>, ApiError> {
-    if !place.latitude.is_finite() || !(-90.0..=90.0).contains(&place.latitude) {
-        return Err(ApiError::invalid("latitude must be from -90 to 90"));
-    }
-    if !place.longitude.is_finite() || !(-180.0..=180.0).contains(&place.longitude) {
-        return Err(ApiError::invalid("longitude must be from -180 to 180"));
-    }
-    let bearing = (qibla::bearing(place.latitude, place.longitude) * 100.0).round() / 100.0;
+    let bearing = qibla::checked_bearing(place.latitude, place.longitude).map_err(ApiError::invalid)?;
     Ok(Json(QiblaAnswer {
         bearing_degrees: bearing,
         latitude: place.latitude,

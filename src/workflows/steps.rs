@@ -144,15 +144,14 @@ fn calculate(calculator: Calculator, input: &Value, now: DateTime<Utc>) -> Resul
             Ok(value)
         }
         Calculator::Qibla => {
-            let coordinate = |name: &str, limit: f64| {
+            let coordinate = |name: &str| {
                 fields
                     .get(name)
                     .and_then(Value::as_f64)
-                    .filter(|value| value.is_finite() && value.abs() <= limit)
-                    .ok_or_else(|| format!("{name} must be a number from -{limit} to {limit}"))
+                    .ok_or_else(|| format!("{name} must be a number"))
             };
-            let (latitude, longitude) = (coordinate("latitude", 90.0)?, coordinate("longitude", 180.0)?);
-            let bearing = (qibla::bearing(latitude, longitude) * 100.0).round() / 100.0;
+            let (latitude, longitude) = (coordinate("latitude")?, coordinate("longitude")?);
+            let bearing = qibla::checked_bearing(latitude, longitude)?;
             Ok(json!({"bearing_degrees": bearing, "latitude": latitude, "longitude": longitude}))
         }
         Calculator::PrayerTimes => {

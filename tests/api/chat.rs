@@ -161,15 +161,7 @@ async fn sequential_chats_never_conflict_and_an_idle_session_elsewhere_holds_not
         let replies: Vec<Value> = response.json().await.unwrap();
         conversation_id = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("hijraah_append_conflicts_total 0\n"), "{metrics}");
     // Every projection reaches the head of the log while the other session stays open.
     app.wait_for_projections_and_index().await;

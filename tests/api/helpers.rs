@@ -172,6 +172,18 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("metrics are text")
+    }
+
     /// Waits until every projection and the knowledge index have applied the whole log as it is
     /// now: whatever the server acknowledged is then in every read model and in search. Waits on
     /// their published positions, not on time; fails the test if they do not get there.

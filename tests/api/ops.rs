@@ -22,15 +22,7 @@ async fn health_readiness_and_metrics_need_no_token() {
         .unwrap();
     assert_eq!(ready["status"], "ready");
     app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("hijraah_chats_total 1"), "{metrics}");
     assert!(metrics.contains(r#"hijraah_http_requests_total{method="POST",route="/api/v1/chat",status="200"} 1"#));
     assert!(metrics.contains("hijraah_projection_position{projection=\"conversations\"}"));

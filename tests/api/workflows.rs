@@ -235,15 +235,7 @@ async fn zakat_assessment_asks_for_missing_assets_computes_exactly_and_schedules
     let bobs: Value = app.get("/api/v1/workflows/runs", &bob).await.json().await.unwrap();
     assert_eq!(bobs["runs"], json!([]));
 
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("hijraah_workflow_runs{status=\"completed\"} 1"),
         "{metrics}"

@@ -15,6 +15,18 @@ pub fn bearing(latitude: f64, longitude: f64) -> f64 {
     (degrees + 360.0) % 360.0
 }
 
+/// The bearing as the API gives it, to the hundredth of a degree, after checking the place:
+/// latitude from −90 to 90, longitude from −180 to 180 (the message says which is wrong).
+pub fn checked_bearing(latitude: f64, longitude: f64) -> Result<f64, String> {
+    if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
+        return Err("latitude must be from -90 to 90".to_owned());
+    }
+    if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
+        return Err("longitude must be from -180 to 180".to_owned());
+    }
+    Ok((bearing(latitude, longitude) * 100.0).round() / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::bearing;

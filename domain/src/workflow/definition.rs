@@ -360,8 +360,6 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    pub const WAIT_SIGNAL: &'static str = "wait_signal";
-
     pub fn name(&self) -> &'static str {
         match self {
             StepKind::Agent { .. } => "agent",
