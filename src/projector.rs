@@ -70,13 +70,7 @@ pub async fn step(
 /// Applies the next batch to several projections in one transaction, reading and decoding it
 /// once. Each projection applies only the events after its own checkpoint, so projections that
 /// are at different places (one was rebuilt alone) still each see every event exactly once.
-/// Returns the checkpoint all of them reached and the projections whose read models the batch
-/// changed (those that read one of its events), or `None` when all are caught up.
-pub async fn step_all(
-    pool: &PgPool,
-    vault: &Vault,
-    projections: &[Projection],
-) -> Result<Option<(Checkpoint, Vec<Projection>)>, ProjectorError> {
+pub async fn step_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) -> Result<Stepped, ProjectorError> {
     let mut projections = projections.to_vec();
     projections.sort();
     projections.dedup();
@@ -93,7 +87,7 @@ pub async fn step_all(
     let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
     let Some((last, _)) = batch.last() else {
         transaction.commit().await?;
-        return Ok(None);
+        return Ok(Stepped::CaughtUp(projections.into_iter().zip(checkpoints).collect()));
     };
     let last = *last;
     let (positions, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
@@ -123,7 +117,21 @@ pub async fn step_all(
     }
     checkpoint::save_many(&mut transaction, &projections, last).await?;
     transaction.commit().await?;
-    Ok(Some((last, changed)))
+    Ok(Stepped::Applied { reached: last, changed })
+}
+
+/// What a step over several projections did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stepped {
+    /// A batch was applied: every projection reached `reached`; `changed` are those whose read
+    /// models it changed (those that read one of its events).
+    Applied {
+        reached: Checkpoint,
+        changed: Vec<Projection>,
+    },
+    /// Nothing left to apply: each projection's checkpoint as saved (perhaps by another server,
+    /// whose work this one need not repeat, but must publish as reached).
+    CaughtUp(Vec<(Projection, Checkpoint)>),
 }
 
 /// Applies batches until the projection has caught up with the log; returns the events applied.
@@ -316,7 +324,10 @@ impl Projector {
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
             match step_all(&self.pool, &self.vault, &Projection::ALL).await {
-                Ok(Some((checkpoint, changed))) => {
+                Ok(Stepped::Applied {
+                    reached: checkpoint,
+                    changed,
+                }) => {
                     backoff = Duration::from_millis(100);
                     if !changed.is_empty() {
                         self.changes.send_modify(|changes| {
@@ -330,7 +341,11 @@ impl Projector {
                     }
                     continue;
                 }
-                Ok(None) => {}
+                Ok(Stepped::CaughtUp(reached)) => {
+                    for (projection, checkpoint) in reached {
+                        self.publish(projection, checkpoint);
+                    }
+                }
                 Err(error) => {
                     tracing::error!(error = %error, "projection step failed");
                     tokio::select! {

@@ -162,10 +162,9 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
     projector::reset(&app.db.pool, &[Projection::Conversations, Projection::Analytics])
         .await
         .unwrap();
-    while projector::step_all(&app.db.pool, &app.vault(), &Projection::ALL)
+    while let projector::Stepped::Applied { .. } = projector::step_all(&app.db.pool, &app.vault(), &Projection::ALL)
         .await
         .unwrap()
-        .is_some()
     {}
     assert_eq!(live, dump(&app.db.pool).await);
 }

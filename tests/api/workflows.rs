@@ -12,6 +12,7 @@ use axum::Json;
 use axum::routing::post;
 use hijraah::startup::{Application, default_registry};
 use hijraah_domain::user::Role;
+use hijraah_projections::Projection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -48,11 +49,30 @@ async fn start(app: &TestApp, user: &str, name: &str, input: Value) -> String {
     body["run_id"].as_str().unwrap().to_owned()
 }
 
-/// Reads the run until `done` says it is where the test wants it (runs advance in the
-/// background; this waits on their state, up to 30 s, never on a fixed time).
+/// Reads the run, then again each time its stream records an event (followed live over SSE,
+/// as an analyst), until `done` says it is where the test wants it. Runs advance in the
+/// background; this wakes on their events, never on a timer, and fails after 30 s without.
 async fn run_until(address: &str, token: &str, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    use futures_util::StreamExt;
+    let watcher = hijraah::auth::JwtKeys::new(SECRET.as_bytes())
+        .mint(
+            &hijraah_domain::ids::UserId::parse("watcher").unwrap(),
+            Role::Analyst,
+            Duration::from_secs(600),
+        )
+        .unwrap();
+    let live = reqwest::Client::new()
+        .get(format!("{address}/api/v1/events?after=0&stream_id=workflow-{run_id}"))
+        .bearer_auth(watcher)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("the run's events, live");
+    assert_eq!(live.status(), StatusCode::OK);
+    let mut events = live.bytes_stream();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut last = Value::Null;
-    for _ in 0..300 {
+    loop {
         let response = send(
             address,
             reqwest::Method::GET,
@@ -67,9 +87,11 @@ async fn run_until(address: &str, token: &str, run_id: &str, done: impl Fn(&Valu
                 return last;
             }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        match tokio::time::timeout_at(deadline, events.next()).await {
+            Ok(Some(Ok(_))) => {}
+            _ => panic!("run {run_id} did not get there: {last:#}"),
+        }
     }
-    panic!("run {run_id} did not get there: {last:#}");
 }
 
 fn status_is(status: &'static str) -> impl Fn(&Value) -> bool {
@@ -698,6 +720,7 @@ async fn two_servers_on_one_database_advance_100_runs_and_execute_every_step_onc
         .await
         .unwrap();
     let second_address = format!("http://127.0.0.1:{}", second.port());
+    let second_state = second.state().clone();
     let stop = CancellationToken::new();
     let second_task = tokio::spawn(second.run_until_stopped(stop.clone()));
 
@@ -716,33 +739,36 @@ async fn two_servers_on_one_database_advance_100_runs_and_execute_every_step_onc
     )
     .await;
     assert_eq!(put.status(), StatusCode::OK);
-    // The second server knows the custom agent once it followed the registration from the log.
+    // The second server knows the custom agent once its read model holds the registration and
+    // it synced from it (which it does every few seconds by itself; here, at once).
     let token = first.token("alice", Role::User);
-    let mut known = false;
-    for _ in 0..300 {
-        let health: Value = send(
-            &second_address,
-            reqwest::Method::GET,
-            "/api/v1/agents/health",
-            &token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        if health
+    let head = first.state.store.head().await.unwrap();
+    assert!(
+        second_state
+            .projector
+            .wait_for(Projection::CustomAgents, head, Duration::from_secs(30))
+            .await
+    );
+    second_state.custom_agents.sync().await.unwrap();
+    let health: Value = send(
+        &second_address,
+        reqwest::Method::GET,
+        "/api/v1/agents/health",
+        &token,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        health
             .as_array()
             .unwrap()
             .iter()
-            .any(|agent| agent["agent_type"] == "counter")
-        {
-            known = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(known, "the second server follows the custom agent's registration");
+            .any(|agent| agent["agent_type"] == "counter"),
+        "the second server follows the custom agent's registration"
+    );
     let mut run_ids = Vec::new();
     let starts = (0..100).map(|n| {
         let address = if n % 2 == 0 {
