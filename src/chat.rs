@@ -97,6 +97,8 @@ pub struct ChatService {
     vault: Vault,
     store: EventStore,
     coordinator: Arc<Coordinator>,
+    /// The learned routing model, when one is promoted (else the rules route alone).
+    router: Arc<crate::learn::LearnedRouter>,
     projector: Projector,
     metrics: Arc<Metrics>,
     read_your_writes_timeout: Duration,
@@ -122,6 +124,7 @@ impl ChatService {
     pub fn new(
         store: EventStore,
         coordinator: Arc<Coordinator>,
+        router: Arc<crate::learn::LearnedRouter>,
         projector: Projector,
         metrics: Arc<Metrics>,
         read_your_writes_timeout: Duration,
@@ -131,6 +134,7 @@ impl ChatService {
             vault,
             store,
             coordinator,
+            router,
             projector,
             metrics,
             read_your_writes_timeout,
@@ -177,7 +181,12 @@ impl ChatService {
             previous: conversation.last_exchange().cloned().map(Arc::new),
             answered: Vec::new(),
         };
-        let routing = self.coordinator.route(&request);
+        let decided = self.router.decide(
+            &request,
+            self.coordinator.route(&request),
+            &self.coordinator.registry().agents(),
+        );
+        let routing = decided.routing;
         // The user's key is fetched (or made) while the agents work.
         let (dispatched, key) = tokio::join!(
             self.coordinator.dispatch(&request, &routing.selected),
@@ -189,6 +198,8 @@ impl ChatService {
             scores: routing.scores,
             selected: routing.selected.iter().map(|r| r.agent.agent_id().to_owned()).collect(),
             decision: Some(routing.decision.to_owned()),
+            router: decided.router,
+            shadow: decided.shadow,
         };
         let outcomes: Vec<AgentOutcome> = dispatched
             .into_iter()

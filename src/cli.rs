@@ -72,6 +72,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkflowsCommand,
     },
+    /// Train, evaluate, promote and roll back the routing model learned from the log.
+    Learn {
+        #[command(subcommand)]
+        command: crate::learn::commands::LearnCommand,
+    },
     /// Re-wrap every user's data key under a new key-encryption key. The current KEK is
     /// HIJRAAH_KEK (or the data dir's); the new one is HIJRAAH_NEW_KEK, or generated and then kept
     /// in the data dir (when the current one was there) or printed for your secret store.
@@ -252,6 +257,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &settings,
                 |database| async move { workflows(&database, kek, command).await },
             )
+            .await
+        }
+        Command::Learn { command } => {
+            let kek = crate::privacy::load_kek(
+                settings.security.kek.as_deref(),
+                &settings.data_dir,
+                settings.bind.ip().is_loopback(),
+            )?;
+            let learn_settings = settings.clone();
+            with_database(&settings, |database| async move {
+                crate::learn::commands::run(&database, &learn_settings, kek, command).await
+            })
             .await
         }
         Command::Knowledge { command } => {

@@ -22,6 +22,7 @@ pub mod database;
 pub mod embedded_postgres;
 pub mod http;
 pub mod knowledge;
+pub mod learn;
 pub mod metrics;
 pub mod privacy;
 pub mod projector;

@@ -40,6 +40,25 @@ pub fn default_registry() -> Arc<Registry> {
     registry
 }
 
+/// Registers Hijraah's specialised agents (the server's, and the learning tools' to compare the
+/// rules with a model).
+pub fn register_specialised_agents(
+    registry: &Registry,
+    knowledge: &Arc<KnowledgeService>,
+    pool: &PgPool,
+    workflows: &Arc<crate::workflows::WorkflowService>,
+) {
+    registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
+    registry.register(Arc::new(FinancialAgent::new("financial-1", knowledge.clone())));
+    registry.register(Arc::new(CommunityAgent::new("community-1", pool.clone())));
+    registry.register(Arc::new(MigrationAgent::new("migration-1", pool.clone())));
+    registry.register(Arc::new(AnalyticsAgent::new("analytics-1", pool.clone())));
+    registry.register(Arc::new(crate::agents::workflow::WorkflowAgent::new(
+        "workflow-1",
+        workflows.clone(),
+    )));
+}
+
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
@@ -121,20 +140,12 @@ impl Application {
         let store = EventStore::with_notifier(pool.clone(), notifier.clone());
         let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
             .context("cannot open the knowledge index")?;
-        registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
-        registry.register(Arc::new(FinancialAgent::new("financial-1", knowledge.clone())));
-        registry.register(Arc::new(CommunityAgent::new("community-1", pool.clone())));
-        registry.register(Arc::new(MigrationAgent::new("migration-1", pool.clone())));
-        registry.register(Arc::new(AnalyticsAgent::new("analytics-1", pool.clone())));
         let workflows = Arc::new(crate::workflows::WorkflowService::new(
             store.clone(),
             pool.clone(),
             vault.clone(),
         ));
-        registry.register(Arc::new(crate::agents::workflow::WorkflowAgent::new(
-            "workflow-1",
-            workflows.clone(),
-        )));
+        register_specialised_agents(&registry, &knowledge, &pool, &workflows);
         let http_client = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(2))
             .build()
@@ -155,9 +166,18 @@ impl Application {
         let projector = Projector::new(projection_pool, vault.clone(), notifier.clone());
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
+        let router = Arc::new(crate::learn::LearnedRouter::new(
+            store.clone(),
+            crate::learn::ModelStore::new(&settings.data_dir, pool.clone()),
+        ));
+        if let Err(error) = router.sync().await {
+            // The rules route until the follower manages to load it.
+            tracing::error!(error = %format!("{error:#}"), "cannot load the promoted routing model");
+        }
         let chat = Arc::new(ChatService::new(
             store.clone(),
             coordinator,
+            router.clone(),
             projector.clone(),
             metrics.clone(),
             settings.read_your_writes_timeout,
@@ -194,6 +214,7 @@ impl Application {
             metrics.clone(),
         );
         let state = AppState::new(crate::http::Services {
+            router,
             workflows,
             workflow_worker,
             pool,
@@ -248,6 +269,7 @@ impl Application {
         let mut runners = self.state.projector.spawn_all(shutdown.clone());
         runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
         runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), shutdown.clone())));
+        runners.push(self.state.router.spawn(shutdown.clone()));
         runners.push(tokio::spawn(
             self.state
                 .workflow_worker

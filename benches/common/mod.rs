@@ -95,6 +95,8 @@ pub fn chat_events(conversation_id: Uuid, user: &str, first: bool) -> Vec<NewEve
         }],
         selected: vec!["ui-1".into()],
         decision: None,
+        router: Default::default(),
+        shadow: None,
     }));
     events.push(Event::AgentReplied(AgentReplied {
         message_id: Uuid::now_v7(),

@@ -243,6 +243,8 @@ mod tests {
                 scores: vec![],
                 selected: vec!["ui-1".into()],
                 decision: Some("selected".into()),
+                router: Default::default(),
+                shadow: None,
             },
             outcomes,
         }

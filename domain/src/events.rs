@@ -52,6 +52,92 @@ pub struct RequestRouted {
     /// candidates answered) or `no_specialist`; absent in events recorded before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<String>,
+    /// What chose: `"rules"` or the learned model `{"name", "version"}` (events recorded before
+    /// the learned router existed were the rules').
+    #[serde(default)]
+    pub router: RouterUsed,
+    /// A candidate model running in shadow: what it would have chosen, not used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<ShadowProposal>,
+}
+
+/// The router that made a decision: written `"rules"`, or the model as `{"name", "version"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RouterUsed {
+    #[default]
+    Rules,
+    Model(ModelRef),
+}
+
+impl Serialize for RouterUsed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RouterUsed::Rules => serializer.serialize_str("rules"),
+            RouterUsed::Model(model) => model.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RouterUsed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(deserializer)? {
+            Value::String(text) if text == "rules" => Ok(RouterUsed::Rules),
+            Value::Null => Ok(RouterUsed::Rules),
+            other => ModelRef::deserialize(other)
+                .map(RouterUsed::Model)
+                .map_err(|error| D::Error::custom(format!("router: {error}"))),
+        }
+    }
+}
+
+/// A learned routing model: its name and its version, the hash of its file's content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelRef {
+    pub name: String,
+    pub version: String,
+}
+
+/// What a shadow model would have chosen (agent types, best first), and whether that was the
+/// live router's choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShadowProposal {
+    pub name: String,
+    pub version: String,
+    pub agents: Vec<String>,
+    pub agrees: bool,
+}
+
+/// An admin promoted a learned routing model (stream `router`): from now on it proposes the
+/// agents on every server, within the rules' hard constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouterModelPromoted {
+    pub name: String,
+    pub version: String,
+    /// The model's and the rules' scores on the held-out examples when it was promoted.
+    pub metrics: Value,
+    /// The last log position its training read.
+    pub trained_until: i64,
+    pub promoted_by: String,
+}
+
+/// An admin returned routing to the rules (stream `router`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouterRolledBack {
+    /// The model that was active, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<ModelRef>,
+    pub by: String,
+}
+
+/// An admin set a candidate model to run in shadow beside the live router (stream `router`), or
+/// stopped it (`model` null).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouterShadowSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelRef>,
+    pub by: String,
 }
 
 /// An agent answered a request.
@@ -302,6 +388,9 @@ events! {
     KnowledgeReindexRequested,
     AnswerReviewed,
     FeedbackGiven,
+    RouterModelPromoted,
+    RouterRolledBack,
+    RouterShadowSet,
     WorkflowDefinitionRegistered,
     WorkflowStarted,
     StepScheduled,
@@ -392,6 +481,8 @@ mod tests {
                 }],
                 selected: vec!["ui-1".into()],
                 decision: Some("selected".into()),
+                router: RouterUsed::Rules,
+                shadow: None,
             }),
             Event::AgentReplied(AgentReplied {
                 message_id: id,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use hijraah_domain::Event;
+use hijraah_domain::events::RouterUsed;
 use sqlx::PgConnection;
 
 use crate::{ProjectionError, Recorded};
@@ -57,6 +58,9 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     let mut latency: BTreeMap<(String, i64), i64> = BTreeMap::new();
     // (agent type, confidence decile) → (helpful, unhelpful) deltas.
     let mut calibration: BTreeMap<(String, i32), (i64, i64)> = BTreeMap::new();
+    let mut routers: BTreeMap<String, i64> = BTreeMap::new();
+    // (shadow model name, version) → (compared, agreed) deltas.
+    let mut shadows: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     for recorded in events {
         match &recorded.event {
             Event::UserRegistered(_) => *totals.entry("users").or_default() += 1,
@@ -67,6 +71,18 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                 *totals.entry("requests").or_default() += 1;
             }
             Event::RequestRouted(routed) => {
+                let router = match &routed.router {
+                    RouterUsed::Rules => "rules".to_owned(),
+                    RouterUsed::Model(model) => format!("{}@{}", model.name, model.version),
+                };
+                *routers.entry(router).or_default() += 1;
+                if let Some(shadow) = &routed.shadow {
+                    let entry = shadows
+                        .entry((shadow.name.clone(), shadow.version.clone()))
+                        .or_default();
+                    entry.0 += 1;
+                    entry.1 += i64::from(shadow.agrees);
+                }
                 for selected in &routed.selected {
                     let agent_type = routed
                         .scores
@@ -179,6 +195,37 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .bind(&deciles)
         .bind(&helpful)
         .bind(&unhelpful)
+        .execute(&mut *connection)
+        .await?;
+    }
+    if !routers.is_empty() {
+        let names: Vec<&str> = routers.keys().map(String::as_str).collect();
+        let counts: Vec<i64> = routers.values().copied().collect();
+        sqlx::query(
+            "INSERT INTO analytics_routers (router, decisions) SELECT * FROM UNNEST($1::text[], $2::int8[])
+             ON CONFLICT (router) DO UPDATE SET decisions = analytics_routers.decisions + EXCLUDED.decisions",
+        )
+        .bind(&names)
+        .bind(&counts)
+        .execute(&mut *connection)
+        .await?;
+    }
+    if !shadows.is_empty() {
+        let names: Vec<&str> = shadows.keys().map(|(name, _)| name.as_str()).collect();
+        let versions: Vec<&str> = shadows.keys().map(|(_, version)| version.as_str()).collect();
+        let compared: Vec<i64> = shadows.values().map(|(compared, _)| *compared).collect();
+        let agreed: Vec<i64> = shadows.values().map(|(_, agreed)| *agreed).collect();
+        sqlx::query(
+            "INSERT INTO analytics_shadow (name, version, compared, agreed)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[])
+             ON CONFLICT (name, version) DO UPDATE SET
+                 compared = analytics_shadow.compared + EXCLUDED.compared,
+                 agreed = analytics_shadow.agreed + EXCLUDED.agreed",
+        )
+        .bind(&names)
+        .bind(&versions)
+        .bind(&compared)
+        .bind(&agreed)
         .execute(&mut *connection)
         .await?;
     }

@@ -201,7 +201,8 @@ impl Projection {
             Projection::Conversations => "TRUNCATE conversations, messages",
             Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
             Projection::Analytics => {
-                "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency, analytics_calibration"
+                "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency, analytics_calibration, \
+                 analytics_routers, analytics_shadow"
             }
             Projection::Community => "TRUNCATE mosques, community_events",
             Projection::Checklists => "TRUNCATE checklist_items, checklist_destinations",

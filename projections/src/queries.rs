@@ -425,3 +425,37 @@ mod tests {
         assert_eq!(histogram_quantile(&[], 0.5), None);
     }
 }
+
+/// How often a shadow model agreed with the live router.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShadowAgreement {
+    pub compared: i64,
+    pub agreed: i64,
+    /// agreed ÷ compared, to three places, once anything was compared.
+    pub rate: Option<f64>,
+}
+
+/// The shadow model's agreement so far (zero counts before any request was routed).
+pub async fn shadow_agreement(pool: &PgPool, name: &str, version: &str) -> Result<ShadowAgreement, sqlx::Error> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT compared, agreed FROM analytics_shadow WHERE name = $1 AND version = $2")
+            .bind(name)
+            .bind(version)
+            .fetch_optional(pool)
+            .await?;
+    let (compared, agreed) = row.unwrap_or((0, 0));
+    Ok(ShadowAgreement {
+        compared,
+        agreed,
+        rate: (compared > 0).then(|| (agreed as f64 / compared as f64 * 1000.0).round() / 1000.0),
+    })
+}
+
+/// Routing decisions per router (`rules`, or `name@version`).
+pub async fn router_decisions(pool: &PgPool) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT router, decisions FROM analytics_routers ORDER BY router")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -52,6 +52,8 @@ pub enum ErrorCode {
     WorkflowNotWaiting,
     /// 409: a workflow run with that id exists already.
     RunExists,
+    /// 409: the routing model does not beat the rules on its held-out judged requests.
+    ModelNotBetter,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: the body is not sent as JSON.
@@ -82,7 +84,8 @@ impl ErrorCode {
             | ErrorCode::EventCancelled
             | ErrorCode::ReindexRunning
             | ErrorCode::WorkflowNotWaiting
-            | ErrorCode::RunExists => StatusCode::CONFLICT,
+            | ErrorCode::RunExists
+            | ErrorCode::ModelNotBetter => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
@@ -110,6 +113,7 @@ impl ErrorCode {
             ErrorCode::ReindexRunning => "reindex_running",
             ErrorCode::WorkflowNotWaiting => "workflow_not_waiting",
             ErrorCode::RunExists => "run_exists",
+            ErrorCode::ModelNotBetter => "model_not_better",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::InvalidRequest => "invalid_request",
@@ -382,6 +386,17 @@ impl From<crate::workflows::WorkflowError> for ApiError {
     }
 }
 
+impl From<crate::learn::LearnError> for ApiError {
+    fn from(error: crate::learn::LearnError) -> Self {
+        use crate::learn::LearnError;
+        match error {
+            LearnError::UnknownModel(_) => ApiError::not_found(error.to_string()),
+            LearnError::Refused(_) => ApiError::new(ErrorCode::ModelNotBetter, error.to_string()),
+            LearnError::Other(cause) => ApiError::internal(format!("{cause:#}")),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
@@ -436,6 +451,9 @@ mod tests {
             ErrorCode::AgentExists,
             ErrorCode::EventCancelled,
             ErrorCode::ReindexRunning,
+            ErrorCode::WorkflowNotWaiting,
+            ErrorCode::RunExists,
+            ErrorCode::ModelNotBetter,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::InvalidRequest,

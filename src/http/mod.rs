@@ -17,6 +17,7 @@ pub mod migration;
 pub mod openapi;
 pub mod ops;
 pub mod projections;
+pub mod router;
 pub mod security;
 pub mod users;
 pub mod workflows;
@@ -89,6 +90,8 @@ pub struct Services {
     pub workflows: crate::workflows::Workflows,
     /// The worker that advances this server's share of the runs.
     pub workflow_worker: Arc<crate::workflows::worker::Worker>,
+    /// Which learned routing model routes (or the rules), followed from the log.
+    pub router: Arc<crate::learn::LearnedRouter>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -100,6 +103,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(feedback::router())
         .merge(projections::router())
+        .merge(router::router())
         .merge(agents::router())
         .merge(analytics::router())
         .merge(events::router())

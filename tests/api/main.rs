@@ -16,6 +16,7 @@ mod feedback;
 mod financial;
 mod helpers;
 mod knowledge;
+mod learning;
 mod ops;
 mod privacy;
 mod projections;
