@@ -1,6 +1,5 @@
 //! The learned router's model: for each agent, a Bernoulli naive Bayes classifier (`linfa-bayes`)
-//! over the request's hashed features, "should this agent answer?". Trained in chunks with
-//! `fit_with`, so 100k requests never sit in memory as one dense matrix; a judged example counts
+//! over the request's hashed features, "should this agent answer?". A judged example counts
 //! [`JUDGED_REPEAT`] times against a weak one (the weights of [`WEAK_WEIGHT`], as whole samples).
 //!
 //! A trained classifier is linear in its binary features: its log-odds are a bias plus one weight
@@ -18,7 +17,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hijraah_domain::learn::{DIMENSIONS, Example, Features, WEAK_WEIGHT, features};
 use linfa::DatasetBase;
-use linfa::traits::FitWith;
+use linfa::traits::Fit;
 use linfa_bayes::{BernoulliNb, NaiveBayes};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -27,10 +26,8 @@ use sha2::{Digest, Sha256};
 
 /// How many times a judged example counts against one labelled by the rules (1 / [`WEAK_WEIGHT`]).
 pub const JUDGED_REPEAT: usize = (1.0 / WEAK_WEIGHT) as usize;
-/// Rows per dense chunk handed to `fit_with`.
-const CHUNK: usize = 2_048;
 /// Laplace smoothing.
-const ALPHA: f64 = 1.0;
+const ALPHA: f32 = 1.0;
 /// An agent is chosen when the model gives it at least this probability.
 pub const THRESHOLD: f64 = 0.5;
 
@@ -165,27 +162,24 @@ pub fn fit(examples: &[Example], features: &[Features]) -> anyhow::Result<Vec<Ag
         vocabulary.sort_unstable();
         vocabulary.dedup();
         let column = |bucket: u32| vocabulary.binary_search(&bucket).ok();
-        let params = BernoulliNb::<f64, usize>::params().alpha(ALPHA).binarize(Some(0.0));
-        let mut model: Option<BernoulliNb<f64, usize>> = None;
-        for chunk in rows.chunks(CHUNK) {
-            let mut records = Array2::<f64>::zeros((chunk.len(), vocabulary.len()));
-            let mut targets = Array1::<usize>::zeros(chunk.len());
-            for (row, (index, positive)) in chunk.iter().enumerate() {
-                for (bucket, _) in &features[*index] {
-                    if let Some(column) = column(*bucket) {
-                        records[[row, column]] = 1.0;
-                    }
+        // One `fit` over all the rows: linfa-bayes 0.8.1's incremental `fit_with` divides each
+        // class's cumulative feature counts by the row count of the last batch only, which
+        // gives probabilities above 1 after the first batch. f32 keeps the matrix at 4 bytes a cell.
+        let mut records = Array2::<f32>::zeros((rows.len(), vocabulary.len()));
+        let mut targets = Array1::<usize>::zeros(rows.len());
+        for (row, (index, positive)) in rows.iter().enumerate() {
+            for (bucket, _) in &features[*index] {
+                if let Some(column) = column(*bucket) {
+                    records[[row, column]] = 1.0;
                 }
-                targets[row] = usize::from(*positive);
             }
-            let dataset = DatasetBase::new(records, targets);
-            model = Some(
-                params
-                    .fit_with(model, &dataset)
-                    .with_context(|| format!("fitting the classifier of {agent}"))?,
-            );
+            targets[row] = usize::from(*positive);
         }
-        let model = model.context("no rows")?;
+        let model = BernoulliNb::<f32, usize>::params()
+            .alpha(ALPHA)
+            .binarize(Some(0.0))
+            .fit(&DatasetBase::new(records, targets))
+            .with_context(|| format!("fitting the classifier of {agent}"))?;
         let (bias, compact) = linear_form(&model, vocabulary.len());
         let mut weights = vec![0.0f32; DIMENSIONS];
         for (bucket, weight) in vocabulary.iter().zip(compact) {
@@ -203,7 +197,7 @@ pub fn fit(examples: &[Example], features: &[Features]) -> anyhow::Result<Vec<Ag
 }
 
 /// The log-odds of class 1 against class 0 at `x`.
-fn log_odds(model: &BernoulliNb<f64, usize>, x: ndarray::ArrayView2<f64>) -> Array1<f64> {
+fn log_odds(model: &BernoulliNb<f32, usize>, x: ndarray::ArrayView2<f32>) -> Array1<f32> {
     let jll = model.joint_log_likelihood(x);
     let of = |class: usize| {
         jll.iter()
@@ -213,24 +207,24 @@ fn log_odds(model: &BernoulliNb<f64, usize>, x: ndarray::ArrayView2<f64>) -> Arr
     match (of(1), of(0)) {
         (Some(yes), Some(no)) => yes - no,
         // Only one class seen: certain either way.
-        (Some(yes), None) => yes.mapv(|_| f64::INFINITY),
-        _ => Array1::from_elem(x.nrows(), f64::NEG_INFINITY),
+        (Some(yes), None) => yes.mapv(|_| f32::INFINITY),
+        _ => Array1::from_elem(x.nrows(), f32::NEG_INFINITY),
     }
 }
 
 /// Reads the fitted model's bias and per-feature weights (over its `width` columns): its log-odds at the empty request,
 /// and how much each feature alone moves them (exact, as naive Bayes is linear in binary
 /// features).
-fn linear_form(model: &BernoulliNb<f64, usize>, width: usize) -> (f64, Vec<f32>) {
-    let bias = log_odds(model, Array2::<f64>::zeros((1, width)).view())[0];
+fn linear_form(model: &BernoulliNb<f32, usize>, width: usize) -> (f64, Vec<f32>) {
+    let bias = f64::from(log_odds(model, Array2::<f32>::zeros((1, width)).view())[0]);
     let mut weights = Vec::with_capacity(width);
     for start in (0..width).step_by(512) {
         let rows = 512.min(width - start);
-        let mut unit = Array2::<f64>::zeros((rows, width));
+        let mut unit = Array2::<f32>::zeros((rows, width));
         for row in 0..rows {
             unit[[row, start + row]] = 1.0;
         }
-        weights.extend(log_odds(model, unit.view()).iter().map(|value| (value - bias) as f32));
+        weights.extend(log_odds(model, unit.view()).iter().map(|value| (f64::from(*value) - bias) as f32));
     }
     (bias, weights)
 }
@@ -318,12 +312,12 @@ mod tests {
             hijraah_domain::learn::features(&example("zakat on savings", "financial_services", false).request());
         assert_eq!(model.choose(&question), vec!["financial_services"]);
         // The same numbers as linfa's own predict_proba on the same fitted model.
-        let params = BernoulliNb::<f64, usize>::params().alpha(ALPHA).binarize(Some(0.0));
+        let params = BernoulliNb::<f32, usize>::params().alpha(ALPHA).binarize(Some(0.0));
         let mut vocabulary: Vec<u32> = features.iter().flatten().map(|(bucket, _)| *bucket).collect();
         vocabulary.sort_unstable();
         vocabulary.dedup();
         let column = |bucket: &u32| vocabulary.binary_search(bucket).unwrap();
-        let mut records = Array2::<f64>::zeros((4, vocabulary.len()));
+        let mut records = Array2::<f32>::zeros((4, vocabulary.len()));
         let targets = Array1::from(vec![1usize, 1, 0, 0]);
         for (row, features) in features.iter().enumerate() {
             for (bucket, _) in features {
@@ -335,15 +329,15 @@ mod tests {
         rows.extend(std::iter::repeat_n(3, JUDGED_REPEAT));
         let records = records.select(ndarray::Axis(0), &rows);
         let targets = targets.select(ndarray::Axis(0), &rows);
-        let fitted = params.fit_with(None, &DatasetBase::new(records, targets)).unwrap();
-        let mut x = Array2::<f64>::zeros((1, vocabulary.len()));
+        let fitted = params.fit(&DatasetBase::new(records, targets)).unwrap();
+        let mut x = Array2::<f32>::zeros((1, vocabulary.len()));
         for (bucket, _) in &question {
             if let Ok(column) = vocabulary.binary_search(bucket) {
                 x[[0, column]] = 1.0;
             }
         }
         let (probabilities, classes) = fitted.predict_proba(x.view());
-        let linfa = probabilities[[0, classes.iter().position(|c| **c == 1).unwrap()]];
+        let linfa = f64::from(probabilities[[0, classes.iter().position(|c| **c == 1).unwrap()]]);
         let ours = model
             .probabilities(&question)
             .into_iter()
@@ -357,5 +351,34 @@ mod tests {
         let mut tampered = bytes.clone();
         tampered[10] ^= 1;
         assert!(RouterModel::from_file(&tampered, &version).is_err());
+    }
+
+    #[test]
+    fn thousands_of_examples_give_finite_weights_and_the_right_choice() {
+        // More rows than one batch of linfa's incremental fit: its bug there gave NaN weights.
+        let examples: Vec<Example> = (0..6_000)
+            .map(|n| {
+                if n % 2 == 0 {
+                    example(&format!("zakat on {n} dollars of savings"), "financial_services", n % 50 == 0)
+                } else {
+                    example(&format!("a hadith about patience number {n}"), "knowledge", false)
+                }
+            })
+            .collect();
+        let features = features_of(&examples);
+        let classifiers = fit(&examples, &features).unwrap();
+        assert!(classifiers.iter().all(|c| c.bias.is_finite() && c.weights.iter().all(|w| w.is_finite())));
+        let model = RouterModel {
+            name: "t".into(),
+            trained_at: Utc::now(),
+            trained_until: 1,
+            held_out_from: 1,
+            dimensions: DIMENSIONS,
+            classifiers,
+            report: json!({}),
+        };
+        let ask = |text: &str| model.choose(&hijraah_domain::learn::features(&example(text, "knowledge", false).request()));
+        assert_eq!(ask("how much zakat on my savings"), vec!["financial_services"]);
+        assert_eq!(ask("hadith on patience"), vec!["knowledge"]);
     }
 }
