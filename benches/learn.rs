@@ -43,23 +43,33 @@ fn seeds() -> Vec<(String, Vec<String>)> {
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
-            let case: Value = serde_json::from_str(line).unwrap();
+            let case: Value = serde_json::from_str(line).expect("a chat case");
             let agents = case["expect"]["agents"]
                 .as_array()
-                .unwrap()
+                .expect("expect.agents")
                 .iter()
                 .filter_map(Value::as_str)
                 .filter(|agent| *agent != "user_interface")
                 .map(str::to_owned)
                 .collect();
-            (case["content"].as_str().unwrap().to_owned(), agents)
+            (case["content"].as_str().expect("content").to_owned(), agents)
         })
         .collect()
 }
 
 const WORDS: [&str; 12] = [
-    "please", "brother", "sister", "today", "quickly", "thanks", "again", "exactly", "really", "my family",
-    "in shaa Allah", "jazakallah",
+    "please",
+    "brother",
+    "sister",
+    "today",
+    "quickly",
+    "thanks",
+    "again",
+    "exactly",
+    "really",
+    "my family",
+    "in shaa Allah",
+    "jazakallah",
 ];
 
 /// The n-th request: a seed question with a word or two of its own, so no two are alike.
@@ -77,7 +87,13 @@ fn request(seeds: &[(String, Vec<String>)], n: usize) -> (String, Vec<String>) {
 fn events_of(n: usize, text: String, agents: &[String], user: &str) -> Vec<Event> {
     let conversation_id = Uuid::now_v7();
     let message_id = Uuid::now_v7();
-    let all = ["user_interface", "financial_services", "community", "knowledge", "migration"];
+    let all = [
+        "user_interface",
+        "financial_services",
+        "community",
+        "knowledge",
+        "migration",
+    ];
     let mut events = vec![
         Event::UserRequestReceived(UserRequestReceived {
             message_id,
@@ -118,13 +134,13 @@ fn events_of(n: usize, text: String, agents: &[String], user: &str) -> Vec<Event
             metadata: json!({"citations": []}),
             latency_ms: 2,
         }));
-        if n % 20 == 0 && agent != "user_interface" {
+        if n.is_multiple_of(20) && agent != "user_interface" {
             events.push(Event::FeedbackGiven(FeedbackGiven {
                 message_id: reply_id,
                 conversation_id,
                 agent_type: agent.into(),
-                helpful: n % 100 != 0,
-                correct_agent: (n % 100 == 0).then(|| "knowledge".to_owned()),
+                helpful: !n.is_multiple_of(100),
+                correct_agent: n.is_multiple_of(100).then(|| "knowledge".to_owned()),
                 comment: String::new(),
                 revision: 1,
                 previous_helpful: None,
@@ -142,7 +158,7 @@ async fn run() {
         .unwrap_or(100_000);
     let seeds = seeds();
     let (pool, _) = common::fresh_database(DATABASE, 16).await;
-    let vault = Vault::new(pool.clone(), Kek::from_base64(&Kek::generate()).unwrap());
+    let vault = Vault::new(pool.clone(), Kek::from_base64(&Kek::generate()).expect("a KEK"));
     let store = EventStore::new(pool.clone());
 
     let started = Instant::now();
@@ -174,7 +190,7 @@ async fn run() {
     }
     println!(
         "wrote {requests} requests ({} events) in {:.1}s",
-        store.head().await.unwrap().position,
+        store.head().await.expect("head").position,
         started.elapsed().as_secs_f64()
     );
 
@@ -182,7 +198,7 @@ async fn run() {
     let (examples, last) = train::read_examples(&store, &vault, None).await.expect("read");
     let read = started.elapsed().as_secs_f64();
     let scratch = std::env::temp_dir().join(format!("hijraah-bench-learn-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
     let rules = train::rules_coordinator(store.clone(), pool.clone(), vault.clone(), &scratch).expect("rules");
     let started = Instant::now();
     let model = tokio::task::block_in_place(|| train::train("bench", &examples, last, &rules)).expect("train");

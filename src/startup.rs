@@ -213,7 +213,12 @@ impl Application {
             },
             metrics.clone(),
         );
+        let loopback = settings.bind.ip().is_loopback();
         let state = AppState::new(crate::http::Services {
+            web: crate::http::WebSettings {
+                dev_sign_in: loopback,
+                secure_cookies: !loopback,
+            },
             router,
             workflows,
             workflow_worker,

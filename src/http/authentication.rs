@@ -46,8 +46,27 @@ pub fn authenticate_header(state: &AppState, request: &Request) -> Option<Authen
     })
 }
 
+/// The session cookie's verdict, when no `Authorization` header was sent. A cookie-signed request
+/// that changes anything must carry the CSRF header (a cross-site form cannot set it).
+pub fn authenticate_cookie(state: &AppState, request: &Request) -> Option<Authentication> {
+    let token = super::session::token_from_cookies(request.headers())?;
+    let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    if !safe && !request.headers().contains_key(super::session::CSRF_HEADER) {
+        return Some(Authentication::Refused(format!(
+            "a request signed in by the session cookie must send the `{}` header",
+            super::session::CSRF_HEADER
+        )));
+    }
+    Some(match state.keys.verify(token) {
+        Ok(principal) => Authentication::Verified(principal),
+        Err(TokenError::Expired) => Authentication::Refused("your session has expired: sign in again".to_owned()),
+        Err(other) => Authentication::Refused(format!("your session is not valid: {other}")),
+    })
+}
+
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if let Some(authentication) = authenticate_header(&state, &request) {
+    let authentication = authenticate_header(&state, &request).or_else(|| authenticate_cookie(&state, &request));
+    if let Some(authentication) = authentication {
         request.extensions_mut().insert(authentication);
     }
     next.run(request).await

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search))
         .routes(routes!(add_documents))
-        .routes(routes!(retract_document))
+        .routes(routes!(get_document, retract_document))
         .routes(routes!(start_reindex))
         .routes(routes!(reindex_job))
 }
@@ -173,6 +173,30 @@ async fn add_documents(
             .await;
     }
     Ok(Json(counts))
+}
+
+/// One text as the index holds it (any signed-in user): what a citation's id stands for.
+#[utoipa::path(get, path = "/knowledge/documents/{id}", tag = "knowledge",
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    responses(
+        (status = 200, body = hijraah_index::Hit),
+        (status = 404, description = "No such document", body = ErrorBody),
+    ))]
+async fn get_document(
+    State(state): State<AppState>,
+    _auth: Auth,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<hijraah_index::Hit>, ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::not_found("no such document"));
+    }
+    let hit = state
+        .knowledge
+        .get(id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("no such document"))?;
+    Ok(Json(hit))
 }
 
 /// Retracts a text (curator, admin): it leaves the index; its history stays in the log.

@@ -19,7 +19,9 @@ pub mod ops;
 pub mod projections;
 pub mod router;
 pub mod security;
+pub mod session;
 pub mod users;
+pub mod web;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -92,6 +94,17 @@ pub struct Services {
     pub workflow_worker: Arc<crate::workflows::worker::Worker>,
     /// Which learned routing model routes (or the rules), followed from the log.
     pub router: Arc<crate::learn::LearnedRouter>,
+    /// How the web app signs people in.
+    pub web: WebSettings,
+}
+
+/// The web app's sign-in settings, from the bind address.
+#[derive(Debug, Clone, Copy)]
+pub struct WebSettings {
+    /// The development sign-in (anyone, any role) is open: on a loopback bind only.
+    pub dev_sign_in: bool,
+    /// Session cookies carry `Secure` (off only on loopback, which browsers treat as secure).
+    pub secure_cookies: bool,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -112,10 +125,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(community::router())
         .merge(migration::router())
         .merge(users::router())
+        .merge(session::router())
         .merge(workflows::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(ops::router())
+        .merge(web::router())
 }
 
 /// The OpenAPI document of [`routes`].

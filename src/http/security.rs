@@ -246,8 +246,9 @@ pub fn cors(origins: &[String]) -> Option<CorsLayer> {
     Some(base.allow_origin(AllowOrigin::list(allowed)).allow_credentials(true))
 }
 
-/// Headers every response carries: no sniffing, no framing, no referrer, nothing cached, and a
-/// content security policy that allows nothing (the API serves no pages).
+/// Headers every response carries: no sniffing, no framing, no referrer, nothing cached (unless
+/// the response says otherwise), and a content security policy that allows nothing (the pages of
+/// the web app set their own, which allows this origin's scripts and styles only).
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -255,14 +256,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
         (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    // The pages set their own (still strict) policy; everything else allows nothing.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

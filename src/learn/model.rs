@@ -224,7 +224,11 @@ fn linear_form(model: &BernoulliNb<f32, usize>, width: usize) -> (f64, Vec<f32>)
         for row in 0..rows {
             unit[[row, start + row]] = 1.0;
         }
-        weights.extend(log_odds(model, unit.view()).iter().map(|value| (f64::from(*value) - bias) as f32));
+        weights.extend(
+            log_odds(model, unit.view())
+                .iter()
+                .map(|value| (f64::from(*value) - bias) as f32),
+        );
     }
     (bias, weights)
 }
@@ -359,7 +363,11 @@ mod tests {
         let examples: Vec<Example> = (0..6_000)
             .map(|n| {
                 if n % 2 == 0 {
-                    example(&format!("zakat on {n} dollars of savings"), "financial_services", n % 50 == 0)
+                    example(
+                        &format!("zakat on {n} dollars of savings"),
+                        "financial_services",
+                        n % 50 == 0,
+                    )
                 } else {
                     example(&format!("a hadith about patience number {n}"), "knowledge", false)
                 }
@@ -367,7 +375,11 @@ mod tests {
             .collect();
         let features = features_of(&examples);
         let classifiers = fit(&examples, &features).unwrap();
-        assert!(classifiers.iter().all(|c| c.bias.is_finite() && c.weights.iter().all(|w| w.is_finite())));
+        assert!(
+            classifiers
+                .iter()
+                .all(|c| c.bias.is_finite() && c.weights.iter().all(|w| w.is_finite()))
+        );
         let model = RouterModel {
             name: "t".into(),
             trained_at: Utc::now(),
@@ -377,7 +389,11 @@ mod tests {
             classifiers,
             report: json!({}),
         };
-        let ask = |text: &str| model.choose(&hijraah_domain::learn::features(&example(text, "knowledge", false).request()));
+        let ask = |text: &str| {
+            model.choose(&hijraah_domain::learn::features(
+                &example(text, "knowledge", false).request(),
+            ))
+        };
         assert_eq!(ask("how much zakat on my savings"), vec!["financial_services"]);
         assert_eq!(ask("hadith on patience"), vec!["knowledge"]);
     }

@@ -44,8 +44,17 @@ fn corpus_ids() -> HashSet<String> {
 
 /// Imports the whole corpus as events and waits until the server's index has applied them.
 pub async fn import_corpus(app: &TestApp) {
+    import_files(app, CORPUS).await;
+}
+
+/// Imports the Qur'an (Arabic, and its English translation) and waits for the index.
+pub async fn import_quran(app: &TestApp) {
+    import_files(app, &["quran.jsonl", "quran_translations.jsonl"]).await;
+}
+
+async fn import_files(app: &TestApp, files: &[&str]) {
     let store = EventStore::new(app.db.pool.clone());
-    for file in CORPUS {
+    for file in files {
         import_file(&store, &shared(&format!("corpus/{file}")), "curator", &|_| {})
             .await
             .unwrap();

@@ -1,0 +1,337 @@
+//! The web app and the admin panel in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, driven over WebDriver): sign in, a calendar answer, a citation expanded
+//! with its Arabic right-to-left, feedback and a review request, a curator's verdict seen by the
+//! user, a curator's import and reindex, an analyst's chart, an injected script that stays text,
+//! and the export and erasure of an account. Screenshots go to `target/screenshots/`.
+//!
+//! Without chromedriver on the machine the test says so and passes, unless
+//! `HIJRAAH_REQUIRE_BROWSER=1` (which `.ci/run` sets after installing it).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hijraah_domain::user::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Driver {
+    process: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn chromedriver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("HIJRAAH_REQUIRE_BROWSER").is_err(),
+            "HIJRAAH_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
+        );
+        eprintln!("SKIPPED: the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    // Killed and reaped when dropped, whatever happens next.
+    let driver = Driver {
+        process,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    // chromedriver answers /status once it listens.
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{}/status", driver.url)).send().await.is_ok() {
+            return Some(driver);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+               "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=en-GB"]}),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+async fn find(browser: &Client, css: &str) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("`{css}` did not appear: {error}"))
+}
+
+async fn find_xpath(browser: &Client, xpath: &str) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|error| panic!("`{xpath}` did not appear: {error}"))
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn sign_in(browser: &Client, address: &str, page: &str, user: &str, role: &str) {
+    // Whoever was signed in signs out first (as the page's own button does).
+    browser.goto(&format!("{address}{page}")).await.unwrap();
+    browser
+        .execute(
+            "return fetch('/api/v1/session', {method: 'DELETE', headers: {'X-Hijraah-CSRF': '1'}}).then(() => true)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.goto(&format!("{address}{page}")).await.unwrap();
+    find(browser, "#dev-user").await.send_keys(user).await.unwrap();
+    let select = find(browser, "#dev-role").await;
+    select.select_by_value(role).await.unwrap();
+    find(browser, "#dev-signin button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find_xpath(browser, &format!("//span[@id='who' and contains(., '{user}')]")).await;
+}
+
+async fn ask(browser: &Client, question: &str) {
+    let composer = find(browser, "#composer").await;
+    composer.send_keys(question).await.unwrap();
+    find(browser, "#composer-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_panel_in_chromium() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    crate::eval::import_quran(&app).await;
+    let browser = browser(&driver).await;
+    let address = app.address.clone();
+
+    // A wrong token says so plainly.
+    browser.goto(&format!("{address}/")).await.unwrap();
+    find(&browser, "#token").await.send_keys("not-a-token").await.unwrap();
+    find(&browser, "#token-signin button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let refused = find_xpath(&browser, "//p[@id='signin-error' and contains(., 'Sign-in refused')]").await;
+    assert!(refused.text().await.unwrap().contains("refused"));
+
+    // Sign in; the session survives a reload.
+    sign_in(&browser, &address, "/", "amina", "user").await;
+    browser.refresh().await.unwrap();
+    find_xpath(&browser, "//span[@id='who' and contains(., 'amina')]").await;
+
+    // A calendar question.
+    ask(&browser, "When does Ramadan start in 2027?").await;
+    let calendar = find_xpath(
+        &browser,
+        "//li[@data-agent='community']//div[contains(@class,'text') and contains(., '2027')]",
+    )
+    .await;
+    assert!(calendar.text().await.unwrap().contains("Ramadan"));
+
+    // A question for the texts: a citation expands to its Arabic, right to left.
+    ask(&browser, "What does the Quran say about fasting being prescribed?").await;
+    let summary = find(&browser, "li[data-agent='knowledge'] details.citation summary").await;
+    summary.click().await.unwrap();
+    let arabic = find(
+        &browser,
+        "li[data-agent='knowledge'] details.citation .quote[dir='rtl']",
+    )
+    .await;
+    assert!(
+        arabic
+            .text()
+            .await
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+    );
+    screenshot(&browser, "chat").await;
+
+    // Feedback, and a review request.
+    find(&browser, "li[data-agent='knowledge'] .actions button:nth-child(1)")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find_xpath(
+        &browser,
+        "//li[@data-agent='knowledge']//span[contains(., 'marked helpful')]",
+    )
+    .await;
+    find_xpath(
+        &browser,
+        "//li[@data-agent='knowledge']//button[contains(., 'Ask a scholar')]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    find_xpath(
+        &browser,
+        "//li[@data-agent='knowledge']//span[contains(., 'A scholar has been asked')]",
+    )
+    .await;
+
+    // An injected script stays text.
+    let injected = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\"> <a href=\"javascript:window.pwned=3\">x</a>";
+    ask(&browser, injected).await;
+    find_xpath(
+        &browser,
+        "//li[contains(@class,'user')]//div[contains(., '<script>window.pwned=1</script>')]",
+    )
+    .await;
+    let pwned = browser
+        .execute("return window.pwned === undefined", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, json!(true), "no injected script ran");
+    assert!(
+        browser
+            .find_all(Locator::Css("#messages img, #messages script, #messages a"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A curator approves the review in the admin panel; the user sees the verdict.
+    sign_in(&browser, &address, "/admin", "cora", "curator").await;
+    find(&browser, "#tab-workflows").await.click().await.unwrap();
+    find_xpath(&browser, "//table//tr[td[contains(., 'answer_review')]]//button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&browser, "#verdict-note")
+        .await
+        .send_keys("Checked against the text.")
+        .await
+        .unwrap();
+    find_xpath(&browser, "//div[@id='verdict']//button[contains(., 'Approve')]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find_xpath(
+        &browser,
+        "//p[contains(@class,'notice') and contains(., 'Verdict sent')]",
+    )
+    .await;
+
+    // The curator imports a small file (one line malformed) and reindexes to the swap.
+    let file = tempfile::Builder::new().suffix(".jsonl").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        "{\"id\": \"custom:web-1\", \"source\": \"custom\", \"reference\": \"Web note 1\", \"text_en\": \"Patience is light.\"}\n\
+         not json\n\
+         {\"id\": \"custom:web-2\", \"source\": \"custom\", \"reference\": \"Web note 2\", \"text_en\": \"Charity does not decrease wealth.\"}\n",
+    )
+    .unwrap();
+    find(&browser, "#tab-knowledge").await.click().await.unwrap();
+    find(&browser, "#import-file")
+        .await
+        .send_keys(file.path().to_str().unwrap())
+        .await
+        .unwrap();
+    find_xpath(&browser, "//form[.//input[@id='import-file']]//button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let report = find_xpath(&browser, "//div[@id='import-report']/p[contains(., 'Imported')]").await;
+    assert!(report.text().await.unwrap().contains("2 added"));
+    assert!(
+        find(&browser, "#import-report .form-error")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("2")
+    );
+    find(&browser, "#reindex").await.click().await.unwrap();
+    find_xpath(&browser, "//p[@id='reindex-state' and starts-with(., 'completed')]").await;
+    screenshot(&browser, "admin-knowledge").await;
+
+    // An analyst sees the requests per agent as the API counts them.
+    sign_in(&browser, &address, "/admin", "ana", "analyst").await;
+    find(&browser, "#tab-analytics").await.click().await.unwrap();
+    app.wait_for_projections_and_index().await;
+    find(&browser, "#tab-analytics").await.click().await.unwrap();
+    let counted: Value = app
+        .get("/api/v1/analytics", &app.token("ana", Role::Analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let knowledge_requests = counted["requests_by_agent_type"]["knowledge"].as_i64().unwrap();
+    let bar = find(&browser, "rect[data-label='knowledge']").await;
+    assert_eq!(
+        bar.attr("data-value").await.unwrap(),
+        Some(knowledge_requests.to_string())
+    );
+    screenshot(&browser, "admin-analytics").await;
+
+    // Back as the user: the verdict is beside the reply; then export and erasure.
+    sign_in(&browser, &address, "/", "amina", "user").await;
+    find(&browser, "#conversations li button").await.click().await.unwrap();
+    find(&browser, "li[data-agent='knowledge'] .review[data-verdict='approved']").await;
+    find(&browser, "#export").await.click().await.unwrap();
+    find_xpath(&browser, "//p[contains(., 'Your data was downloaded')]").await;
+    find(&browser, "#erase").await.click().await.unwrap();
+    browser.accept_alert().await.unwrap();
+    find(&browser, "#dev-user").await;
+    let export = app
+        .get("/api/v1/users/amina/export", &app.token("root", Role::Admin))
+        .await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let export: Value = export.json().await.unwrap();
+    assert_eq!(export["encryption_key_held"], false, "the account was erased");
+    browser.close().await.unwrap();
+}

@@ -1,0 +1,265 @@
+// Hijraah's admin panel: each tab shows what the signed-in role may see (the API decides; a tab
+// the role may not use is not offered).
+import { api, el, clear, notify, currentUser, signInForm, signOut, when } from "/assets/common.js";
+import { barChart } from "/assets/chart.js";
+
+const root = document.getElementById("app");
+let panel;
+let stopLive = () => {};
+
+const TABS = [
+  { id: "agents", label: "Agents", roles: ["admin", "curator", "analyst"], show: agents },
+  { id: "projections", label: "Projections", roles: ["admin", "analyst"], show: projections },
+  { id: "knowledge", label: "Knowledge", roles: ["admin", "curator"], show: knowledge },
+  { id: "analytics", label: "Analytics", roles: ["admin", "analyst"], show: analytics },
+  { id: "events", label: "Events", roles: ["admin", "analyst"], show: events },
+  { id: "workflows", label: "Workflows", roles: ["admin", "curator", "analyst"], show: workflows },
+];
+
+function table(headers, rows, { id } = {}) {
+  return el("div", { class: "scroll" }, el("table", { class: "grid", id },
+    el("thead", {}, el("tr", {}, headers.map((header) => el("th", { scope: "col" }, header)))),
+    el("tbody", {}, rows.map((row) => el("tr", {}, row.map((cell) => el("td", {}, cell)))))));
+}
+
+async function agents() {
+  const health = await api("/api/v1/agents/health");
+  const rows = health.map((agent) => [agent.agent_id, agent.agent_type, agent.status, agent.metrics.circuit,
+    String(agent.metrics.requests), `${Math.round(agent.metrics.recent_error_rate * 100)}%`,
+    agent.metrics.latency_p95_ms == null ? "" : `${agent.metrics.latency_p95_ms} ms`,
+    agent.metrics.last_error ? `${agent.metrics.last_error} (${when(agent.metrics.last_error_at)})` : ""]);
+  clear(panel, el("h2", {}, "Agents"),
+    table(["Agent", "Type", "Health", "Circuit", "Calls", "Recent errors", "p95 latency", "Last failure"], rows, { id: "agents-table" }));
+}
+
+async function projections() {
+  const render = async () => {
+    const list = await api("/api/v1/projections");
+    clear(panel, el("h2", {}, "Projections"), el("p", { class: "hint" }, "Refreshed every 2 seconds."),
+      table(["Read model", "Position", "Lag (events)", "Lag (seconds)"],
+        list.map((p) => [p.name, String(p.position), String(p.lag_events), String(p.lag_seconds)]), { id: "projections-table" }));
+  };
+  await render();
+  const timer = setInterval(() => render().catch((failure) => notify(failure.message)), 2000);
+  stopLive = () => clearInterval(timer);
+}
+
+async function knowledge() {
+  const progress = el("progress", { id: "import-progress", max: 1, value: 0, "aria-label": "Import progress" });
+  const report = el("div", { id: "import-report", "aria-live": "polite" });
+  const file = el("input", { type: "file", id: "import-file", accept: ".jsonl,.json,application/x-ndjson" });
+  const importForm = el("form", {
+    class: "card", onsubmit: async (event) => {
+      event.preventDefault();
+      if (!file.files[0]) return;
+      const lines = (await file.files[0].text()).split("\n");
+      const documents = [];
+      const malformed = [];
+      lines.forEach((line, index) => {
+        if (!line.trim()) return;
+        try { documents.push(JSON.parse(line)); } catch (_) { malformed.push(index + 1); }
+      });
+      const totals = { added: 0, revised: 0, unchanged: 0 };
+      progress.max = Math.max(documents.length, 1);
+      progress.value = 0;
+      try {
+        for (let start = 0; start < documents.length; start += 500) {
+          const counts = await api("/api/v1/knowledge/documents", { method: "POST", body: { documents: documents.slice(start, start + 500) } });
+          for (const key of Object.keys(totals)) totals[key] += counts[key] || 0;
+          progress.value = Math.min(start + 500, documents.length);
+        }
+        clear(report, el("p", { class: "notice ok" },
+          `Imported: ${totals.added} added, ${totals.revised} revised, ${totals.unchanged} unchanged.`),
+        malformed.length ? el("p", { class: "form-error" }, `Malformed lines (not JSON), skipped: ${malformed.join(", ")}`) : null);
+      } catch (failure) {
+        clear(report, el("p", { class: "form-error" }, `Import stopped at document ${progress.value + 1}: ${failure.message}`));
+      }
+    },
+  }, el("h3", {}, "Import texts (JSON Lines)"), el("label", { for: "import-file" }, "File"), file,
+  el("button", { type: "submit" }, "Import"), progress, report);
+
+  const reindexBar = el("progress", { id: "reindex-progress", max: 1, value: 0, "aria-label": "Reindex progress" });
+  const reindexState = el("p", { id: "reindex-state", "aria-live": "polite" });
+  const reindex = async () => {
+    try {
+      const job = await api("/api/v1/knowledge/reindex", { method: "POST" });
+      const poll = async () => {
+        const now = await api(`/api/v1/knowledge/reindex/${job.job_id}`);
+        reindexBar.max = Math.max(now.total, 1);
+        reindexBar.value = now.processed;
+        reindexState.textContent = `${now.status}: ${now.processed} of ${now.total}${now.error ? ` (${now.error})` : ""}`;
+        if (now.status === "running") setTimeout(() => poll().catch((failure) => notify(failure.message)), 300);
+      };
+      await poll();
+    } catch (failure) { notify(failure.message); }
+  };
+
+  const query = el("input", { id: "search-query", type: "search", required: true });
+  const results = el("div", { id: "search-results" });
+  const search = el("form", {
+    class: "card inline", onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const found = await api(`/api/v1/knowledge/search?q=${encodeURIComponent(query.value)}&limit=10`);
+        clear(results, table(["Id", "Reference", "Text", ""], found.hits.map((hit) => [hit.id, hit.reference,
+          el("span", { dir: "auto" }, hit.text.slice(0, 240)),
+          el("button", { type: "button", class: "danger", onclick: () => retract(hit.id) }, "Retract")])));
+      } catch (failure) { notify(failure.message); }
+    },
+  }, el("div", {}, el("label", { for: "search-query" }, "Search the texts"), query), el("button", { type: "submit" }, "Search"));
+
+  const retract = async (id) => {
+    if (!confirm(`Retract ${id}? It leaves the index; its history stays in the log.`)) return;
+    try {
+      await api(`/api/v1/knowledge/documents/${encodeURIComponent(id)}`, { method: "DELETE" });
+      notify(`${id} retracted.`, "ok");
+    } catch (failure) { notify(failure.message); }
+  };
+
+  clear(panel, el("h2", {}, "Knowledge"), importForm,
+    el("section", { class: "card" }, el("h3", {}, "Reindex"),
+      el("p", { class: "hint" }, "Builds a new index from the log, then swaps it in: searches keep working throughout."),
+      el("button", { type: "button", id: "reindex", onclick: reindex }, "Start a reindex"), reindexBar, reindexState),
+    search, results);
+}
+
+async function analytics() {
+  const data = await api("/api/v1/analytics");
+  const types = Object.entries(data.agent_types || {});
+  const percent = (value) => `${Math.round(value * 100)}%`;
+  clear(panel, el("h2", {}, "Analytics"),
+    el("p", { id: "totals" }, `${data.total_users} users · ${data.total_conversations} conversations · ${data.total_requests} requests · ${data.total_messages} messages`),
+    el("div", { class: "charts" },
+      barChart("Requests routed per agent", Object.entries(data.requests_by_agent_type || {}).map(([label, value]) => ({ label, value }))),
+      barChart("Helpful rate per agent", types.filter(([, stats]) => stats.helpful_rate != null)
+        .map(([label, stats]) => ({ label, value: stats.helpful_rate })), { format: percent, max: 1 }),
+      barChart("p90 latency per agent (ms)", types.filter(([, stats]) => stats.latency_ms.p90_ms != null)
+        .map(([label, stats]) => ({ label, value: stats.latency_ms.p90_ms }))),
+      barChart("Mean confidence per agent", types.filter(([, stats]) => stats.average_confidence != null)
+        .map(([label, stats]) => ({ label, value: stats.average_confidence })), { format: percent, max: 1 })));
+}
+
+async function events() {
+  const type = el("input", { id: "filter-type", placeholder: "e.g. AgentReplied" });
+  const stream = el("input", { id: "filter-stream", placeholder: "e.g. conversation-…" });
+  const tail = el("div", { class: "tail", id: "tail", "aria-live": "off" });
+  let controller = null;
+  const show = (data) => {
+    try {
+      const event = JSON.parse(data);
+      if (type.value.trim() && !event.event_type.includes(type.value.trim())) return;
+      tail.prepend(el("div", {}, `#${event.position} ${event.event_type} ${event.stream_id} ${JSON.stringify(event.data).slice(0, 200)}`));
+      while (tail.childNodes.length > 300) tail.lastChild.remove();
+    } catch (_) { /* not an event */ }
+  };
+  // Server-sent events read from a fetch (every event type, with the session cookie).
+  const start = async () => {
+    if (controller) controller.abort();
+    controller = new AbortController();
+    clear(tail);
+    const query = new URLSearchParams({ after: "0", limit: "100" });
+    if (stream.value.trim()) query.set("stream_id", stream.value.trim());
+    try {
+      const response = await fetch(`/api/v1/events?${query}`, {
+        headers: { Accept: "text/event-stream" }, credentials: "same-origin", signal: controller.signal,
+      });
+      if (!response.ok) throw new Error((await response.json()).message);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("\n");
+          if (data) show(data);
+        }
+      }
+    } catch (failure) {
+      if (failure.name !== "AbortError") notify(`The live tail stopped: ${failure.message}`);
+    }
+  };
+  stopLive = () => controller && controller.abort();
+  clear(panel, el("h2", {}, "Events"),
+    el("form", { class: "card inline", onsubmit: (event) => { event.preventDefault(); start(); } },
+      el("div", {}, el("label", { for: "filter-type" }, "Type contains"), type),
+      el("div", {}, el("label", { for: "filter-stream" }, "Stream"), stream),
+      el("button", { type: "submit" }, "Follow")), tail);
+  start();
+}
+
+async function workflows() {
+  const detail = el("div", { id: "run-detail" });
+  const status = el("select", { id: "run-status" }, ["", "running", "waiting", "completed", "failed", "cancelled"].map((s) => el("option", { value: s }, s || "any status")));
+  const listing = el("div", { id: "runs" });
+  const load = async () => {
+    const page = await api(`/api/v1/workflows/runs?limit=50${status.value ? `&status=${status.value}` : ""}`);
+    clear(listing, table(["Run", "Workflow", "Status", "Step", "Started", ""], page.runs.map((run) => [
+      run.run_id.slice(0, 8), run.definition, run.status, run.current_step || "", when(run.started_at),
+      el("button", { type: "button", class: "secondary", onclick: () => open(run.run_id) }, "Open")])));
+  };
+  const open = async (runId) => {
+    const run = await api(`/api/v1/workflows/runs/${runId}`);
+    const verdict = run.definition === "answer_review" && run.waiting_for && run.waiting_for.signal === "verdict";
+    const note = el("input", { id: "verdict-note", placeholder: "A note for the user (required to correct)" });
+    const send = (value) => async () => {
+      try {
+        await api(`/api/v1/workflows/runs/${runId}/signals/verdict`, { method: "POST", body: { verdict: value, note: note.value } });
+        notify(`Verdict sent: ${value}.`, "ok");
+        open(runId);
+      } catch (failure) { notify(failure.message); }
+    };
+    clear(detail, el("section", { class: "card" },
+      el("h3", {}, `${run.definition} v${run.version}: ${run.status}`),
+      table(["Step", "Status", "Attempts", "Started", "Finished", "Error"], run.steps.map((step) => [step.id, step.status,
+        String(Array.isArray(step.attempts) ? step.attempts.length : step.attempts), when(step.started_at), when(step.finished_at), step.error || ""])),
+      run.waiting_for ? el("p", {}, `Waiting for: ${JSON.stringify(run.waiting_for)}`) : null,
+      verdict ? el("div", { class: "inline", id: "verdict" }, el("div", {}, el("label", { for: "verdict-note" }, "Note"), note),
+        el("button", { type: "button", onclick: send("approve") }, "Approve"),
+        el("button", { type: "button", class: "secondary", onclick: send("correct") }, "Correct"),
+        el("button", { type: "button", class: "danger", onclick: send("reject") }, "Reject")) : null));
+  };
+  status.addEventListener("change", () => load().catch((failure) => notify(failure.message)));
+  clear(panel, el("h2", {}, "Workflows"), el("div", { class: "inline" }, el("div", {}, el("label", { for: "run-status" }, "Status"), status)), listing, detail);
+  await load();
+}
+
+function showPanel(user) {
+  const tabs = TABS.filter((tab) => tab.roles.includes(user.role));
+  if (tabs.length === 0) {
+    clear(root, el("section", { class: "signin" }, el("h1", {}, "Admin panel"),
+      el("p", {}, `Signed in as ${user.user_id} (${user.role}): the admin panel is for admins, curators and analysts.`),
+      el("p", {}, el("a", { href: "/" }, "Back to the chat"), " · ", el("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"))));
+    return;
+  }
+  panel = el("main", { class: "panel", id: "panel", tabindex: "-1" });
+  const buttons = tabs.map((tab) => el("button", {
+    type: "button", role: "tab", id: `tab-${tab.id}`, "aria-selected": "false",
+    onclick: () => select(tab),
+  }, tab.label));
+  const select = async (tab) => {
+    stopLive();
+    stopLive = () => {};
+    for (const button of buttons) button.setAttribute("aria-selected", String(button.id === `tab-${tab.id}`));
+    clear(panel, el("p", { class: "hint" }, "Loading…"));
+    try { await tab.show(); } catch (failure) { clear(panel, el("p", { class: "form-error" }, failure.message)); }
+  };
+  clear(root,
+    el("header", { class: "top" }, el("h1", {}, "Hijraah admin"), el("span", { id: "who" }, `${user.user_id} (${user.role})`),
+      el("a", { href: "/" }, "Chat"), el("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out")),
+    el("nav", { class: "tabs", role: "tablist", "aria-label": "Sections" }, buttons), panel);
+  select(tabs[0]);
+}
+
+async function boot() {
+  try {
+    const user = await currentUser();
+    if (user) return showPanel(user);
+    clear(root, await signInForm(showPanel, { defaultRole: "admin" }));
+  } catch (failure) { notify(failure.message); }
+}
+
+boot();
