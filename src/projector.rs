@@ -83,16 +83,52 @@ pub async fn step_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) 
     .execute(&mut *transaction)
     .await?;
     let checkpoints = checkpoint::read_many(&mut transaction, &projections).await?;
-    let from = checkpoints.iter().copied().min().unwrap_or(Checkpoint::START);
-    let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
-    let Some((last, _)) = batch.last() else {
+    let at: Vec<(Projection, Checkpoint)> = projections.iter().copied().zip(checkpoints).collect();
+    let newest = at
+        .iter()
+        .map(|(_, checkpoint)| *checkpoint)
+        .max()
+        .unwrap_or(Checkpoint::START);
+    let oldest = at
+        .iter()
+        .map(|(_, checkpoint)| *checkpoint)
+        .min()
+        .unwrap_or(Checkpoint::START);
+    // The live events first, for the projections that are at the head: one being rebuilt (far
+    // behind) never holds the others back. Then one batch of the log for those behind.
+    let (leaders, laggards): (Vec<_>, Vec<_>) = at.iter().copied().partition(|(_, checkpoint)| *checkpoint == newest);
+    let mut reached = Vec::new();
+    let mut changed = Vec::new();
+    apply_batch(&mut transaction, vault, &leaders, newest, &mut reached, &mut changed).await?;
+    if !laggards.is_empty() {
+        apply_batch(&mut transaction, vault, &laggards, oldest, &mut reached, &mut changed).await?;
+    }
+    if reached.is_empty() {
         transaction.commit().await?;
-        return Ok(Stepped::CaughtUp(projections.into_iter().zip(checkpoints).collect()));
+        return Ok(Stepped::CaughtUp(at));
+    }
+    transaction.commit().await?;
+    Ok(Stepped::Applied { reached, changed })
+}
+
+/// Reads the batch after `from` and applies it to each of `group` (each only the events after
+/// its own checkpoint), saving where each got to. Adds to `reached` those that moved, and to
+/// `changed` those whose read models the batch changed.
+async fn apply_batch(
+    transaction: &mut sqlx::PgConnection,
+    vault: &Vault,
+    group: &[(Projection, Checkpoint)],
+    from: Checkpoint,
+    reached: &mut Vec<(Projection, Checkpoint)>,
+    changed: &mut Vec<Projection>,
+) -> Result<(), ProjectorError> {
+    let batch = read_all_on(&mut *transaction, from, BATCH_SIZE, None).await?;
+    let Some(&(last, _)) = batch.last() else {
+        return Ok(());
     };
-    let last = *last;
     let (positions, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
-    if projections.iter().any(|projection| projection.reads_personal_content()) {
-        vault.unseal(&mut transaction, &mut envelopes).await?;
+    if group.iter().any(|(projection, _)| projection.reads_personal_content()) {
+        vault.unseal(&mut *transaction, &mut envelopes).await?;
     }
     // Decoded once; each projection gets the suffix after its own checkpoint.
     let mut decoded = Vec::with_capacity(envelopes.len());
@@ -103,30 +139,34 @@ pub async fn step_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) 
             decoded_at.push(*at);
         }
     }
-    let mut changed = Vec::new();
-    for (projection, reached) in projections.iter().zip(&checkpoints) {
-        let start = decoded_at.partition_point(|at| at <= reached);
+    let mut moved = Vec::new();
+    for (projection, own) in group {
+        if *own >= last {
+            continue;
+        }
+        let start = decoded_at.partition_point(|at| at <= own);
         let unseen = &decoded[start..];
-        projection.apply_decoded(&mut transaction, unseen).await?;
+        projection.apply_decoded(&mut *transaction, unseen).await?;
         if unseen
             .iter()
             .any(|recorded| projection.reads(&recorded.envelope.event_type))
         {
             changed.push(*projection);
         }
+        moved.push(*projection);
+        reached.push((*projection, last));
     }
-    checkpoint::save_many(&mut transaction, &projections, last).await?;
-    transaction.commit().await?;
-    Ok(Stepped::Applied { reached: last, changed })
+    checkpoint::save_many(&mut *transaction, &moved, last).await?;
+    Ok(())
 }
 
 /// What a step over several projections did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stepped {
-    /// A batch was applied: every projection reached `reached`; `changed` are those whose read
-    /// models it changed (those that read one of its events).
+    /// Batches were applied: `reached` says where each projection that moved got to; `changed`
+    /// are those whose read models they changed (those that read one of their events).
     Applied {
-        reached: Checkpoint,
+        reached: Vec<(Projection, Checkpoint)>,
         changed: Vec<Projection>,
     },
     /// Nothing left to apply: each projection's checkpoint as saved (perhaps by another server,
@@ -324,19 +364,18 @@ impl Projector {
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
             match step_all(&self.pool, &self.vault, &Projection::ALL).await {
-                Ok(Stepped::Applied {
-                    reached: checkpoint,
-                    changed,
-                }) => {
+                Ok(Stepped::Applied { reached, changed }) => {
                     backoff = Duration::from_millis(100);
                     if !changed.is_empty() {
                         self.changes.send_modify(|changes| {
-                            for projection in changed {
-                                changes.insert(projection, checkpoint);
+                            for projection in &changed {
+                                if let Some((_, at)) = reached.iter().find(|(moved, _)| moved == projection) {
+                                    changes.insert(*projection, *at);
+                                }
                             }
                         });
                     }
-                    for projection in Projection::ALL {
+                    for (projection, checkpoint) in reached {
                         self.publish(projection, checkpoint);
                     }
                     continue;

@@ -14,7 +14,10 @@ const TABS = [
   { id: "analytics", label: "Analytics", roles: ["admin", "analyst"], show: analytics },
   { id: "events", label: "Events", roles: ["admin", "analyst"], show: events },
   { id: "workflows", label: "Workflows", roles: ["admin", "curator", "analyst"], show: workflows },
+  { id: "audit", label: "Audit", roles: ["admin"], show: audit },
 ];
+
+let role = "user";
 
 function table(headers, rows, { id } = {}) {
   return el("div", { class: "scroll" }, el("table", { class: "grid", id },
@@ -30,14 +33,61 @@ async function agents() {
     agent.metrics.last_error ? `${agent.metrics.last_error} (${when(agent.metrics.last_error_at)})` : ""]);
   clear(panel, el("h2", {}, "Agents"),
     table(["Agent", "Type", "Health", "Circuit", "Calls", "Recent errors", "p95 latency", "Last failure"], rows, { id: "agents-table" }));
+  if (role === "admin") panel.append(await customAgents());
+}
+
+async function customAgents() {
+  const registered = await api("/api/v1/agents/custom");
+  const field = (id, label, attributes = {}) => el("div", {}, el("label", { for: id }, label), el("input", { id, required: true, ...attributes }));
+  const form = el("form", {
+    class: "card", id: "custom-agent-form", onsubmit: async (event) => {
+      event.preventDefault();
+      const value = (id) => document.getElementById(id).value.trim();
+      try {
+        await api("/api/v1/agents/custom", { method: "POST", body: {
+          agent_id: value("ca-id"), name: value("ca-name"), agent_type: value("ca-type"), endpoint: value("ca-endpoint"),
+          keywords: value("ca-keywords").split(",").map((k) => k.trim()).filter(Boolean), timeout_ms: Number(value("ca-timeout")),
+        } });
+        notify("Custom agent registered.", "ok");
+        agents();
+      } catch (failure) { notify(failure.message); }
+    },
+  }, el("h3", {}, "Register a custom agent"),
+  el("div", { class: "inline" }, field("ca-id", "Id", { placeholder: "halal-eats" }), field("ca-name", "Name"),
+    field("ca-type", "Type", { placeholder: "restaurants" })),
+  el("div", { class: "inline" }, field("ca-endpoint", "Endpoint (http://…)"), field("ca-keywords", "Keywords (comma-separated)"),
+    field("ca-timeout", "Timeout (ms)", { type: "number", min: 100, max: 30000, value: 2000 })),
+  el("button", { type: "submit" }, "Register"));
+  const remove = (id) => async () => {
+    if (!confirm(`Remove the custom agent ${id}?`)) return;
+    try {
+      await api(`/api/v1/agents/custom/${encodeURIComponent(id)}`, { method: "DELETE" });
+      notify(`${id} removed.`, "ok");
+      agents();
+    } catch (failure) { notify(failure.message); }
+  };
+  return el("section", {}, el("h3", {}, "Custom agents"),
+    registered.length === 0 ? el("p", { class: "hint" }, "None registered.") :
+      table(["Id", "Name", "Type", "Endpoint", "Keywords", ""], registered.map((agent) => [agent.agent_id, agent.name, agent.agent_type,
+        agent.endpoint, (agent.keywords || []).join(", "), el("button", { type: "button", class: "danger", onclick: remove(agent.agent_id) }, "Remove")])),
+    form);
 }
 
 async function projections() {
   const render = async () => {
     const list = await api("/api/v1/projections");
+    const rebuild = (name) => async () => {
+      if (!confirm(`Rebuild ${name} from the log? It is emptied and filled again while everything keeps serving.`)) return;
+      try {
+        await api(`/api/v1/projections/${name}/rebuild`, { method: "POST" });
+        notify(`${name} is being rebuilt.`, "ok");
+      } catch (failure) { notify(failure.message); }
+    };
     clear(panel, el("h2", {}, "Projections"), el("p", { class: "hint" }, "Refreshed every 2 seconds."),
-      table(["Read model", "Position", "Lag (events)", "Lag (seconds)"],
-        list.map((p) => [p.name, String(p.position), String(p.lag_events), String(p.lag_seconds)]), { id: "projections-table" }));
+      table(["Read model", "Position", "Lag (events)", "Lag (seconds)", ""],
+        list.map((p) => [p.name, String(p.position), String(p.lag_events), String(p.lag_seconds),
+          role === "admin" ? el("button", { type: "button", class: "secondary", "data-rebuild": p.name, onclick: rebuild(p.name) }, "Rebuild") : ""]),
+        { id: "projections-table" }));
   };
   await render();
   const timer = setInterval(() => render().catch((failure) => notify(failure.message)), 2000);
@@ -127,16 +177,21 @@ async function analytics() {
   const data = await api("/api/v1/analytics");
   const types = Object.entries(data.agent_types || {});
   const percent = (value) => `${Math.round(value * 100)}%`;
+  const perDay = new Map();
+  for (const row of data.requests_per_day || []) perDay.set(row.day, (perDay.get(row.day) || 0) + row.requests);
+  const dayTable = table(["Day", "Agent", "Requests"], (data.requests_per_day || []).map((row) => [row.day, row.agent_type, String(row.requests)]), { id: "per-day" });
   clear(panel, el("h2", {}, "Analytics"),
     el("p", { id: "totals" }, `${data.total_users} users · ${data.total_conversations} conversations · ${data.total_requests} requests · ${data.total_messages} messages`),
     el("div", { class: "charts" },
+      barChart("Requests routed per day", [...perDay.entries()].map(([label, value]) => ({ label, value }))),
       barChart("Requests routed per agent", Object.entries(data.requests_by_agent_type || {}).map(([label, value]) => ({ label, value }))),
       barChart("Helpful rate per agent", types.filter(([, stats]) => stats.helpful_rate != null)
         .map(([label, stats]) => ({ label, value: stats.helpful_rate })), { format: percent, max: 1 }),
       barChart("p90 latency per agent (ms)", types.filter(([, stats]) => stats.latency_ms.p90_ms != null)
         .map(([label, stats]) => ({ label, value: stats.latency_ms.p90_ms }))),
       barChart("Mean confidence per agent", types.filter(([, stats]) => stats.average_confidence != null)
-        .map(([label, stats]) => ({ label, value: stats.average_confidence })), { format: percent, max: 1 })));
+        .map(([label, stats]) => ({ label, value: stats.average_confidence })), { format: percent, max: 1 })),
+    el("details", { class: "card" }, el("summary", {}, "Requests per day and agent"), dayTable));
 }
 
 async function events() {
@@ -183,11 +238,28 @@ async function events() {
     }
   };
   stopLive = () => controller && controller.abort();
+  const from = el("input", { id: "history-after", type: "number", min: 0, value: 0 });
+  const history = el("div", { id: "history" });
+  const page = async () => {
+    try {
+      const query = new URLSearchParams({ after: from.value || "0", limit: "50" });
+      if (stream.value.trim()) query.set("stream_id", stream.value.trim());
+      const result = await api(`/api/v1/events?${query}`);
+      const shown = result.events.filter((event) => !type.value.trim() || event.event_type.includes(type.value.trim()));
+      clear(history, table(["Position", "Type", "Stream", "Actor", "Recorded"], shown.map((event) => [String(event.position),
+        event.event_type, event.stream_id, (event.metadata && event.metadata.actor) || "", when(event.recorded_at)])),
+      el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => { from.value = result.next_after; page(); } }, "Next page")));
+    } catch (failure) { notify(failure.message); }
+  };
   clear(panel, el("h2", {}, "Events"),
     el("form", { class: "card inline", onsubmit: (event) => { event.preventDefault(); start(); } },
       el("div", {}, el("label", { for: "filter-type" }, "Type contains"), type),
       el("div", {}, el("label", { for: "filter-stream" }, "Stream"), stream),
-      el("button", { type: "submit" }, "Follow")), tail);
+      el("button", { type: "submit" }, "Follow")), tail,
+    el("h3", {}, "History"),
+    el("form", { class: "inline", onsubmit: (event) => { event.preventDefault(); page(); } },
+      el("div", {}, el("label", { for: "history-after" }, "After position"), from), el("button", { type: "submit" }, "Show")),
+    history);
   start();
 }
 
@@ -227,7 +299,22 @@ async function workflows() {
   await load();
 }
 
+async function audit() {
+  const list = el("div", { id: "audit" });
+  const load = async (before) => {
+    const query = new URLSearchParams({ limit: "50" });
+    if (before) query.set("before", before);
+    const page = await api(`/api/v1/audit?${query}`);
+    clear(list, table(["When", "Who", "What", "Stream"], page.events.map((event) => [when(event.recorded_at),
+      (event.metadata && event.metadata.actor) || "", event.event_type, event.stream_id]), { id: "audit-table" }),
+    page.next_before ? el("button", { type: "button", class: "secondary", onclick: () => load(page.next_before) }, "Older") : null);
+  };
+  clear(panel, el("h2", {}, "Audit"), el("p", { class: "hint" }, "What curators and admins did, newest first."), list);
+  await load();
+}
+
 function showPanel(user) {
+  role = user.role;
   const tabs = TABS.filter((tab) => tab.roles.includes(user.role));
   if (tabs.length === 0) {
     clear(root, el("section", { class: "signin" }, el("h1", {}, "Admin panel"),

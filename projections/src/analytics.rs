@@ -59,6 +59,7 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     // (agent type, confidence decile) → (helpful, unhelpful) deltas.
     let mut calibration: BTreeMap<(String, i32), (i64, i64)> = BTreeMap::new();
     let mut routers: BTreeMap<String, i64> = BTreeMap::new();
+    let mut daily: BTreeMap<(chrono::NaiveDate, String), i64> = BTreeMap::new();
     // (shadow model name, version) → (compared, agreed) deltas.
     let mut shadows: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     for recorded in events {
@@ -90,6 +91,9 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
                         .find(|score| &score.agent_id == selected)
                         .map_or("unknown", |score| score.agent_type.as_str());
                     by_type.entry(agent_type.to_owned()).or_default().requests += 1;
+                    *daily
+                        .entry((recorded.envelope.recorded_at.date_naive(), agent_type.to_owned()))
+                        .or_default() += 1;
                 }
             }
             Event::AgentReplied(reply) => {
@@ -195,6 +199,21 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         .bind(&deciles)
         .bind(&helpful)
         .bind(&unhelpful)
+        .execute(&mut *connection)
+        .await?;
+    }
+    if !daily.is_empty() {
+        let days: Vec<chrono::NaiveDate> = daily.keys().map(|(day, _)| *day).collect();
+        let agent_types: Vec<&str> = daily.keys().map(|(_, agent_type)| agent_type.as_str()).collect();
+        let counts: Vec<i64> = daily.values().copied().collect();
+        sqlx::query(
+            "INSERT INTO analytics_daily (day, agent_type, requests)
+             SELECT * FROM UNNEST($1::date[], $2::text[], $3::int8[])
+             ON CONFLICT (day, agent_type) DO UPDATE SET requests = analytics_daily.requests + EXCLUDED.requests",
+        )
+        .bind(&days)
+        .bind(&agent_types)
+        .bind(&counts)
         .execute(&mut *connection)
         .await?;
     }

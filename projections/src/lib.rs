@@ -202,7 +202,7 @@ impl Projection {
             Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
             Projection::Analytics => {
                 "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency, analytics_calibration, \
-                 analytics_routers, analytics_shadow"
+                 analytics_routers, analytics_shadow, analytics_daily"
             }
             Projection::Community => "TRUNCATE mosques, community_events",
             Projection::Checklists => "TRUNCATE checklist_items, checklist_destinations",

@@ -273,6 +273,8 @@ pub struct CalibrationBucket {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsView {
+    /// Requests routed per day (UTC) and agent type, the last 30 days with any, oldest first.
+    pub requests_per_day: Vec<DailyRequests>,
     pub total_users: i64,
     pub total_conversations: i64,
     pub ended_conversations: i64,
@@ -280,6 +282,14 @@ pub struct AnalyticsView {
     pub total_requests: i64,
     pub requests_by_agent_type: BTreeMap<String, i64>,
     pub agent_types: BTreeMap<String, AgentTypeStats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyRequests {
+    pub day: chrono::NaiveDate,
+    pub agent_type: String,
+    pub requests: i64,
 }
 
 /// The value at quantile `q` of a histogram given as sorted `(upper bound, count)` buckets.
@@ -373,8 +383,22 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
             },
         );
     }
+    let requests_per_day = sqlx::query(
+        "SELECT day, agent_type, requests FROM analytics_daily
+         WHERE day >= (SELECT max(day) FROM analytics_daily) - 29 ORDER BY day, agent_type",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| DailyRequests {
+        day: row.get("day"),
+        agent_type: row.get("agent_type"),
+        requests: row.get("requests"),
+    })
+    .collect();
     let total = |metric: &str| totals.get(metric).copied().unwrap_or(0);
     Ok(AnalyticsView {
+        requests_per_day,
         total_users: total("users"),
         total_conversations: total("conversations"),
         ended_conversations: total("conversations_ended"),

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod audit;
 pub mod authentication;
 pub mod calculators;
 pub mod chat;
@@ -126,6 +127,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(migration::router())
         .merge(users::router())
         .merge(session::router())
+        .merge(audit::router())
         .merge(workflows::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -14,10 +14,48 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::Auth;
+use super::extract::{AppPath, Auth};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(projections))
+    OpenApiRouter::new()
+        .routes(routes!(projections))
+        .routes(routes!(rebuild))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Rebuilding {
+    name: String,
+}
+
+/// Rebuilds one read model online (admin): it is emptied under its lock and the live runner
+/// applies the whole log to it again, while the other read models and the API keep serving.
+/// Watch its lag fall to 0 in `GET /api/v1/projections`.
+#[utoipa::path(post, path = "/projections/{name}/rebuild", tag = "operations",
+    params(("name" = String, Path, description = "users, conversations, agent_interactions, analytics, community, checklists, custom_agents or workflows")),
+    responses(
+        (status = 202, body = Rebuilding),
+        (status = 403, description = "Needs the admin role", body = ErrorBody),
+        (status = 404, description = "No such projection", body = ErrorBody),
+    ))]
+async fn rebuild(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppPath(name): AppPath<String>,
+) -> Result<(axum::http::StatusCode, Json<Rebuilding>), ApiError> {
+    auth.require(&[Role::Admin])?;
+    let projection: Projection = name
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("no projection named `{name}`")))?;
+    crate::projector::reset(&state.pool, &[projection])
+        .await
+        .map_err(|error| ApiError::internal(error.to_string()))?;
+    state.notifier.notify();
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(Rebuilding {
+            name: projection.name().to_owned(),
+        }),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

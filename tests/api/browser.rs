@@ -85,21 +85,23 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 async fn find(browser: &Client, css: &str) -> fantoccini::elements::Element {
-    browser
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|error| panic!("`{css}` did not appear: {error}"))
+    match browser.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(element) => element,
+        Err(error) => {
+            screenshot(browser, "failure").await;
+            panic!("`{css}` did not appear (target/screenshots/failure.png): {error}")
+        }
+    }
 }
 
 async fn find_xpath(browser: &Client, xpath: &str) -> fantoccini::elements::Element {
-    browser
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|error| panic!("`{xpath}` did not appear: {error}"))
+    match browser.wait().at_most(WAIT).for_element(Locator::XPath(xpath)).await {
+        Ok(element) => element,
+        Err(error) => {
+            screenshot(browser, "failure").await;
+            panic!("`{xpath}` did not appear (target/screenshots/failure.png): {error}")
+        }
+    }
 }
 
 async fn screenshot(browser: &Client, name: &str) {
@@ -316,7 +318,38 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
         bar.attr("data-value").await.unwrap(),
         Some(knowledge_requests.to_string())
     );
+    let today = chrono::Utc::now().date_naive().to_string();
+    let per_day: i64 = counted["requests_per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["day"] == today.as_str())
+        .map(|row| row["requests"].as_i64().unwrap())
+        .sum();
+    let day_bar = find(&browser, &format!("rect[data-label='{today}']")).await;
+    assert_eq!(day_bar.attr("data-value").await.unwrap(), Some(per_day.to_string()));
     screenshot(&browser, "admin-analytics").await;
+
+    // An admin rebuilds a read model online and reads the audit of the curator's actions.
+    sign_in(&browser, &address, "/admin", "root", "admin").await;
+    find(&browser, "#tab-projections").await.click().await.unwrap();
+    find(&browser, "button[data-rebuild='analytics']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.accept_alert().await.unwrap();
+    find_xpath(
+        &browser,
+        "//p[contains(@class,'notice') and contains(., 'being rebuilt')]",
+    )
+    .await;
+    find(&browser, "#tab-audit").await.click().await.unwrap();
+    find_xpath(
+        &browser,
+        "//table[@id='audit-table']//tr[td[.='cora'] and td[.='KnowledgeDocumentAdded']]",
+    )
+    .await;
 
     // Back as the user: the verdict is beside the reply; then export and erasure.
     sign_in(&browser, &address, "/", "amina", "user").await;

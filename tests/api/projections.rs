@@ -168,3 +168,60 @@ async fn incremental_projection_and_a_full_rebuild_give_identical_read_models() 
     {}
     assert_eq!(live, dump(&app.db.pool).await);
 }
+
+/// A read model rebuilt online (emptied, then filled again from the whole log) does not hold the
+/// others back: each step applies the newest events to those at the head first.
+#[tokio::test]
+async fn a_projection_being_rebuilt_does_not_hold_the_others_back() {
+    use hijraah::store::{EventStore, ExpectedVersion};
+    use hijraah_domain::events::UserRegistered;
+    use hijraah_domain::{Event, EventMetadata, NewEvent};
+
+    let db = crate::helpers::TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let kek = hijraah::privacy::Kek::from_base64(&hijraah::privacy::Kek::generate()).unwrap();
+    let vault = hijraah::privacy::Vault::new(db.pool.clone(), kek);
+    let register = |n: usize| {
+        NewEvent::new(
+            &Event::UserRegistered(UserRegistered {
+                user_id: format!("user{n}"),
+            }),
+            EventMetadata::default(),
+        )
+    };
+    for n in 0..2_500 {
+        store
+            .append(&format!("user-user{n}"), ExpectedVersion::NoStream, &[register(n)])
+            .await
+            .unwrap();
+    }
+    while let projector::Stepped::Applied { .. } =
+        projector::step_all(&db.pool, &vault, &Projection::ALL).await.unwrap()
+    {}
+    projector::reset(&db.pool, &[Projection::Analytics]).await.unwrap();
+    store
+        .append("user-late", ExpectedVersion::NoStream, &[register(9_999)])
+        .await
+        .unwrap();
+    let head = store.head().await.unwrap();
+
+    let projector::Stepped::Applied { reached, .. } =
+        projector::step_all(&db.pool, &vault, &Projection::ALL).await.unwrap()
+    else {
+        panic!("there was work to do");
+    };
+    let at = |projection| reached.iter().find(|(p, _)| *p == projection).map(|(_, at)| *at);
+    assert_eq!(at(Projection::Users), Some(head), "the live events first");
+    assert!(
+        at(Projection::Analytics).unwrap() < head,
+        "the rebuild goes on, a batch at a time"
+    );
+    while let projector::Stepped::Applied { .. } =
+        projector::step_all(&db.pool, &vault, &Projection::ALL).await.unwrap()
+    {}
+    let users: i64 = sqlx::query_scalar("SELECT value FROM analytics_totals WHERE metric = 'users'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 2_501, "rebuilt whole, every event once");
+}
