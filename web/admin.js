@@ -187,8 +187,8 @@ async function analytics() {
       barChart("Requests routed per agent", Object.entries(data.requests_by_agent_type || {}).map(([label, value]) => ({ label, value }))),
       barChart("Helpful rate per agent", types.filter(([, stats]) => stats.helpful_rate != null)
         .map(([label, stats]) => ({ label, value: stats.helpful_rate })), { format: percent, max: 1 }),
-      barChart("p90 latency per agent (ms)", types.filter(([, stats]) => stats.latency_ms.p90_ms != null)
-        .map(([label, stats]) => ({ label, value: stats.latency_ms.p90_ms }))),
+      barChart("Latency per agent: p50, p90, p99 (ms, bucket bounds)", types.filter(([, stats]) => stats.latency_ms.p50_ms != null)
+        .flatMap(([label, stats]) => ["p50", "p90", "p99"].map((q) => ({ label: `${label} ${q}`, value: stats.latency_ms[`${q}_ms`] || 0 })))),
       barChart("Mean confidence per agent", types.filter(([, stats]) => stats.average_confidence != null)
         .map(([label, stats]) => ({ label, value: stats.average_confidence })), { format: percent, max: 1 })),
     el("details", { class: "card" }, el("summary", {}, "Requests per day and agent"), dayTable));
@@ -284,6 +284,19 @@ async function workflows() {
         open(runId);
       } catch (failure) { notify(failure.message); }
     };
+    const signalName = el("input", { id: "signal-name", required: true, placeholder: run.waiting_for && run.waiting_for.signal || "signal" });
+    const signalPayload = el("textarea", { id: "signal-payload", rows: 2 }, "{}");
+    const signalForm = el("form", {
+      class: "inline", onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await api(`/api/v1/workflows/runs/${runId}/signals/${encodeURIComponent(signalName.value.trim())}`, { method: "POST", body: JSON.parse(signalPayload.value || "{}") });
+          notify("Signal sent.", "ok");
+          open(runId);
+        } catch (failure) { notify(failure.message); }
+      },
+    }, el("div", {}, el("label", { for: "signal-name" }, "Signal"), signalName),
+    el("div", {}, el("label", { for: "signal-payload" }, "Payload (JSON)"), signalPayload), el("button", { type: "submit" }, "Send"));
     clear(detail, el("section", { class: "card" },
       el("h3", {}, `${run.definition} v${run.version}: ${run.status}`),
       table(["Step", "Status", "Attempts", "Started", "Finished", "Error"], run.steps.map((step) => [step.id, step.status,
@@ -292,7 +305,8 @@ async function workflows() {
       verdict ? el("div", { class: "inline", id: "verdict" }, el("div", {}, el("label", { for: "verdict-note" }, "Note"), note),
         el("button", { type: "button", onclick: send("approve") }, "Approve"),
         el("button", { type: "button", class: "secondary", onclick: send("correct") }, "Correct"),
-        el("button", { type: "button", class: "danger", onclick: send("reject") }, "Reject")) : null));
+        el("button", { type: "button", class: "danger", onclick: send("reject") }, "Reject")) : null,
+      run.waiting_for && run.waiting_for.signal ? signalForm : null));
   };
   status.addEventListener("change", () => load().catch((failure) => notify(failure.message)));
   clear(panel, el("h2", {}, "Workflows"), el("div", { class: "inline" }, el("div", {}, el("label", { for: "run-status" }, "Status"), status)), listing, detail);

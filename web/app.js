@@ -167,6 +167,8 @@ async function openConversation(conversationId, sessionId) {
     state.conversationId = conversationId;
     state.session = sessionId;
     clear(list, conversation.messages.map((message) => message.role === "user" ? userMessage(message.content) : reply(message)));
+    const lastAsked = [...conversation.messages].reverse().find((message) => message.role === "user");
+    document.documentElement.dir = lastAsked && isArabic(lastAsked.content) ? "rtl" : "ltr";
     loadConversations();
   } catch (failure) { notify(failure.message); }
 }

@@ -72,7 +72,11 @@ export async function currentUser() {
   try {
     return await api("/api/v1/session");
   } catch (error) {
-    if (error.status === 401) return null;
+    if (error.status === 401) {
+      // An expired or damaged session says so; never having signed in needs no message.
+      if (/expired|not valid/.test(error.message)) notify(error.message);
+      return null;
+    }
     throw error;
   }
 }
