@@ -53,6 +53,37 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Words of religious topics that, without a clearer signal, still belong to the texts.
+/// Errands of daily life that mention the religion's places ("how do I register my address and
+/// find a mosque?"): the settling-in and community agents answer them, and texts that merely share
+/// a word ("In a Register well-protected") would only mislead.
+const ERRANDS: &[&str] = &[
+    "find a mosque",
+    "nearest mosque",
+    "mosque near",
+    "mosques near",
+    "moved to",
+    "moving to",
+    "move to",
+    "register my",
+    "registration",
+    "settle in",
+    "settling in",
+    "halal food",
+    "halal shop",
+    "halal restaurant",
+    "halal butcher",
+    "bank account",
+    "find a job",
+    "school",
+    "visa",
+    "residence permit",
+];
+
+fn is_errand(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    ERRANDS.iter().any(|errand| text::contains_word(&lower, errand))
+}
+
 const TOPICS: &[&str] = &[
     "patience",
     "sabr",
@@ -413,6 +444,7 @@ impl Agent for KnowledgeAgent {
         } else if !computing
             && questions::is_question(&request.content)
             && questions::religious_context(&request.content)
+            && !is_errand(&request.content)
         {
             // "how many rakats is maghrib?": a question about the practice of the religion.
             score = score.with(0.6, "a question about the practice of the religion");
@@ -435,6 +467,14 @@ impl Agent for KnowledgeAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_errand_that_mentions_a_mosque_is_no_question_for_the_texts() {
+        assert!(is_errand(
+            "I just moved to Germany, how do I register my address and find a mosque?"
+        ));
+        assert!(!is_errand("Is it allowed to pray in a mosque with pictures?"));
+    }
 
     #[test]
     fn references_and_names_are_texts_but_a_time_is_not() {

@@ -124,6 +124,37 @@ fn mentions(words: &[&str], cues: &[&str]) -> bool {
     contains_any_word(&joined, cues)
 }
 
+/// Words by which people say they hold something ("if I have 8,500", "I've got", "I saved").
+const HOLDING: &[&str] = &[
+    "have", "got", "own", "hold", "saved", "save", "savings", "عندي", "لدي", "معي", "أملك", "املك",
+];
+
+/// Whether the words just before a number say it is owed. Not when a word of holding comes
+/// between the debt word and the number ("how much do I owe if I have 8,500"), nor when "owe"
+/// asks about the zakat itself ("how much zakat do I owe", "what do I owe").
+fn owed_before(near_before: &[&str]) -> bool {
+    if !mentions(near_before, DEBT) {
+        return false;
+    }
+    let Some(at) = near_before
+        .iter()
+        .rposition(|word| DEBT.iter().any(|cue| !cue.contains(' ') && word == cue))
+    else {
+        return true;
+    };
+    if near_before[at + 1..].iter().any(|word| HOLDING.contains(word)) {
+        return false;
+    }
+    let asks_zakat = near_before[at] == "owe"
+        && at >= 2
+        && near_before[at - 1] == "i"
+        && matches!(
+            near_before[at - 2],
+            "do" | "will" | "would" | "should" | "must" | "zakat" | "much" | "what"
+        );
+    !asks_zakat
+}
+
 fn nearest_metal(before: &[&str], after: &[&str]) -> Option<&'static str> {
     let is = |word: &&str, metal: &[&str]| metal.iter().any(|m| word.ends_with(m));
     // Nearest first: walk outwards from the number.
@@ -205,7 +236,7 @@ pub fn read(message: &str) -> ZakatReading {
             value *= unit.grams();
         } else if mentions(&before, RECEIVABLE) || mentions(near_after, RECEIVABLE) {
             field = "receivables";
-        } else if mentions(near_before, DEBT)
+        } else if owed_before(near_before)
             || mentions(
                 near_after,
                 &["in debt", "in debts", "debt", "debts", "of debt", "loan", "دين", "ديون"],
@@ -364,6 +395,13 @@ mod tests {
         assert_eq!(amount(&r, "cash"), Some(d("12000")));
         assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("85")));
         assert_eq!(amount(&r, "debts_due"), None, "'how much zakat do I owe' is no debt");
+        // The question before the amount: still no debt.
+        let r = read("How much zakat do I owe if I have 8,500 euros saved and gold is 95 euros a gram?");
+        assert_eq!(amount(&r, "cash"), Some(d("8500")));
+        assert_eq!(amount(&r, "debts_due"), None);
+        let r = read("what do i owe on 3000 pounds in the bank");
+        assert_eq!(amount(&r, "cash"), Some(d("3000")));
+        assert_eq!(amount(&r, "debts_due"), None);
         let r =
             read("I've got $5,400 in my checking account plus 60 grams of gold jewelry. Gold is at $92/g right now");
         assert_eq!(amount(&r, "cash"), Some(d("5400")));
