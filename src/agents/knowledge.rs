@@ -79,6 +79,11 @@ const ERRANDS: &[&str] = &[
     "residence permit",
 ];
 
+/// Arabic words that ask for a ruling, folded: left out of the topic an answer names.
+const ARABIC_RULING_WORDS: &[&str] = &[
+    "يجوز", "حكم", "يجب", "يحل", "يحرم", "حلال", "حرام", "جايز", "جائز", "مباح",
+];
+
 fn is_errand(message: &str) -> bool {
     let lower = message.to_lowercase();
     ERRANDS.iter().any(|errand| text::contains_word(&lower, errand))
@@ -362,7 +367,12 @@ impl KnowledgeAgent {
             (Language::Arabic, false, false) => ("هذه نصوص تتعلق بسؤالك:\n\n", ""),
         };
         // In Arabic, name the topic plainly: the quoted texts are vocalised, the question is not.
-        let topic = hijraah_index::query::arabic_content(&request.content);
+        // The words that ask for a ruling ("يجوز", "حكم") are the question, not its topic.
+        let topic = hijraah_index::query::arabic_content(&request.content)
+            .split_whitespace()
+            .filter(|word| !ARABIC_RULING_WORDS.contains(&text::fold_arabic(word).as_str()))
+            .collect::<Vec<_>>()
+            .join(" ");
         let opening = if language == Language::Arabic && !direct && !topic.trim().is_empty() {
             opening.replacen("بسؤالك", &format!("بسؤالك عن «{}»", topic.trim()), 1)
         } else {
