@@ -51,6 +51,7 @@ async fn run() {
         agent_timeout: Duration::from_secs(5),
         read_your_writes_timeout: Duration::from_secs(5),
         database_max_connections: 20,
+        statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())

@@ -27,6 +27,10 @@ pub struct Settings {
     pub read_your_writes_timeout: Duration,
     /// `HIJRAAH_DB_MAX_CONNECTIONS`, default 20.
     pub database_max_connections: u32,
+    /// `HIJRAAH_STATEMENT_TIMEOUT_MS`, default 30000 (0: none): PostgreSQL cancels a statement
+    /// that runs longer, so one slow query cannot hold a pool connection for ever (the request
+    /// gets 503 with `Retry-After`).
+    pub statement_timeout: Option<Duration>,
     /// Rate limits, CORS and the key-encryption key.
     pub security: SecuritySettings,
 }
@@ -130,6 +134,9 @@ impl Settings {
             read_your_writes_timeout: Duration::from_millis(number("HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS", 5_000)?),
             database_max_connections: u32::try_from(number("HIJRAAH_DB_MAX_CONNECTIONS", 20)?.max(2))
                 .context("HIJRAAH_DB_MAX_CONNECTIONS is too large")?,
+            statement_timeout: Some(number("HIJRAAH_STATEMENT_TIMEOUT_MS", 30_000)?)
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis),
             security: SecuritySettings {
                 user_rate_limit: RateLimit {
                     per_minute: small("HIJRAAH_RATE_LIMIT_PER_MINUTE", 600)?,

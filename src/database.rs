@@ -36,10 +36,15 @@ impl Database {
                 (embedded.database_url(), Some(embedded))
             }
         };
+        let mut options: sqlx::postgres::PgConnectOptions =
+            url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
+        if let Some(timeout) = settings.statement_timeout {
+            options = options.options([("statement_timeout", timeout.as_millis().to_string())]);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(settings.database_max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(&url)
+            .connect_with(options)
             .await
             .context("cannot connect to PostgreSQL (check DATABASE_URL)")?;
         Ok(Self { pool, embedded })

@@ -224,6 +224,13 @@ impl From<sqlx::Error> for ApiError {
         {
             return ApiError::invalid("text must not contain NUL (\\u0000) characters");
         }
+        // A statement cancelled by the statement timeout (57014), or a server shutting down
+        // (57P01-57P03): the database is busy or away for now.
+        if let sqlx::Error::Database(database) = &error
+            && matches!(database.code().as_deref(), Some("57014" | "57P01" | "57P02" | "57P03"))
+        {
+            return ApiError::unavailable(error);
+        }
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => ApiError::unavailable(error),
             other => ApiError::internal(other),

@@ -303,3 +303,29 @@ async fn a_nul_character_in_a_query_is_invalid_input_never_a_server_error() {
         assert!(!status.is_server_error(), "{path}: {status}");
     }
 }
+
+/// A statement that runs past `HIJRAAH_STATEMENT_TIMEOUT_MS` is cancelled by PostgreSQL, which
+/// frees its connection; the client would get 503 with `Retry-After`, not a 500.
+#[tokio::test]
+async fn a_statement_past_the_timeout_is_cancelled_and_answers_503() {
+    let db = crate::helpers::TestDatabase::create().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::settings_for(&db, data_dir.path().to_path_buf());
+    settings.statement_timeout = Some(std::time::Duration::from_millis(200));
+    let database = hijraah::database::Database::connect(&settings).await.unwrap();
+    let error = sqlx::query("SELECT pg_sleep(5)")
+        .execute(&database.pool)
+        .await
+        .expect_err("cancelled by the statement timeout");
+    let sqlx::Error::Database(cause) = &error else {
+        panic!("a database error, not {error}");
+    };
+    assert_eq!(cause.code().as_deref(), Some("57014"));
+    let api = hijraah::http::error::ApiError::from(error);
+    assert_eq!(api.code, hijraah::http::error::ErrorCode::ServiceUnavailable);
+    assert_eq!(api.retry_after, Some(2));
+    // The connection is free again for the next statement.
+    let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&database.pool).await.unwrap();
+    assert_eq!(one, 1);
+    database.close().await.unwrap();
+}
