@@ -110,9 +110,7 @@ pub fn random_secret() -> String {
     // Two v4 UUIDs carry 244 random bits from getrandom; the hex keeps them all.
     let mut secret = String::with_capacity(64);
     for _ in 0..2 {
-        for byte in uuid::Uuid::new_v4().as_bytes() {
-            secret.push_str(&format!("{byte:02x}"));
-        }
+        secret.push_str(&hijraah_domain::hex(uuid::Uuid::new_v4().as_bytes()));
     }
     secret
 }

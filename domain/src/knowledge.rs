@@ -250,7 +250,7 @@ impl KnowledgeDocument {
     pub fn content_hash(&self) -> String {
         let bytes = serde_json::to_vec(self).unwrap_or_default();
         let digest = Sha256::digest(&bytes);
-        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+        crate::hex(&digest)
     }
 
     pub fn stream_id(id: &str) -> String {

@@ -27,4 +27,9 @@ pub mod user;
 pub mod workflow;
 
 pub use envelope::{Checkpoint, Envelope, EventMetadata, NewEvent};
+
+/// Bytes as lowercase hex (content hashes, fingerprints, ETags, secrets).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
 pub use events::{DecodeError, Event};

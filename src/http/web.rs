@@ -75,13 +75,7 @@ fn serve(name: &str, request: &HeaderMap) -> Response {
         return ApiError::not_found("no such asset").into_response();
     };
     let digest = Sha256::digest(asset.body.as_bytes());
-    let etag = format!(
-        "\"{}\"",
-        digest[..12]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect::<String>()
-    );
+    let etag = format!("\"{}\"", hijraah_domain::hex(&digest[..12]));
     let fresh = request
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())

@@ -94,13 +94,13 @@ impl RouterModel {
     /// The file's bytes and its version (the hex SHA-256 of those bytes).
     pub fn to_file(&self) -> anyhow::Result<(Vec<u8>, String)> {
         let bytes = serde_json::to_vec(self)?;
-        let version = hex(&Sha256::digest(&bytes));
+        let version = hijraah_domain::hex(&Sha256::digest(&bytes));
         Ok((bytes, version))
     }
 
     /// A model from its file, checked against the version it is known by.
     pub fn from_file(bytes: &[u8], version: &str) -> anyhow::Result<RouterModel> {
-        let actual = hex(&Sha256::digest(bytes));
+        let actual = hijraah_domain::hex(&Sha256::digest(bytes));
         anyhow::ensure!(
             actual == version,
             "the model file's content hash is {actual}, not {version}: it was changed or corrupted"
@@ -117,10 +117,6 @@ impl RouterModel {
         );
         Ok(model)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The agent types with at least one positive label, sorted.

@@ -167,7 +167,7 @@ impl Kek {
         let digest = Sha256::digest(&bytes);
         Ok(Self {
             cipher: Aes256Gcm::new_from_slice(&bytes).context("key length")?,
-            fingerprint: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+            fingerprint: hijraah_domain::hex(&digest[..8]),
         })
     }
 

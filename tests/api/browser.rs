@@ -104,6 +104,14 @@ async fn find_xpath(browser: &Client, xpath: &str) -> fantoccini::elements::Elem
     }
 }
 
+async fn click(browser: &Client, css: &str) {
+    find(browser, css).await.click().await.unwrap();
+}
+
+async fn click_xpath(browser: &Client, xpath: &str) {
+    find_xpath(browser, xpath).await.click().await.unwrap();
+}
+
 async fn screenshot(browser: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -125,22 +133,14 @@ async fn sign_in(browser: &Client, address: &str, page: &str, user: &str, role: 
     find(browser, "#dev-user").await.send_keys(user).await.unwrap();
     let select = find(browser, "#dev-role").await;
     select.select_by_value(role).await.unwrap();
-    find(browser, "#dev-signin button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#dev-signin button[type=submit]").await;
     find_xpath(browser, &format!("//span[@id='who' and contains(., '{user}')]")).await;
 }
 
 async fn ask(browser: &Client, question: &str) {
     let composer = find(browser, "#composer").await;
     composer.send_keys(question).await.unwrap();
-    find(browser, "#composer-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#composer-form button[type=submit]").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,11 +156,7 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     // A wrong token says so plainly.
     browser.goto(&format!("{address}/")).await.unwrap();
     find(&browser, "#token").await.send_keys("not-a-token").await.unwrap();
-    find(&browser, "#token-signin button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#token-signin button[type=submit]").await;
     let refused = find_xpath(&browser, "//p[@id='signin-error' and contains(., 'Sign-in refused')]").await;
     assert!(refused.text().await.unwrap().contains("refused"));
 
@@ -198,24 +194,17 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     screenshot(&browser, "chat").await;
 
     // Feedback, and a review request.
-    find(&browser, "li[data-agent='knowledge'] .actions button:nth-child(1)")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "li[data-agent='knowledge'] .actions button:nth-child(1)").await;
     find_xpath(
         &browser,
         "//li[@data-agent='knowledge']//span[contains(., 'marked helpful')]",
     )
     .await;
-    find_xpath(
+    click_xpath(
         &browser,
         "//li[@data-agent='knowledge']//button[contains(., 'Ask a scholar')]",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     find_xpath(
         &browser,
         "//li[@data-agent='knowledge']//span[contains(., 'A scholar has been asked')]",
@@ -245,22 +234,14 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
 
     // A curator approves the review in the admin panel; the user sees the verdict.
     sign_in(&browser, &address, "/admin", "cora", "curator").await;
-    find(&browser, "#tab-workflows").await.click().await.unwrap();
-    find_xpath(&browser, "//table//tr[td[contains(., 'answer_review')]]//button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#tab-workflows").await;
+    click_xpath(&browser, "//table//tr[td[contains(., 'answer_review')]]//button").await;
     find(&browser, "#verdict-note")
         .await
         .send_keys("Checked against the text.")
         .await
         .unwrap();
-    find_xpath(&browser, "//div[@id='verdict']//button[contains(., 'Approve')]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_xpath(&browser, "//div[@id='verdict']//button[contains(., 'Approve')]").await;
     find_xpath(
         &browser,
         "//p[contains(@class,'notice') and contains(., 'Verdict sent')]",
@@ -276,17 +257,13 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
          {\"id\": \"custom:web-2\", \"source\": \"custom\", \"reference\": \"Web note 2\", \"text_en\": \"Charity does not decrease wealth.\"}\n",
     )
     .unwrap();
-    find(&browser, "#tab-knowledge").await.click().await.unwrap();
+    click(&browser, "#tab-knowledge").await;
     find(&browser, "#import-file")
         .await
         .send_keys(file.path().to_str().unwrap())
         .await
         .unwrap();
-    find_xpath(&browser, "//form[.//input[@id='import-file']]//button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_xpath(&browser, "//form[.//input[@id='import-file']]//button").await;
     let report = find_xpath(&browser, "//div[@id='import-report']/p[contains(., 'Imported')]").await;
     assert!(report.text().await.unwrap().contains("2 added"));
     assert!(
@@ -297,15 +274,15 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
             .unwrap()
             .contains("2")
     );
-    find(&browser, "#reindex").await.click().await.unwrap();
+    click(&browser, "#reindex").await;
     find_xpath(&browser, "//p[@id='reindex-state' and starts-with(., 'completed')]").await;
     screenshot(&browser, "admin-knowledge").await;
 
     // An analyst sees the requests per agent as the API counts them.
     sign_in(&browser, &address, "/admin", "ana", "analyst").await;
-    find(&browser, "#tab-analytics").await.click().await.unwrap();
+    click(&browser, "#tab-analytics").await;
     app.wait_for_projections_and_index().await;
-    find(&browser, "#tab-analytics").await.click().await.unwrap();
+    click(&browser, "#tab-analytics").await;
     let counted: Value = app
         .get("/api/v1/analytics", &app.token("ana", Role::Analyst))
         .await
@@ -332,19 +309,15 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
 
     // An admin rebuilds a read model online and reads the audit of the curator's actions.
     sign_in(&browser, &address, "/admin", "root", "admin").await;
-    find(&browser, "#tab-projections").await.click().await.unwrap();
-    find(&browser, "button[data-rebuild='analytics']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#tab-projections").await;
+    click(&browser, "button[data-rebuild='analytics']").await;
     browser.accept_alert().await.unwrap();
     find_xpath(
         &browser,
         "//p[contains(@class,'notice') and contains(., 'being rebuilt')]",
     )
     .await;
-    find(&browser, "#tab-audit").await.click().await.unwrap();
+    click(&browser, "#tab-audit").await;
     find_xpath(
         &browser,
         "//table[@id='audit-table']//tr[td[.='cora'] and td[.='KnowledgeDocumentAdded']]",
@@ -353,11 +326,11 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
 
     // Back as the user: the verdict is beside the reply; then export and erasure.
     sign_in(&browser, &address, "/", "amina", "user").await;
-    find(&browser, "#conversations li button").await.click().await.unwrap();
+    click(&browser, "#conversations li button").await;
     find(&browser, "li[data-agent='knowledge'] .review[data-verdict='approved']").await;
-    find(&browser, "#export").await.click().await.unwrap();
+    click(&browser, "#export").await;
     find_xpath(&browser, "//p[contains(., 'Your data was downloaded')]").await;
-    find(&browser, "#erase").await.click().await.unwrap();
+    click(&browser, "#erase").await;
     browser.accept_alert().await.unwrap();
     find(&browser, "#dev-user").await;
     let export = app

@@ -1,21 +1,11 @@
 //! The `hijraah` binary's commands, run as a user would run them.
 
-use std::process::Command;
-
 use hijraah::auth::JwtKeys;
 use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn hijraah() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hijraah"));
-    command
-        .env_remove("HIJRAAH_JWT_SECRET")
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn");
-    command
-}
+use crate::helpers::hijraah_command as hijraah;
 
 #[test]
 fn token_mints_a_jwt_signed_with_the_data_dirs_secret() {

@@ -72,13 +72,7 @@ async fn the_owner_judges_a_reply_revises_it_and_analytics_and_the_conversation_
     assert_eq!(given["feedback"]["revision"], 1);
     let alice = app.token("alice", Role::User);
     let path = format!("/api/v1/conversations/{conversation_id}");
-    let conversation: Value = app.get(&path, &alice).await.json().await.unwrap();
-    let judged = conversation["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["message_id"] == message_id.as_str())
-        .unwrap();
+    let judged = message_in(&app, &path, &alice, &message_id).await;
     assert_eq!(judged["feedback"]["helpful"], false);
     assert_eq!(judged["feedback"]["correct_agent"], "knowledge");
     assert_eq!(judged["feedback"]["comment"], "I wanted the verse itself");
@@ -110,13 +104,7 @@ async fn the_owner_judges_a_reply_revises_it_and_analytics_and_the_conversation_
     assert_eq!(calibration[0]["confidence_from"], ((confidence * 10.0).floor() / 10.0));
     assert_eq!(calibration[0]["helpful"], 1);
     assert_eq!(calibration[0]["unhelpful"], 0);
-    let conversation: Value = app.get(&path, &alice).await.json().await.unwrap();
-    let judged = conversation["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["message_id"] == message_id.as_str())
-        .unwrap();
+    let judged = message_in(&app, &path, &alice, &message_id).await;
     assert_eq!(judged["feedback"]["helpful"], true);
     assert_eq!(judged["feedback"]["revision"], 2);
 
@@ -128,4 +116,16 @@ async fn the_owner_judges_a_reply_revises_it_and_analytics_and_the_conversation_
             .unwrap();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|comment| comment.starts_with("enc:")), "{stored:?}");
+}
+
+/// One message of a conversation, as its owner reads it.
+async fn message_in(app: &TestApp, path: &str, token: &str, message_id: &str) -> Value {
+    let conversation: Value = app.get(path, token).await.json().await.unwrap();
+    conversation["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["message_id"] == message_id)
+        .cloned()
+        .expect("the message is in the conversation")
 }

@@ -268,3 +268,14 @@ pub fn find_reply<'a>(replies: &'a [Value], agent_type: &str) -> Option<&'a Valu
 pub fn reply_from<'a>(replies: &'a [Value], agent_type: &str) -> &'a Value {
     find_reply(replies, agent_type).unwrap_or_else(|| panic!("a {agent_type} reply in {replies:#?}"))
 }
+
+/// The `hijraah` binary as a user runs it: no secret or database from the test's environment,
+/// quiet logs. Callers add the arguments and what they configure.
+pub fn hijraah_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hijraah"));
+    command
+        .env_remove("HIJRAAH_JWT_SECRET")
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn");
+    command
+}

@@ -3,13 +3,11 @@
 //! line and over HTTP, the next such question routed by the model (named in `RequestRouted`),
 //! and a rollback to the rules.
 
-use std::process::Command;
-
 use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error};
+use crate::helpers::{TestApp, expect_error, hijraah_command};
 
 const CITIES: [&str; 6] = ["London", "Cairo", "Istanbul", "Jakarta", "Toronto", "Berlin"];
 const TOPICS: [&str; 6] = ["patience", "charity", "honesty", "parents", "fasting", "prayer"];
@@ -98,14 +96,21 @@ async fn last_router(app: &TestApp, replies: &[Value]) -> Value {
 }
 
 fn learn(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hijraah"))
+    hijraah_command()
         .arg("learn")
         .args(args)
-        .env_remove("HIJRAAH_JWT_SECRET")
         .env("DATABASE_URL", &app.db.url)
         .env("HIJRAAH_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
         .output()
+        .unwrap()
+}
+
+/// `GET /api/v1/router/status` as an analyst.
+async fn router_status(app: &TestApp) -> Value {
+    app.get("/api/v1/router/status", &app.token("ana", Role::Analyst))
+        .await
+        .json()
+        .await
         .unwrap()
 }
 
@@ -218,12 +223,7 @@ async fn feedback_against_the_rules_trains_a_model_that_is_promoted_routes_the_n
         last_router(&app, &replies).await,
         json!({"name": "e2e", "version": version})
     );
-    let status: Value = app
-        .get("/api/v1/router/status", &app.token("ana", Role::Analyst))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status = router_status(&app).await;
     assert_eq!(status["active"], json!({"name": "e2e", "version": version}));
     let user_status = app
         .get("/api/v1/router/status", &app.token("newcomer", Role::User))
@@ -236,12 +236,7 @@ async fn feedback_against_the_rules_trains_a_model_that_is_promoted_routes_the_n
     app.state.router.sync().await.unwrap();
     ask(&app, "newcomer", "shadowed", "What does the Quran say about mercy?").await;
     app.wait_for_projections_and_index().await;
-    let status: Value = app
-        .get("/api/v1/router/status", &app.token("ana", Role::Analyst))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status = router_status(&app).await;
     assert_eq!(status["shadow"]["name"], "early");
     assert_eq!(status["agreement"]["compared"], 1);
 
