@@ -53,6 +53,8 @@ async fn run() {
         database_max_connections: 20,
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
+        node_name: None,
+        drain_grace: Duration::ZERO,
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await

@@ -33,6 +33,13 @@ pub struct Settings {
     pub statement_timeout: Option<Duration>,
     /// Rate limits, CORS and the key-encryption key.
     pub security: SecuritySettings,
+    /// `HIJRAAH_NODE_NAME`: this server's name among several (shown as the projection lease's
+    /// holder). Default: the host name and the port.
+    pub node_name: Option<String>,
+    /// `HIJRAAH_DRAIN_GRACE_MS`, default 0: on SIGTERM, how long the server keeps accepting new
+    /// requests while `/readyz` already answers 503, so a load balancer with active health checks
+    /// stops sending before the listener closes. In-flight requests are drained in any case.
+    pub drain_grace: Duration,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `per_minute`. `per_minute = 0`: no limit.
@@ -67,6 +74,9 @@ pub struct SecuritySettings {
     pub redis_url: Option<String>,
     /// `HIJRAAH_REDIS_PREFIX`, default `hijraah`: the prefix of the keys it writes.
     pub redis_prefix: String,
+    /// `HIJRAAH_TRUSTED_PROXIES`: comma-separated addresses of the load balancers in front, whose
+    /// `X-Forwarded-For` names the client (for the anonymous rate limit). Empty: none.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for SecuritySettings {
@@ -84,6 +94,7 @@ impl Default for SecuritySettings {
             kek: None,
             redis_url: None,
             redis_prefix: "hijraah".to_owned(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -150,7 +161,20 @@ impl Settings {
                 kek: var("HIJRAAH_KEK"),
                 redis_url: var("HIJRAAH_REDIS_URL"),
                 redis_prefix: var("HIJRAAH_REDIS_PREFIX").unwrap_or_else(|| "hijraah".to_owned()),
+                trusted_proxies: var("HIJRAAH_TRUSTED_PROXIES")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|address| !address.is_empty())
+                    .map(|address| {
+                        address.parse().with_context(|| {
+                            format!("HIJRAAH_TRUSTED_PROXIES: `{address}` is not an IP address like 10.0.0.2")
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
             },
+            node_name: var("HIJRAAH_NODE_NAME"),
+            drain_grace: Duration::from_millis(number("HIJRAAH_DRAIN_GRACE_MS", 0)?),
         })
     }
 }

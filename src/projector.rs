@@ -1,7 +1,9 @@
 //! Runs the projections: each one reads the log after its checkpoint and applies a batch in one
 //! transaction together with its new checkpoint, so every event takes effect exactly once even
 //! across crashes and several running servers (an advisory lock per projection serialises them).
-//! Progress is published on a watch channel so a request can wait for its own writes.
+//! Only the server holding the projection lease (`crate::lease`) runs them live; the others read
+//! the checkpoints it saves. Progress is published on a watch channel so a request can wait for
+//! its own writes.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::lease::ProjectionLease;
 use crate::privacy::{PrivacyError, Vault};
 use crate::store::{Checkpoint, LogNotifier, StoreError, postgres::read_all_on};
 
@@ -107,6 +110,11 @@ pub async fn step_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) 
         transaction.commit().await?;
         return Ok(Stepped::CaughtUp(at));
     }
+    // Wakes the other servers, on commit, to read the new checkpoints (their requests wait on them).
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(crate::store::postgres::PROJECTED_CHANNEL)
+        .execute(&mut *transaction)
+        .await?;
     transaction.commit().await?;
     Ok(Stepped::Applied { reached, changed })
 }
@@ -322,6 +330,7 @@ pub struct Projector {
     pool: PgPool,
     vault: Vault,
     notifier: LogNotifier,
+    lease: ProjectionLease,
     progress: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
     /// The checkpoint of the last batch that changed each read model.
     changes: std::sync::Arc<watch::Sender<BTreeMap<Projection, Checkpoint>>>,
@@ -331,13 +340,15 @@ pub struct Projector {
 impl Projector {
     /// Runners on `pool` (their own connections, apart from the requests'), unsealing personal
     /// content with `vault`.
-    pub fn new(pool: PgPool, vault: Vault, notifier: LogNotifier) -> Self {
+    /// They run while this server holds `lease`.
+    pub fn new(pool: PgPool, vault: Vault, notifier: LogNotifier, lease: ProjectionLease) -> Self {
         let (progress, _) = watch::channel(BTreeMap::new());
         let (changes, _) = watch::channel(BTreeMap::new());
         Self {
             pool,
             vault,
             notifier,
+            lease,
             progress: std::sync::Arc::new(progress),
             changes: std::sync::Arc::new(changes),
             poll_interval: Duration::from_millis(250),
@@ -353,34 +364,27 @@ impl Projector {
 
     async fn run(&self, shutdown: CancellationToken) {
         let mut changes = self.notifier.subscribe();
+        let mut lease = self.lease.subscribe();
         let mut backoff = Duration::from_millis(100);
-        if let Ok(mut connection) = self.pool.acquire().await {
-            for projection in Projection::ALL {
-                if let Ok(at) = checkpoint::read(&mut connection, projection).await {
-                    self.publish(projection, at);
-                }
-            }
-        }
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
-            match step_all(&self.pool, &self.vault, &Projection::ALL).await {
+            let leading = *lease.borrow_and_update();
+            let stepped = if leading {
+                step_all(&self.pool, &self.vault, &Projection::ALL).await
+            } else {
+                self.read_checkpoints().await.map(Stepped::CaughtUp)
+            };
+            match stepped {
                 Ok(Stepped::Applied { reached, changed }) => {
                     backoff = Duration::from_millis(100);
-                    if !changed.is_empty() {
-                        self.changes.send_modify(|changes| {
-                            for projection in &changed {
-                                if let Some((_, at)) = reached.iter().find(|(moved, _)| moved == projection) {
-                                    changes.insert(*projection, *at);
-                                }
-                            }
-                        });
-                    }
+                    self.record_changes(&reached, &changed);
                     for (projection, checkpoint) in reached {
                         self.publish(projection, checkpoint);
                     }
                     continue;
                 }
                 Ok(Stepped::CaughtUp(reached)) => {
+                    backoff = Duration::from_millis(100);
                     for (projection, checkpoint) in reached {
                         self.publish(projection, checkpoint);
                     }
@@ -397,10 +401,52 @@ impl Projector {
             }
             tokio::select! {
                 _ = changes.changed() => {}
+                _ = lease.changed() => {}
                 _ = tokio::time::sleep(self.poll_interval) => {}
                 _ = shutdown.cancelled() => return,
             }
         }
+    }
+
+    /// The checkpoints as saved by whichever server runs the projections. A read model that
+    /// changed (the leader applied a batch that it reads) is recorded as changed here too.
+    async fn read_checkpoints(&self) -> Result<Vec<(Projection, Checkpoint)>, ProjectorError> {
+        let mut connection = self.pool.acquire().await?;
+        let checkpoints = checkpoint::read_many(&mut connection, &Projection::ALL).await?;
+        let at: Vec<(Projection, Checkpoint)> = Projection::ALL.iter().copied().zip(checkpoints).collect();
+        let progress = self.progress();
+        let moved: Vec<(Projection, Checkpoint)> = at
+            .iter()
+            .copied()
+            .filter(|(projection, checkpoint)| progress.get(projection).is_none_or(|seen| seen < checkpoint))
+            .collect();
+        // Which of them changed is the leader's knowledge; a follower of one read model (the
+        // custom agents') re-reads it on any movement, which costs one small query.
+        let changed: Vec<Projection> = moved.iter().map(|(projection, _)| *projection).collect();
+        self.record_changes(&moved, &changed);
+        Ok(at)
+    }
+
+    fn record_changes(&self, reached: &[(Projection, Checkpoint)], changed: &[Projection]) {
+        if changed.is_empty() {
+            return;
+        }
+        self.changes.send_modify(|changes| {
+            for projection in changed {
+                if let Some((_, at)) = reached.iter().find(|(moved, _)| moved == projection) {
+                    changes.insert(*projection, *at);
+                }
+            }
+        });
+    }
+
+    /// Whether this server runs the live projections (holds the lease).
+    pub fn leads(&self) -> bool {
+        self.lease.is_held()
+    }
+
+    pub fn lease(&self) -> &ProjectionLease {
+        &self.lease
     }
 
     fn publish(&self, projection: Projection, checkpoint: Checkpoint) {

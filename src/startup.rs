@@ -65,6 +65,8 @@ pub struct Application {
     state: AppState,
     /// Held while the server runs: no other server may use this data dir (its index, secrets).
     _data_dir_lock: DataDirLock,
+    /// How long a stopping server keeps accepting while `/readyz` says it is draining.
+    drain_grace: std::time::Duration,
 }
 
 /// An exclusive lock on a data dir (`hijraah.lock`, with the holder's pid), released when the
@@ -163,7 +165,13 @@ impl Application {
             tracing::info!(agent_id = %spec.agent_id, endpoint = %spec.endpoint, "custom agent loaded");
             registry.register(Arc::new(CustomAgent::new(spec, http_client.clone())));
         }
-        let projector = Projector::new(projection_pool, vault.clone(), notifier.clone());
+        let node = settings.node_name.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_else(|_| "localhost".into());
+            let port = listener.local_addr().map(|address| address.port()).unwrap_or_default();
+            format!("{}:{port}", host.trim())
+        });
+        let lease = crate::lease::ProjectionLease::new((*pool.connect_options()).clone(), &node);
+        let projector = Projector::new(projection_pool, vault.clone(), notifier.clone(), lease);
         let metrics = Arc::new(Metrics::default());
         let coordinator = Arc::new(Coordinator::new(registry.clone(), settings.agent_timeout));
         let router = Arc::new(crate::learn::LearnedRouter::new(
@@ -199,6 +207,7 @@ impl Application {
             settings.security.user_rate_limit,
             settings.security.anonymous_rate_limit,
         );
+        rate_limiter = rate_limiter.trusting(&settings.security.trusted_proxies);
         if let Some(url) = &settings.security.redis_url {
             rate_limiter = rate_limiter.shared(url, &settings.security.redis_prefix)?;
         }
@@ -231,6 +240,7 @@ impl Application {
             keys: JwtKeys::new(secret.as_bytes()),
             metrics,
             shutdown: CancellationToken::new(),
+            draining: CancellationToken::new(),
             knowledge,
             read_your_writes_timeout: settings.read_your_writes_timeout,
             http_client,
@@ -248,6 +258,7 @@ impl Application {
             router,
             state,
             _data_dir_lock: data_dir_lock,
+            drain_grace: settings.drain_grace,
         })
     }
 
@@ -262,44 +273,67 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `stop` is cancelled, then drains in-flight requests and stops the tasks.
+    /// Serves until `stop` is cancelled, then drains: `/readyz` answers 503 at once, new requests
+    /// are still accepted for the drain grace, then every connection already queued is accepted
+    /// and served, in-flight requests finish, and only then do the background tasks stop (a
+    /// chat in flight still sees its writes projected) and the projection lease go to another.
     pub async fn run_until_stopped(self, stop: CancellationToken) -> anyhow::Result<()> {
-        let shutdown = self.state.shutdown.clone();
+        // Live event streams end with `state.shutdown` (at the start of the drain, or the graceful
+        // shutdown would wait on them for ever); the background tasks with `tasks`, at the end.
+        let tasks = CancellationToken::new();
         let listener_task = tokio::spawn(
             self.state
                 .notifier
                 .clone()
-                .listen(self.state.pool.clone(), shutdown.clone()),
+                .listen(self.state.pool.clone(), tasks.clone()),
         );
-        let mut runners = self.state.projector.spawn_all(shutdown.clone());
-        runners.push(tokio::spawn(self.state.knowledge.clone().run(shutdown.clone())));
-        runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), shutdown.clone())));
-        runners.push(self.state.router.spawn(shutdown.clone()));
+        let mut runners = vec![tokio::spawn(self.state.projector.lease().clone().run(tasks.clone()))];
+        runners.extend(self.state.projector.spawn_all(tasks.clone()));
+        runners.push(tokio::spawn(self.state.knowledge.clone().run(tasks.clone())));
+        runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), tasks.clone())));
+        runners.push(self.state.router.spawn(tasks.clone()));
         runners.push(tokio::spawn(
             self.state
                 .workflow_worker
                 .clone()
-                .run(self.state.projector.clone(), shutdown.clone()),
+                .run(self.state.projector.clone(), tasks.clone()),
         ));
         runners.push(tokio::spawn(
             self.state
                 .vault
                 .clone()
-                .follow_erasures(self.state.pool.clone(), shutdown.clone()),
+                .follow_erasures(self.state.pool.clone(), tasks.clone()),
         ));
-        tracing::info!(address = %self.listener.local_addr()?, "hijraah listening");
-        let serve_shutdown = shutdown.clone();
+        tracing::info!(address = %self.listener.local_addr()?, node = %self.state.projector.lease().node(), "hijraah listening");
+        let stop_accepting = CancellationToken::new();
+        let listener = crate::drain::DrainingListener::new(self.listener, stop_accepting.clone())?;
+        let drained = listener.drained();
+        // (`tap_io` also gives the connections their peer address as `ConnectInfo<SocketAddr>`.)
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+            let _ = stream.set_nodelay(true);
+        });
+        let draining = self.state.draining.clone();
+        let grace = self.drain_grace;
+        tokio::spawn(async move {
+            stop.cancelled().await;
+            draining.cancel();
+            tracing::info!(grace_ms = grace.as_millis() as u64, "draining: /readyz answers 503");
+            tokio::time::sleep(grace).await;
+            stop_accepting.cancel();
+        });
+        let serve_shutdown = self.state.shutdown.clone();
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let result = axum::serve(self.listener, service)
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
-                stop.cancelled().await;
-                // Ends live event streams so the graceful shutdown does not wait on them forever.
+                drained.cancelled().await;
+                tracing::info!("draining: not accepting new connections; finishing those in flight");
                 serve_shutdown.cancel();
             })
             .await;
-        shutdown.cancel();
+        self.state.shutdown.cancel();
+        tasks.cancel();
         let _ = listener_task.await;
         for runner in runners {
             let _ = runner.await;

@@ -96,9 +96,15 @@ async fn events(
         let follower = LogFollower::new(state.store.clone(), &state.notifier, from)
             .with_batch_size(query.limit)
             .only_stream(query.stream_id);
-        return Ok(Sse::new(live(follower, state.vault.clone(), state.shutdown.clone()))
+        let mut response = Sse::new(live(follower, state.vault.clone(), state.shutdown.clone()))
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-            .into_response());
+            .into_response();
+        // A proxy in front (nginx) passes each event on as it comes instead of buffering them.
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_static("x-accel-buffering"),
+            axum::http::HeaderValue::from_static("no"),
+        );
+        return Ok(response);
     }
     let batch = state
         .store

@@ -78,7 +78,10 @@ pub struct Services {
     pub registry: Arc<Registry>,
     pub keys: JwtKeys,
     pub metrics: Arc<Metrics>,
+    /// Cancelled when the server starts ending live event streams (after the drain).
     pub shutdown: CancellationToken,
+    /// Cancelled when the server is asked to stop: `/readyz` answers 503 from then on.
+    pub draining: CancellationToken,
     pub knowledge: Arc<crate::knowledge::KnowledgeService>,
     /// How long a curator's change waits for the index to include it.
     pub read_your_writes_timeout: std::time::Duration,

@@ -46,11 +46,26 @@ struct Ready {
     database: String,
     index: String,
     indexed_documents: u64,
+    /// This server's name among several (`HIJRAAH_NODE_NAME`, default host:port).
+    node: String,
+    /// Whether this server holds the projection lease, and so runs the live projections.
+    projection_lease: bool,
+    /// The server holding the lease, if any does (the lease is retried every half second).
+    lease_holder: Option<String>,
+    /// Events in the log after the furthest-behind projection, as this server sees them.
+    projection_lag_events: i64,
 }
 
-/// The database and the search index are usable.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Ready)))]
+/// The database and the search index are usable; which server runs the projections, and how far
+/// behind they are. 503 while the server drains before stopping, or cannot reach the database.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, body = Ready),
+    (status = 503, description = "Draining, or the database or the index is not usable", body = super::error::ErrorBody),
+))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
+    if state.draining.is_cancelled() {
+        return Err(ApiError::unavailable("draining: this server is stopping"));
+    }
     crate::store::postgres::ping(&state.pool)
         .await
         .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
@@ -58,11 +73,29 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> 
     if !index.dir().is_dir() {
         return Err(ApiError::unavailable("index directory missing"));
     }
+    let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(&state.pool)
+        .await
+        .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
+    let slowest = state
+        .projector
+        .progress()
+        .values()
+        .map(|checkpoint| checkpoint.position)
+        .min()
+        .unwrap_or(0);
+    let lease_holder = crate::lease::holder(&state.pool)
+        .await
+        .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
     Ok(Json(Ready {
         status: "ready".into(),
         database: "ok".into(),
         index: "ok".into(),
         indexed_documents: index.num_docs(),
+        node: state.projector.lease().node().to_owned(),
+        projection_lease: state.projector.leads(),
+        lease_holder,
+        projection_lag_events: (head.unwrap_or(0) - slowest).max(0),
     }))
 }
 

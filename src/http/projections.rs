@@ -1,7 +1,6 @@
 //! `GET /api/v1/projections` (admin, analyst): each read model's checkpoint and how far behind
 //! the log it is, in events and in seconds, as the database holds them (so any server answers
-//! the same). `leader` says whether this server runs the live projections; every server does
-//! today (there is no projection lease yet), so it is `null`: unknown across servers.
+//! the same). `leader` says whether this server holds the projection lease, and so runs them.
 
 use axum::Json;
 use axum::extract::State;
@@ -67,7 +66,7 @@ struct ProjectionStatus {
     lag_events: i64,
     /// How long the oldest of those has been waiting (0 when caught up).
     lag_seconds: f64,
-    /// Whether this server holds the projection lease (null: no lease; every server runs them).
+    /// Whether this server holds the projection lease and so runs the live projections.
     leader: Option<bool>,
 }
 
@@ -96,7 +95,7 @@ async fn projections(State(state): State<AppState>, auth: Auth) -> Result<Json<V
             position: checkpoint.position,
             lag_events,
             lag_seconds: lag_seconds.map_or(0.0, |seconds| (seconds.max(0.0) * 1000.0).round() / 1000.0),
-            leader: None,
+            leader: Some(state.projector.leads()),
         });
     }
     Ok(Json(statuses))

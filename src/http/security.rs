@@ -42,6 +42,8 @@ pub struct RateLimiter {
     clock: DefaultClock,
     checks: AtomicU64,
     shared: Option<SharedBuckets>,
+    /// Proxies (nginx) whose `X-Forwarded-For` names the client of an anonymous request.
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// GCRA on Redis: the key holds the theoretical arrival time (ms, Redis's own clock, so every
@@ -145,7 +147,15 @@ impl RateLimiter {
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
             shared: None,
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these addresses (the load balancer's): anonymous requests
+    /// are then limited per client, not all together as the proxy's.
+    pub fn trusting(mut self, proxies: &[IpAddr]) -> Self {
+        self.trusted_proxies = proxies.to_vec();
+        self
     }
 
     /// Keeps the buckets in Redis at `url` (keys under `prefix`), shared by every server using it.
@@ -193,7 +203,7 @@ fn exempt(path: &str) -> bool {
 }
 
 /// The caller of a request: the user the authentication layer verified, else the peer address.
-fn caller_of(request: &Request) -> Caller {
+fn caller_of(request: &Request, trusted_proxies: &[IpAddr]) -> Caller {
     if let Some(principal) = request
         .extensions()
         .get::<Authentication>()
@@ -201,19 +211,42 @@ fn caller_of(request: &Request) -> Caller {
     {
         return Caller::User(principal.user_id.as_str().to_owned());
     }
-    Caller::Address(
-        request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip()),
-    )
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+    Caller::Address(client_address(peer, request.headers(), trusted_proxies))
+}
+
+/// The client behind a chain of trusted proxies: the right-most `X-Forwarded-For` address that is
+/// not one of them (entries further left are the client's own claims, which anyone can forge).
+fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|address| address.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|address| !trusted_proxies.contains(address))
+        .unwrap_or(peer)
 }
 
 pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if exempt(request.uri().path()) {
         return next.run(request).await;
     }
-    match state.rate_limiter.check(&caller_of(&request)).await {
+    match state
+        .rate_limiter
+        .check(&caller_of(&request, &state.rate_limiter.trusted_proxies))
+        .await
+    {
         Ok(()) => next.run(request).await,
         Err(wait) => ApiError::rate_limited(wait.as_secs_f64().ceil().max(1.0) as u64).into_response(),
     }
@@ -273,6 +306,22 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_last_address_it_did_not_add_itself() {
+        let nginx: IpAddr = "10.0.0.2".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        // The client claims 6.6.6.6; nginx appends the address it saw.
+        headers.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.7"));
+        assert_eq!(
+            client_address(nginx, &headers, &[nginx]),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        // From anyone else the header is ignored: the peer is the client.
+        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(client_address(stranger, &headers, &[nginx]), stranger);
+        assert_eq!(client_address(nginx, &axum::http::HeaderMap::new(), &[nginx]), nginx);
+    }
 
     #[tokio::test]
     async fn a_caller_gets_its_burst_then_waits_and_others_are_counted_apart() {

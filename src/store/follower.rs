@@ -15,7 +15,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::postgres::NOTIFY_CHANNEL;
+use super::postgres::{NOTIFY_CHANNEL, PROJECTED_CHANNEL};
 use super::{Checkpoint, EventStore, StoreError};
 
 /// Broadcasts "the log may have grown" to every follower in this process.
@@ -43,13 +43,13 @@ impl LogNotifier {
         self.sender.subscribe()
     }
 
-    /// Listens for other processes' appends until `shutdown`, reconnecting with back-off.
+    /// Listens for other processes' appends (and the projection leader's batches) until `shutdown`, reconnecting with back-off.
     pub async fn listen(self, pool: PgPool, shutdown: CancellationToken) {
         let mut backoff = Duration::from_millis(100);
         while !shutdown.is_cancelled() {
             let listener = async {
                 let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(NOTIFY_CHANNEL).await?;
+                listener.listen_all([NOTIFY_CHANNEL, PROJECTED_CHANNEL]).await?;
                 Ok::<_, sqlx::Error>(listener)
             };
             let mut listener = match listener.await {

@@ -27,6 +27,9 @@ use super::{AppendResult, Checkpoint, ExpectedVersion, LogNotifier, StoreError};
 /// The channel `NOTIFY`'d by every append batch (empty payload): listeners in other processes
 /// take it as "the log may have grown"; this process's writer wakes its own followers directly.
 pub const NOTIFY_CHANNEL: &str = "hijraah_events";
+/// The channel `NOTIFY`'d when the projection lease holder has applied a batch: the other
+/// servers read the new checkpoints (their requests wait on them).
+pub const PROJECTED_CHANNEL: &str = "hijraah_projected";
 
 #[derive(Debug, Clone)]
 pub struct EventStore {

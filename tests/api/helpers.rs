@@ -101,6 +101,8 @@ pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
         database_max_connections: 20,
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
+        node_name: None,
+        drain_grace: Duration::ZERO,
     }
 }
 

@@ -18,6 +18,7 @@ mod financial;
 mod helpers;
 mod knowledge;
 mod learning;
+mod multinode;
 mod ops;
 mod privacy;
 mod projections;

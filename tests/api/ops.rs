@@ -203,5 +203,134 @@ async fn projections_show_their_checkpoint_and_lag_to_admins_and_analysts() {
     assert_eq!(conversations["position"], head.position);
     assert_eq!(conversations["lag_events"], 0);
     assert_eq!(conversations["lag_seconds"], 0.0);
-    assert!(conversations["leader"].is_null());
+    assert_eq!(
+        conversations["leader"], true,
+        "a server alone holds the projection lease"
+    );
+}
+
+/// Two servers on one database: exactly one holds the projection lease and says so in `/readyz`;
+/// when it stops, the other takes the lease over within seconds and goes on projecting, so its
+/// chats still read their own writes, each applied once.
+#[tokio::test]
+async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops() {
+    use hijraah::startup::{Application, default_registry};
+    let mut first = TestApp::spawn().await;
+    let first_ready = ready(&first.client, &first.url("/readyz")).await;
+    assert_eq!(first_ready["projection_lease"], true, "{first_ready}");
+
+    let second_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::settings_for(&first.db, second_dir.path().to_path_buf());
+    settings.node_name = Some("second".into());
+    settings.security.kek = Some(
+        std::fs::read_to_string(first.data_dir.path().join("kek"))
+            .unwrap()
+            .trim()
+            .to_owned(),
+    );
+    let second = Application::build_with_registry(&settings, first.db.pool.clone(), default_registry())
+        .await
+        .unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    let second_state = second.state().clone();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let second_task = tokio::spawn(second.run_until_stopped(stop.clone()));
+
+    // The second server follows: it does not lead, and names the first as the holder.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let follower = ready(&first.client, &format!("{second_url}/readyz")).await;
+    assert_eq!(follower["projection_lease"], false, "{follower}");
+    assert_eq!(follower["node"], "second");
+    assert_eq!(follower["lease_holder"], first_ready["node"], "{follower}");
+    // A chat through the follower is projected by the leader and read back through the follower.
+    let token = first.token("alice", Role::User);
+    let asked = first
+        .client
+        .post(format!("{second_url}/api/v1/chat"))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": "alice", "content": "Assalamu alaikum", "session_id": "lease"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+
+    first.shutdown().await;
+    let stopped = std::time::Instant::now();
+    let mut took_over = None;
+    for _ in 0..100 {
+        if ready(&first.client, &format!("{second_url}/readyz")).await["projection_lease"] == true {
+            took_over = Some(stopped.elapsed());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let took_over = took_over.expect("the second server took the lease within 10 s");
+    assert!(took_over < std::time::Duration::from_secs(5), "{took_over:?}");
+
+    let again = first
+        .client
+        .post(format!("{second_url}/api/v1/chat"))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": "alice", "content": "And how are you?", "session_id": "lease"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let replies: Vec<Value> = again.json().await.unwrap();
+    let conversation = replies[0]["metadata"]["conversation_id"].as_str().unwrap().to_owned();
+    let head = second_state.store.head().await.unwrap();
+    for projection in hijraah_projections::Projection::ALL {
+        assert!(
+            second_state
+                .projector
+                .wait_for(projection, head, std::time::Duration::from_secs(10))
+                .await,
+            "the new leader projects {}",
+            projection.name()
+        );
+    }
+    let read: Value = first
+        .client
+        .get(format!("{second_url}/api/v1/conversations/{conversation}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asked: Vec<&str> = read["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .map(|message| message["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(asked, ["Assalamu alaikum", "And how are you?"], "each once, in order");
+    stop.cancel();
+    second_task.await.unwrap().unwrap();
+}
+
+async fn ready(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// A server asked to stop answers `/readyz` with 503 while it drains, and finishes the request
+/// it was serving.
+#[tokio::test]
+async fn a_stopping_server_says_it_is_draining_and_finishes_what_is_in_flight() {
+    let app = TestApp::spawn_configured(hijraah::startup::default_registry(), |settings| {
+        settings.drain_grace = std::time::Duration::from_millis(1_500);
+    })
+    .await;
+    let ready_before = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready_before.status(), StatusCode::OK);
+    app.stop.cancel();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Still accepting during the grace, but no longer ready.
+    let draining = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert!(draining.headers().contains_key("retry-after"));
+    expect_error(draining, StatusCode::SERVICE_UNAVAILABLE).await;
+    let chat = app.chat("alice", json!({"user_id": "alice", "content": "hello"})).await;
+    assert_eq!(chat.status(), StatusCode::OK, "served during the grace");
 }

@@ -929,6 +929,8 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
         database_max_connections: 20,
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
+        node_name: None,
+        drain_grace: Duration::ZERO,
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await
