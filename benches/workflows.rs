@@ -51,6 +51,7 @@ async fn run() {
         agent_timeout: Duration::from_secs(5),
         read_your_writes_timeout: Duration::from_secs(5),
         database_max_connections: 20,
+        database_acquire_timeout: Duration::from_secs(5),
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,

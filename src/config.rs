@@ -27,6 +27,10 @@ pub struct Settings {
     pub read_your_writes_timeout: Duration,
     /// `HIJRAAH_DB_MAX_CONNECTIONS`, default 20.
     pub database_max_connections: u32,
+    /// `HIJRAAH_DB_ACQUIRE_TIMEOUT_MS`, default 5000: how long a request waits for a database
+    /// connection (PostgreSQL restarting, or every connection busy) before it answers 503 with
+    /// `Retry-After`. A restart shorter than this is only a delay.
+    pub database_acquire_timeout: Duration,
     /// `HIJRAAH_STATEMENT_TIMEOUT_MS`, default 30000 (0: none): PostgreSQL cancels a statement
     /// that runs longer, so one slow query cannot hold a pool connection for ever (the request
     /// gets 503 with `Retry-After`).
@@ -145,6 +149,7 @@ impl Settings {
             read_your_writes_timeout: Duration::from_millis(number("HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS", 5_000)?),
             database_max_connections: u32::try_from(number("HIJRAAH_DB_MAX_CONNECTIONS", 20)?.max(2))
                 .context("HIJRAAH_DB_MAX_CONNECTIONS is too large")?,
+            database_acquire_timeout: Duration::from_millis(number("HIJRAAH_DB_ACQUIRE_TIMEOUT_MS", 5_000)?.max(100)),
             statement_timeout: Some(number("HIJRAAH_STATEMENT_TIMEOUT_MS", 30_000)?)
                 .filter(|ms| *ms > 0)
                 .map(Duration::from_millis),

@@ -1,7 +1,6 @@
 //! Connecting to PostgreSQL: `DATABASE_URL` when set, otherwise the embedded cluster; then the
 //! migrations.
 
-use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -43,7 +42,7 @@ impl Database {
         }
         let pool = PgPoolOptions::new()
             .max_connections(settings.database_max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.database_acquire_timeout)
             .connect_with(options)
             .await
             .context("cannot connect to PostgreSQL (check DATABASE_URL)")?;

@@ -395,7 +395,8 @@ impl Projector {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.cancelled() => return,
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    // Short: after a database restart the projections (and the chats waiting on them) resume soon.
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
                     continue;
                 }
             }

@@ -99,6 +99,7 @@ pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
         agent_timeout: Duration::from_millis(500),
         read_your_writes_timeout: Duration::from_secs(10),
         database_max_connections: 20,
+        database_acquire_timeout: Duration::from_secs(5),
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,

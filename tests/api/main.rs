@@ -13,6 +13,7 @@ mod embedded;
 mod errors;
 mod eval;
 mod events_api;
+mod faults;
 mod feedback;
 mod financial;
 mod helpers;

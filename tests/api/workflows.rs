@@ -927,6 +927,7 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
         agent_timeout: Duration::from_millis(500),
         read_your_writes_timeout: Duration::from_secs(2),
         database_max_connections: 20,
+        database_acquire_timeout: Duration::from_secs(5),
         statement_timeout: None,
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,
