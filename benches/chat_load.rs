@@ -14,11 +14,15 @@
 //!   `../shared/corpus`) and `knowledge reindex` before loading;
 //! - `LOAD_BINARY=PATH` to load another build of `hijraah` (an earlier commit's, to compare);
 //! - `LOAD_PERF=FILE` to record the server with `perf` during the load;
-//! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`).
+//! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`);
+//! - `LOAD_NGINX=N` to start N servers on the database behind nginx running `deploy/nginx.conf`
+//!   and load nginx instead (the servers' CPU is summed).
 //!
 //! Needs `wrk` and `pgbench` on the PATH (Debian packages `wrk`, `postgresql-client`).
 
 mod common;
+#[path = "../tests/api/nginx.rs"]
+mod nginx;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +34,8 @@ use sqlx::Connection;
 const SECRET: &str = "load-secret-load-secret-load-secret-0000";
 const DATABASE: &str = "hijraah_bench_load";
 const FLOOR_DATABASE: &str = "hijraah_bench_floor";
+/// The key-encryption key the servers behind nginx share (base64 of 32 bytes).
+const KEK: &str = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -120,6 +126,7 @@ fn hijraah(data_dir: &Path) -> Command {
         .env("DATABASE_URL", database_url(DATABASE))
         .env("HIJRAAH_DATA_DIR", data_dir)
         .env("HIJRAAH_JWT_SECRET", SECRET)
+        .env("HIJRAAH_KEK", KEK)
         .env("RUST_LOG", env_or("RUST_LOG", "warn"));
     command
 }
@@ -368,8 +375,19 @@ fn main() {
         admin
     });
 
-    let server = start_server();
-    let pid = server.child.id();
+    let nodes: usize = env_or("LOAD_NGINX", "0").parse().expect("LOAD_NGINX");
+    let servers: Vec<Server> = (0..nodes.max(1)).map(|_| start_server()).collect();
+    let server = &servers[0];
+    let pids: Vec<u32> = servers.iter().map(|server| server.child.id()).collect();
+    let pid = pids[0];
+    let nginx_port = free_port();
+    let _nginx = (nodes > 0).then(|| {
+        let binary = nginx::nginx_binary().expect("nginx (apt install nginx)");
+        let ports: Vec<u16> = servers.iter().map(|server| server.port).collect();
+        nginx::Nginx::start(&binary, work_dir.path(), nginx_port, &ports).expect("nginx starts")
+    });
+    let target_port = if nodes > 0 { nginx_port } else { server.port };
+    let servers_ticks = || pids.iter().map(|pid| cpu_ticks(*pid)).sum::<u64>();
     if env_or("LOAD_CORPUS", "0") == "1" {
         let corpus = PathBuf::from(env_or("LOAD_CORPUS_DIR", "../shared/corpus"));
         let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
@@ -408,7 +426,8 @@ fn main() {
     let script = wrk_script(work_dir.path(), &tokens, &messages);
 
     eprintln!("warm-up …");
-    run_wrk(server.port, &script, connections, 3);
+    std::thread::sleep(Duration::from_millis(500));
+    run_wrk(target_port, &script, connections, 3);
     eprintln!("pgbench …");
     let floor_before = run_pgbench(work_dir.path(), connections, seconds);
     runtime.block_on(async {
@@ -438,12 +457,12 @@ fn main() {
             .spawn()
             .expect("run perf")
     });
-    let (server_before, postgres_before) = (cpu_ticks(pid), postgres_ticks());
-    let load = run_wrk(server.port, &script, connections, seconds);
+    let (server_before, postgres_before) = (servers_ticks(), postgres_ticks());
+    let load = run_wrk(target_port, &script, connections, seconds);
     if let Some(mut perf) = perf {
         let _ = perf.wait();
     }
-    let (server_after, postgres_after) = (cpu_ticks(pid), postgres_ticks());
+    let (server_after, postgres_after) = (servers_ticks(), postgres_ticks());
     let statements = runtime.block_on(top_statements(&mut admin));
     eprintln!("pgbench …");
     let floor_after = run_pgbench(work_dir.path(), connections, seconds);
@@ -455,6 +474,9 @@ fn main() {
         postgres_ticks_between(&postgres_before, &postgres_after) as f64 / ticks_per_second() / measured;
     let chats = load.requests.max(1) as f64;
     println!();
+    if nodes > 0 {
+        println!("through nginx (deploy/nginx.conf) to {nodes} servers");
+    }
     println!("messages: {mix}; {connections} connections, 64 users, {seconds} s per phase");
     println!("durable one-row commits/s (pgbench): {floor_before:.0} before, {floor_after:.0} after");
     println!(

@@ -1,7 +1,6 @@
 //! Connecting to PostgreSQL: `DATABASE_URL` when set, otherwise the embedded cluster; then the
 //! migrations.
 
-
 use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;

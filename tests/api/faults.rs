@@ -177,7 +177,10 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
         if let Some(answered) = first {
             break answered;
         }
-        assert!(restored.elapsed() < Duration::from_secs(20), "no chat succeeded 20 s after the database returned");
+        assert!(
+            restored.elapsed() < Duration::from_secs(20),
+            "no chat succeeded 20 s after the database returned"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -187,13 +190,14 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
     }
 
     let outcomes = std::mem::take(&mut *outcomes.lock().unwrap());
-    let failures: BTreeMap<u16, usize> = outcomes
-        .iter()
-        .filter(|outcome| outcome.status != 200)
-        .fold(BTreeMap::new(), |mut counts, outcome| {
-            *counts.entry(outcome.status).or_default() += 1;
-            counts
-        });
+    let failures: BTreeMap<u16, usize> =
+        outcomes
+            .iter()
+            .filter(|outcome| outcome.status != 200)
+            .fold(BTreeMap::new(), |mut counts, outcome| {
+                *counts.entry(outcome.status).or_default() += 1;
+                counts
+            });
     eprintln!(
         "database fault: {} chats, {} acknowledged, failures by status {failures:?}, recovered {:?} after the database returned",
         outcomes.len(),
@@ -243,7 +247,10 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
         if lag == 0 {
             break;
         }
-        assert!(state_wait.elapsed() < Duration::from_secs(30), "projections caught up to {position}");
+        assert!(
+            state_wait.elapsed() < Duration::from_secs(30),
+            "projections caught up to {position}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for (worker, conversation) in &conversations {
@@ -265,7 +272,12 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
         }
     }
     for outcome in outcomes.iter().filter(|outcome| outcome.status == 200) {
-        assert_eq!(recorded.get(&outcome.content), Some(&1), "acknowledged once: {}", outcome.content);
+        assert_eq!(
+            recorded.get(&outcome.content),
+            Some(&1),
+            "acknowledged once: {}",
+            outcome.content
+        );
     }
     assert!(recorded.values().all(|count| *count == 1), "nothing recorded twice");
     stop.cancel();

@@ -20,6 +20,7 @@ mod helpers;
 mod knowledge;
 mod learning;
 mod multinode;
+mod nginx;
 mod ops;
 mod privacy;
 mod projections;

@@ -10,7 +10,7 @@
 //! `HIJRAAH_REQUIRE_NGINX=1` (set by `.ci/run`, which installs it).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,7 @@ use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{SECRET, TestDatabase, hijraah_command};
+use crate::nginx::{Nginx, nginx_binary};
 
 const NODES: usize = 3;
 /// Two workers per user, on one session each: concurrent writers on one stream too.
@@ -49,13 +50,6 @@ impl Phase {
             _ => Phase::Settled,
         }
     }
-}
-
-fn nginx_binary() -> Option<PathBuf> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|path| path.is_file())
 }
 
 fn free_port() -> u16 {
@@ -149,80 +143,6 @@ impl Drop for Node {
             let _ = child.kill();
             let _ = child.wait();
         }
-    }
-}
-
-/// nginx on `port`, running `deploy/nginx.conf` with our servers as its upstream.
-struct Nginx {
-    child: Child,
-}
-
-impl Nginx {
-    fn start(binary: &Path, dir: &Path, port: u16, nodes: &[u16]) -> Self {
-        let shipped = include_str!("../../deploy/nginx.conf");
-        let mut site = String::new();
-        let mut in_nodes = false;
-        for line in shipped.lines() {
-            let trimmed = line.trim();
-            if trimmed == "# nodes:begin" {
-                in_nodes = true;
-                for node in nodes {
-                    site.push_str(&format!("    server 127.0.0.1:{node} max_fails=1 fail_timeout=2s;\n"));
-                }
-                continue;
-            }
-            if trimmed == "# nodes:end" {
-                in_nodes = false;
-                continue;
-            }
-            if in_nodes {
-                continue;
-            }
-            if trimmed == "listen 8080;" {
-                site.push_str(&format!("    listen 127.0.0.1:{port};\n"));
-                continue;
-            }
-            site.push_str(line);
-            site.push('\n');
-        }
-        assert!(
-            site.contains(&format!("listen 127.0.0.1:{port};")),
-            "the shipped config listens on 8080"
-        );
-        std::fs::write(dir.join("hijraah.conf"), site).unwrap();
-        let root = std::fs::read_to_string("/proc/self/status")
-            .unwrap_or_default()
-            .lines()
-            .any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(1) == Some("0"));
-        let dir_text = dir.display();
-        let main = format!(
-            "{user}worker_processes 1;\npid {dir_text}/nginx.pid;\nerror_log {dir_text}/nginx-error.log warn;\n\
-             daemon off;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n\
-             client_body_temp_path {dir_text}/body;\n  proxy_temp_path {dir_text}/proxy;\n\
-             fastcgi_temp_path {dir_text}/fastcgi;\n  uwsgi_temp_path {dir_text}/uwsgi;\n\
-             scgi_temp_path {dir_text}/scgi;\n  include {dir_text}/hijraah.conf;\n}}\n",
-            user = if root { "user root;\n" } else { "" },
-        );
-        std::fs::write(dir.join("nginx.conf"), main).unwrap();
-        let child = std::process::Command::new(binary)
-            .arg("-e")
-            .arg(dir.join("nginx-error.log"))
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
-        Self { child }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -325,7 +245,7 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
     }
     let nginx_port = free_port();
     let ports: Vec<u16> = nodes.iter().map(|node| node.port).collect();
-    let _nginx = Nginx::start(&nginx_path, &work, nginx_port, &ports);
+    let _nginx = Nginx::start(&nginx_path, &work, nginx_port, &ports).expect("nginx starts");
     let front = format!("http://127.0.0.1:{nginx_port}");
     let mut up = false;
     for _ in 0..100 {
