@@ -511,7 +511,7 @@ fn main() {
         }
         None => println!("pg_stat_statements: not available (add it to shared_preload_libraries)"),
     }
-    drop(server);
+    drop(servers);
     runtime.block_on(async {
         drop(admin);
         common::drop_database(DATABASE).await;

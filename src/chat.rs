@@ -353,6 +353,26 @@ impl ChatService {
         )?)
     }
 
+    /// Brings a conversation held here up to date with what other writers (another server) appended
+    /// after it: reads only the events after its version, not the whole stream again.
+    async fn catch_up(&self, stream_id: &str, mut conversation: Conversation) -> Result<Conversation, ChatError> {
+        let mut newer = self.store.read_stream(stream_id, conversation.version()).await?;
+        self.vault.unseal_pooled(&mut newer).await?;
+        let mut events = Vec::with_capacity(newer.len());
+        for envelope in &newer {
+            events.push(
+                envelope
+                    .decode()
+                    .map_err(|error| ChatError::Corrupt(error.to_string()))?,
+            );
+        }
+        match conversation.apply_new(&events) {
+            Ok(()) => Ok(conversation),
+            // Not a contiguous continuation (cannot happen with an append-only stream): start over.
+            Err(_) => self.load(stream_id).await,
+        }
+    }
+
     /// Decides events against the conversation and appends them, re-reading and re-deciding when
     /// another writer got there first.
     async fn append_with_retry(
@@ -392,7 +412,7 @@ impl ChatService {
                     // Spread the retries of writers that collided so they do not collide again.
                     let jitter = Uuid::new_v4().as_u128() % (1 + u128::from(attempt.min(10)) * 2);
                     tokio::time::sleep(Duration::from_millis(jitter as u64)).await;
-                    conversation = self.load(stream_id).await?;
+                    conversation = self.catch_up(stream_id, conversation).await?;
                     self.remember(stream_id, conversation.clone());
                 }
                 Err(other) => return Err(other.into()),

@@ -110,9 +110,12 @@ pub async fn step_all(pool: &PgPool, vault: &Vault, projections: &[Projection]) 
         transaction.commit().await?;
         return Ok(Stepped::CaughtUp(at));
     }
-    // Wakes the other servers, on commit, to read the new checkpoints (their requests wait on them).
-    sqlx::query("SELECT pg_notify($1, '')")
+    // Wakes the other servers, on commit, to read the new checkpoints (their requests wait on
+    // them), naming the read models that changed (their followers re-read only those).
+    let names: Vec<&str> = changed.iter().map(|projection| projection.name()).collect();
+    sqlx::query("SELECT pg_notify($1, $2)")
         .bind(crate::store::postgres::PROJECTED_CHANNEL)
+        .bind(names.join(","))
         .execute(&mut *transaction)
         .await?;
     transaction.commit().await?;
@@ -363,11 +366,14 @@ impl Projector {
     }
 
     async fn run(&self, shutdown: CancellationToken) {
+        // The leader wakes when the log grows; the others when the leader has applied a batch.
         let mut changes = self.notifier.subscribe();
+        let mut projected = self.notifier.subscribe_projected();
         let mut lease = self.lease.subscribe();
         let mut backoff = Duration::from_millis(100);
         while !shutdown.is_cancelled() {
             changes.borrow_and_update();
+            projected.borrow_and_update();
             let leading = *lease.borrow_and_update();
             let stepped = if leading {
                 step_all(&self.pool, &self.vault, &Projection::ALL).await
@@ -401,7 +407,8 @@ impl Projector {
                 }
             }
             tokio::select! {
-                _ = changes.changed() => {}
+                _ = changes.changed(), if leading => {}
+                _ = projected.changed(), if !leading => {}
                 _ = lease.changed() => {}
                 _ = tokio::time::sleep(self.poll_interval) => {}
                 _ = shutdown.cancelled() => return,
@@ -415,16 +422,15 @@ impl Projector {
         let mut connection = self.pool.acquire().await?;
         let checkpoints = checkpoint::read_many(&mut connection, &Projection::ALL).await?;
         let at: Vec<(Projection, Checkpoint)> = Projection::ALL.iter().copied().zip(checkpoints).collect();
-        let progress = self.progress();
-        let moved: Vec<(Projection, Checkpoint)> = at
+        // Which read models changed is the leader's knowledge, named in its notifications. (One
+        // lost in a reconnect is made up for by the followers' own periodic re-reads.)
+        let changed: Vec<Projection> = self
+            .notifier
+            .take_changed()
             .iter()
-            .copied()
-            .filter(|(projection, checkpoint)| progress.get(projection).is_none_or(|seen| seen < checkpoint))
+            .filter_map(|name| name.parse().ok())
             .collect();
-        // Which of them changed is the leader's knowledge; a follower of one read model (the
-        // custom agents') re-reads it on any movement, which costs one small query.
-        let changed: Vec<Projection> = moved.iter().map(|(projection, _)| *projection).collect();
-        self.record_changes(&moved, &changed);
+        self.record_changes(&at, &changed);
         Ok(at)
     }
 

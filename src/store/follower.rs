@@ -18,17 +18,24 @@ use tokio_util::sync::CancellationToken;
 use super::postgres::{NOTIFY_CHANNEL, PROJECTED_CHANNEL};
 use super::{Checkpoint, EventStore, StoreError};
 
-/// Broadcasts "the log may have grown" to every follower in this process.
+/// Broadcasts "the log may have grown" to every follower in this process, and "the projection
+/// lease holder applied a batch" (with the read models it changed) to this process's projector.
 #[derive(Debug, Clone)]
 pub struct LogNotifier {
     sender: std::sync::Arc<watch::Sender<u64>>,
+    projected: std::sync::Arc<watch::Sender<u64>>,
+    /// The read models the leader's batches changed since the projector last took them.
+    changed: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl Default for LogNotifier {
     fn default() -> Self {
         let (sender, _) = watch::channel(0);
+        let (projected, _) = watch::channel(0);
         Self {
             sender: std::sync::Arc::new(sender),
+            projected: std::sync::Arc::new(projected),
+            changed: Default::default(),
         }
     }
 }
@@ -41,6 +48,27 @@ impl LogNotifier {
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.sender.subscribe()
+    }
+
+    /// Moves when another server's projector applied a batch (`payload`: the read models it
+    /// changed, comma-separated).
+    pub fn subscribe_projected(&self) -> watch::Receiver<u64> {
+        self.projected.subscribe()
+    }
+
+    fn projected(&self, payload: &str) {
+        if let Ok(mut changed) = self.changed.lock() {
+            changed.extend(payload.split(',').filter(|name| !name.is_empty()).map(str::to_owned));
+        }
+        self.projected.send_modify(|counter| *counter = counter.wrapping_add(1));
+    }
+
+    /// The read models changed by the leader's batches since the last call.
+    pub fn take_changed(&self) -> std::collections::BTreeSet<String> {
+        self.changed
+            .lock()
+            .map(|mut changed| std::mem::take(&mut *changed))
+            .unwrap_or_default()
     }
 
     /// Listens for other processes' appends (and the projection leader's batches) until `shutdown`, reconnecting with back-off.
@@ -70,11 +98,15 @@ impl LogNotifier {
             loop {
                 tokio::select! {
                     received = listener.try_recv() => match received {
+                        Ok(Some(notification)) if notification.channel() == PROJECTED_CHANNEL => {
+                            self.projected(notification.payload());
+                        }
                         Ok(Some(_)) => self.notify(),
                         // The connection dropped; `try_recv` reconnects on the next call.
                         Ok(None) => {
                             tracing::warn!("log listener connection lost, reconnecting");
                             self.notify();
+                            self.projected("");
                         }
                         Err(error) => {
                             tracing::warn!(error = %error, "log listener failed");
