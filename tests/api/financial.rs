@@ -181,6 +181,20 @@ async fn zakat_al_fitr_and_arabic_questions_get_the_calculation_in_the_users_lan
     assert_eq!(fitr["metadata"]["topic"], "zakat_al_fitr");
     assert_eq!(fitr["metadata"]["parameters"]["sa_kg"], "2.5");
 
+    // The price of a whole sa', as many mosques announce it: 5 × 10 = 50.00.
+    let replies: Vec<Value> = app
+        .chat(
+            "alice",
+            json!({"user_id": "alice", "language": "ar",
+                   "content": "كم زكاة الفطر عن أسرة من خمسة أفراد إذا كان سعر الصاع ١٠ ريالات؟"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let per_sa = financial(&replies);
+    assert!(per_sa["response"].as_str().unwrap().contains("50.00"), "{per_sa}");
+
     let replies: Vec<Value> = app
         .chat(
             "alice",

@@ -1,7 +1,7 @@
 //! Zakat al-fitr inputs from a plain message: how many people it is paid for ("a family of 5",
 //! "4 people", "me, my wife, our 3 kids and my mum", "٤ أشخاص"), the staple's price per kilogram
 //! ("rice is 2 dollars a kilo", "£1.35/kg", "سعر كيلو الأرز ٣ ريالات"), and a sa' the user states
-//! ("3 kg per person").
+//! ("3 kg per person"), or the price of a whole sa' ("a sa' of rice costs 10 riyals", "سعر الصاع ١٠").
 
 use rust_decimal::Decimal;
 
@@ -14,6 +14,8 @@ pub struct FitrReading {
     /// How the number of persons was read: "family of 5", or the household members named.
     pub persons_from: Option<String>,
     pub staple_price_per_kg: Option<Decimal>,
+    /// The price of one sa' of the staple, when that is what the user knows.
+    pub price_per_sa: Option<Decimal>,
     pub sa_kg: Option<Decimal>,
     pub currency: Option<Currency>,
     pub staple: Option<String>,
@@ -155,6 +157,27 @@ fn household_count(tokens: &[Token]) -> Option<(u32, String)> {
     (count > 0).then(|| (count, named.join(", ")))
 }
 
+/// "sa'", "saa", "صاع", "الصاع", "للصاع", "بالصاع".
+fn is_sa(word: &str) -> bool {
+    let arabic = word.trim_start_matches(['ب', 'ل', 'و', 'ف']);
+    let arabic = arabic.strip_prefix("ال").unwrap_or(arabic);
+    matches!(word, "sa" | "saa" | "sa'" | "saa'" | "sā" | "sā'") || arabic == "صاع"
+}
+
+/// Whether the number whose clause words are `before` and `after` is the price of a sa':
+/// "10 riyals per sa'", "١٠ ريالات للصاع", "a sa' of rice costs 10", "سعر الصاع ١٠".
+fn priced_per_sa(before: &[&str], after: &[&str]) -> bool {
+    let per_sa_after = after.iter().take(3).enumerate().any(|(index, word)| {
+        (matches!(*word, "a" | "per" | "each" | "for" | "لكل") && after.get(index + 1).is_some_and(|w| is_sa(w)))
+            || (word.chars().next().is_some_and(|c| !c.is_ascii()) && is_sa(word))
+    });
+    let priced_sa_before = before.iter().any(|w| is_sa(w))
+        && before
+            .iter()
+            .any(|w| matches!(*w, "price" | "costs" | "cost" | "is" | "ثمن" | "يكلف" | "بـ") || w.ends_with("سعر"));
+    per_sa_after || priced_sa_before
+}
+
 pub fn read(message: &str) -> FitrReading {
     let lower = normalize(&message.to_lowercase());
     let tokens = tokenize(&lower);
@@ -168,6 +191,13 @@ pub fn read(message: &str) -> FitrReading {
     };
     for quantity in quantities(&tokens) {
         let (before, after) = window(&tokens, quantity.at, 5, 4);
+        if quantity.unit.is_none() && quantity.per.is_none() && priced_per_sa(&before, &after) {
+            reading.price_per_sa = Some(quantity.value.normalize());
+            if let Some(currency) = quantity.currency.clone() {
+                reading.currency = Some(currency);
+            }
+            continue;
+        }
         if quantity.per == Some(Unit::Kilogram) {
             reading.staple_price_per_kg = Some(quantity.value.normalize());
             if let Some(currency) = quantity.currency.clone() {
@@ -261,6 +291,7 @@ mod tests {
     #[test]
     fn arabic_and_word_numbers() {
         let r = read("كم زكاة الفطر عن ٤ أشخاص إذا كان سعر كيلو الأرز ٣ ريالات؟");
+        assert_eq!(r.price_per_sa, None, "a price per kilo is not per sa'");
         assert_eq!(r.persons, Some(4));
         assert_eq!(r.staple_price_per_kg, Some(d("3")));
         assert_eq!(r.currency.unwrap().display, "ريال");
@@ -270,5 +301,27 @@ mod tests {
         let r = read("zakat al fitr for myself and my 2 daughters");
         assert_eq!(r.persons, Some(3));
         assert_eq!(read("tell me about zakat al fitr").persons, None);
+    }
+
+    #[test]
+    fn the_price_of_a_whole_sa_in_english_and_arabic() {
+        for (text, persons) in [
+            (
+                "Zakat al-fitr for a family of five, a sa' of rice costs 10 riyals",
+                None,
+            ),
+            ("Fitrana for 5 people, rice is 10 riyals per sa'", Some(5)),
+            ("كم زكاة الفطر عن أسرة من خمسة أفراد إذا كان سعر الصاع ١٠ ريالات؟", None),
+            ("زكاة الفطر عن ٥ أشخاص والأرز ١٠ ريالات للصاع", Some(5)),
+        ] {
+            let r = read(text);
+            assert_eq!(r.price_per_sa, Some(Decimal::from(10)), "{text}: {r:?}");
+            assert_eq!(r.staple_price_per_kg, None, "{text}");
+            if persons.is_some() {
+                assert_eq!(r.persons, persons, "{text}");
+            }
+        }
+        // A number of people is not a price, even beside the word.
+        assert_eq!(read("How many kg is one sa' for 4 people?").price_per_sa, None);
     }
 }

@@ -31,10 +31,15 @@ pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     });
+    let sa_kg = read.sa_kg.or_else(|| earlier("sa_kg").and_then(decimal));
+    // A price per sa' is the price per kilogram times the sa' (the default one unless stated).
+    let per_sa = read
+        .price_per_sa
+        .and_then(|price| price.checked_div(sa_kg.unwrap_or_else(default_sa_kg)));
     let price = read
         .staple_price_per_kg
+        .or(per_sa)
         .or_else(|| earlier("staple_price_per_kg").and_then(decimal));
-    let sa_kg = read.sa_kg.or_else(|| earlier("sa_kg").and_then(decimal));
     let currency: Option<Currency> = read.currency.clone().or_else(|| {
         let stored = earlier("currency")?;
         Some(Currency {
