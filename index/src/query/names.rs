@@ -18,6 +18,10 @@ const ARTICLES: &[&str] = &[
     "al", "an", "ar", "as", "ash", "at", "ad", "adh", "az", "ath", "ul", "ut", "us", "ur", "un", "el", "e", "the",
 ];
 
+/// Forms of "to be", which people put into a name or leave out ("actions are judged by
+/// intentions", "actions being judged by intentions"): not part of a key.
+const LINKING: &[&str] = &["is", "are", "was", "were", "be", "being", "been"];
+
 /// A span of verses: `surah:from-to` (one verse when `from == to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verses {
@@ -77,7 +81,7 @@ pub fn fold_latin(text: &str) -> String {
 pub fn latin_key(words: &[&str]) -> String {
     let joined: String = words
         .iter()
-        .filter(|word| !ARTICLES.contains(word))
+        .filter(|word| !ARTICLES.contains(word) && !LINKING.contains(word))
         .copied()
         .collect::<Vec<_>>()
         .concat();
@@ -363,5 +367,14 @@ mod tests {
             ["bukhari:1"]
         );
         assert!(names.passage_by_key(&name_key("آية الكرسي")).is_some());
+        assert_eq!(
+            names.passage_by_key(&name_key("actions being judged by intentions")),
+            names.passage_by_key(&name_key("Actions are Judged by Intentions")),
+        );
+        assert!(
+            names
+                .passage_by_key(&name_key("actions being judged by intentions"))
+                .is_some()
+        );
     }
 }

@@ -480,6 +480,11 @@ mod tests {
         assert_eq!(ids("ayatul kursi"), ["quran:2:255"]);
         assert_eq!(ids("last two verses of surah baqarah"), ["quran:2:285", "quran:2:286"]);
         assert_eq!(ids("آية الكرسي"), ["quran:2:255"]);
+        // The name as people say it, with another form of "to be" than the table's.
+        assert_eq!(
+            ids("What is the hadith about actions being judged by intentions?"),
+            ["bukhari:1"]
+        );
         assert!(
             ids("inna lillahi wa inna ilayhi raji'un").is_empty(),
             "a quotation, not a name"
