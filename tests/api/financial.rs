@@ -193,7 +193,11 @@ async fn zakat_al_fitr_and_arabic_questions_get_the_calculation_in_the_users_lan
         .await
         .unwrap();
     let per_sa = financial(&replies);
-    assert!(per_sa["response"].as_str().unwrap().contains("50.00"), "{per_sa}");
+    let per_sa_text = per_sa["response"].as_str().unwrap();
+    assert!(
+        per_sa_text.contains("50.00") && per_sa_text.contains("بسعر 4 "),
+        "{per_sa}"
+    );
 
     let replies: Vec<Value> = app
         .chat(

@@ -35,7 +35,8 @@ pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
     // A price per sa' is the price per kilogram times the sa' (the default one unless stated).
     let per_sa = read
         .price_per_sa
-        .and_then(|price| price.checked_div(sa_kg.unwrap_or_else(default_sa_kg)));
+        .and_then(|price| price.checked_div(sa_kg.unwrap_or_else(default_sa_kg)))
+        .map(|price| price.normalize());
     let price = read
         .staple_price_per_kg
         .or(per_sa)
