@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestDatabase, admin_url, settings_for};
+use crate::helpers::{TestDatabase, admin_url, count_user_messages, settings_for};
 
 /// A TCP proxy to PostgreSQL that can drop every connection and refuse new ones.
 struct Proxy {
@@ -254,22 +254,8 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for (worker, conversation) in &conversations {
-        let read: Value = client
-            .get(format!("{address}/api/v1/conversations/{conversation}"))
-            .bearer_auth(token(&format!("fault{worker}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for message in read["messages"].as_array().expect("messages") {
-            if message["role"] == "user" {
-                *recorded
-                    .entry(message["content"].as_str().unwrap_or_default().to_owned())
-                    .or_default() += 1;
-            }
-        }
+        let token = token(&format!("fault{worker}"));
+        count_user_messages(&client, &address, conversation, &token, &mut recorded).await;
     }
     for outcome in outcomes.iter().filter(|outcome| outcome.status == 200) {
         assert_eq!(

@@ -282,3 +282,74 @@ pub fn hijraah_command() -> std::process::Command {
         .env("RUST_LOG", "warn");
     command
 }
+
+/// A second server on `first`'s database, with its own data dir and `first`'s key-encryption key
+/// (servers on one database share it; in production, from the environment).
+pub struct SecondServer {
+    pub address: String,
+    pub state: AppState,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _data_dir: tempfile::TempDir,
+}
+
+impl SecondServer {
+    pub async fn spawn(first: &TestApp, configure: impl FnOnce(&mut Settings)) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = settings_for(&first.db, data_dir.path().to_path_buf());
+        settings.security.kek = Some(
+            std::fs::read_to_string(first.data_dir.path().join("kek"))
+                .expect("the first server's kek")
+                .trim()
+                .to_owned(),
+        );
+        configure(&mut settings);
+        let second = Application::build_with_registry(&settings, first.db.pool.clone(), default_registry())
+            .await
+            .expect("the second server builds");
+        let address = format!("http://127.0.0.1:{}", second.port());
+        let state = second.state().clone();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(second.run_until_stopped(stop.clone()));
+        Self {
+            address,
+            state,
+            stop,
+            task,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Stops it and waits until it has stopped cleanly.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        self.task.await.expect("server task").expect("server stops cleanly");
+    }
+}
+
+/// Counts, into `recorded`, the user messages of a conversation by their content, read back
+/// through the API at `address` as its owner.
+pub async fn count_user_messages(
+    client: &reqwest::Client,
+    address: &str,
+    conversation: &str,
+    token: &str,
+    recorded: &mut std::collections::BTreeMap<String, usize>,
+) {
+    let read: Value = client
+        .get(format!("{address}/api/v1/conversations/{conversation}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the conversation")
+        .json()
+        .await
+        .expect("the conversation as JSON");
+    for message in read["messages"].as_array().expect("messages") {
+        if message["role"] == "user" {
+            *recorded
+                .entry(message["content"].as_str().unwrap_or_default().to_owned())
+                .or_default() += 1;
+        }
+    }
+}

@@ -21,7 +21,7 @@ use hijraah_domain::ids::UserId;
 use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{SECRET, TestDatabase, hijraah_command};
+use crate::helpers::{SECRET, TestDatabase, count_user_messages, hijraah_command};
 use crate::nginx::{Nginx, nginx_binary};
 
 const NODES: usize = 3;
@@ -372,22 +372,7 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
         })
         .collect();
     for (user, conversation) in &conversations {
-        let read: Value = client
-            .get(format!("{front}/api/v1/conversations/{conversation}"))
-            .bearer_auth(token(*user))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for message in read["messages"].as_array().expect("messages") {
-            if message["role"] == "user" {
-                *recorded
-                    .entry(message["content"].as_str().unwrap_or_default().to_owned())
-                    .or_default() += 1;
-            }
-        }
+        count_user_messages(&client, &front, conversation, &token(*user), &mut recorded).await;
     }
     let acknowledged: Vec<&Sent> = sent.iter().filter(|chat| chat.outcome.is_ok()).collect();
     let unacknowledged: Vec<&Sent> = sent.iter().filter(|chat| chat.outcome.is_err()).collect();

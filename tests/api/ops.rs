@@ -214,27 +214,16 @@ async fn projections_show_their_checkpoint_and_lag_to_admins_and_analysts() {
 /// chats still read their own writes, each applied once.
 #[tokio::test]
 async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops() {
-    use hijraah::startup::{Application, default_registry};
     let mut first = TestApp::spawn().await;
     let first_ready = ready(&first.client, &first.url("/readyz")).await;
     assert_eq!(first_ready["projection_lease"], true, "{first_ready}");
 
-    let second_dir = tempfile::tempdir().unwrap();
-    let mut settings = crate::helpers::settings_for(&first.db, second_dir.path().to_path_buf());
-    settings.node_name = Some("second".into());
-    settings.security.kek = Some(
-        std::fs::read_to_string(first.data_dir.path().join("kek"))
-            .unwrap()
-            .trim()
-            .to_owned(),
-    );
-    let second = Application::build_with_registry(&settings, first.db.pool.clone(), default_registry())
-        .await
-        .unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
-    let second_state = second.state().clone();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let second_task = tokio::spawn(second.run_until_stopped(stop.clone()));
+    let second = crate::helpers::SecondServer::spawn(&first, |settings| {
+        settings.node_name = Some("second".into());
+    })
+    .await;
+    let second_url = second.address.clone();
+    let second_state = second.state.clone();
 
     // The second server follows: it does not lead, and names the first as the holder.
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
@@ -307,8 +296,7 @@ async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops()
         .map(|message| message["content"].as_str().unwrap())
         .collect();
     assert_eq!(asked, ["Assalamu alaikum", "And how are you?"], "each once, in order");
-    stop.cancel();
-    second_task.await.unwrap().unwrap();
+    second.shutdown().await;
 }
 
 async fn ready(client: &reqwest::Client, url: &str) -> Value {

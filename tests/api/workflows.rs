@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{SECRET, TestApp, TestDatabase, expect_error, replies_to, settings_for};
+use crate::helpers::{SECRET, TestApp, TestDatabase, expect_error, replies_to};
 
 async fn send(
     app_url: &str,
@@ -707,22 +707,9 @@ async fn a_server_killed_between_steps_resumes_the_run_its_timer_fires_and_no_st
 #[tokio::test]
 async fn two_servers_on_one_database_advance_100_runs_and_execute_every_step_once() {
     let first = TestApp::spawn().await;
-    let second_dir = tempfile::tempdir().unwrap();
-    let mut settings = settings_for(&first.db, second_dir.path().to_path_buf());
-    // Servers on one database share the key-encryption key (in production, from the environment).
-    settings.security.kek = Some(
-        std::fs::read_to_string(first.data_dir.path().join("kek"))
-            .unwrap()
-            .trim()
-            .to_owned(),
-    );
-    let second = Application::build_with_registry(&settings, first.db.pool.clone(), default_registry())
-        .await
-        .unwrap();
-    let second_address = format!("http://127.0.0.1:{}", second.port());
-    let second_state = second.state().clone();
-    let stop = CancellationToken::new();
-    let second_task = tokio::spawn(second.run_until_stopped(stop.clone()));
+    let second = crate::helpers::SecondServer::spawn(&first, |_| {}).await;
+    let second_address = second.address.clone();
+    let second_state = second.state.clone();
 
     let (endpoint, calls) = counting_agent().await;
     let admin = first.token("root", Role::Admin);
@@ -801,8 +788,7 @@ async fn two_servers_on_one_database_advance_100_runs_and_execute_every_step_onc
         assert_eq!(done["status"], "completed", "{done:#}");
         assert_eq!(done["output"]["two"]["content"], format!("noted: two {run_id}"));
     }
-    stop.cancel();
-    second_task.await.unwrap().unwrap();
+    second.shutdown().await;
     let calls = calls.lock().unwrap();
     assert_eq!(calls.len(), 200, "every step of every run was executed");
     assert!(
