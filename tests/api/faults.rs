@@ -95,7 +95,11 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
     let through_proxy = admin.host("127.0.0.1").port(proxy.port).database(&db.name);
     settings.database_url = Some(through_proxy.to_url_lossy().to_string());
     settings.database_acquire_timeout = Duration::from_secs(1);
-    settings.read_your_writes_timeout = Duration::from_secs(5);
+    // Shorter than the outage: a chat that appended just before the cut and is waiting for its read
+    // model answers within it, so every worker's next chat meets the outage. With the default
+    // (5 s, longer than the outage) a loaded machine could hold all four workers in that wait
+    // through the whole outage and see no failure at all, which CI once did.
+    settings.read_your_writes_timeout = Duration::from_millis(500);
     // The server's own pool, as `hijraah serve` builds it, through the proxy.
     let database = Database::connect(&settings).await.unwrap();
     let application = Application::build(&settings, database.pool.clone()).await.unwrap();
