@@ -376,6 +376,28 @@ pub fn by_name(name: &str) -> Option<&'static City> {
     Some(&gazetteer.cities[index])
 }
 
+/// The city a phrase is, and nothing more: its name or alias ("Ankara", "new york", "أنقرة"),
+/// or one Arabic word with its clitics ("بأنقرة", "والرياض"). For a reply that only names a place.
+pub fn named_exactly(phrase: &str) -> Option<&'static City> {
+    let phrase = phrase.trim();
+    if phrase.is_empty() {
+        return None;
+    }
+    by_name(phrase).or_else(|| {
+        let folded = fold(phrase);
+        if folded.contains(' ') || !folded.chars().any(is_arabic) {
+            return None;
+        }
+        let bare = without_clitics(&folded)?;
+        let gazetteer = &*GAZETTEER;
+        let index = gazetteer
+            .by_name
+            .get(bare)
+            .or_else(|| gazetteer.by_name.get(&format!("ال{bare}")))?[0];
+        Some(&gazetteer.cities[index])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +420,11 @@ mod tests {
     fn cities_are_found_as_whole_words_in_either_script() {
         assert_eq!(found("Prayer times in London tomorrow"), Some(("London", "GB")));
         assert_eq!(found("مواقيت الصلاة في القاهرة"), Some(("Cairo", "EG")));
+        let exactly = |phrase: &str| named_exactly(phrase).map(|city| city.name.as_str());
+        assert_eq!(exactly("Ankara"), Some("Ankara"));
+        assert_eq!(exactly("بأنقرة"), Some("Ankara"));
+        assert_eq!(exactly("new york"), Some("New York City"));
+        assert_eq!(exactly("moving sweden"), None);
         assert_eq!(found("qibla from new york city please"), Some(("New York City", "US")));
         assert_eq!(found("qibla direction copenhagen"), Some(("Copenhagen", "DK")));
         assert_eq!(found("when is maghrib in cairo today"), Some(("Cairo", "EG")));

@@ -5,7 +5,7 @@ use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, alice_asks, expect_error, reply_from};
+use crate::helpers::{TestApp, alice_asks, expect_error, find_reply, reply_from};
 
 async fn get_query(app: &TestApp, path: &str, query: &[(&str, &str)]) -> reqwest::Response {
     let url = reqwest::Url::parse_with_params(&app.url(path), query).unwrap();
@@ -659,4 +659,59 @@ async fn the_qibla_asked_in_plain_words_is_computed_and_no_unrelated_texts_are_q
             "{question}: the knowledge agent stays out"
         );
     }
+}
+
+/// A short follow-up in the same conversation changes only what it names: the day, the city, or
+/// (in Arabic) both joined to their conjunction. Read from the conversation's events, so it
+/// holds on any server.
+#[tokio::test]
+async fn short_follow_ups_after_prayer_times_change_only_the_day_or_the_city() {
+    let app = TestApp::spawn().await;
+    let ask = |content: &'static str, context: Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/v1/chat"))
+                .bearer_auth(app.token("alice", Role::User))
+                .json(&json!({"user_id": "alice", "session_id": "travel", "content": content, "context": context}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{content}");
+            response.json::<Vec<Value>>().await.unwrap()
+        }
+    };
+    let first = ask("When is fajr in Istanbul tomorrow?", json!({"date": "2027-03-10"})).await;
+    let istanbul = reply_from(&first, "community")["metadata"].clone();
+    assert_eq!(istanbul["prayer_times"]["date"], "2027-03-11");
+
+    // "and in Ankara?": Ankara, on the day asked about before, by Turkey's method.
+    let replies = ask("and in Ankara?", json!({})).await;
+    let ankara = &reply_from(&replies, "community")["metadata"];
+    assert_eq!(ankara["place"]["name"], "Ankara, Turkey", "{replies:#?}");
+    assert_eq!(ankara["prayer_times"]["date"], "2027-03-11");
+    assert_eq!(ankara["prayer_times"]["method"], istanbul["prayer_times"]["method"]);
+    // Ankara is east of Istanbul: its fajr is earlier.
+    assert!(
+        ankara["prayer_times"]["times"]["fajr"].as_str() < istanbul["prayer_times"]["times"]["fajr"].as_str(),
+        "{ankara} {istanbul}"
+    );
+    // The same times as a direct question about Ankara on that day.
+    let direct = ask("fajr in Ankara on 2027-03-11", json!({})).await;
+    assert_eq!(
+        reply_from(&direct, "community")["metadata"]["prayer_times"]["times"],
+        ankara["prayer_times"]["times"]
+    );
+
+    // "وغدا؟" ("and tomorrow?"), in Arabic: the same city, the next day, answered in Arabic.
+    let replies = ask("وغدا؟", json!({"date": "2027-03-11"})).await;
+    let tomorrow = reply_from(&replies, "community");
+    assert_eq!(tomorrow["metadata"]["place"]["name"], "Ankara, Turkey");
+    assert_eq!(tomorrow["metadata"]["prayer_times"]["date"], "2027-03-12");
+    assert!(tomorrow["response"].as_str().unwrap().contains("الفجر"), "{tomorrow}");
+
+    // Something else entirely is not taken for a follow-up.
+    let replies = ask("thanks, and what does the Quran say about patience?", json!({})).await;
+    assert!(find_reply(&replies, "community").is_none(), "{replies:#?}");
 }

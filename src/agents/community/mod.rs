@@ -24,7 +24,6 @@ use sqlx::PgPool;
 
 use self::request::*;
 use self::texts::{Language, PrayerLine};
-use super::routing::matches;
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
 use crate::community::places::{self, Near};
 use crate::community::prayer::{self, PrayerRequest};
@@ -59,7 +58,12 @@ impl CommunityAgent {
 
     /// The prayer-time request: the user's options from the context or the text, else the
     /// city's customary method, else the stated default.
-    fn prayer_request(&self, request: &AgentRequest, place: &Place) -> Result<(PrayerRequest, String), Unusable> {
+    fn prayer_request(
+        &self,
+        request: &AgentRequest,
+        place: &Place,
+        carried: &Carried,
+    ) -> Result<(PrayerRequest, String), Unusable> {
         let mut fields = BTreeMap::new();
         for field in prayer::FIELDS {
             if let Some(value) = context_str(&request.context, field) {
@@ -70,13 +74,20 @@ impl CommunityAgent {
         fields.insert("longitude".into(), place.longitude.to_string());
         let timezone = place.timezone.unwrap_or(Tz::UTC);
         fields.insert("timezone".into(), timezone.name().to_owned());
-        fields.insert("date".into(), date_of(request, timezone)?.to_string());
+        let date = match carried.date {
+            Some(date) if !fields.contains_key("date") => date,
+            _ => date_of(request, timezone)?,
+        };
+        fields.insert("date".into(), date.to_string());
         let lower = request.content.to_lowercase();
         let method_choice = if fields.contains_key("method") {
             "the method you chose".to_owned()
         } else if let Some(method) = method_of(request) {
             fields.insert("method".into(), method.name().into());
             "the method you named".to_owned()
+        } else if let Some(method) = carried.method {
+            fields.insert("method".into(), method.name().into());
+            "the method you named before".to_owned()
         } else if let Some(method) = place.city.and_then(|city| city.customary_method) {
             fields.insert("method".into(), method.name().into());
             "the method customary there; ask for another if your mosque uses one".to_owned()
@@ -85,7 +96,7 @@ impl CommunityAgent {
              if your mosque uses one"
                 .to_owned()
         };
-        if !fields.contains_key("madhab") && (matches(&lower, "hanafi") || lower.contains("حنفي")) {
+        if !fields.contains_key("madhab") && (mentions_hanafi(&request.content) || carried.hanafi) {
             fields.insert("madhab".into(), "hanafi".into());
         }
         if !fields.contains_key("high_latitude_rule") {
@@ -103,9 +114,10 @@ impl CommunityAgent {
         &self,
         request: &AgentRequest,
         place: &Place,
+        carried: &Carried,
         language: Language,
     ) -> Result<(String, Value), Unusable> {
-        let (prayer_request, method_choice) = self.prayer_request(request, place)?;
+        let (prayer_request, method_choice) = self.prayer_request(request, place, carried)?;
         let times = prayer::compute(&prayer_request).map_err(|error| Unusable(error.to_string()))?;
         let tz = prayer_request.timezone;
         let date = prayer_request.date;
@@ -226,11 +238,10 @@ impl CommunityAgent {
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
         let language = Language::of(request);
-        let place = match place_of(request) {
-            Ok(place) => place,
+        let (place, understood) = match read(request) {
+            Ok(read) => read,
             Err(Unusable(problem)) => return Ok(unusable(language, problem, &[])),
         };
-        let understood = understand(request, place.as_ref());
         let mut wanted: Vec<Intent> = understood.intents.iter().map(|(intent, _, _)| *intent).collect();
         if wanted.is_empty() {
             wanted.push(Intent::PrayerTimes);
@@ -272,7 +283,7 @@ impl CommunityAgent {
                     continue;
                 }
                 (Intent::PrayerTimes, Some(place)) => self
-                    .prayer_times(request, place, language)
+                    .prayer_times(request, place, &understood.carried, language)
                     .map(|(text, value)| (text, "prayer_times", value)),
                 (Intent::Qibla, Some(place)) => {
                     let (text, value) = Self::qibla(place, language);
@@ -327,8 +338,8 @@ impl Agent for CommunityAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        let place = place_of(request).ok().flatten();
-        let understood = understand(request, place.as_ref());
+        // An unusable context still routes here by the words, so the answer can say what is wrong.
+        let (place, understood) = read(request).unwrap_or_else(|_| (None, understand(request, None)));
         let mut score = RouteScore {
             score: 0.0,
             reasons: Vec::new(),
@@ -343,6 +354,7 @@ impl Agent for CommunityAgent {
                 0.3,
                 match place.source {
                     "context" => "context gives a place".to_owned(),
+                    "previous exchange" => format!("the previous answer was for {}", place.name),
                     _ => format!("names a city in the gazetteer: {}", place.name),
                 },
             );
@@ -406,6 +418,80 @@ mod tests {
         assert_eq!(intents("When does Ramadan start in 2027?"), [Intent::Calendar]);
         assert_eq!(intents("Is there a mosque near me?"), [Intent::Mosques]);
         assert!(intents("Tell me a joke").is_empty());
+    }
+
+    /// Asks `first`, then `then` as the next message of the same conversation, as the chat does:
+    /// the second request carries the first exchange (its words and this agent's reply).
+    async fn exchange(first: &str, then: &str) -> (AgentAnswer, RouteScore) {
+        let agent = CommunityAgent::new(
+            "community-test",
+            sqlx::postgres::PgPoolOptions::new()
+                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
+                .unwrap(),
+        );
+        let asked = request(first);
+        let answered = agent.answer(&asked).await.unwrap();
+        let mut next = request(then);
+        next.language = if then.chars().any(hijraah_domain::understanding::text::is_arabic) {
+            "ar".into()
+        } else {
+            "en".into()
+        };
+        next.previous = Some(std::sync::Arc::new(hijraah_domain::conversation::LastExchange {
+            content: first.into(),
+            language: asked.language.clone(),
+            context: Value::Null,
+            replies: vec![hijraah_domain::conversation::ExchangeReply {
+                agent_type: "community".into(),
+                metadata: answered.metadata,
+            }],
+        }));
+        let score = agent.score(&next);
+        (agent.answer(&next).await.unwrap(), score)
+    }
+
+    #[tokio::test]
+    async fn a_short_follow_up_changes_only_the_day_or_the_place() {
+        // "and tomorrow?": the same place, the next day.
+        let (answer, score) = exchange("isha in Manchester today", "and tomorrow?").await;
+        assert!(score.score >= 0.5, "routed here: {score:?}");
+        assert_eq!(answer.metadata["prayer_times"]["date"], "2026-11-30");
+        assert_eq!(answer.metadata["place"]["name"], "Manchester, United Kingdom");
+        assert!(answer.content.contains("Manchester"), "{}", answer.content);
+        // "what about Ankara?": the new place, on the day and by the method asked before.
+        let (answer, _) = exchange("fajr in Istanbul tomorrow using ISNA", "what about Ankara?").await;
+        assert_eq!(answer.metadata["place"]["name"], "Ankara, Turkey");
+        assert_eq!(answer.metadata["prayer_times"]["date"], "2026-11-30");
+        assert_eq!(answer.metadata["prayer_times"]["method"], "isna");
+        // In Arabic, with the conjunction joined to the word.
+        let (answer, _) = exchange("مواقيت الصلاة في القاهرة", "وغدا؟").await;
+        assert_eq!(answer.metadata["prayer_times"]["date"], "2026-11-30");
+        assert_eq!(answer.metadata["place"]["name"], "Cairo, Egypt");
+        let (answer, _) = exchange("مواقيت الصلاة في القاهرة", "وفي الرياض؟").await;
+        assert_eq!(answer.metadata["place"]["name"], "Riyadh, Saudi Arabia");
+        // The qibla, asked again for another city.
+        let (answer, _) = exchange("qibla from Toronto", "and from London?").await;
+        assert_eq!(answer.metadata["intents"], json!(["Qibla"]));
+        assert_eq!(answer.metadata["place"]["name"], "London, United Kingdom");
+        // A new question that needs a place and names none is for the previous answer's place.
+        let (answer, _) = exchange("prayer times in Cairo", "which way is the qibla?").await;
+        assert_eq!(answer.metadata["intents"], json!(["Qibla"]));
+        assert_eq!(answer.metadata["place"]["source"], "previous exchange");
+        let (direct, _) = exchange("isha in Manchester today", "qibla from Cairo").await;
+        assert_eq!(answer.metadata["qibla"], direct.metadata["qibla"]);
+    }
+
+    #[tokio::test]
+    async fn other_messages_after_a_prayer_time_answer_are_not_taken_for_follow_ups() {
+        for then in [
+            "tomorrow I am moving to Sweden",
+            "and what does the Quran say about patience?",
+            "thanks",
+            "and zakat on 5000 dollars?",
+        ] {
+            let (_, score) = exchange("isha in Manchester today", then).await;
+            assert!(score.score < 0.3, "{then}: {score:?}");
+        }
     }
 
     #[test]

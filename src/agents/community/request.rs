@@ -192,7 +192,12 @@ pub(super) fn date_of(request: &AgentRequest, timezone: Tz) -> Result<NaiveDate,
 }
 
 pub(super) fn method_of(request: &AgentRequest) -> Option<Method> {
-    let lower = request.content.to_lowercase();
+    method_in(&request.content)
+}
+
+/// A calculation method named in a message ("using ISNA", "the Karachi method").
+pub(super) fn method_in(content: &str) -> Option<Method> {
+    let lower = content.to_lowercase();
     METHOD_NAMES
         .iter()
         .find(|(name, _)| {
@@ -205,6 +210,17 @@ pub(super) fn method_of(request: &AgentRequest) -> Option<Method> {
 pub(super) struct Understood {
     pub(super) intents: Vec<(Intent, String, f64)>,
     pub(super) calendar: Option<CalendarQuestion>,
+    /// What a follow-up keeps from the answer it continues.
+    pub(super) carried: Carried,
+}
+
+/// The day and the user's own choices of the answer a follow-up continues ("and in Ankara?"
+/// after "fajr in Istanbul tomorrow using ISNA" is tomorrow, by ISNA).
+#[derive(Default)]
+pub(super) struct Carried {
+    pub(super) date: Option<NaiveDate>,
+    pub(super) method: Option<Method>,
+    pub(super) hanafi: bool,
 }
 
 pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Understood {
@@ -280,5 +296,297 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
             ));
         }
     }
-    Understood { intents, calendar }
+    Understood {
+        intents,
+        calendar,
+        carried: Carried::default(),
+    }
+}
+
+/// The place and the request, read together with the previous exchange:
+/// - a short follow-up that only changes the place, the day, the method or the prayer ("and
+///   tomorrow?", "what about Ankara?", "وفي أنقرة؟") asks again what the previous answer did;
+/// - a question that needs a place and names none ("and the qibla?", "when is isha tonight?")
+///   is for the place of the previous answer.
+///
+/// Each is said in the reasons, and the answer names the place and the day it is for.
+pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood), Unusable> {
+    let mut place = place_of(request)?;
+    let mut understood = understand(request, place.as_ref());
+    let Some(previous) = request.previous_reply("community") else {
+        return Ok((place, understood));
+    };
+    if understood.intents.is_empty()
+        && let Some(follow_up) = follow_up(&request.content, place.is_some())
+    {
+        let previous_intents: Vec<Intent> = previous["intents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|intent| match intent {
+                "PrayerTimes" => Some(Intent::PrayerTimes),
+                "Qibla" => Some(Intent::Qibla),
+                "Mosques" => Some(Intent::Mosques),
+                _ => None,
+            })
+            .collect();
+        let intents = if follow_up.prayer {
+            vec![Intent::PrayerTimes]
+        } else {
+            previous_intents
+        };
+        for intent in intents {
+            understood.intents.push((
+                intent,
+                format!("continues the previous exchange ({})", follow_up.changes.join(", ")),
+                0.9,
+            ));
+        }
+        if !understood.intents.is_empty() {
+            let exchange = request.previous.as_deref();
+            understood.carried = Carried {
+                date: (!follow_up.changes.contains(&"day"))
+                    .then(|| previous["prayer_times"]["date"].as_str())
+                    .flatten()
+                    .and_then(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
+                method: exchange.and_then(|exchange| {
+                    context_str(&exchange.context, "method")
+                        .and_then(|name| name.parse::<Method>().ok())
+                        .filter(|method| *method != Method::Custom)
+                        .or_else(|| method_in(&exchange.content))
+                }),
+                hanafi: exchange.is_some_and(|exchange| mentions_hanafi(&exchange.content)),
+            };
+        }
+    }
+    let needs_place = understood
+        .intents
+        .iter()
+        .any(|(intent, _, _)| matches!(intent, Intent::PrayerTimes | Intent::Qibla | Intent::Mosques));
+    if place.is_none() && needs_place {
+        place = previous_place(previous);
+    }
+    Ok((place, understood))
+}
+
+/// The place the previous answer was for, as it recorded it.
+fn previous_place(previous: &Value) -> Option<Place> {
+    let recorded = &previous["place"];
+    let latitude = recorded["latitude"].as_f64()?;
+    let longitude = recorded["longitude"].as_f64()?;
+    let name = recorded["name"].as_str()?.to_owned();
+    let city = (recorded["source"] == "gazetteer")
+        .then(|| gazetteer::by_name(&name))
+        .flatten()
+        .filter(|city| (city.latitude - latitude).abs() < 1e-6 && (city.longitude - longitude).abs() < 1e-6);
+    Some(Place {
+        name,
+        latitude,
+        longitude,
+        timezone: recorded["timezone"].as_str().and_then(|tz| tz.parse().ok()),
+        city,
+        source: "previous exchange",
+    })
+}
+
+/// A reply that only changes what the previous question was about.
+struct FollowUp {
+    /// What it changes: "place", "day", "method", "prayer".
+    changes: Vec<&'static str>,
+    /// It names a prayer ("and fajr?"): the times, whatever the previous answer was.
+    prayer: bool,
+}
+
+/// Words that carry no request of their own in a follow-up.
+const LINKING: &[&str] = &[
+    "and",
+    "what",
+    "whats",
+    "what's",
+    "about",
+    "how",
+    "for",
+    "in",
+    "at",
+    "the",
+    "then",
+    "same",
+    "please",
+    "ok",
+    "okay",
+    "there",
+    "instead",
+    "also",
+    "is",
+    "it",
+    "with",
+    "from",
+    "by",
+    "using",
+    "of",
+    "time",
+    "times",
+    "when",
+    "so",
+    "now",
+    "thanks",
+    "thank",
+    "you",
+    "again",
+    "do",
+    "does",
+    "one",
+    "that",
+    "this",
+    "و",
+    "ماذا",
+    "عن",
+    "في",
+    "فى",
+    "طيب",
+    "من",
+    "الى",
+    "إلى",
+    "ل",
+    "ثم",
+    "اذن",
+    "إذن",
+    "ايضا",
+    "أيضا",
+    "كذلك",
+    "بالنسبة",
+    "متى",
+    "وقت",
+    "موعد",
+    "هل",
+    "يا",
+    "شكرا",
+];
+const DAY_WORDS: &[&str] = &[
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmrw",
+    "tmr",
+    "yesterday",
+    "day",
+    "after",
+    "next",
+    "week",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "اليوم",
+    "الليلة",
+    "غدا",
+    "غداً",
+    "بكرة",
+    "بكره",
+    "امس",
+    "أمس",
+    "بعد",
+    "غد",
+    "الغد",
+    "يوم",
+];
+const METHOD_WORDS: &[&str] = &[
+    "method",
+    "calculation",
+    "madhab",
+    "hanafi",
+    "shafi",
+    "shafii",
+    "shafi'i",
+    "standard",
+    "طريقة",
+    "حنفي",
+    "الحنفي",
+];
+
+/// Reads a short reply as a follow-up: at most eight words, each a linking word, a day, a method,
+/// a prayer's name, a number, or part of one city's name, and at least one of them a change.
+fn follow_up(content: &str, names_place: bool) -> Option<FollowUp> {
+    let lower = content.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || ('\u{064B}'..='\u{065F}').contains(&c)))
+        .filter(|word| !word.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 8 {
+        return None;
+    }
+    let method_words: Vec<&str> = METHOD_NAMES
+        .iter()
+        .flat_map(|(name, _)| name.split([' ', '-']))
+        .collect();
+    let bare = |word: &str| -> String {
+        // Arabic joins "and" and "in" to the next word: "وغدا", "وفي".
+        let arabic = word.chars().any(hijraah_domain::understanding::text::is_arabic);
+        match word
+            .strip_prefix('و')
+            .filter(|rest| arabic && rest.chars().count() >= 2)
+        {
+            Some(rest) => rest.to_owned(),
+            None => word.to_owned(),
+        }
+    };
+    let (mut day, mut method, mut prayer) = (false, false, false);
+    let mut rest = Vec::new();
+    for word in &words {
+        let plain = bare(word);
+        if LINKING.contains(word) || LINKING.contains(&plain.as_str()) {
+            continue;
+        }
+        if DAY_WORDS.contains(&plain.as_str()) || plain.chars().all(|c| c.is_numeric()) {
+            day = true;
+        } else if METHOD_WORDS.contains(&plain.as_str()) || method_words.contains(word) {
+            method = true;
+        } else if questions::prayer_named(&plain).is_some() {
+            prayer = true;
+        } else {
+            rest.push(*word);
+        }
+    }
+    let place = !rest.is_empty();
+    if place && !(names_place && rest.len() <= 4 && gazetteer::named_exactly(&rest.join(" ")).is_some()) {
+        return None;
+    }
+    let changes: Vec<&'static str> = [(place, "place"), (day, "day"), (method, "method"), (prayer, "prayer")]
+        .into_iter()
+        .filter_map(|(changed, what)| changed.then_some(what))
+        .collect();
+    (!changes.is_empty()).then_some(FollowUp { changes, prayer })
+}
+
+pub(super) fn mentions_hanafi(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    matches(&lower, "hanafi") || lower.contains("حنفي")
 }
