@@ -243,8 +243,38 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         ("uae", "AE"),
         ("america", "US"),
         ("england", "GB"),
+        // Arabic names of the countries people most often ask about settling in.
+        ("السويد", "SE"),
+        ("النرويج", "NO"),
+        ("الدنمارك", "DK"),
+        ("فنلندا", "FI"),
+        ("ألمانيا", "DE"),
+        ("فرنسا", "FR"),
+        ("هولندا", "NL"),
+        ("بلجيكا", "BE"),
+        ("النمسا", "AT"),
+        ("سويسرا", "CH"),
+        ("إيطاليا", "IT"),
+        ("إسبانيا", "ES"),
+        ("إيرلندا", "IE"),
+        ("بريطانيا", "GB"),
+        ("المملكة المتحدة", "GB"),
+        ("كندا", "CA"),
+        ("أمريكا", "US"),
+        ("الولايات المتحدة", "US"),
+        ("أستراليا", "AU"),
+        ("نيوزيلندا", "NZ"),
+        ("اليابان", "JP"),
+        ("ماليزيا", "MY"),
+        ("تركيا", "TR"),
+        ("الإمارات", "AE"),
+        ("قطر", "QA"),
+        ("السعودية", "SA"),
+        ("مصر", "EG"),
+        ("الأردن", "JO"),
+        ("المغرب", "MA"),
     ] {
-        countries.insert(alias.to_owned(), code.to_owned());
+        countries.insert(fold(alias), code.to_owned());
     }
     Gazetteer {
         cities,
@@ -376,6 +406,46 @@ pub fn by_name(name: &str) -> Option<&'static City> {
     Some(&gazetteer.cities[index])
 }
 
+/// A country's English name from its ISO code, for the countries the gazetteer has cities in.
+pub fn country_name(code: &str) -> Option<&'static str> {
+    GAZETTEER
+        .cities
+        .iter()
+        .find(|city| city.country_code.eq_ignore_ascii_case(code))
+        .map(|city| city.country.as_str())
+}
+
+/// A country a text names ("moving to Sweden", "settling in the United Arab Emirates"), as its
+/// ISO code and English name, the one said last where several are ("from Egypt to Japan": Japan).
+/// "us" counts only when written "US".
+pub fn country_in_text(text: &str) -> Option<(&'static str, &'static str)> {
+    let gazetteer = &*GAZETTEER;
+    let words = words_of(text);
+    let mut found = None;
+    let mut start = 0;
+    while start < words.len() {
+        let matched = (1..=3.min(words.len() - start)).rev().find_map(|length| {
+            let window = &words[start..start + length];
+            let key = window.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+            if key == "us" && window[0].original != "US" {
+                return None;
+            }
+            let code = gazetteer.countries.get(&key)?;
+            Some((length, code))
+        });
+        match matched {
+            Some((length, code)) => {
+                if let Some(name) = country_name(code) {
+                    found = Some((code.as_str(), name));
+                }
+                start += length;
+            }
+            None => start += 1,
+        }
+    }
+    found
+}
+
 /// The city a phrase is, and nothing more: its name or alias ("Ankara", "new york", "أنقرة"),
 /// or one Arabic word with its clitics ("بأنقرة", "والرياض"). For a reply that only names a place.
 pub fn named_exactly(phrase: &str) -> Option<&'static City> {
@@ -454,5 +524,13 @@ mod tests {
             Some(("Melbourne", "AU"))
         );
         assert_eq!(by_name("London, Canada").map(|c| c.country_code.as_str()), Some("CA"));
+        assert_eq!(
+            country_in_text("We are moving to Sweden in March"),
+            Some(("SE", "Sweden"))
+        );
+        assert_eq!(country_in_text("from Egypt to Japan"), Some(("JP", "Japan")));
+        assert_eq!(country_in_text("help us settle"), None);
+        assert_eq!(country_in_text("moving to the US"), Some(("US", "United States")));
+        assert_eq!(country_in_text("سننتقل إلى اليابان"), Some(("JP", "Japan")));
     }
 }

@@ -12,6 +12,39 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, expect_error, find_reply, replies_to, settings_for};
 
+/// A newcomer names the country they are moving to: its own notes where we have written them, in
+/// either language; where we have none, the general plan and a plain word that it is general,
+/// never another country's rules.
+#[tokio::test]
+async fn the_migration_agent_gives_the_named_countrys_notes_or_says_it_has_none() {
+    let app = TestApp::spawn().await;
+    let ask = |content: &'static str| replies_to(&app, "alice", Role::User, content, Value::Null);
+    let replies = ask("We are moving to Sweden next month, where do we start?").await;
+    let sweden = find_reply(&replies, "migration").unwrap_or_else(|| panic!("a migration reply: {replies:#?}"));
+    let text = sweden["response"].as_str().unwrap();
+    assert_eq!(sweden["metadata"]["country"], "SE");
+    assert!(text.contains("Skatteverket") && text.contains("personnummer"), "{text}");
+    assert!(!text.contains("no notes specific"), "{text}");
+
+    let replies = ask("نحن ننتقل إلى السويد الشهر القادم، من أين نبدأ؟").await;
+    let arabic = find_reply(&replies, "migration").unwrap_or_else(|| panic!("a migration reply: {replies:#?}"));
+    assert_eq!(arabic["metadata"]["country"], "SE");
+    assert!(
+        arabic["response"].as_str().unwrap().contains("الرقم الشخصي"),
+        "{arabic}"
+    );
+
+    let replies = ask("I'm moving to Japan for work, how do I settle in?").await;
+    let japan = find_reply(&replies, "migration").unwrap_or_else(|| panic!("a migration reply: {replies:#?}"));
+    let text = japan["response"].as_str().unwrap();
+    assert_eq!(japan["metadata"]["country"], "JP");
+    assert_eq!(japan["metadata"]["country_notes"], false);
+    assert!(text.contains("I have no notes specific to Japan yet"), "{text}");
+    for other in ["Anmeldung", "Skatteverket", "National Insurance", "Social Security"] {
+        assert!(!text.contains(other), "no other country's rules: {text}");
+    }
+}
+
 #[tokio::test]
 async fn the_migration_agent_guides_newcomers_and_the_checklist_is_recorded_as_events() {
     let app = TestApp::spawn().await;

@@ -14,6 +14,7 @@ use sqlx::PgPool;
 
 use super::routing::{Keyword, kw, matches, score_keywords};
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
+use crate::community::gazetteer;
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -239,8 +240,18 @@ const KEYWORDS: &[Keyword] = &[
     kw("لجوء", 0.8),
     kw("حلال", 0.6),
     kw("منتقل", 0.8),
+    // "To move" and "to emigrate" as people write them: I, we, you, and with the future prefix.
     kw("انتقل", 0.7),
     kw("أنتقل", 0.7),
+    kw("سأنتقل", 0.7),
+    kw("سانتقل", 0.7),
+    kw("ننتقل", 0.7),
+    kw("سننتقل", 0.7),
+    kw("تنتقل", 0.7),
+    kw("أهاجر", 0.7),
+    kw("اهاجر", 0.7),
+    kw("نهاجر", 0.7),
+    kw("سنهاجر", 0.7),
     kw("الانتقال", 0.7),
     kw("مهاجر", 0.8),
     kw("الاستقرار", 0.7),
@@ -270,9 +281,10 @@ impl MigrationAgent {
             .and_then(Value::as_str)
             .map(str::to_uppercase)
             .or_else(|| country_in(&request.content).map(str::to_owned))
+            .or_else(|| gazetteer::country_in_text(&request.content).map(|(code, _)| code.to_owned()))
             .or_else(|| {
                 // The city the user is going to, and its country.
-                crate::community::gazetteer::find_in_text(&request.content).map(|city| city.country_code.clone())
+                gazetteer::find_in_text(&request.content).map(|city| city.country_code.clone())
             });
         let mut sections = Vec::new();
         let mut metadata = json!({"citations": [], "country": country});
@@ -304,12 +316,30 @@ impl MigrationAgent {
         if found.is_empty() && sections.is_empty() {
             found = GUIDE.resources.iter().filter(|r| r.id == "first-weeks-plan").collect();
         }
-        if let Some(code) = &country
-            && let Some(note) = GUIDE.resources.iter().find(|r| r.countries.iter().any(|c| c == code))
-        {
-            found.push(note);
-        }
         let arabic = request.in_arabic();
+        let mut no_note_for = None;
+        if let Some(code) = &country {
+            match GUIDE.resources.iter().find(|r| r.countries.iter().any(|c| c == code)) {
+                Some(note) => found.push(note),
+                // Said, not papered over with another country's rules.
+                None => no_note_for = Some(gazetteer::country_name(code).unwrap_or(code.as_str()).to_owned()),
+            }
+        }
+        if let Some(name) = &no_note_for {
+            sections.push(if arabic {
+                format!(
+                    "ليست عندي بعدُ ملاحظات خاصة بهذا البلد ({name})، فما يلي خطة عامة. للتسجيل والإقامة والتأمين \
+                     الصحي هناك اتبع المواقع الحكومية الرسمية للبلد، واسأل المسجد المحلي عمّن يساعد القادمين الجدد."
+                )
+            } else {
+                format!(
+                    "I have no notes specific to {name} yet, so what follows is the general plan. For registration, \
+                     residence and health cover there, follow {name}'s official government sites, and ask the local \
+                     mosque who helps newcomers."
+                )
+            });
+            metadata["country_notes"] = json!(false);
+        }
         for resource in &found {
             // Arabic where the guide has it; the country notes are in English only.
             let (title, summary, steps) = match (&resource.title_ar, &resource.summary_ar, arabic) {
@@ -386,6 +416,7 @@ mod tests {
         );
         assert_eq!(best("is there a mosque for jumuah").as_deref(), Some("find-a-mosque"));
         assert_eq!(country_in("I am moving to Germany next month"), Some("DE"));
+        assert_eq!(country_in("we are moving to Stockholm"), Some("SE"));
         assert!(search("quantum chromodynamics", None, None).is_empty());
     }
 }
