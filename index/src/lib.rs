@@ -8,6 +8,7 @@
 //!   the live one; a reindex builds a new generation beside it and swaps `CURRENT` atomically.
 
 pub mod arabic;
+pub mod english;
 pub mod query;
 pub mod schema;
 mod search;

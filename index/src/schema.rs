@@ -7,9 +7,12 @@ use tantivy::tokenizer::{
 };
 
 use crate::arabic::ArabicTokenizer;
+use crate::english::ArchaicEnglish;
 use crate::translit::SkeletonTokenizer;
 
-pub const ENGLISH: &str = "hijraah_en";
+/// Named for its analyzer: a change to it is a new name, and an index built with the old one is
+/// rebuilt from the log (see [`is_current`]).
+pub const ENGLISH: &str = "hijraah_en2";
 pub const ARABIC: &str = "hijraah_ar";
 pub const OTHER: &str = "hijraah_other";
 pub const TRANSLIT: &str = "hijraah_translit";
@@ -73,6 +76,7 @@ pub fn register_analyzers(index: &Index) {
     let english = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
+        .filter(ArchaicEnglish)
         .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
         .filter(Stemmer::new(Language::English))
         .build();
@@ -91,15 +95,55 @@ pub fn register_analyzers(index: &Index) {
         .register(TRANSLIT, TextAnalyzer::builder(SkeletonTokenizer::default()).build());
 }
 
-/// Whether an index on disk was built with this schema (same fields, same names), so a newer
-/// binary knows to rebuild an older index from the log rather than write fields it lacks.
+/// Whether an index on disk was built with this schema (same fields, same names, same analyzers),
+/// so a newer binary knows to rebuild an older index from the log rather than write fields it
+/// lacks or search terms analyzed another way.
 pub fn is_current(schema: &Schema) -> bool {
     let (expected, _) = build();
     let names = |schema: &Schema| -> Vec<String> {
         schema
             .fields()
-            .map(|(_, entry)| format!("{}:{:?}", entry.name(), entry.field_type().value_type()))
+            .map(|(_, entry)| {
+                let analyzer = match entry.field_type() {
+                    tantivy::schema::FieldType::Str(options) => options
+                        .get_indexing_options()
+                        .map(|indexing| indexing.tokenizer().to_owned()),
+                    _ => None,
+                };
+                format!(
+                    "{}:{:?}:{}",
+                    entry.name(),
+                    entry.field_type().value_type(),
+                    analyzer.unwrap_or_default()
+                )
+            })
             .collect()
     };
     names(schema) == names(&expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_analyzed_another_way_is_not_current() {
+        let (schema, _) = build();
+        assert!(is_current(&schema));
+        // The same fields, with English analyzed as before the archaic forms were read.
+        let mut older = Schema::builder();
+        for (_, entry) in schema.fields() {
+            match entry.field_type() {
+                tantivy::schema::FieldType::Str(options)
+                    if options.get_indexing_options().map(|i| i.tokenizer()) == Some(ENGLISH) =>
+                {
+                    older.add_text_field(entry.name(), text("hijraah_en"));
+                }
+                _ => {
+                    older.add_field(entry.clone());
+                }
+            }
+        }
+        assert!(!is_current(&older.build()));
+    }
 }

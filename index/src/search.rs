@@ -79,6 +79,37 @@ const TRANSLIT_SHARE: f32 = 0.6;
 /// Fewer skeleton trigrams than this is too little to tell.
 const TRANSLIT_MIN_GRAMS: usize = 6;
 
+/// Whether at least half the typed words (question words aside) are words of the Qur'an's English
+/// translation. Arabic typed in Latin letters ("inna lillahi wa inna ilayhi raji'un") is not: the
+/// hadith translations quote such phrases, the Qur'an's translation renders them in English.
+fn mostly_english(index: &Index, searcher: &Searcher, fields: &Fields, typed: &[String]) -> bool {
+    let words: Vec<&String> = typed
+        .iter()
+        .filter(|word| word.chars().count() >= 3 && !query::is_english_filler(word))
+        .collect();
+    let in_the_quran = |term: Term| {
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term_query(term, 1.0)),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.source, "quran"),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        searcher.search(&query, &Count).unwrap_or(0) > 0
+    };
+    let english = words
+        .iter()
+        .filter(|word| {
+            let terms = analyzed(index, fields.text_en, word);
+            !terms.is_empty() && terms.into_iter().all(in_the_quran)
+        })
+        .count();
+    !words.is_empty() && english * 2 >= words.len()
+}
+
 /// The transliteration query, if the text reads as a verse typed in Latin letters.
 fn transliteration_probe(searcher: &Searcher, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let mut grams = translit::trigrams(&translit::skeleton(text));
@@ -285,8 +316,14 @@ fn english_query(
         }
         clauses.extend(phrase_bonus(index, fields.text_en, &pair.join(" "), PHRASE_BOOST / 2.0));
     }
-    // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's.
-    let recitation = transliteration_probe(searcher, fields, text);
+    // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's. A question
+    // in English words is not a recitation, however its consonants happen to line up ("wasting
+    // money" shares most of its skeleton with verses about neither).
+    let recitation = if mostly_english(index, searcher, fields, &typed) {
+        None
+    } else {
+        transliteration_probe(searcher, fields, text)
+    };
     let transliterated = recitation.is_some();
     if let Some(recitation) = recitation {
         clauses.push((Occur::Should, recitation));

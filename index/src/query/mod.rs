@@ -78,6 +78,12 @@ const ENGLISH_FILLER: &[&str] = &[
     "for",
     "to",
     "and",
+    // "How do I deal with anger?": the way of asking, not the topic ("Thus do We deal with the
+    // criminals" is no answer).
+    "deal",
+    "cope",
+    "handle",
+    "tips",
     "or",
     "so",
     "that",
@@ -214,6 +220,13 @@ const ARABIC_FILLER: &[&str] = &[
     "كان",
     "يجب",
     "حكم",
+    // "How do I deal with…", "what can I do…": the way of asking.
+    "اتعامل",
+    "نتعامل",
+    "التعامل",
+    "افعل",
+    "يمكنني",
+    "استطيع",
 ];
 
 /// Which source a query asks for in its own words.
