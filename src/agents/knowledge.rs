@@ -141,6 +141,68 @@ const TOPICS: &[&str] = &[
     "الربا",
 ];
 
+/// Conduct the texts teach about, asked in everyday words ("how do I deal with anger?", "how
+/// should I treat my parents when they get old?"): a question about one is for the texts.
+const CONDUCT: &[&str] = &[
+    "parents",
+    "mother",
+    "father",
+    "anger",
+    "angry",
+    "temper",
+    "the sick",
+    "neighbour",
+    "neighbours",
+    "neighbor",
+    "neighbors",
+    "kindness",
+    "honesty",
+    "truthfulness",
+    "lying",
+    "lies",
+    "envy",
+    "jealousy",
+    "arrogance",
+    "pride",
+    "humility",
+    "modesty",
+    "gratitude",
+    "grateful",
+    "thankful",
+    "justice",
+    "injustice",
+    "oppression",
+    "slander",
+    "stealing",
+    "cheating",
+    "bribe",
+    "bribery",
+    "hospitality",
+    "guests",
+    "relatives",
+    "kinship",
+    "good deeds",
+    "good character",
+    "manners",
+    "grief",
+    "grieving",
+    "the grave",
+    "afterlife",
+    "orphan",
+    "widow",
+    "the poor",
+    "the needy",
+    "feeding",
+    "animals",
+    "seeking knowledge",
+    "cleanliness",
+    "promises",
+    "keeping a promise",
+    "trustworthiness",
+    "forgive",
+    "forgiving",
+];
+
 /// Words of a ruling question that do not help find the texts that answer it.
 const RULING_WORDS: &[&str] = &[
     "haram",
@@ -196,7 +258,8 @@ fn computing(request: &AgentRequest) -> bool {
     questions::asks_prayer_times(content, crate::community::gazetteer::find_in_text(content).is_some()).is_some()
         || dates::read_calendar_question(content, request.today(None)).is_some()
         || zakat::read(content).has_wealth()
-        || fitr::read(content).persons.is_some()
+        // "My parents" counts two persons, but is a sum only in a question about zakat al-fitr.
+        || (questions::asks_zakat_al_fitr(content) && fitr::read(content).persons.is_some())
 }
 
 /// The answer when no passage is a reliable answer: say so, cite nothing.
@@ -465,6 +528,14 @@ impl Agent for KnowledgeAgent {
         }
         for topic in TOPICS.iter().filter(|topic| text::contains_word(&lower, topic)) {
             score = score.with(0.55, format!("a topic of the texts: `{topic}`"));
+        }
+        if score.score < super::routing::SELECTION_THRESHOLD
+            && !computing
+            && questions::is_question(&request.content)
+            && !is_errand(&request.content)
+            && let Some(conduct) = CONDUCT.iter().find(|conduct| text::contains_word(&lower, conduct))
+        {
+            score = score.with(0.55, format!("asks about conduct the texts teach: `{conduct}`"));
         }
         score
     }
