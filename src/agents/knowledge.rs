@@ -514,13 +514,16 @@ impl Agent for KnowledgeAgent {
         };
         if let Some(cue) = questions::ruling_cue(&request.content, computing) {
             score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
-        } else if !computing
-            && questions::is_question(&request.content)
-            && questions::religious_context(&request.content)
-            && !is_errand(&request.content)
-        {
-            // "how many rakats is maghrib?": a question about the practice of the religion.
-            score = score.with(0.6, "a question about the practice of the religion");
+        } else if !computing && questions::is_question(&request.content) && !is_errand(&request.content) {
+            if questions::mentions_religion(&request.content) {
+                // "how many rakats is maghrib?": a question about the practice of the religion.
+                score = score.with(0.6, "a question about the practice of the religion");
+            } else if questions::religious_context(&request.content) {
+                // A question in Arabic with no word of the religion in it: the texts answer it
+                // only when no other agent does ("وفي دمشق؟" after prayer times is the community
+                // agent's; "ما جزاء الصابرين؟" is still the texts').
+                score = score.with(0.4, "a question in Arabic, naming nothing of the religion");
+            }
         }
         let lower = request.content.to_lowercase();
         for keyword in KEYWORDS.iter().filter(|keyword| lower.contains(*keyword)) {

@@ -710,6 +710,8 @@ async fn short_follow_ups_after_prayer_times_change_only_the_day_or_the_city() {
     assert_eq!(tomorrow["metadata"]["place"]["name"], "Ankara, Turkey");
     assert_eq!(tomorrow["metadata"]["prayer_times"]["date"], "2027-03-12");
     assert!(tomorrow["response"].as_str().unwrap().contains("الفجر"), "{tomorrow}");
+    // Being in Arabic does not make it a question for the texts: no verses beside the times.
+    assert!(find_reply(&replies, "knowledge").is_none(), "{replies:#?}");
 
     // Something else entirely is not taken for a follow-up.
     let replies = ask("thanks, and what does the Quran say about patience?", json!({})).await;

@@ -50,6 +50,19 @@ pub fn religious_context(message: &str) -> bool {
         || prayer_named(message).is_some()
 }
 
+/// Whether the message names something of the religion, in either script. Unlike
+/// [`religious_context`], Arabic script alone does not count: "وفي دمشق؟" ("and in Damascus?")
+/// or "I am moving to the Netherlands" in Arabic is no question about the texts.
+pub fn mentions_religion(message: &str) -> bool {
+    let lower = normalize(&message.to_lowercase()).replace('’', "'");
+    let folded = fold_arabic(&lower);
+    RELIGIOUS_WORDS.iter().any(|word| contains_word(&lower, word))
+        || ARABIC_RELIGIOUS_WORDS
+            .iter()
+            .any(|word| contains_word(&folded, &fold_arabic(word)))
+        || prayer_named(message).is_some()
+}
+
 /// Whether the message asks what the texts say, and the phrase that shows it. `computing`:
 /// the message also asks for a computation, a time or a place (then weak phrases do not count,
 /// nor do they in a message about something else than the religion).
@@ -251,6 +264,19 @@ pub fn asks_zakat_recipients(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arabic_script_alone_is_not_a_question_about_the_religion() {
+        assert!(!mentions_religion("وفي دمشق؟"));
+        assert!(!mentions_religion("وغدا؟"));
+        assert!(!mentions_religion("أنا منتقل إلى هولندا، من أين أبدأ؟"));
+        assert!(mentions_religion("كيف أتعامل مع الغضب؟"));
+        assert!(mentions_religion("كيف أبر والدي؟"));
+        assert!(mentions_religion("ما حكم الصلاة في الطائرة؟"));
+        assert!(mentions_religion("ماذا يقول الإسلام عن الغيبة؟"));
+        assert!(mentions_religion("how many rakats is maghrib?"));
+        assert!(!mentions_religion("what is the capital of France?"));
+    }
 
     #[test]
     fn questions_about_the_texts() {
