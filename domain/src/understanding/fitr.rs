@@ -120,24 +120,42 @@ const STAPLES: &[&str] = &[
     "طحين",
 ];
 
+/// Words that introduce the asker's own household: "I have 3 kids and a wife" is the asker and
+/// four more, for each of whom the asker pays.
+fn speaker_has(tokens: &[Token], before: usize) -> bool {
+    let words: Vec<&str> = tokens[..before].iter().filter_map(Token::word).collect();
+    words.iter().any(|w| matches!(*w, "i've" | "ive" | "عندي" | "لدي"))
+        || words
+            .windows(2)
+            .any(|pair| pair[0] == "i" && matches!(pair[1], "have" | "got"))
+}
+
 fn household_count(tokens: &[Token]) -> Option<(u32, String)> {
     let mut count = 0u32;
     let mut named = Vec::new();
+    let mut first_member = None;
+    let mut speaker_named = false;
     for (index, token) in tokens.iter().enumerate() {
         let Some(word) = token.word() else { continue };
         if ONE_EACH.contains(&word) {
-            // "me" only counts in a list of people ("for me, my wife…"), not in "tell me".
-            let listed = word != "me"
-                || index
-                    .checked_sub(1)
-                    .and_then(|i| tokens[i].word())
-                    .is_some_and(|w| matches!(w, "for" | "and" | "including"))
-                || tokens.get(index + 1).is_some_and(|t| matches!(t, Token::Mark(',')));
-            if listed {
+            // "me" only counts in a list of people ("for me, my wife…", "3 kids, me and my
+            // wife"), not in "tell me".
+            let after_list_word = index.checked_sub(1).map(|i| &tokens[i]).is_some_and(|t| {
+                matches!(t, Token::Mark(','))
+                    || t.word()
+                        .is_some_and(|w| matches!(w, "for" | "and" | "including" | "plus"))
+            });
+            let before_list_word = tokens
+                .get(index + 1)
+                .is_some_and(|t| matches!(t, Token::Mark(',')) || t.word() == Some("and"));
+            if word != "me" || after_list_word || before_list_word {
+                speaker_named |= matches!(word, "me" | "myself" | "نفسي");
+                first_member.get_or_insert(index);
                 count += 1;
                 named.push(word.to_owned());
             }
         } else if word == "parents" && index.checked_sub(1).and_then(|i| tokens[i].number()).is_none() {
+            first_member.get_or_insert(index);
             count += 2;
             named.push(word.to_owned());
         } else if COUNTED.contains(&word)
@@ -150,9 +168,18 @@ fn household_count(tokens: &[Token]) -> Option<(u32, String)> {
             })
         {
             let number = u32::try_from(number.trunc().mantissa()).ok()?;
+            first_member.get_or_insert(index);
             count += number;
             named.push(format!("{number} {word}"));
         }
+    }
+    if let Some(first) = first_member
+        && !speaker_named
+        && speaker_has(tokens, first)
+    {
+        // The one asking pays for themself too, and the reply says they were counted.
+        count += 1;
+        named.insert(0, "you".to_owned());
     }
     (count > 0).then(|| (count, named.join(", ")))
 }
@@ -286,6 +313,25 @@ mod tests {
         assert_eq!(r.persons, Some(4));
         assert_eq!(r.sa_kg, Some(d("3")));
         assert_eq!(r.staple_price_per_kg, Some(d("4.20")));
+    }
+
+    #[test]
+    fn the_one_asking_is_counted_with_their_household() {
+        let counted = |text: &str| {
+            let r = read(text);
+            (r.persons, r.persons_from)
+        };
+        assert_eq!(
+            counted("I have 3 kids, me and my wife. Rice costs 1.5 dollars per kilo. How much fitrana?"),
+            (Some(5), Some("3 kids, me, wife".to_owned()))
+        );
+        assert_eq!(
+            counted("I have a wife and 2 kids, how much zakat al-fitr? rice is 2 dollars a kilo"),
+            (Some(4), Some("you, wife, 2 kids".to_owned()))
+        );
+        // Listed without "I have": only those named.
+        assert_eq!(counted("zakat al-fitr for my wife and 2 kids").0, Some(3));
+        assert_eq!(counted("tell me the zakat al-fitr for my wife").0, Some(1));
     }
 
     #[test]

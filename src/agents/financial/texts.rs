@@ -312,8 +312,14 @@ pub(super) fn fitr_result(
             } else {
                 format!("صاع عن كل شخص، يُقدَّر بـ {sa_kg} كغ")
             };
+            // The asker counted beside the household they named ("عندي زوجة و٣ أطفال").
+            let counted = if persons_from.is_some_and(|from| from.starts_with("you")) {
+                " (أنت ومن ذكرتهم)"
+            } else {
+                ""
+            };
             format!(
-                "زكاة الفطر عن {persons} أشخاص: {} كغ من {} ({sa})، أي {} نقدًا بسعر {} للكيلو. تُخرج قبل صلاة العيد. \
+                "زكاة الفطر عن {persons} أشخاص{counted}: {} كغ من {} ({sa})، أي {} نقدًا بسعر {} للكيلو. تُخرج قبل صلاة العيد. \
                  ويرى كثير من العلماء إخراجها طعامًا، ويجيز الحنفية إخراج قيمتها.",
                 result.food_kg,
                 staple.unwrap_or("قوت البلد"),
