@@ -166,6 +166,75 @@ async fn a_missing_price_given_next_completes_the_calculation_even_on_another_se
     server.await.unwrap().unwrap();
 }
 
+/// After a calculation, a short follow-up changes one figure and keeps the rest: a silver price
+/// asks for the silver nisab, a bare price is the metal used, "and for 6 people?" the persons.
+/// A new question with its own wealth starts afresh.
+#[tokio::test]
+async fn a_follow_up_after_a_calculation_changes_only_the_figure_it_gives() {
+    let app = TestApp::spawn().await;
+    let ask = |content: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .chat(
+                    "alice",
+                    json!({"user_id": "alice", "session_id": "figures", "content": content}),
+                )
+                .await;
+            let replies: Vec<Value> = response.json().await.unwrap();
+            financial(&replies).clone()
+        }
+    };
+    let first = ask("I owe 2000 dollars and have 10000 saved, gold at 95 a gram. zakat?").await;
+    // 10,000 − 2,000 = 8,000 < 85 × 95 = 8,075: not due on gold.
+    assert_eq!(first["metadata"]["parameters"]["nisab_basis"], "gold", "{first}");
+    assert!(
+        first["response"].as_str().unwrap().starts_with("No zakat is due"),
+        "{first}"
+    );
+
+    let silver = ask("what about with silver at 1.1 a gram?").await;
+    // 8,000 ≥ 595 × 1.1 = 654.50: 2.5% of 8,000 is 200.00.
+    assert_eq!(silver["metadata"]["parameters"]["nisab_basis"], "silver", "{silver}");
+    assert_eq!(
+        silver["metadata"]["inputs"]["cash"],
+        first["metadata"]["inputs"]["cash"]
+    );
+    assert!(
+        silver["response"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your zakat is 200.00 dollars"),
+        "{silver}"
+    );
+
+    let cheaper = ask("and if gold were 90 a gram?").await;
+    // 8,000 ≥ 85 × 90 = 7,650: due on gold again.
+    assert_eq!(cheaper["metadata"]["parameters"]["nisab_basis"], "gold", "{cheaper}");
+    assert!(
+        cheaper["response"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your zakat is 200.00 dollars"),
+        "{cheaper}"
+    );
+
+    // A new question with wealth of its own keeps nothing of the earlier ones.
+    let fresh = ask("I have 4000 dollars and gold is 90 a gram, how much zakat?").await;
+    assert!(first["metadata"]["inputs"].get("debts_due").is_some(), "{first}");
+    assert_eq!(fresh["metadata"]["inputs"].get("debts_due"), None, "{fresh}");
+    assert_eq!(fresh["metadata"]["inputs"].get("nisab_basis"), None, "{fresh}");
+    assert!(
+        fresh["response"].as_str().unwrap().starts_with("No zakat is due"),
+        "{fresh}"
+    );
+
+    let fitr = ask("zakat al-fitr for 4 people, rice is 2 dollars a kilo").await;
+    assert!(fitr["response"].as_str().unwrap().contains("20.00"), "{fitr}");
+    let six = ask("and for 6 people?").await;
+    assert!(six["response"].as_str().unwrap().contains("30.00"), "{six}");
+}
+
 #[tokio::test]
 async fn zakat_al_fitr_and_arabic_questions_get_the_calculation_in_the_users_language() {
     let app = TestApp::spawn().await;

@@ -69,10 +69,41 @@ pub struct FinancialAgent {
 }
 
 /// The previous exchange's reply of this agent when it asked for a missing figure.
+/// The previous financial reply this message continues: one that asked for a figure ("90 dollars
+/// a gram"), or a calculation whose figures a short follow-up only changes ("what about with
+/// silver at 1.1 a gram?", "and for 6 people?"). A new question with its own wealth starts afresh.
 fn pending(request: &AgentRequest) -> Option<&Value> {
-    request
-        .previous_reply("financial_services")
-        .filter(|metadata| metadata["kind"] == "needs_input")
+    let previous = request.previous_reply("financial_services")?;
+    match previous["kind"].as_str() {
+        Some("needs_input") => Some(previous),
+        Some("calculation") if only_changes_figures(&request.content, previous) => Some(previous),
+        _ => None,
+    }
+}
+
+/// Whether a short message gives only figures of the calculation before: a price, the nisab's
+/// basis, the persons or the sa', and no wealth of its own.
+fn only_changes_figures(content: &str, previous: &Value) -> bool {
+    if content.split_whitespace().count() > 14 {
+        return false;
+    }
+    let reading = zakat_text::read(content);
+    if reading.has_wealth() {
+        return false;
+    }
+    if previous["topic"] == Topic::ZakatAlFitr.name() {
+        let fitr = hijraah_domain::understanding::fitr::read(content);
+        return fitr.persons.is_some()
+            || fitr.staple_price_per_kg.is_some()
+            || fitr.price_per_sa.is_some()
+            || fitr.sa_kg.is_some();
+    }
+    previous["topic"] == Topic::ZakatAlMal.name()
+        && (reading.amounts.contains_key("gold_price_per_gram")
+            || reading.amounts.contains_key("silver_price_per_gram")
+            || reading.unnamed_price_per_gram.is_some()
+            || reading.nisab_basis.is_some()
+            || reading.nisab_standard.is_some())
 }
 
 fn mentions_zakat(lower: &str) -> Option<&'static str> {

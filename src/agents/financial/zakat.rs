@@ -82,16 +82,29 @@ fn inputs(request: &AgentRequest) -> Inputs {
         // The figures of the message that asked, then this message's on top of them.
         // A figure restated replaces the earlier one; the others are kept.
         let mut merged = previous["inputs"].as_object().cloned().unwrap_or_default();
+        // The price of one metal alone, after a calculation on the other ("what about with
+        // silver at 1.1 a gram?"), asks for the nisab by that metal.
+        let gold = fields.contains_key("gold_price_per_gram");
+        let silver = fields.contains_key("silver_price_per_gram");
+        if previous["kind"] == "calculation" && !fields.contains_key("nisab_basis") && gold != silver {
+            merged.insert("nisab_basis".into(), json!(if silver { "silver" } else { "gold" }));
+        }
         for (key, value) in fields {
             merged.insert(key, value);
         }
         // "90 dollars a gram": the price the previous reply asked for.
         if let Some(price) = read.unnamed_price_per_gram {
+            // After a calculation, "and at 100 a gram?" is the price of the metal it used.
+            let recalculated = previous["kind"] == "calculation";
+            let used = match previous["parameters"]["nisab_basis"].as_str() {
+                Some("silver") => "silver_price_per_gram",
+                _ => "gold_price_per_gram",
+            };
             let asked = previous["needs"]
                 .as_array()
                 .and_then(|needs| needs.iter().find_map(Value::as_str))
-                .unwrap_or("gold_price_per_gram");
-            if asked.ends_with("price_per_gram") && !merged.contains_key(asked) {
+                .unwrap_or(used);
+            if asked.ends_with("price_per_gram") && (recalculated || !merged.contains_key(asked)) {
                 merged.insert(asked.to_owned(), Value::String(price.to_string()));
                 evidence.push((asked.to_owned(), format!("{price} a gram")));
             }
