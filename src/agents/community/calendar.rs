@@ -2,7 +2,7 @@
 //! by year or the next one, "how many days until", and Hijri ⇄ Gregorian dates, all in the Umm
 //! al-Qura calendar, with the moon-sighting caveat, in English or Arabic.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hijraah_domain::calculators::hijri::{self, HijriDate};
 use hijraah_domain::understanding::dates::{self, CalendarQuestion, Occasion, Which};
 use serde_json::{Value, json};
@@ -174,6 +174,26 @@ fn occasion_answer(
                              "gregorian": day.to_string(), "days_from_today": away}),
         );
     }
+    // "This year" when this year's has passed: the next one is what the asker can still keep.
+    let mut next_one = Value::Null;
+    if which == Which::GregorianYear(today.year())
+        && found.iter().all(|(_, day)| *day < today)
+        && let Ok(next) = dates::occurrences(occasion, Which::Next, today)
+        && let Some((hijri_year, day)) = next.first()
+    {
+        let away = (*day - today).num_days();
+        lines.push(match language {
+            Language::English => format!(
+                "The next one, in {hijri_year} AH, falls on {}: {away} days from today.",
+                day_text(language, *day)
+            ),
+            Language::Arabic => format!(
+                "والقادم لعام {hijri_year} هـ يوافق {}، بعد {away} يومًا من اليوم.",
+                day_text(language, *day)
+            ),
+        });
+        next_one = json!({"hijri_year": hijri_year, "gregorian": day.to_string(), "days_from_today": away});
+    }
     // Asked how long until Ramadan during Ramadan: say it is under way.
     if occasion == Occasion::RamadanStart
         && let Ok(now) = hijri::to_hijri(today)
@@ -197,7 +217,7 @@ fn occasion_answer(
     Ok((
         lines.join(" "),
         json!({"occasion": format!("{occasion:?}"), "which": format!("{which:?}"), "today": today.to_string(),
-               "calendar": "umm_al_qura", "dates": computed}),
+               "calendar": "umm_al_qura", "dates": computed, "next": next_one}),
     ))
 }
 
@@ -225,6 +245,21 @@ mod tests {
         assert!(text.contains("2027-02-08"), "{text}");
         assert!(text.contains("moon sighting"), "{text}");
         assert_eq!(value["dates"][0]["gregorian"], "2027-02-08");
+    }
+
+    #[test]
+    fn this_years_when_it_has_passed_says_the_next_one_too() {
+        let today = day("2026-11-29");
+        let question = dates::read_calendar_question("when is laylat al-qadr this year?", today).unwrap();
+        let (text, value) = answer(&question, today, Language::English).unwrap();
+        assert!(text.contains("That was 258 days ago"), "{text}");
+        // 27 Ramadan 1448, from the Umm al-Qura table: Ramadan 1448 starts on 2027-02-08.
+        assert_eq!(value["next"]["gregorian"], "2027-03-06", "{value}");
+        assert!(text.contains("The next one, in 1448 AH"), "{text}");
+        // A year still to come is answered as asked, with nothing added.
+        let question = dates::read_calendar_question("When does Ramadan start in 2027?", today).unwrap();
+        let (_, value) = answer(&question, today, Language::English).unwrap();
+        assert!(value["next"].is_null());
     }
 
     #[test]

@@ -156,7 +156,10 @@ impl CommunityAgent {
             },
         );
         let answer = prayer::answer(&prayer_request).map_err(|error| Unusable(error.to_string()))?;
-        Ok((text, json!(answer)))
+        let mut recorded = json!(answer);
+        // Whether the user chose the method (a follow-up keeps it), or it was the city's or ours.
+        recorded["method_chosen"] = json!(method_choice.starts_with("the method you"));
+        Ok((text, recorded))
     }
 
     fn qibla(place: &Place, language: Language) -> (String, Value) {
@@ -482,8 +485,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_chosen_method_and_madhab_carry_through_several_follow_ups() {
+        let (answer, _) = exchange("isha in London with hanafi asr using ISNA", "and tomorrow?").await;
+        assert_eq!(answer.metadata["prayer_times"]["method"], "isna");
+        assert_eq!(answer.metadata["prayer_times"]["madhab"], "hanafi");
+        // A city's customary method is not carried to another city.
+        let (answer, _) = exchange("fajr in Istanbul", "and in Cairo?").await;
+        assert_eq!(answer.metadata["prayer_times"]["method"], "egyptian");
+    }
+
+    #[tokio::test]
     async fn other_messages_after_a_prayer_time_answer_are_not_taken_for_follow_ups() {
         for then in [
+            "what's 2+2?",
+            "and 5?",
             "tomorrow I am moving to Sweden",
             "and what does the Quran say about patience?",
             "thanks",

@@ -316,8 +316,9 @@ pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood)
     let Some(previous) = request.previous_reply("community") else {
         return Ok((place, understood));
     };
+    let has_date = dates::read_date(&request.content, request.today(None)).is_some();
     if understood.intents.is_empty()
-        && let Some(follow_up) = follow_up(&request.content, place.is_some())
+        && let Some(follow_up) = follow_up(&request.content, place.is_some(), has_date)
     {
         let previous_intents: Vec<Intent> = previous["intents"]
             .as_array()
@@ -344,19 +345,20 @@ pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood)
             ));
         }
         if !understood.intents.is_empty() {
-            let exchange = request.previous.as_deref();
+            // What the previous answer used, as it recorded it: the method only where the user
+            // chose it (a city's customary method is the new city's to decide), the madhab always.
+            let times = &previous["prayer_times"];
             understood.carried = Carried {
                 date: (!follow_up.changes.contains(&"day"))
-                    .then(|| previous["prayer_times"]["date"].as_str())
+                    .then(|| times["date"].as_str())
                     .flatten()
                     .and_then(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
-                method: exchange.and_then(|exchange| {
-                    context_str(&exchange.context, "method")
-                        .and_then(|name| name.parse::<Method>().ok())
-                        .filter(|method| *method != Method::Custom)
-                        .or_else(|| method_in(&exchange.content))
-                }),
-                hanafi: exchange.is_some_and(|exchange| mentions_hanafi(&exchange.content)),
+                method: (times["method_chosen"] == true)
+                    .then(|| times["method"].as_str())
+                    .flatten()
+                    .and_then(|name| name.parse::<Method>().ok())
+                    .filter(|method| *method != Method::Custom),
+                hanafi: times["madhab"] == "hanafi",
             };
         }
     }
@@ -532,9 +534,10 @@ const METHOD_WORDS: &[&str] = &[
     "الحنفي",
 ];
 
-/// Reads a short reply as a follow-up: at most eight words, each a linking word, a day, a method,
-/// a prayer's name, a number, or part of one city's name, and at least one of them a change.
-fn follow_up(content: &str, names_place: bool) -> Option<FollowUp> {
+/// Reads a short reply as a follow-up: at most eight words, each a linking word, a day (when the
+/// words make a date), a method, a prayer's name, or part of one city's name, and at least one of
+/// them a change.
+fn follow_up(content: &str, names_place: bool, has_date: bool) -> Option<FollowUp> {
     let lower = content.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || ('\u{064B}'..='\u{065F}').contains(&c)))
@@ -565,7 +568,9 @@ fn follow_up(content: &str, names_place: bool) -> Option<FollowUp> {
         if LINKING.contains(word) || LINKING.contains(&plain.as_str()) {
             continue;
         }
-        if DAY_WORDS.contains(&plain.as_str()) || plain.chars().all(|c| c.is_numeric()) {
+        // Day words and numbers count only where they make a date ("and tomorrow?", "and on
+        // 3 March?"); "what's 2+2?" is not a follow-up.
+        if has_date && (DAY_WORDS.contains(&plain.as_str()) || plain.chars().all(|c| c.is_numeric())) {
             day = true;
         } else if METHOD_WORDS.contains(&plain.as_str()) || method_words.contains(word) {
             method = true;
