@@ -17,6 +17,9 @@ use crate::knowledge::KnowledgeService;
 
 /// Below this score the best passage found by search is not a reliable answer.
 const MIN_SCORE: f32 = 8.0;
+/// A passage scoring below this share of the best one matched on a stray word ("Aaron, my
+/// brother" beside the verse on backbiting, at an eighth of its score): not quoted.
+const RELATIVE_FLOOR: f32 = 0.25;
 /// A named passage is quoted whole up to this many verses, else in parts of `PASSAGE_PART`.
 const LONGEST_PASSAGE: usize = 40;
 const PASSAGE_PART: usize = 20;
@@ -383,6 +386,12 @@ impl KnowledgeAgent {
             for hit in results.hits.into_iter().filter(|hit| !hit.collection.contains('.')) {
                 if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
                     break;
+                }
+                if passages
+                    .first()
+                    .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
+                {
+                    continue;
                 }
                 // The same saying in other words of another narration adds nothing: skip it.
                 if passages.iter().any(|quoted| near_duplicates(&quoted.text, &hit.text)) {
