@@ -472,6 +472,19 @@ mod tests {
         assert_eq!(answer.metadata["place"]["name"], "Cairo, Egypt");
         let (answer, _) = exchange("مواقيت الصلاة في القاهرة", "وفي الرياض؟").await;
         assert_eq!(answer.metadata["place"]["name"], "Riyadh, Saudi Arabia");
+        // Other ways of saying the same.
+        for (then, city) in [
+            ("how about Manchester?", "Manchester, United Kingdom"),
+            ("same for Berlin", "Berlin, Germany"),
+            ("ok and for Dubai?", "Dubai, United Arab Emirates"),
+            ("what about New York", "New York City, United States"),
+        ] {
+            let (answer, score) = exchange("isha in Leeds today", then).await;
+            assert!(score.score >= 0.5, "{then}: {score:?}");
+            assert_eq!(answer.metadata["place"]["name"], city, "{then}");
+        }
+        let (answer, _) = exchange("isha in Leeds today", "what about friday?").await;
+        assert_eq!(answer.metadata["prayer_times"]["date"], "2026-12-04");
         // The qibla, asked again for another city.
         let (answer, _) = exchange("qibla from Toronto", "and from London?").await;
         assert_eq!(answer.metadata["intents"], json!(["Qibla"]));
