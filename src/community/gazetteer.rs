@@ -30,6 +30,26 @@ pub struct City {
     pub population: u64,
     /// The method commonly used there, if one clearly is.
     pub customary_method: Option<Method>,
+    /// Its names in Arabic script, as GeoNames has them (some are transliterations of little
+    /// use): shown only when the user wrote one of them.
+    pub arabic_names: Vec<String>,
+}
+
+impl City {
+    /// The Arabic name of this city that `text` uses, as written in the gazetteer.
+    pub fn arabic_name_in(&self, text: &str) -> Option<&str> {
+        let folded = fold(text);
+        self.arabic_names
+            .iter()
+            .find(|name| {
+                let name = fold(name);
+                folded.split(' ').any(|word| {
+                    word == name
+                        || without_clitics(word).is_some_and(|bare| bare == name || format!("ال{bare}") == name)
+                }) || (name.contains(' ') && folded.contains(&name))
+            })
+            .map(String::as_str)
+    }
 }
 
 /// The calculation method customary in a country, where one authority is clearly in use.
@@ -213,6 +233,11 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
             continue;
         }
         let index = cities.len();
+        let arabic_names: Vec<String> = names
+            .split('|')
+            .filter(|alias| alias.chars().any(is_arabic))
+            .map(str::to_owned)
+            .collect();
         let mut names = names.split('|');
         let name = names.next().unwrap_or_default().to_owned();
         for alias in std::iter::once(name.as_str()).chain(names) {
@@ -234,6 +259,7 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
             timezone: timezone.to_owned(),
             population,
             customary_method: customary_method(code),
+            arabic_names,
         });
     }
     for (alias, code) in [
@@ -495,6 +521,11 @@ mod tests {
         assert_eq!(exactly("بأنقرة"), Some("Ankara"));
         assert_eq!(exactly("new york"), Some("New York City"));
         assert_eq!(exactly("moving sweden"), None);
+        let amman = find_in_text("متى المغرب في عمّان؟").unwrap();
+        assert_eq!(amman.arabic_name_in("متى المغرب في عمّان؟"), Some("عمان"));
+        let riyadh = by_name("Riyadh").unwrap();
+        assert_eq!(riyadh.arabic_name_in("مواقيت الصلاة بالرياض"), Some("الرياض"));
+        assert_eq!(riyadh.arabic_name_in("prayer times in Riyadh"), None);
         assert_eq!(found("qibla from new york city please"), Some(("New York City", "US")));
         assert_eq!(found("qibla direction copenhagen"), Some(("Copenhagen", "DK")));
         assert_eq!(found("when is maghrib in cairo today"), Some(("Cairo", "EG")));

@@ -134,7 +134,7 @@ impl CommunityAgent {
         let text = texts::prayer_times(
             language,
             &PrayerLine {
-                place: &place.name,
+                place: &place.shown,
                 date,
                 timezone: tz.name(),
                 times: [
@@ -165,7 +165,7 @@ impl CommunityAgent {
     fn qibla(place: &Place, language: Language) -> (String, Value) {
         let bearing = (qibla::bearing(place.latitude, place.longitude) * 100.0).round() / 100.0;
         (
-            texts::qibla(language, &place.name, bearing),
+            texts::qibla(language, &place.shown, bearing),
             json!({"bearing_degrees": bearing, "latitude": place.latitude, "longitude": place.longitude}),
         )
     }
@@ -180,7 +180,7 @@ impl CommunityAgent {
             .await
             .map_err(|error| AgentError::Failed(format!("cannot read mosques: {error}")))?;
         if found.is_empty() {
-            return Ok((texts::no_mosques(language, &place.name), json!([])));
+            return Ok((texts::no_mosques(language, &place.shown), json!([])));
         }
         let lines: Vec<String> = found
             .iter()
@@ -198,7 +198,7 @@ impl CommunityAgent {
             .collect();
         let heading = match language {
             Language::English => format!("Mosques nearest {}:", place.name),
-            Language::Arabic => format!("أقرب المساجد إلى {}:", place.name),
+            Language::Arabic => format!("أقرب المساجد إلى {}:", place.shown),
         };
         Ok((
             format!("{heading}\n{}", lines.join("\n")),
@@ -255,6 +255,7 @@ impl CommunityAgent {
         if let Some(place) = &place {
             metadata["place"] = json!({
                 "name": place.name,
+                "shown": place.shown,
                 "latitude": place.latitude,
                 "longitude": place.longitude,
                 "timezone": place.timezone.map(|tz| tz.name()),
@@ -432,14 +433,16 @@ mod tests {
                 .connect_lazy("postgres://unused@127.0.0.1:1/unused")
                 .unwrap(),
         );
-        let asked = request(first);
-        let answered = agent.answer(&asked).await.unwrap();
-        let mut next = request(then);
-        next.language = if then.chars().any(hijraah_domain::understanding::text::is_arabic) {
-            "ar".into()
-        } else {
-            "en".into()
+        let in_language = |content: &str| {
+            let mut asked = request(content);
+            if content.chars().any(hijraah_domain::understanding::text::is_arabic) {
+                asked.language = "ar".into();
+            }
+            asked
         };
+        let asked = in_language(first);
+        let answered = agent.answer(&asked).await.unwrap();
+        let mut next = in_language(then);
         next.previous = Some(std::sync::Arc::new(hijraah_domain::conversation::LastExchange {
             content: first.into(),
             language: asked.language.clone(),
@@ -470,6 +473,8 @@ mod tests {
         let (answer, _) = exchange("مواقيت الصلاة في القاهرة", "وغدا؟").await;
         assert_eq!(answer.metadata["prayer_times"]["date"], "2026-11-30");
         assert_eq!(answer.metadata["place"]["name"], "Cairo, Egypt");
+        // The city as the user wrote it, beside the gazetteer's name.
+        assert!(answer.content.contains("القاهرة (Cairo, Egypt)"), "{}", answer.content);
         let (answer, _) = exchange("مواقيت الصلاة في القاهرة", "وفي الرياض؟").await;
         assert_eq!(answer.metadata["place"]["name"], "Riyadh, Saudi Arabia");
         // Other ways of saying the same.

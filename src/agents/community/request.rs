@@ -105,6 +105,9 @@ pub(super) const METHOD_NAMES: &[(&str, Method)] = &[
 /// Where the answer is for, and where that came from.
 pub(super) struct Place {
     pub(super) name: String,
+    /// The name as the reply shows it: in an Arabic question that wrote the city in Arabic, that
+    /// name beside the gazetteer's ("عمان (Amman, Jordan)"); else `name`.
+    pub(super) shown: String,
     pub(super) latitude: f64,
     pub(super) longitude: f64,
     pub(super) timezone: Option<Tz>,
@@ -144,8 +147,10 @@ pub(super) fn place_of(request: &AgentRequest) -> Result<Option<Place>, Unusable
         };
         let (latitude, longitude) = (parse("latitude", latitude)?, parse("longitude", longitude)?);
         hijraah_domain::community::validate_place(latitude, longitude).map_err(|error| Unusable(error.to_string()))?;
+        let name = format!("{latitude:.4}, {longitude:.4}");
         return Ok(Some(Place {
-            name: format!("{latitude:.4}, {longitude:.4}"),
+            shown: name.clone(),
+            name,
             latitude,
             longitude,
             timezone,
@@ -153,21 +158,32 @@ pub(super) fn place_of(request: &AgentRequest) -> Result<Option<Place>, Unusable
             source: "context",
         }));
     }
-    let named = match context_str(context, "city") {
-        Some(name) => Some(gazetteer::by_name(&name).ok_or_else(|| {
-            Unusable(format!(
-                "I do not know the city `{name}`; send its latitude, longitude and timezone in the context"
-            ))
-        })?),
-        None => gazetteer::find_in_text(&request.content),
+    let (named, written) = match context_str(context, "city") {
+        Some(name) => (
+            Some(gazetteer::by_name(&name).ok_or_else(|| {
+                Unusable(format!(
+                    "I do not know the city `{name}`; send its latitude, longitude and timezone in the context"
+                ))
+            })?),
+            name,
+        ),
+        None => (gazetteer::find_in_text(&request.content), request.content.clone()),
     };
-    Ok(named.map(|city| Place {
-        name: format!("{}, {}", city.name, city.country),
-        latitude: city.latitude,
-        longitude: city.longitude,
-        timezone: timezone.or_else(|| city.timezone.parse().ok()),
-        city: Some(city),
-        source: "gazetteer",
+    Ok(named.map(|city| {
+        let name = format!("{}, {}", city.name, city.country);
+        let shown = match city.arabic_name_in(&written) {
+            Some(arabic) if request.in_arabic() => format!("{arabic} ({name})"),
+            _ => name.clone(),
+        };
+        Place {
+            name,
+            shown,
+            latitude: city.latitude,
+            longitude: city.longitude,
+            timezone: timezone.or_else(|| city.timezone.parse().ok()),
+            city: Some(city),
+            source: "gazetteer",
+        }
     }))
 }
 
@@ -383,6 +399,7 @@ fn previous_place(previous: &Value) -> Option<Place> {
         .flatten()
         .filter(|city| (city.latitude - latitude).abs() < 1e-6 && (city.longitude - longitude).abs() < 1e-6);
     Some(Place {
+        shown: recorded["shown"].as_str().map_or_else(|| name.clone(), str::to_owned),
         name,
         latitude,
         longitude,
