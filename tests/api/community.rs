@@ -672,13 +672,11 @@ async fn short_follow_ups_after_prayer_times_change_only_the_day_or_the_city() {
         let app = &app;
         async move {
             let response = app
-                .client
-                .post(app.url("/api/v1/chat"))
-                .bearer_auth(app.token("alice", Role::User))
-                .json(&json!({"user_id": "alice", "session_id": "travel", "content": content, "context": context}))
-                .send()
-                .await
-                .unwrap();
+                .chat(
+                    "alice",
+                    json!({"user_id": "alice", "session_id": "travel", "content": content, "context": context}),
+                )
+                .await;
             assert_eq!(response.status(), StatusCode::OK, "{content}");
             response.json::<Vec<Value>>().await.unwrap()
         }

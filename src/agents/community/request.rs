@@ -207,13 +207,9 @@ pub(super) fn date_of(request: &AgentRequest, timezone: Tz) -> Result<NaiveDate,
     Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date))
 }
 
+/// A calculation method named in the message ("using ISNA", "the Karachi method").
 pub(super) fn method_of(request: &AgentRequest) -> Option<Method> {
-    method_in(&request.content)
-}
-
-/// A calculation method named in a message ("using ISNA", "the Karachi method").
-pub(super) fn method_in(content: &str) -> Option<Method> {
-    let lower = content.to_lowercase();
+    let lower = request.content.to_lowercase();
     METHOD_NAMES
         .iter()
         .find(|(name, _)| {

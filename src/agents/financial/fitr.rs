@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::texts::{self, Language};
-use super::{AgentAnswer, AgentRequest, Topic, pending};
+use super::{AgentAnswer, AgentRequest, Topic, continued};
 
 /// One sa' of staple food, taken as 2.5 kg unless the user states another.
 pub(super) fn default_sa_kg() -> Decimal {
@@ -24,7 +24,7 @@ fn decimal(value: &Value) -> Option<Decimal> {
 pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
     let language = Language::of(request);
     let read = fitr::read(&request.content);
-    let previous = pending(request).filter(|previous| previous["topic"] == Topic::ZakatAlFitr.name());
+    let previous = continued(request).filter(|previous| previous["topic"] == Topic::ZakatAlFitr.name());
     let earlier = |key: &str| previous.map(|previous| &previous["inputs"][key]);
     let persons = read.persons.or_else(|| {
         earlier("persons")

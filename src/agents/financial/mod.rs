@@ -72,7 +72,7 @@ pub struct FinancialAgent {
 /// The previous financial reply this message continues: one that asked for a figure ("90 dollars
 /// a gram"), or a calculation whose figures a short follow-up only changes ("what about with
 /// silver at 1.1 a gram?", "and for 6 people?"). A new question with its own wealth starts afresh.
-fn pending(request: &AgentRequest) -> Option<&Value> {
+fn continued(request: &AgentRequest) -> Option<&Value> {
     let previous = request.previous_reply("financial_services")?;
     match previous["kind"].as_str() {
         Some("needs_input") => Some(previous),
@@ -140,7 +140,7 @@ impl FinancialAgent {
         }
         let lower = request.content.to_lowercase();
         if mentions_zakat(&lower).is_none()
-            && let Some(previous) = pending(request)
+            && let Some(previous) = continued(request)
             && previous["topic"] == Topic::ZakatAlFitr.name()
         {
             return Topic::ZakatAlFitr;
@@ -205,7 +205,7 @@ impl Agent for FinancialAgent {
             }
         }
         if reasons.is_empty()
-            && let Some(previous) = pending(request)
+            && let Some(previous) = continued(request)
         {
             // A follow-up that gives the figure asked for ("90 dollars a gram").
             let reading = zakat_text::read(&request.content);

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use super::texts::{self, Language};
-use super::{AgentAnswer, AgentRequest, Topic, Verse, pending};
+use super::{AgentAnswer, AgentRequest, Topic, Verse, continued};
 
 /// The calculator fields read from the message, as the endpoint's JSON.
 fn as_fields(reading: &ZakatReading) -> Map<String, Value> {
@@ -78,7 +78,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
         .map(|(field, phrase)| ((*field).to_owned(), phrase.clone()))
         .collect();
     let mut read_from = "text";
-    if let Some(previous) = pending(request).filter(|previous| previous["topic"] == Topic::ZakatAlMal.name()) {
+    if let Some(previous) = continued(request).filter(|previous| previous["topic"] == Topic::ZakatAlMal.name()) {
         // The figures of the message that asked, then this message's on top of them.
         // A figure restated replaces the earlier one; the others are kept.
         let mut merged = previous["inputs"].as_object().cloned().unwrap_or_default();
