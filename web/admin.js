@@ -73,6 +73,15 @@ async function customAgents() {
     form);
 }
 
+function encoderState(state) {
+  return {
+    no_model: "No model: search by words",
+    loading: "Loading the model",
+    embedding: "Embedding the texts (search by words until done)",
+    ready: "Ready: search by words and meaning",
+  }[state] || state;
+}
+
 async function projections() {
   const render = async () => {
     const list = await api("/api/v1/projections");
@@ -85,8 +94,12 @@ async function projections() {
     };
     clear(panel, el("h2", {}, "Projections"), el("p", { class: "hint" }, "Refreshed every 2 seconds."),
       table(["Read model", "Position", "Lag (events)", "Lag (seconds)", ""],
-        list.map((p) => [p.name, String(p.position), String(p.lag_events), String(p.lag_seconds),
-          role === "admin" ? el("button", { type: "button", class: "secondary", "data-rebuild": p.name, onclick: rebuild(p.name) }, "Rebuild") : ""]),
+        list.map((p) => p.encoder
+          // The texts' vectors: the sentence encoder's state, and how many texts are embedded.
+          ? [p.name, `${p.encoder.vectors} of ${p.encoder.documents} texts`, String(p.lag_events), "",
+            el("span", { "data-encoder": p.encoder.state }, encoderState(p.encoder.state))]
+          : [p.name, String(p.position), String(p.lag_events), String(p.lag_seconds),
+            role === "admin" ? el("button", { type: "button", class: "secondary", "data-rebuild": p.name, onclick: rebuild(p.name) }, "Rebuild") : ""]),
         { id: "projections-table" }));
   };
   await render();

@@ -320,6 +320,18 @@ pub struct KnowledgeReindexRequested {
     pub job_id: Uuid,
 }
 
+/// An operator imported a sentence encoder's model file (stream `encoder-model`). The bytes are
+/// kept once in `model_files` under their sha256; the latest of these events names the model
+/// every server uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncoderModelImported {
+    pub sha256: String,
+    /// The file's name as imported (`e5-small-q4.bin`).
+    pub name: String,
+    pub size_bytes: u64,
+    pub dimensions: u64,
+}
+
 /// An admin removed an external agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomAgentRemoved {
@@ -386,6 +398,7 @@ events! {
     CustomAgentRemoved,
     UserErased,
     KnowledgeReindexRequested,
+    EncoderModelImported,
     AnswerReviewed,
     FeedbackGiven,
     RouterModelPromoted,

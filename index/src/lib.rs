@@ -23,7 +23,7 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 pub use schema::Fields;
-pub use search::{Hit, SearchRequest, SearchResults};
+pub use search::{Hit, NAMED_SCORE, SearchRequest, SearchResults};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -163,6 +163,34 @@ impl KnowledgeIndex {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         search::search(&self.index, &self.reader.searcher(), &self.fields, request)
+    }
+
+    /// Every primary text (not a translation into a third language) with the words a sentence
+    /// encoder reads for it: the English where there is English, else the Arabic.
+    pub fn embeddable_texts(&self) -> Result<Vec<(String, String)>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut texts = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let alive = segment.alive_bitset();
+            for doc_id in 0..segment.max_doc() {
+                if alive.is_some_and(|alive| alive.is_deleted(doc_id)) {
+                    continue;
+                }
+                let address = tantivy::DocAddress::new(ordinal as u32, doc_id);
+                let document: TantivyDocument = searcher.doc(address)?;
+                let first = |field| search::first_text(&document, field);
+                let (Some(id), Some(collection)) = (first(self.fields.id), first(self.fields.collection)) else {
+                    continue;
+                };
+                if collection.contains('.') {
+                    continue;
+                }
+                if let Some(text) = first(self.fields.text_en).or_else(|| first(self.fields.text_ar)) {
+                    texts.push((id, text));
+                }
+            }
+        }
+        Ok(texts)
     }
 
     /// The document stored under `id`, if it is in the index.

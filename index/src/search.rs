@@ -48,6 +48,10 @@ pub struct Hit {
     pub score: f32,
     /// The best fragment with matches wrapped in `<b>…</b>` (HTML-escaped otherwise).
     pub highlight: String,
+    /// The cosine between the query's meaning and the text's, when a sentence encoder is loaded
+    /// and the text has a vector (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,7 +146,7 @@ fn transliteration_probe(searcher: &Searcher, fields: &Fields, text: &str) -> Op
     (best_share >= TRANSLIT_SHARE).then(|| Box::new(BoostQuery::new(Box::new(query), 3.0)) as Box<dyn Query>)
 }
 
-fn first_text(document: &TantivyDocument, field: Field) -> Option<String> {
+pub(crate) fn first_text(document: &TantivyDocument, field: Field) -> Option<String> {
     document
         .get_first(field)
         .and_then(|value| value.as_str())
@@ -171,6 +175,7 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
         text_en,
         score,
         highlight,
+        similarity: None,
     }
 }
 

@@ -20,6 +20,11 @@ const MIN_SCORE: f32 = 8.0;
 /// A passage scoring below this share of the best one matched on a stray word ("Aaron, my
 /// brother" beside the verse on backbiting, at an eighth of its score): not quoted.
 const RELATIVE_FLOOR: f32 = 0.25;
+/// With the sentence encoder: a text is quoted only when its meaning is this close to the
+/// question's (cosine, multilingual-e5-small), and within `SIMILARITY_BAND` of the closest text.
+/// Calibrated on the judged development set (BENCHMARKS.md).
+const SIMILARITY_FLOOR: f32 = 0.82;
+const SIMILARITY_BAND: f32 = 0.025;
 /// A named passage is quoted whole up to this many verses, else in parts of `PASSAGE_PART`.
 const LONGEST_PASSAGE: usize = 40;
 const PASSAGE_PART: usize = 20;
@@ -373,7 +378,7 @@ impl KnowledgeAgent {
                 source: None,
                 collection: None,
                 lang: Some(if language == Language::Arabic { "ar" } else { "en" }.to_owned()),
-                limit: 10,
+                limit: 15,
             };
             let results = self
                 .knowledge
@@ -383,15 +388,39 @@ impl KnowledgeAgent {
             // Quote the primary texts; translations in other languages are not the answer here.
             let mut budget = 0usize;
             passages = Vec::new();
+            // With vectors, meaning decides what is quoted: the closest texts, not the ones that
+            // merely share a word ("hold fast" for fasting).
+            let closest = results
+                .hits
+                .iter()
+                .filter(|hit| !hit.collection.contains('.'))
+                .filter_map(|hit| hit.similarity)
+                .fold(None, |best: Option<f32>, similarity| Some(best.map_or(similarity, |best| best.max(similarity))));
+            if let Some(closest) = closest
+                && closest < SIMILARITY_FLOOR
+            {
+                return Ok(nothing_reliable(language, None, searched));
+            }
             for hit in results.hits.into_iter().filter(|hit| !hit.collection.contains('.')) {
                 if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
                     break;
                 }
-                if passages
-                    .first()
-                    .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
-                {
-                    continue;
+                match (closest, hit.similarity) {
+                    (Some(closest), Some(similarity)) => {
+                        if similarity < SIMILARITY_FLOOR || similarity < closest - SIMILARITY_BAND {
+                            continue;
+                        }
+                    }
+                    // A text with no vector yet (or a translation) beside texts that have one.
+                    (Some(_), None) => continue,
+                    _ => {
+                        if passages
+                            .first()
+                            .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
+                        {
+                            continue;
+                        }
+                    }
                 }
                 // The same saying in other words of another narration adds nothing: skip it.
                 if passages.iter().any(|quoted| near_duplicates(&quoted.text, &hit.text)) {
@@ -400,8 +429,9 @@ impl KnowledgeAgent {
                 budget += hit.text.chars().count().min(QUOTE_CHARS);
                 passages.push(hit);
             }
-            best_score = passages.first().map(|hit| hit.score);
-            if best_score.is_none_or(|score| score < MIN_SCORE) {
+            best_score = passages.iter().map(|hit| hit.score).reduce(f32::max);
+            let lexical_only = closest.is_none();
+            if passages.is_empty() || (lexical_only && best_score.is_none_or(|score| score < MIN_SCORE)) {
                 return Ok(nothing_reliable(language, best_score, searched));
             }
         }
@@ -450,9 +480,11 @@ impl KnowledgeAgent {
         } else {
             opening.to_owned()
         };
-        let confidence = match best_score {
-            None => 0.95,
-            Some(score) => (0.55 + 0.4 * (score / 40.0).min(1.0)) as f64,
+        let closest_quoted = passages.iter().filter_map(|hit| hit.similarity).reduce(f32::max);
+        let confidence = match (best_score, closest_quoted) {
+            (None, _) => 0.95,
+            (Some(_), Some(similarity)) => (0.55 + 0.4 * ((similarity - SIMILARITY_FLOOR) / 0.1).clamp(0.0, 1.0)) as f64,
+            (Some(score), None) => (0.55 + 0.4 * (score / 40.0).min(1.0)) as f64,
         };
         let citations: Vec<_> = passages
             .iter()
@@ -484,6 +516,7 @@ impl KnowledgeAgent {
                 "lookup": if direct { "reference" } else { "search" },
                 "query": searched,
                 "best_score": best_score,
+                "similarities": passages.iter().map(|hit| hit.similarity).collect::<Vec<_>>(),
                 "asks_about_the_texts": ruling,
             }),
         })

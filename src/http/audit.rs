@@ -17,11 +17,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppQuery, Auth};
 
 /// The event types that record a staff action.
-pub const STAFF_ACTIONS: [&str; 17] = [
+pub const STAFF_ACTIONS: [&str; 18] = [
     "KnowledgeDocumentAdded",
     "KnowledgeDocumentRevised",
     "KnowledgeDocumentRetracted",
     "KnowledgeReindexRequested",
+    "EncoderModelImported",
     "MosquePublished",
     "MosqueUpdated",
     "MosqueRemoved",

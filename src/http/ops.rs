@@ -54,6 +54,9 @@ struct Ready {
     lease_holder: Option<String>,
     /// Events in the log after the furthest-behind projection, as this server sees them.
     projection_lag_events: i64,
+    /// The sentence encoder: with no model, search is by words alone, as it is until the texts'
+    /// vectors are ready.
+    encoder: crate::semantic::SemanticStatus,
 }
 
 /// The database and the search index are usable; which server runs the projections, and how far
@@ -96,6 +99,14 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> 
         projection_lease: state.projector.leads(),
         lease_holder,
         projection_lag_events: (head.unwrap_or(0) - slowest).max(0),
+        encoder: state
+            .knowledge
+            .semantic()
+            .map(|semantic| semantic.status())
+            .unwrap_or_else(|| crate::semantic::SemanticStatus {
+                state: "no_model".to_owned(),
+                ..Default::default()
+            }),
     }))
 }
 

@@ -68,6 +68,10 @@ struct ProjectionStatus {
     lag_seconds: f64,
     /// Whether this server holds the projection lease and so runs the live projections.
     leader: Option<bool>,
+    /// On `knowledge_vectors` only: the sentence encoder's state (`lag_events` there counts the
+    /// texts still to embed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoder: Option<crate::semantic::SemanticStatus>,
 }
 
 /// Each projection's checkpoint and its lag.
@@ -96,6 +100,18 @@ async fn projections(State(state): State<AppState>, auth: Auth) -> Result<Json<V
             lag_events,
             lag_seconds: lag_seconds.map_or(0.0, |seconds| (seconds.max(0.0) * 1000.0).round() / 1000.0),
             leader: Some(state.projector.leads()),
+            encoder: None,
+        });
+    }
+    if let Some(semantic) = state.knowledge.semantic() {
+        let status = semantic.status();
+        statuses.push(ProjectionStatus {
+            name: "knowledge_vectors".to_owned(),
+            position: status.vectors as i64,
+            lag_events: status.documents.saturating_sub(status.vectors) as i64,
+            lag_seconds: 0.0,
+            leader: Some(state.projector.leads()),
+            encoder: Some(status),
         });
     }
     Ok(Json(statuses))

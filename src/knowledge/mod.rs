@@ -12,7 +12,7 @@ pub mod import;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -67,6 +67,11 @@ pub struct ReindexReport {
     pub generation: String,
 }
 
+fn truncated(mut results: SearchResults, limit: usize) -> SearchResults {
+    results.hits.truncate(limit);
+    results
+}
+
 fn payload(checkpoint: Checkpoint) -> String {
     format!(r#"{{"tx_id":{},"position":{}}}"#, checkpoint.tx_id, checkpoint.position)
 }
@@ -111,7 +116,16 @@ pub struct KnowledgeService {
     indexed: watch::Sender<Checkpoint>,
     jobs: Mutex<HashMap<Uuid, ReindexJob>>,
     reindexing: AtomicBool,
+    /// The sentence encoder and the texts' vectors, when the server runs them.
+    semantic: OnceLock<Arc<crate::semantic::SemanticService>>,
 }
+
+/// Candidates each ranking gives the fusion.
+const HYBRID_CANDIDATES: usize = 40;
+/// Reciprocal rank fusion's constant: a text's share is 1 / (K + its rank) in each ranking.
+const FUSION_K: f32 = 20.0;
+/// How much the ranking by meaning counts against the ranking by words.
+const MEANING_WEIGHT: f32 = 1.0;
 
 impl KnowledgeService {
     /// Opens the live generation under `root`. `writable`: this process applies events to it
@@ -151,6 +165,7 @@ impl KnowledgeService {
             indexed,
             jobs: Mutex::new(HashMap::new()),
             reindexing: AtomicBool::new(false),
+            semantic: OnceLock::new(),
         }))
     }
 
@@ -189,7 +204,86 @@ impl KnowledgeService {
             .is_some_and(|promoted| promoted != current.0)
     }
 
+    /// Gives search the sentence encoder and the vectors (once; the server does it at start).
+    pub fn attach_semantic(&self, semantic: Arc<crate::semantic::SemanticService>) {
+        let _ = self.semantic.set(semantic);
+    }
+
+    pub fn semantic(&self) -> Option<&Arc<crate::semantic::SemanticService>> {
+        self.semantic.get()
+    }
+
+    /// Search: by words and by meaning, fused, once the encoder's vectors are ready; by words
+    /// alone before then, and with no model. Each hit with a vector carries its cosine to the
+    /// query (`similarity`).
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults, KnowledgeError> {
+        let Some(semantic) = self.semantic.get().filter(|semantic| semantic.ready()).cloned() else {
+            return self.search_lexical(request).await;
+        };
+        let limit = request.limit;
+        let source = request.source.clone();
+        let collection = request.collection.clone();
+        let query = request.query.clone();
+        let lexical = self
+            .search_lexical(SearchRequest {
+                limit: limit.max(HYBRID_CANDIDATES),
+                ..request
+            })
+            .await?;
+        let Some(query_vector) = semantic.query_vector(&query).await else {
+            return Ok(truncated(lexical, limit));
+        };
+        let nearest = semantic.nearest(&query_vector, HYBRID_CANDIDATES);
+        let mut fused: HashMap<String, f32> = HashMap::new();
+        // What the query names outright ("2:255") stays first, in its own order.
+        let named: Vec<&Hit> = lexical
+            .hits
+            .iter()
+            .filter(|hit| (hit.score - hijraah_index::NAMED_SCORE).abs() < f32::EPSILON)
+            .collect();
+        for (rank, hit) in lexical.hits.iter().enumerate() {
+            *fused.entry(hit.id.clone()).or_default() += 1.0 / (FUSION_K + rank as f32 + 1.0);
+        }
+        for (rank, (id, _)) in nearest.iter().enumerate() {
+            *fused.entry(id.clone()).or_default() += MEANING_WEIGHT / (FUSION_K + rank as f32 + 1.0);
+        }
+        let mut order: Vec<(String, f32)> = fused.into_iter().collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut by_id: HashMap<String, Hit> = lexical.hits.iter().map(|hit| (hit.id.clone(), hit.clone())).collect();
+        let mut hits: Vec<Hit> = named.into_iter().cloned().collect();
+        for (id, _) in order {
+            if hits.len() >= limit {
+                break;
+            }
+            if hits.iter().any(|hit| hit.id == id) {
+                continue;
+            }
+            let hit = match by_id.remove(&id) {
+                Some(hit) => hit,
+                None => match self.get(id.clone()).await? {
+                    Some(hit) => Hit { score: 0.0, ..hit },
+                    // Retracted since it was embedded.
+                    None => continue,
+                },
+            };
+            let wanted = source.as_deref().is_none_or(|source| source == hit.source)
+                && collection.as_deref().is_none_or(|collection| collection == hit.collection);
+            if wanted {
+                hits.push(hit);
+            }
+        }
+        for hit in &mut hits {
+            hit.similarity = semantic.similarity(&query_vector, &hit.id);
+        }
+        Ok(SearchResults {
+            query: lexical.query,
+            total: lexical.total.max(hits.len()),
+            hits,
+        })
+    }
+
+    /// Search by words alone (BM25 with the query's expansions).
+    pub async fn search_lexical(&self, request: SearchRequest) -> Result<SearchResults, KnowledgeError> {
         let index = self.index();
         tokio::task::spawn_blocking(move || index.search(&request))
             .await

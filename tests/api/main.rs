@@ -23,6 +23,7 @@ mod multinode;
 mod nginx;
 mod ops;
 mod privacy;
+mod semantic;
 mod projections;
 mod security;
 mod store;

@@ -198,7 +198,12 @@ async fn projections_show_their_checkpoint_and_lag_to_admins_and_analysts() {
         .await
         .unwrap();
     let head = app.state.store.head().await.unwrap();
-    assert_eq!(statuses.len(), hijraah_projections::Projection::ALL.len());
+    assert_eq!(statuses.len(), hijraah_projections::Projection::ALL.len() + 1);
+    let vectors = statuses.iter().find(|s| s["name"] == "knowledge_vectors").unwrap();
+    assert_eq!(
+        vectors["encoder"]["state"], "no_model",
+        "with no model, the texts' vectors say search is by words: {vectors}"
+    );
     let conversations = statuses.iter().find(|s| s["name"] == "conversations").unwrap();
     assert_eq!(conversations["position"], head.position);
     assert_eq!(conversations["lag_events"], 0);

