@@ -42,7 +42,9 @@ fn main() {
     for file in files.split(',') {
         let reader = std::io::BufReader::new(std::fs::File::open(shared(&format!("corpus/{file}"))).expect("corpus"));
         for line in reader.lines().map_while(Result::ok) {
-            let Ok(value) = serde_json::from_str::<Value>(&line) else { continue };
+            let Ok(value) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             let text = value["english"]
                 .as_str()
                 .filter(|text| !text.trim().is_empty())
@@ -64,7 +66,11 @@ fn main() {
             let mut raw = Vec::new();
             file.read_to_end(&mut raw).expect("the cache");
             raw.chunks_exact(4 * dimensions)
-                .map(|row| row.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+                .map(|row| {
+                    row.chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect()
+                })
                 .collect()
         }
         Err(_) => {
@@ -107,7 +113,10 @@ fn main() {
             .iter()
             .map(|(id, grade)| (id.clone(), grade.as_f64().unwrap_or(0.0)))
             .collect();
-        if !relevant.iter().any(|(id, grade)| *grade >= 2.0 && known.contains_key(id.as_str())) {
+        if !relevant
+            .iter()
+            .any(|(id, grade)| *grade >= 2.0 && known.contains_key(id.as_str()))
+        {
             continue;
         }
         let started = Instant::now();
@@ -192,6 +201,8 @@ fn main() {
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
-    let ticks: f64 = fields.get(11..13).map_or(0.0, |both| both.iter().filter_map(|t| t.parse::<f64>().ok()).sum());
+    let ticks: f64 = fields
+        .get(11..13)
+        .map_or(0.0, |both| both.iter().filter_map(|t| t.parse::<f64>().ok()).sum());
     ticks / 100.0
 }

@@ -15,6 +15,10 @@ fn main() {
     let query = encoder.embed(query, Kind::Query);
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
         let passage = encoder.embed_many(&[line.as_str()], Kind::Passage, Some(128)).remove(0);
-        println!("{:.3}  {}", cosine(&query, &passage), line.chars().take(90).collect::<String>());
+        println!(
+            "{:.3}  {}",
+            cosine(&query, &passage),
+            line.chars().take(90).collect::<String>()
+        );
     }
 }

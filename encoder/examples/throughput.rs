@@ -45,7 +45,10 @@ fn main() {
     for text in borrowed.iter().take(20) {
         let _ = encoder.embed(&text.chars().take(60).collect::<String>(), Kind::Query);
     }
-    println!("short query: {:.1} ms each", started.elapsed().as_secs_f64() * 1000.0 / 20.0);
+    println!(
+        "short query: {:.1} ms each",
+        started.elapsed().as_secs_f64() * 1000.0 / 20.0
+    );
 }
 
 /// A string field of a JSON line, without a JSON parser in this crate's dependencies.

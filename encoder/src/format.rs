@@ -118,9 +118,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, EncoderError> {
     let shape_ok = block == QK
         && dimensions.hidden > 0
         && dimensions.heads > 0
-        && dimensions.hidden % dimensions.heads == 0
-        && dimensions.hidden % QK == 0
-        && dimensions.feed_forward % QK == 0
+        && dimensions.hidden.is_multiple_of(dimensions.heads)
+        && dimensions.hidden.is_multiple_of(QK)
+        && dimensions.feed_forward.is_multiple_of(QK)
         && dimensions.max_positions > 2
         && dimensions.token_types > 0;
     if !shape_ok {
@@ -182,7 +182,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, EncoderError> {
         let _bytes = cursor.u64()?;
         let size = match dtype {
             DTYPE_F32 => elements * 4,
-            DTYPE_Q4_0 if elements % QK == 0 => elements / QK * Q4_BLOCK_BYTES,
+            DTYPE_Q4_0 if elements.is_multiple_of(QK) => elements / QK * Q4_BLOCK_BYTES,
             _ => return Err(EncoderError::Invalid("tensor type")),
         };
         if offset.checked_add(size).is_none_or(|end| end > bytes.len()) {
@@ -309,7 +309,10 @@ mod tests {
         let mut back = vec![0.0; 64];
         dequantize_q4(&packed, &mut back);
         for (original, restored) in weights.iter().zip(&back) {
-            assert!((original - restored).abs() <= 11.0 / 7.0 / 8.0 + 1e-3, "{original} → {restored}");
+            assert!(
+                (original - restored).abs() <= 11.0 / 7.0 / 8.0 + 1e-3,
+                "{original} → {restored}"
+            );
         }
     }
 }

@@ -13,9 +13,40 @@ const FEED_FORWARD: usize = 128;
 const MAX_POSITIONS: usize = 128;
 
 const WORDS: &[&str] = &[
-    "the", "of", "and", "to", "in", "is", "a", "allah", "prophet", "said", "prayer", "fasting", "patience", "mercy",
-    "charity", "zakat", "paradise", "query", "passage", "guest", "animal", "water", "dog", "cat", "ramadan",
-    "الله", "الصلاة", "الصبر", "الصيام", "رحمة", "قال", "النبي", "في", "من",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "a",
+    "allah",
+    "prophet",
+    "said",
+    "prayer",
+    "fasting",
+    "patience",
+    "mercy",
+    "charity",
+    "zakat",
+    "paradise",
+    "query",
+    "passage",
+    "guest",
+    "animal",
+    "water",
+    "dog",
+    "cat",
+    "ramadan",
+    "الله",
+    "الصلاة",
+    "الصبر",
+    "الصيام",
+    "رحمة",
+    "قال",
+    "النبي",
+    "في",
+    "من",
 ];
 
 /// Deterministic pseudo-random numbers (xorshift), so a test's model is the same every run.
@@ -69,7 +100,11 @@ pub fn tiny_model(seed: u64) -> Vec<u8> {
         ];
         for (name, outputs, inputs) in shapes {
             let scale = 1.0 / (inputs as f32).sqrt();
-            tensors.push((format!("l{layer}.{name}.w"), DTYPE_Q4_0, noise.many(outputs * inputs, scale)));
+            tensors.push((
+                format!("l{layer}.{name}.w"),
+                DTYPE_Q4_0,
+                noise.many(outputs * inputs, scale),
+            ));
             tensors.push((format!("l{layer}.{name}.b"), DTYPE_F32, noise.many(outputs, 0.02)));
         }
         for norm in ["aln", "oln"] {
@@ -128,7 +163,10 @@ fn write(pieces: &[(String, f32)], tensors: &[(String, u8, Vec<f32>)], vocabular
     out.extend_from_slice(&table);
 
     // The directory, then the data it points at.
-    let directory_size: usize = 4 + tensors.iter().map(|(name, ..)| 2 + name.len() + 1 + 4 + 8 + 8).sum::<usize>();
+    let directory_size: usize = 4 + tensors
+        .iter()
+        .map(|(name, ..)| 2 + name.len() + 1 + 4 + 8 + 8)
+        .sum::<usize>();
     let mut data_offset = out.len() + directory_size;
     let mut data = Vec::new();
     i32le(&mut out, tensors.len());
@@ -164,7 +202,11 @@ mod tests {
         let norm: f32 = one.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "unit length, got {norm}");
         assert_eq!(one, encoder.embed("the prophet said mercy", Kind::Query));
-        assert_ne!(one, encoder.embed("the prophet said mercy", Kind::Passage), "the prefix counts");
+        assert_ne!(
+            one,
+            encoder.embed("the prophet said mercy", Kind::Passage),
+            "the prefix counts"
+        );
     }
 
     #[test]

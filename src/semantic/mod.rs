@@ -51,9 +51,7 @@ pub enum SemanticError {
     Read(String, std::io::Error),
     #[error("the file's sha256 is {actual}, not the pinned {expected}")]
     HashMismatch { expected: String, actual: String },
-    #[error(
-        "the file's sha256 {0} is not a pinned model; give --sha256 to import another model on purpose"
-    )]
+    #[error("the file's sha256 {0} is not a pinned model; give --sha256 to import another model on purpose")]
     Unpinned(String),
     #[error("the encoder task failed: {0}")]
     Task(String),
@@ -147,13 +145,11 @@ pub async fn import_model(
 
 /// The sha256 of the model the latest import names, if any.
 pub async fn current_model(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT data->>'sha256' FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1",
-    )
-    .bind(MODEL_STREAM)
-    .fetch_optional(pool)
-    .await
-    .map(Option::flatten)
+    sqlx::query_scalar("SELECT data->>'sha256' FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1")
+        .bind(MODEL_STREAM)
+        .fetch_optional(pool)
+        .await
+        .map(Option::flatten)
 }
 
 /// The model in use here.
@@ -201,12 +197,19 @@ impl SemanticService {
     }
 
     pub fn model(&self) -> Option<Arc<LoadedModel>> {
-        self.model.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.model
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     pub fn status(&self) -> SemanticStatus {
         let model = self.model();
-        let vectors = self.vectors.read().unwrap_or_else(|poisoned| poisoned.into_inner()).len() as u64;
+        let vectors = self
+            .vectors
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len() as u64;
         let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
         let state = match &model {
             None if self.loading.load(std::sync::atomic::Ordering::Relaxed) => "loading",
@@ -228,7 +231,11 @@ impl SemanticService {
         if self.model().is_none() {
             return false;
         }
-        let vectors = self.vectors.read().unwrap_or_else(|poisoned| poisoned.into_inner()).len() as u64;
+        let vectors = self
+            .vectors
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len() as u64;
         let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
         vectors > 0 && vectors * 100 >= documents * 99
     }

@@ -129,9 +129,7 @@ pub async fn export(pool: &PgPool, model_sha256: &str, out: &mut dyn Write) -> R
     .bind(model_sha256)
     .fetch_all(pool)
     .await?;
-    let dimensions = rows
-        .first()
-        .map_or(0, |row| row.get::<Vec<u8>, _>("vector").len() / 4);
+    let dimensions = rows.first().map_or(0, |row| row.get::<Vec<u8>, _>("vector").len() / 4);
     let io = |error: std::io::Error| SemanticError::Read("the output".to_owned(), error);
     let header = Header {
         model_sha256: model_sha256.to_owned(),
@@ -228,7 +226,10 @@ mod tests {
         set.upsert("b".into(), &[0.8, 0.6], 4);
         assert!((set.similarity(&[0.8, 0.6], "b").unwrap() - 1.0).abs() < 1e-6);
         assert_eq!((set.len(), set.last_seq()), (3, 4));
-        assert!(set.nearest(&[1.0], 3).is_empty(), "a query of another model's size finds nothing");
+        assert!(
+            set.nearest(&[1.0], 3).is_empty(),
+            "a query of another model's size finds nothing"
+        );
     }
 
     #[test]

@@ -40,7 +40,12 @@ fn cli(app: &TestApp, arguments: &[&str]) -> std::process::Output {
 }
 
 async fn readyz(address: &str) -> Value {
-    reqwest::get(format!("{address}/readyz")).await.unwrap().json().await.unwrap()
+    reqwest::get(format!("{address}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Waits until the server at `address` says its encoder is `state`, with `vectors` loaded.
@@ -51,14 +56,17 @@ async fn encoder_becomes(address: &str, state: &str, vectors: u64) -> Value {
         if ready["encoder"]["state"] == state && ready["encoder"]["vectors"] == vectors {
             return ready;
         }
-        assert!(Instant::now() < deadline, "encoder never became {state} with {vectors}: {ready}");
+        assert!(
+            Instant::now() < deadline,
+            "encoder never became {state} with {vectors}: {ready}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn search(app: &TestApp, query: &str) -> Value {
-    let url = reqwest::Url::parse_with_params(&app.url("/api/v1/knowledge/search"), &[("q", query), ("limit", "5")])
-        .unwrap();
+    let url =
+        reqwest::Url::parse_with_params(&app.url("/api/v1/knowledge/search"), &[("q", query), ("limit", "5")]).unwrap();
     let response = app
         .client
         .get(url)
@@ -83,8 +91,20 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     let dir = tempfile::tempdir().unwrap();
     let quran = excerpt(dir.path(), "quran.jsonl", 40);
     let bukhari = excerpt(dir.path(), "bukhari.jsonl", 20);
-    let imported = cli(&app, &["knowledge", "import", quran.to_str().unwrap(), bukhari.to_str().unwrap()]);
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let imported = cli(
+        &app,
+        &[
+            "knowledge",
+            "import",
+            quran.to_str().unwrap(),
+            bukhari.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
     app.wait_for_projections_and_index().await;
 
     // No model: search by words, and every status says so.
@@ -93,7 +113,10 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     assert_eq!(readyz(address).await["encoder"]["state"], "no_model");
     let lexical = search(&app, "the reward of deeds depends upon the intentions").await;
     assert_eq!(lexical["hits"][0]["id"], "bukhari:1", "{lexical}");
-    assert!(lexical["hits"][0].get("similarity").is_none(), "no similarity without a model");
+    assert!(
+        lexical["hits"][0].get("similarity").is_none(),
+        "no similarity without a model"
+    );
 
     // A model that is not pinned needs its hash named; a wrong hash is refused.
     let model = hijraah_encoder::synthetic::tiny_model(42);
@@ -103,17 +126,45 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     let unpinned = cli(&app, &["models", "import", model_path.to_str().unwrap()]);
     assert!(!unpinned.status.success());
     assert!(String::from_utf8_lossy(&unpinned.stderr).contains("not a pinned model"));
-    let wrong = cli(&app, &["models", "import", model_path.to_str().unwrap(), "--sha256", &"0".repeat(64)]);
+    let wrong = cli(
+        &app,
+        &[
+            "models",
+            "import",
+            model_path.to_str().unwrap(),
+            "--sha256",
+            &"0".repeat(64),
+        ],
+    );
     assert!(!wrong.status.success());
     let broken_path = dir.path().join("broken.bin");
     std::fs::write(&broken_path, &model[..model.len() / 3]).unwrap();
     let broken_sha = hijraah_encoder::sha256_hex(&model[..model.len() / 3]);
-    let broken = cli(&app, &["models", "import", broken_path.to_str().unwrap(), "--sha256", &broken_sha]);
+    let broken = cli(
+        &app,
+        &[
+            "models",
+            "import",
+            broken_path.to_str().unwrap(),
+            "--sha256",
+            &broken_sha,
+        ],
+    );
     assert!(!broken.status.success(), "a file that does not load is refused");
-    let accepted = cli(&app, &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256]);
-    assert!(accepted.status.success(), "{}", String::from_utf8_lossy(&accepted.stderr));
+    let accepted = cli(
+        &app,
+        &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256],
+    );
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
     assert!(String::from_utf8_lossy(&accepted.stdout).contains(&sha256));
-    let again = cli(&app, &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256]);
+    let again = cli(
+        &app,
+        &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256],
+    );
     assert!(String::from_utf8_lossy(&again.stdout).contains("already the current model"));
     let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'EncoderModelImported'")
         .fetch_one(&app.db.pool)
@@ -142,7 +193,12 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         .as_array()
         .unwrap()
         .iter()
-        .max_by(|a, b| a["similarity"].as_f64().unwrap().total_cmp(&b["similarity"].as_f64().unwrap()))
+        .max_by(|a, b| {
+            a["similarity"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["similarity"].as_f64().unwrap())
+        })
         .unwrap();
     assert_eq!(closest["id"], "quran:2:5", "{found}");
     let projections: Value = app
@@ -203,7 +259,10 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     let revised = dir.path().join("revised.jsonl");
     std::fs::write(&revised, format!("{revised_line}\n")).unwrap();
     let output = cli(&app, &["knowledge", "import", revised.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("revised 1"), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("revised 1"),
+        "{output:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let gone: i64 = sqlx::query_scalar("SELECT count(*) FROM knowledge_vectors WHERE document_id = 'bukhari:2'")
@@ -218,7 +277,10 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         if gone == 0 && now != before {
             break;
         }
-        assert!(Instant::now() < deadline, "the vectors follow the retraction and the revision");
+        assert!(
+            Instant::now() < deadline,
+            "the vectors follow the retraction and the revision"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(vector_rows(&app).await, 59);
@@ -226,7 +288,10 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     // Export, then import into an emptied table: the same vectors, and nothing to embed again.
     let file = dir.path().join("vectors.jsonl");
     let exported = cli(&app, &["knowledge", "vectors", "export", file.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&exported.stdout).contains("wrote 59 vectors"), "{exported:?}");
+    assert!(
+        String::from_utf8_lossy(&exported.stdout).contains("wrote 59 vectors"),
+        "{exported:?}"
+    );
     let saved: Vec<(String, Vec<u8>)> =
         sqlx::query_as("SELECT document_id, vector FROM knowledge_vectors ORDER BY document_id")
             .fetch_all(&app.db.pool)
@@ -240,7 +305,10 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         .env("HIJRAAH_DATA_DIR", fresh.data_dir.path().join("cli"))
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&into_fresh.stdout).contains("read 59 vectors"), "{into_fresh:?}");
+    assert!(
+        String::from_utf8_lossy(&into_fresh.stdout).contains("read 59 vectors"),
+        "{into_fresh:?}"
+    );
     let moved: Vec<(String, Vec<u8>)> =
         sqlx::query_as("SELECT document_id, vector FROM knowledge_vectors ORDER BY document_id")
             .fetch_all(&fresh.db.pool)
@@ -256,5 +324,8 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         .output()
         .unwrap();
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong length"), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("wrong length"),
+        "{refused:?}"
+    );
 }
