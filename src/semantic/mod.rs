@@ -205,12 +205,7 @@ impl SemanticService {
 
     pub fn status(&self) -> SemanticStatus {
         let model = self.model();
-        let vectors = self
-            .vectors
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len() as u64;
-        let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
+        let (vectors, documents) = self.counts();
         let state = match &model {
             None if self.loading.load(std::sync::atomic::Ordering::Relaxed) => "loading",
             None => "no_model",
@@ -231,13 +226,18 @@ impl SemanticService {
         if self.model().is_none() {
             return false;
         }
+        let (vectors, documents) = self.counts();
+        vectors > 0 && vectors * 100 >= documents * 99
+    }
+
+    /// Vectors loaded here, and texts the leader last counted to embed.
+    fn counts(&self) -> (u64, u64) {
         let vectors = self
             .vectors
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .len() as u64;
-        let documents = self.documents.load(std::sync::atomic::Ordering::Relaxed);
-        vectors > 0 && vectors * 100 >= documents * 99
+        (vectors, self.documents.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Loads the current model if it changed, then the vectors written since the last look.

@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, expect_error};
 
-fn corpus(file: &str) -> PathBuf {
+pub(crate) fn corpus(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus")
         .join(file)
 }
 
 /// The first `lines` lines of a corpus file, plus `extra` lines, in a file of its own.
-fn excerpt(dir: &Path, file: &str, lines: usize, extra: &[&str]) -> PathBuf {
+pub(crate) fn excerpt(dir: &Path, file: &str, lines: usize, extra: &[&str]) -> PathBuf {
     let text = std::fs::read_to_string(corpus(file)).unwrap();
     let path = dir.join(file);
     let mut out = std::fs::File::create(&path).unwrap();
@@ -49,7 +49,7 @@ fn import(app: &TestApp, files: &[&Path]) -> (String, String) {
     )
 }
 
-async fn search(app: &TestApp, query: &str) -> Value {
+pub(crate) async fn search(app: &TestApp, query: &str) -> Value {
     let url =
         reqwest::Url::parse_with_params(&app.url("/api/v1/knowledge/search"), &[("q", query), ("limit", "5")]).unwrap();
     let response = app

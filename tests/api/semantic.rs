@@ -4,8 +4,6 @@
 //! becomes hybrid, and a retracted or revised text leaves or is embedded again. Vectors move
 //! between deployments by export and import.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hijraah_domain::user::Role;
@@ -13,22 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{SecondServer, TestApp, hijraah_command};
-
-fn corpus(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(file)
-}
-
-fn excerpt(dir: &Path, file: &str, lines: usize) -> PathBuf {
-    let text = std::fs::read_to_string(corpus(file)).unwrap();
-    let path = dir.join(file);
-    let mut out = std::fs::File::create(&path).unwrap();
-    for line in text.lines().take(lines) {
-        writeln!(out, "{line}").unwrap();
-    }
-    path
-}
+use crate::knowledge::{excerpt, search};
 
 fn cli(app: &TestApp, arguments: &[&str]) -> std::process::Output {
     hijraah_command()
@@ -64,20 +47,6 @@ async fn encoder_becomes(address: &str, state: &str, vectors: u64) -> Value {
     }
 }
 
-async fn search(app: &TestApp, query: &str) -> Value {
-    let url =
-        reqwest::Url::parse_with_params(&app.url("/api/v1/knowledge/search"), &[("q", query), ("limit", "5")]).unwrap();
-    let response = app
-        .client
-        .get(url)
-        .bearer_auth(app.token("alice", Role::User))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
 async fn vector_rows(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM knowledge_vectors")
         .fetch_one(&app.db.pool)
@@ -89,8 +58,8 @@ async fn vector_rows(app: &TestApp) -> i64 {
 async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follow_the_texts() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    let quran = excerpt(dir.path(), "quran.jsonl", 40);
-    let bukhari = excerpt(dir.path(), "bukhari.jsonl", 20);
+    let quran = excerpt(dir.path(), "quran.jsonl", 40, &[]);
+    let bukhari = excerpt(dir.path(), "bukhari.jsonl", 20, &[]);
     let imported = cli(
         &app,
         &[
