@@ -167,8 +167,6 @@ async function openConversation(conversationId, sessionId) {
     state.conversationId = conversationId;
     state.session = sessionId;
     clear(list, conversation.messages.map((message) => message.role === "user" ? userMessage(message.content) : reply(message)));
-    const lastAsked = [...conversation.messages].reverse().find((message) => message.role === "user");
-    document.documentElement.dir = lastAsked && isArabic(lastAsked.content) ? "rtl" : "ltr";
     loadConversations();
   } catch (failure) { notify(failure.message); }
 }
@@ -188,8 +186,6 @@ async function send(content) {
       state.conversationId = answer.metadata && answer.metadata.conversation_id;
     }
     if (first) first.scrollIntoView({ block: "start", behavior: "smooth" });
-    document.documentElement.dir = isArabic(content) ? "rtl" : "ltr";
-    document.documentElement.lang = isArabic(content) ? "ar" : "en";
     loadConversations();
   } catch (failure) {
     waiting.remove();

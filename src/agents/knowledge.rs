@@ -229,30 +229,85 @@ const RULING_WORDS: &[&str] = &[
     "really",
 ];
 
+/// Words that ask about a passage (its virtue, its reward, a hadith on it) rather than for its
+/// text: "what's the reward for reading ayat al-kursi?" is answered by the hadith about it, not by
+/// the verse itself.
+const ABOUT_A_PASSAGE: &[&str] = &[
+    "reward",
+    "rewards",
+    "virtue",
+    "virtues",
+    "benefit",
+    "benefits",
+    "merit",
+    "merits",
+    "excellence",
+    "blessing",
+    "blessings",
+    "fadl",
+    "fadilah",
+    "fazilat",
+    "hadith about",
+    "hadith on",
+    "hadiths about",
+    "a hadith",
+    "third of the quran",
+    "فضل",
+    "فضائل",
+    "ثواب",
+    "أجر",
+    "اجر",
+    "فوائد",
+    "حديث عن",
+];
+
+/// Surahs named as prayers are: "what about asr?" after prayer times asks for a time, not for
+/// Surah al-'Asr.
+const PRAYER_NAMED_SURAHS: &[&str] = &["fajr", "asr", "al-fajr", "al-asr", "الفجر", "العصر", "فجر", "عصر"];
+
+/// Words that put a message in the Qur'an's context.
+const QURANIC_CONTEXT: &[&str] = &[
+    "quran",
+    "qur'an",
+    "koran",
+    "surah",
+    "sura",
+    "surat",
+    "verse",
+    "ayah",
+    "ayat",
+    "recite",
+    "قرآن",
+    "القرآن",
+    "آية",
+    "سورة",
+];
+
+fn quranic_context(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    QURANIC_CONTEXT.iter().any(|word| lower.contains(word))
+}
+
+/// Whether the message asks about a named passage (its virtue, reward, a hadith on it) rather than
+/// to see it.
+fn asks_about_a_passage(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    ABOUT_A_PASSAGE.iter().any(|cue| text::contains_word(&lower, cue))
+}
+
 /// A bare "10:30" is a time as often as a verse: a numeric reference counts only in a Qur'anic
 /// context or as the whole message.
 fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
     let named = hijraah_index::query::named(content)?;
-    if named.kind == "reference" {
+    if named.kind == "reference" && !quranic_context(content) && content.split_whitespace().count() > 2 {
+        return None;
+    }
+    if named.kind == "surah" && !quranic_context(content) {
         let lower = content.to_lowercase();
-        let quranic = [
-            "quran",
-            "qur'an",
-            "koran",
-            "surah",
-            "sura",
-            "verse",
-            "ayah",
-            "ayat",
-            "قرآن",
-            "القرآن",
-            "آية",
-            "سورة",
-        ]
-        .iter()
-        .any(|word| lower.contains(word))
-            || content.split_whitespace().count() <= 2;
-        if !quranic {
+        let names_a_prayer = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .any(|word| PRAYER_NAMED_SURAHS.contains(&word));
+        if names_a_prayer {
             return None;
         }
     }
@@ -311,6 +366,65 @@ fn quotation(text: &str, keep_end: bool) -> String {
     format!("{} …", &head[..cut])
 }
 
+/// Surah and verse of a Qur'an id (`quran:2:183`).
+fn verse_number(id: &str) -> Option<(u64, u64)> {
+    let mut parts = id.strip_prefix("quran:")?.split(':');
+    let surah = parts.next()?.parse().ok()?;
+    let ayah = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((surah, ayah))
+}
+
+/// The passages in order of first appearance, with each run of neighbouring verses of one surah
+/// gathered into one passage, in verse order.
+fn group_neighbours(passages: &[Hit]) -> Vec<Vec<&Hit>> {
+    let mut groups: Vec<Vec<&Hit>> = Vec::new();
+    for hit in passages {
+        let joined = verse_number(&hit.id).and_then(|(surah, ayah)| {
+            groups.iter().position(|group| {
+                group.iter().any(|other| {
+                    verse_number(&other.id)
+                        .is_some_and(|(other_surah, other_ayah)| other_surah == surah && other_ayah.abs_diff(ayah) == 1)
+                })
+            })
+        });
+        match joined {
+            Some(at) => {
+                groups[at].push(hit);
+                groups[at].sort_by_key(|hit| verse_number(&hit.id));
+            }
+            None => groups.push(vec![hit]),
+        }
+    }
+    groups
+}
+
+/// Neighbouring verses quoted as one passage: each verse's text after its number, and one
+/// reference for the run ("Qur'an 2:183–185 (Al-Baqarah)").
+fn quote_passage(group: &[&Hit], language: Language) -> String {
+    let verses: Vec<String> = group
+        .iter()
+        .map(|hit| {
+            let ayah = verse_number(&hit.id).map_or(0, |(_, ayah)| ayah);
+            let text = match language {
+                Language::Arabic => hit.text_ar.as_ref().or(hit.text_en.as_ref()).unwrap_or(&hit.text),
+                Language::English => hit.text_en.as_ref().or(hit.text_ar.as_ref()).unwrap_or(&hit.text),
+            };
+            format!("({ayah}) {}", quotation(text, false))
+        })
+        .collect();
+    let first = verse_number(&group[0].id).unwrap_or_default();
+    let last = verse_number(&group[group.len() - 1].id).unwrap_or_default();
+    let reference = group[0].reference.replacen(
+        &format!("{}:{}", first.0, first.1),
+        &format!("{}:{}–{}", first.0, first.1, last.1),
+        1,
+    );
+    match language {
+        Language::Arabic => format!("«{}» ({reference})", verses.join(" ")),
+        Language::English => format!("\"{}\" ({reference})", verses.join(" ")),
+    }
+}
+
 /// Whether two texts say nearly the same thing (most of their words shared).
 fn near_duplicates(one: &str, other: &str) -> bool {
     let words = |text: &str| -> std::collections::HashSet<String> {
@@ -342,7 +456,12 @@ impl KnowledgeAgent {
         let language = Language::of(request);
         let mut passages: Vec<Hit> = Vec::new();
         let mut more_verses = None;
-        if let Some(named) = names_a_text(&request.content) {
+        let named = names_a_text(&request.content);
+        // A question about a passage's virtue is answered by the texts about it (the hadith),
+        // not by the passage quoted verse by verse.
+        let about_passage = named.as_ref().is_some_and(|named| named.kind != "hadith_reference")
+            && asks_about_a_passage(&request.content);
+        if let Some(named) = named.filter(|_| !about_passage) {
             // A whole long surah is shown in parts: the first verses, and how to ask for the rest.
             let shown = if named.ids.len() > LONGEST_PASSAGE {
                 more_verses = Some(named.ids.len());
@@ -375,7 +494,7 @@ impl KnowledgeAgent {
             searched = Some(query.clone());
             let search = SearchRequest {
                 query,
-                source: None,
+                source: about_passage.then(|| "hadith".to_owned()),
                 collection: None,
                 lang: Some(if language == Language::Arabic { "ar" } else { "en" }.to_owned()),
                 limit: 15,
@@ -437,9 +556,19 @@ impl KnowledgeAgent {
                 return Ok(nothing_reliable(language, best_score, searched));
             }
         }
-        let quotes: Vec<String> = passages
+        // Neighbouring verses found by search are one passage, quoted together.
+        let groups: Vec<Vec<&Hit>> = if direct {
+            passages.iter().map(|hit| vec![hit]).collect()
+        } else {
+            group_neighbours(&passages)
+        };
+        let quotes: Vec<String> = groups
             .iter()
-            .map(|hit| {
+            .map(|group| {
+                let hit = group[0];
+                if group.len() > 1 {
+                    return quote_passage(group, language);
+                }
                 let (text, keep_end) = match language {
                     Language::Arabic => match hit.text_ar.as_ref() {
                         Some(arabic) => (arabic, hit.source == "hadith"),
@@ -622,6 +751,67 @@ mod tests {
             "a time is not a verse"
         );
         assert!(names_a_text("I need prayer guidance").is_none());
+    }
+
+    fn verse(id: &str) -> Hit {
+        Hit {
+            id: id.to_owned(),
+            source: "quran".to_owned(),
+            collection: "quran".to_owned(),
+            reference: format!("Qur'an {} (Al-Baqarah)", id.trim_start_matches("quran:")),
+            text: format!("text of {id}"),
+            text_ar: None,
+            text_en: Some(format!("text of {id}")),
+            score: 1.0,
+            highlight: String::new(),
+            similarity: None,
+        }
+    }
+
+    #[test]
+    fn neighbouring_verses_are_one_passage_in_verse_order() {
+        let passages = [
+            verse("quran:2:184"),
+            verse("quran:4:146"),
+            verse("quran:2:183"),
+            verse("quran:2:185"),
+        ];
+        let groups = group_neighbours(&passages);
+        let ids: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|group| group.iter().map(|hit| hit.id.as_str()).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            [vec!["quran:2:183", "quran:2:184", "quran:2:185"], vec!["quran:4:146"]]
+        );
+        let quoted = quote_passage(&groups[0], Language::English);
+        assert!(quoted.starts_with("\"(183) text of quran:2:183 (184)"), "{quoted}");
+        assert!(quoted.ends_with("(Qur'an 2:183–185 (Al-Baqarah))"), "{quoted}");
+        let apart = [verse("quran:2:183"), verse("quran:3:184"), verse("bukhari:1")];
+        assert_eq!(
+            group_neighbours(&apart).len(),
+            3,
+            "another surah, or a hadith, is another passage"
+        );
+    }
+
+    #[test]
+    fn a_passage_s_virtue_is_asked_about_and_a_prayer_s_name_is_no_surah() {
+        assert!(asks_about_a_passage(
+            "what's the reward for reading ayat al kursi after every prayer?"
+        ));
+        assert!(asks_about_a_passage(
+            "is there a hadith about surah al-ikhlas being a third of the quran?"
+        ));
+        assert!(asks_about_a_passage("ما فضل سورة الملك"));
+        assert!(!asks_about_a_passage("show me surat al-falaq"));
+        assert!(names_a_text("what about asr?").is_none(), "a prayer after prayer times");
+        assert!(names_a_text("and fajr?").is_none());
+        assert!(
+            names_a_text("recite surah al-asr").is_some(),
+            "the surah, asked for as one"
+        );
     }
 
     #[test]

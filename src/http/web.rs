@@ -21,44 +21,50 @@ pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 
 struct Asset {
     name: &'static str,
     content_type: &'static str,
-    body: &'static str,
+    body: &'static [u8],
 }
 
-const ASSETS: [Asset; 7] = [
+const ASSETS: [Asset; 8] = [
     Asset {
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../web/app.js"),
+        body: include_bytes!("../../web/app.js"),
     },
     Asset {
         name: "admin.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../web/admin.js"),
+        body: include_bytes!("../../web/admin.js"),
     },
     Asset {
         name: "common.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../web/common.js"),
+        body: include_bytes!("../../web/common.js"),
     },
     Asset {
         name: "chart.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../web/chart.js"),
+        body: include_bytes!("../../web/chart.js"),
     },
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
-        body: include_str!("../../web/app.css"),
+        body: include_bytes!("../../web/app.css"),
     },
     Asset {
         name: "index.html",
         content_type: "text/html; charset=utf-8",
-        body: include_str!("../../web/index.html"),
+        body: include_bytes!("../../web/index.html"),
+    },
+    Asset {
+        // Amiri Quran's Arabic subset (SIL OFL 1.1, `web/fonts/OFL.txt`): the Uthmani marks.
+        name: "amiri-quran-arabic.woff2",
+        content_type: "font/woff2",
+        body: include_bytes!("../../web/fonts/amiri-quran-arabic.woff2"),
     },
     Asset {
         name: "admin.html",
         content_type: "text/html; charset=utf-8",
-        body: include_str!("../../web/admin.html"),
+        body: include_bytes!("../../web/admin.html"),
     },
 ];
 
@@ -74,7 +80,7 @@ fn serve(name: &str, request: &HeaderMap) -> Response {
     let Some(asset) = ASSETS.iter().find(|asset| asset.name == name) else {
         return ApiError::not_found("no such asset").into_response();
     };
-    let digest = Sha256::digest(asset.body.as_bytes());
+    let digest = Sha256::digest(asset.body);
     let etag = format!("\"{}\"", hijraah_domain::hex(&digest[..12]));
     let fresh = request
         .get(header::IF_NONE_MATCH)
@@ -110,7 +116,7 @@ async fn admin(headers: HeaderMap) -> Response {
 
 /// The pages' scripts and style.
 #[utoipa::path(get, path = "/assets/{file}", tag = "web",
-    params(("file" = String, Path, description = "app.js, admin.js, common.js, chart.js or app.css")),
+    params(("file" = String, Path, description = "app.js, admin.js, common.js, chart.js, app.css or amiri-quran-arabic.woff2")),
     responses(
         (status = 200, description = "The asset", content_type = "text/plain", body = String),
         (status = 304, description = "Not modified since the ETag sent"),

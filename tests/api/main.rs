@@ -7,6 +7,7 @@ mod agents;
 mod browser;
 mod calculators;
 mod chat;
+mod chat_cases;
 mod cli;
 mod community;
 mod embedded;
