@@ -20,11 +20,6 @@ const MIN_SCORE: f32 = 8.0;
 /// A passage scoring below this share of the best one matched on a stray word ("Aaron, my
 /// brother" beside the verse on backbiting, at an eighth of its score): not quoted.
 const RELATIVE_FLOOR: f32 = 0.25;
-/// With the sentence encoder: a text is quoted only when its meaning is this close to the
-/// question's (cosine, multilingual-e5-small), and within `SIMILARITY_BAND` of the closest text.
-/// Calibrated on the judged development set (BENCHMARKS.md).
-const SIMILARITY_FLOOR: f32 = 0.82;
-const SIMILARITY_BAND: f32 = 0.025;
 /// A named passage is quoted whole up to this many verses, else in parts of `PASSAGE_PART`.
 const LONGEST_PASSAGE: usize = 40;
 const PASSAGE_PART: usize = 20;
@@ -517,8 +512,11 @@ impl KnowledgeAgent {
                 .fold(None, |best: Option<f32>, similarity| {
                     Some(best.map_or(similarity, |best| best.max(similarity)))
                 });
+            // With the sentence encoder: a text is quoted only when its meaning is close to the
+            // question's, and near the closest text's (`semantic::Tuning`).
+            let tuning = crate::semantic::tuning();
             if let Some(closest) = closest
-                && closest < SIMILARITY_FLOOR
+                && closest < tuning.quote_floor
             {
                 return Ok(nothing_reliable(language, None, searched));
             }
@@ -528,7 +526,7 @@ impl KnowledgeAgent {
                 }
                 match (closest, hit.similarity) {
                     (Some(closest), Some(similarity)) => {
-                        if similarity < SIMILARITY_FLOOR || similarity < closest - SIMILARITY_BAND {
+                        if similarity < tuning.quote_floor || similarity < closest - tuning.quote_band {
                             continue;
                         }
                     }
@@ -615,7 +613,7 @@ impl KnowledgeAgent {
         let confidence = match (best_score, closest_quoted) {
             (None, _) => 0.95,
             (Some(_), Some(similarity)) => {
-                (0.55 + 0.4 * ((similarity - SIMILARITY_FLOOR) / 0.1).clamp(0.0, 1.0)) as f64
+                (0.55 + 0.4 * ((similarity - crate::semantic::tuning().quote_floor) / 0.1).clamp(0.0, 1.0)) as f64
             }
             (Some(score), None) => (0.55 + 0.4 * (score / 40.0).min(1.0)) as f64,
         };

@@ -122,10 +122,6 @@ pub struct KnowledgeService {
 
 /// Candidates each ranking gives the fusion.
 const HYBRID_CANDIDATES: usize = 40;
-/// Reciprocal rank fusion's constant: a text's share is 1 / (K + its rank) in each ranking.
-const FUSION_K: f32 = 20.0;
-/// How much the ranking by meaning counts against the ranking by words.
-const MEANING_WEIGHT: f32 = 1.0;
 
 impl KnowledgeService {
     /// Opens the live generation under `root`. `writable`: this process applies events to it
@@ -234,6 +230,7 @@ impl KnowledgeService {
             return Ok(truncated(lexical, limit));
         };
         let nearest = semantic.nearest(&query_vector, HYBRID_CANDIDATES);
+        let tuning = crate::semantic::tuning();
         let mut fused: HashMap<String, f32> = HashMap::new();
         // What the query names outright ("2:255") stays first, in its own order.
         let named: Vec<&Hit> = lexical
@@ -242,10 +239,10 @@ impl KnowledgeService {
             .filter(|hit| (hit.score - hijraah_index::NAMED_SCORE).abs() < f32::EPSILON)
             .collect();
         for (rank, hit) in lexical.hits.iter().enumerate() {
-            *fused.entry(hit.id.clone()).or_default() += 1.0 / (FUSION_K + rank as f32 + 1.0);
+            *fused.entry(hit.id.clone()).or_default() += 1.0 / (tuning.fusion_k + rank as f32 + 1.0);
         }
         for (rank, (id, _)) in nearest.iter().enumerate() {
-            *fused.entry(id.clone()).or_default() += MEANING_WEIGHT / (FUSION_K + rank as f32 + 1.0);
+            *fused.entry(id.clone()).or_default() += tuning.meaning_weight / (tuning.fusion_k + rank as f32 + 1.0);
         }
         let mut order: Vec<(String, f32)> = fused.into_iter().collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -59,6 +59,58 @@ pub enum SemanticError {
     Invalid(String),
 }
 
+/// The hybrid ranking's and the quoting rule's constants, calibrated on the development sets
+/// (BENCHMARKS.md). An operator may set them (`HIJRAAH_FUSION_K`, `HIJRAAH_MEANING_WEIGHT`,
+/// `HIJRAAH_QUOTE_SIMILARITY_FLOOR`, `HIJRAAH_QUOTE_SIMILARITY_BAND`) to calibrate on their own
+/// judgements; a value that does not parse, or is out of range, keeps the default.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Reciprocal rank fusion's constant: a text's share is 1 / (K + its rank) in each ranking.
+    pub fusion_k: f32,
+    /// How much the ranking by meaning counts against the ranking by words.
+    pub meaning_weight: f32,
+    /// A text is quoted only when its cosine to the question is at least this…
+    pub quote_floor: f32,
+    /// …and within this of the closest text's.
+    pub quote_band: f32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            fusion_k: 20.0,
+            meaning_weight: 1.0,
+            quote_floor: 0.82,
+            quote_band: 0.025,
+        }
+    }
+}
+
+impl Tuning {
+    fn from_env() -> Self {
+        let read = |name: &str, default: f32, range: std::ops::RangeInclusive<f32>| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.trim().parse::<f32>().ok())
+                .filter(|value| range.contains(value))
+                .unwrap_or(default)
+        };
+        let default = Self::default();
+        Self {
+            fusion_k: read("HIJRAAH_FUSION_K", default.fusion_k, 0.0..=1000.0),
+            meaning_weight: read("HIJRAAH_MEANING_WEIGHT", default.meaning_weight, 0.0..=10.0),
+            quote_floor: read("HIJRAAH_QUOTE_SIMILARITY_FLOOR", default.quote_floor, -1.0..=1.0),
+            quote_band: read("HIJRAAH_QUOTE_SIMILARITY_BAND", default.quote_band, 0.0..=2.0),
+        }
+    }
+}
+
+/// The tuning in force, read from the environment once.
+pub fn tuning() -> Tuning {
+    static TUNING: std::sync::OnceLock<Tuning> = std::sync::OnceLock::new();
+    *TUNING.get_or_init(Tuning::from_env)
+}
+
 /// What `hijraah models import` recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportedModel {
