@@ -5,7 +5,8 @@
 //! quoting rule (a cosine floor, and a band below the closest text) would have quoted.
 //!
 //! `HIJRAAH_E5_MODEL=…/e5-small-q4.bin cargo bench --bench semantic`
-//! (`HIJRAAH_SEMANTIC_FILES=quran.jsonl,bukhari.jsonl` to choose the files; default the Qur'an.)
+//! (`HIJRAAH_SEMANTIC_FILES=quran.jsonl,bukhari.jsonl` to choose the files; default the Qur'an;
+//! `HIJRAAH_SEMANTIC_VECTORS=FILE` scores the vectors a deployment exported instead.)
 
 use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
@@ -36,6 +37,12 @@ fn main() {
     };
     let bytes = std::fs::read(&model_path).expect("the model file");
     let encoder = Encoder::from_bytes(&bytes).expect("the model loads");
+    if let Ok(exported) = std::env::var("HIJRAAH_SEMANTIC_VECTORS") {
+        // Vectors a deployment embedded (`hijraah knowledge vectors export`): no embedding here.
+        let (ids, vectors) = read_exported(&exported);
+        score(&encoder, &ids, &vectors);
+        return;
+    }
     let files = std::env::var("HIJRAAH_SEMANTIC_FILES").unwrap_or_else(|_| "quran.jsonl".to_owned());
     let mut ids = Vec::new();
     let mut texts = Vec::new();
@@ -100,6 +107,35 @@ fn main() {
         }
     };
     assert_eq!(vectors.len(), ids.len(), "the cache matches the files");
+    score(&encoder, &ids, &vectors);
+}
+
+/// The ids and vectors of a file written by `hijraah knowledge vectors export`.
+fn read_exported(path: &str) -> (Vec<String>, Vec<Vec<f32>>) {
+    use base64::Engine;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).expect("the vectors file"));
+    let mut ids = Vec::new();
+    let mut vectors = Vec::new();
+    for line in reader.lines().map_while(Result::ok).skip(1) {
+        let Ok(value) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value["vector"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        ids.push(value["id"].as_str().unwrap_or_default().to_owned());
+        vectors.push(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        );
+    }
+    (ids, vectors)
+}
+
+/// Ranks every text by its cosine to each judged question and prints the scores.
+fn score(encoder: &Encoder, ids: &[String], vectors: &[Vec<f32>]) {
     let known: HashMap<&str, usize> = ids.iter().enumerate().map(|(slot, id)| (id.as_str(), slot)).collect();
 
     let judged = std::fs::read_to_string(shared("eval/knowledge_judged_dev.jsonl")).expect("the judged set");

@@ -290,6 +290,24 @@ fn asks_about_a_passage(content: &str) -> bool {
     ABOUT_A_PASSAGE.iter().any(|cue| text::contains_word(&lower, cue))
 }
 
+/// Words that ask for something within a named surah rather than for the surah itself.
+const WITHIN_A_SURAH: &[&str] = &[
+    "story",
+    "stories",
+    "verse about",
+    "verses about",
+    "where in",
+    "قصة",
+    "قصص",
+    "آية عن",
+    "آيات عن",
+];
+
+fn asks_within_a_surah(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    WITHIN_A_SURAH.iter().any(|cue| text::contains_word(&lower, cue))
+}
+
 /// A bare "10:30" is a time as often as a verse: a numeric reference counts only in a Qur'anic
 /// context or as the whole message.
 fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
@@ -456,7 +474,13 @@ impl KnowledgeAgent {
         // not by the passage quoted verse by verse.
         let about_passage = named.as_ref().is_some_and(|named| named.kind != "hadith_reference")
             && asks_about_a_passage(&request.content);
-        if let Some(named) = named.filter(|_| !about_passage) {
+        // A story or a topic within a named surah ("the story of musa and khidr in surah
+        // al-kahf"): the surah's verses that speak to it, not the surah from its first verse.
+        let within_surah: Option<Vec<String>> = named
+            .as_ref()
+            .filter(|named| named.kind == "surah" && !about_passage && asks_within_a_surah(&request.content))
+            .map(|named| named.ids.clone());
+        if let Some(named) = named.filter(|_| !about_passage && within_surah.is_none()) {
             // A whole long surah is shown in parts: the first verses, and how to ask for the rest.
             let shown = if named.ids.len() > LONGEST_PASSAGE {
                 more_verses = Some(named.ids.len());
@@ -489,24 +513,37 @@ impl KnowledgeAgent {
             searched = Some(query.clone());
             let search = SearchRequest {
                 query,
-                source: about_passage.then(|| "hadith".to_owned()),
+                source: if about_passage {
+                    Some("hadith".to_owned())
+                } else if within_surah.is_some() {
+                    Some("quran".to_owned())
+                } else {
+                    None
+                },
                 collection: None,
                 lang: Some(if language == Language::Arabic { "ar" } else { "en" }.to_owned()),
-                limit: 15,
+                limit: if within_surah.is_some() { 60 } else { 15 },
             };
-            let results = self
+            let mut results = self
                 .knowledge
                 .search(search)
                 .await
                 .map_err(|e| AgentError::Failed(e.to_string()))?;
+            if let Some(verses) = &within_surah {
+                results.hits.retain(|hit| verses.contains(&hit.id));
+            }
             // Quote the primary texts; translations in other languages are not the answer here.
             let mut budget = 0usize;
             passages = Vec::new();
             // With vectors, meaning decides what is quoted: the closest texts, not the ones that
             // merely share a word ("hold fast" for fasting).
+            // The vectors are of the English texts: an Arabic question's cosines to them are not
+            // comparable from text to text (it dropped 49:12 for «الغيبة»), so its quotes are
+            // chosen by the words, as without the encoder.
             let closest = results
                 .hits
                 .iter()
+                .filter(|_| language == Language::English)
                 .filter(|hit| !hit.collection.contains('.'))
                 .filter_map(|hit| hit.similarity)
                 .fold(None, |best: Option<f32>, similarity| {

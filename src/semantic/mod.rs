@@ -79,9 +79,9 @@ impl Default for Tuning {
     fn default() -> Self {
         Self {
             fusion_k: 20.0,
-            meaning_weight: 1.0,
-            quote_floor: 0.82,
-            quote_band: 0.025,
+            meaning_weight: 0.5,
+            quote_floor: 0.80,
+            quote_band: 0.04,
         }
     }
 }
