@@ -68,6 +68,11 @@ impl Coordinator {
                 (registered, score, always)
             })
             .collect();
+        let mut scores: Vec<AgentScore> = scored.iter().map(|(_, score, _)| score.clone()).collect();
+        super::routing::precedence(request, &mut scores);
+        for ((_, score, _), ranked) in scored.iter_mut().zip(scores) {
+            *score = ranked;
+        }
         scored.sort_by(|(_, a, a_always), (_, b, b_always)| {
             b_always
                 .cmp(a_always)

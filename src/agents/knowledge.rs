@@ -329,6 +329,14 @@ fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
 
 /// Whether the message also asks for a computation, a time or a date (then phrases such as
 /// "can I" are that request's, not a question about the texts).
+/// Whether a message asks for the texts in its own words: a verse or hadith by name, "the
+/// Qur'an", "a hadith", or what one may do ("can I combine…").
+pub(crate) fn asks_the_texts(content: &str) -> bool {
+    names_a_text(content).is_some()
+        || hijraah_index::query::source_hint(content).is_some()
+        || questions::ruling_cue(content, false).is_some()
+}
+
 fn computing(request: &AgentRequest) -> bool {
     let content = &request.content;
     questions::asks_prayer_times(content, crate::community::gazetteer::find_in_text(content).is_some()).is_some()

@@ -70,6 +70,28 @@ impl AgentRequest {
         self.language == "ar" || self.language.starts_with("ar-")
     }
 
+    /// Why this message continues the previous exchange ("and dhuhr?", «وفي دمشق؟»), or `None`
+    /// for a first message and for a question of its own.
+    pub fn follow_up(&self) -> Option<&'static str> {
+        self.previous.as_ref()?;
+        hijraah_domain::understanding::follow_up::reads_as_follow_up(&self.content)
+    }
+
+    /// The specialised agents that answered the previous exchange.
+    pub fn previous_specialists(&self) -> Vec<&str> {
+        self.previous
+            .as_ref()
+            .map(|previous| {
+                previous
+                    .replies
+                    .iter()
+                    .map(|reply| reply.agent_type.as_str())
+                    .filter(|agent_type| *agent_type != "user_interface")
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The previous exchange's reply of an agent type, if it answered.
     pub fn previous_reply(&self, agent_type: &str) -> Option<&Value> {
         self.previous

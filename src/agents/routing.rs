@@ -90,6 +90,49 @@ pub fn select(scores: &[f64]) -> (Vec<usize>, &'static str) {
     (close, "ambiguous")
 }
 
+/// Which agent answers when a follow-up and fresh claims meet: the one named, tested
+/// precedence applied to the agents' own scores before selection.
+///
+/// A short follow-up ("and dhuhr?", "I also owe 2,000", «وفي دمشق؟») continues the agents that
+/// answered the previous exchange: they answer it unless another specialist claims the message
+/// outright. It is not a question for the texts unless it asks one ("is there a hadith on…",
+/// "can I…", a verse by name): a prayer's or an occasion's name after a computed answer is that
+/// computation's follow-up, not a request to quote Surah al-'Asr.
+pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
+    let Some(cue) = request.follow_up() else {
+        return;
+    };
+    let owners = request.previous_specialists();
+    if owners.is_empty() {
+        return;
+    }
+    let claimed_elsewhere = scores.iter().any(|score| {
+        score.score >= SELECTION_THRESHOLD
+            && !owners.contains(&score.agent_type.as_str())
+            && score.agent_type != "knowledge"
+            && score.agent_type != "user_interface"
+    });
+    let asks_the_texts = super::knowledge::asks_the_texts(&request.content);
+    for score in scores.iter_mut() {
+        let owner = owners.contains(&score.agent_type.as_str());
+        if owner && !claimed_elsewhere && score.score < FOLLOW_UP_SCORE {
+            score.score = FOLLOW_UP_SCORE;
+            score
+                .reasons
+                .push(format!("continues its previous answer (`{cue}`) ({FOLLOW_UP_SCORE})"));
+        } else if !owner && score.agent_type == "knowledge" && !asks_the_texts && score.score > 0.0 {
+            score.score = 0.0;
+            score.reasons.push(format!(
+                "a follow-up (`{cue}`) to the {} agent's answer, not a question for the texts",
+                owners.join(" and ")
+            ));
+        }
+    }
+}
+
+/// The score a follow-up gives the agents it continues.
+pub const FOLLOW_UP_SCORE: f64 = 0.75;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +162,99 @@ mod tests {
         assert_eq!(select(&[0.45, 0.4, 0.2]), (vec![0, 1], "ambiguous"));
         assert_eq!(select(&[0.45, 0.3]), (vec![0], "ambiguous"));
         assert_eq!(select(&[0.2, 0.0]), (vec![], "no_specialist"));
+    }
+
+    fn after(previous_agents: &[&str], content: &str) -> crate::agents::AgentRequest {
+        use hijraah_domain::conversation::{ExchangeReply, LastExchange};
+        let replies = previous_agents
+            .iter()
+            .map(|agent_type| ExchangeReply {
+                agent_type: (*agent_type).to_owned(),
+                metadata: serde_json::json!({}),
+            })
+            .collect();
+        crate::agents::AgentRequest {
+            message_id: uuid::Uuid::nil(),
+            conversation_id: uuid::Uuid::nil(),
+            user_id: "alice".into(),
+            content: content.into(),
+            language: "en".into(),
+            context: serde_json::Value::Null,
+            role: hijraah_domain::user::Role::User,
+            available_agent_types: vec![],
+            asked_at: chrono::Utc::now(),
+            previous: Some(std::sync::Arc::new(LastExchange {
+                content: "earlier".into(),
+                language: "en".into(),
+                context: serde_json::Value::Null,
+                replies,
+            })),
+            answered: vec![],
+        }
+    }
+
+    fn scores(pairs: &[(&str, f64)]) -> Vec<hijraah_domain::events::AgentScore> {
+        pairs
+            .iter()
+            .map(|(agent_type, score)| hijraah_domain::events::AgentScore {
+                agent_id: format!("{agent_type}-1"),
+                agent_type: (*agent_type).to_owned(),
+                score: *score,
+                reasons: vec![],
+            })
+            .collect()
+    }
+
+    fn score_of(scores: &[hijraah_domain::events::AgentScore], agent_type: &str) -> f64 {
+        scores
+            .iter()
+            .find(|score| score.agent_type == agent_type)
+            .unwrap()
+            .score
+    }
+
+    #[test]
+    fn a_follow_up_continues_the_agents_that_answered_and_is_no_question_for_the_texts() {
+        let mut ranked = scores(&[("community", 0.6), ("knowledge", 0.55), ("financial_services", 0.0)]);
+        precedence(&after(&["user_interface", "community"], "what about asr?"), &mut ranked);
+        assert_eq!(score_of(&ranked, "community"), FOLLOW_UP_SCORE);
+        assert_eq!(score_of(&ranked, "knowledge"), 0.0);
+        assert!(ranked[1].reasons[0].contains("not a question for the texts"));
+        // Figures added to a calculation: the financial agent, which its own words do not claim.
+        let mut ranked = scores(&[("financial_services", 0.0), ("knowledge", 0.0)]);
+        precedence(
+            &after(&["financial_services"], "I forgot, I also have 3,000 of rent arrears"),
+            &mut ranked,
+        );
+        assert_eq!(score_of(&ranked, "financial_services"), FOLLOW_UP_SCORE);
+    }
+
+    #[test]
+    fn a_follow_up_that_asks_the_texts_or_another_agent_is_theirs() {
+        // It names a text or asks what one may do: the texts still answer.
+        for content in ["and is there a hadith about it?", "and can I combine it with isha?"] {
+            let mut ranked = scores(&[("community", 0.0), ("knowledge", 0.9)]);
+            precedence(&after(&["community"], content), &mut ranked);
+            assert_eq!(score_of(&ranked, "knowledge"), 0.9, "{content}");
+        }
+        // Another specialist claims it outright: the previous one is not pushed in beside it.
+        let mut ranked = scores(&[("community", 0.0), ("financial_services", 0.9)]);
+        precedence(&after(&["community"], "and zakat on 5,000 dollars?"), &mut ranked);
+        assert_eq!(score_of(&ranked, "community"), 0.0);
+        // A question of its own, or a first message: the scores stand.
+        let mut ranked = scores(&[("community", 0.0), ("knowledge", 0.9)]);
+        precedence(
+            &after(&["community"], "what does the quran say about patience"),
+            &mut ranked,
+        );
+        assert_eq!(score_of(&ranked, "knowledge"), 0.9);
+        let mut first = after(&["community"], "and dhuhr?");
+        first.previous = None;
+        let mut ranked = scores(&[("community", 0.0), ("knowledge", 0.6)]);
+        precedence(&first, &mut ranked);
+        assert_eq!(
+            (score_of(&ranked, "community"), score_of(&ranked, "knowledge")),
+            (0.0, 0.6)
+        );
     }
 }

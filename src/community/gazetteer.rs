@@ -342,6 +342,12 @@ fn without_clitics(word: &str) -> Option<&str> {
 
 /// The city a text names: see the module comment for how a name is trusted and which wins.
 pub fn find_in_text(text: &str) -> Option<&'static City> {
+    find_in_text_except(text, |_| false)
+}
+
+/// The city a text names, leaving out the cities `except` says are not the place asked about
+/// (Mecca in a question about the direction of Mecca).
+pub fn find_in_text_except(text: &str, except: impl Fn(&City) -> bool) -> Option<&'static City> {
     let gazetteer = &*GAZETTEER;
     let words = words_of(text);
     let mut best: Option<(i64, usize)> = None;
@@ -399,6 +405,9 @@ pub fn find_in_text(text: &str) -> Option<&'static City> {
                         .find(|&i| gazetteer.cities[i].country_code == *code)
                 })
                 .unwrap_or(candidates[0]);
+            if except(&gazetteer.cities[city]) {
+                continue;
+            }
             let score = (length as i64) * 1_000_000_000_000
                 + i64::from(destination) * 100_000_000_000
                 + gazetteer.cities[city].population as i64;

@@ -130,25 +130,34 @@ async fn run_cases(app: &TestApp, lines: &[String]) -> (usize, Vec<String>) {
     (lines.len(), report)
 }
 
+/// Cases of `chat_dev_2.jsonl` that pass only with the real sentence encoder loaded
+/// (`benches/eval_http.rs` runs them against such a server).
+const NEEDS_THE_ENCODER: &[&str] = &["fiqh-08", "fiqh-09"];
+
 #[tokio::test]
 async fn every_case_of_the_chat_development_set_passes() {
     let app = TestApp::spawn().await;
     import_corpus(&app).await;
     // The development set, then our own cases in its format (`chat_own.jsonl`: questions found
     // wanting while using the product, with what a right answer cites and must not cite).
-    // From the second set, the cases on quotes that must answer and on a passage's name
-    // (`precision-*`, `surah-*`); the rest of it is reported by the ignored test below.
+    // The second set, but for the two questions about prayer whose right texts the words alone
+    // do not find (they need the sentence encoder, which the suite does not load); the ignored
+    // test below runs them all.
     let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api/chat_own.jsonl");
     let mut lines = case_lines(&[shared("eval/chat_dev.jsonl"), own]);
     let second = case_lines(&[shared("eval/chat_dev_2.jsonl")]);
-    let quoting: Vec<String> = second
-        .into_iter()
-        .filter(|line| line.contains("\"id\": \"precision-") || line.contains("\"id\": \"surah-"))
-        .collect();
-    assert_eq!(quoting.len(), 6, "the precision and surah cases were read");
-    lines.extend(quoting);
+    let read = second.len();
+    lines.extend(second.into_iter().filter(|line| {
+        !NEEDS_THE_ENCODER
+            .iter()
+            .any(|id| line.contains(&format!("\"id\": \"{id}\"")))
+    }));
+    assert_eq!(read, 24, "the second set was read");
     let (cases, report) = run_cases(&app, &lines).await;
-    assert!(cases >= 56, "the development sets and our own cases were read");
+    assert!(
+        cases >= 44 + 22 + 22,
+        "the development sets and our own cases were read"
+    );
     assert!(
         report.is_empty(),
         "{} of {cases} cases failed:\n\n{}",
@@ -157,11 +166,11 @@ async fn every_case_of_the_chat_development_set_passes() {
     );
 }
 
-/// The second development set (`chat_dev_2.jsonl`: several turns, follow-ups, amounts by role,
-/// quotes that must answer). Not all of it passes yet (#22, #23): run it with `--ignored` to read
-/// the report; `benches/eval_http.rs` runs it against a server with the encoder.
+/// The whole second development set (`chat_dev_2.jsonl`), with the words alone: the cases in
+/// [`NEEDS_THE_ENCODER`] do not pass this way. Run it with `--ignored` to read the report;
+/// `benches/eval_http.rs` runs it against a server with the encoder.
 #[tokio::test]
-#[ignore = "reports chat_dev_2.jsonl, which does not all pass yet"]
+#[ignore = "reports chat_dev_2.jsonl, two cases of which need the sentence encoder"]
 async fn the_second_chat_development_set() {
     let app = TestApp::spawn().await;
     import_corpus(&app).await;

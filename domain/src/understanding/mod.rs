@@ -5,10 +5,12 @@
 //! - [`money`]: amounts, currencies, units and prices per unit.
 //! - [`zakat`]: zakat al-mal inputs; [`fitr`]: zakat al-fitr inputs.
 //! - [`dates`]: dates, Hijri dates, Islamic occasions and calendar questions.
+//! - [`follow_up`]: whether a message continues the previous exchange.
 //! - [`questions`]: what kind of question a message asks (about the texts, for prayer times…).
 
 pub mod dates;
 pub mod fitr;
+pub mod follow_up;
 pub mod money;
 pub mod questions;
 pub mod text;

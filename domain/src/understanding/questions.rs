@@ -78,10 +78,27 @@ pub fn ruling_cue(message: &str, computing: bool) -> Option<&'static str> {
     {
         return Some(cue);
     }
+    // How a prayer is done ("can I combine maghrib with isha?", "how many rakat for asr on a
+    // journey?") is a question for the texts even beside a prayer's name.
+    if is_question(message)
+        && let Some(cue) = practice_cue(message)
+    {
+        return Some(cue);
+    }
     if computing || !religious_context(message) {
         return None;
     }
     WEAK_RULING.iter().find(|cue| contains_word(&lower, cue)).copied()
+}
+
+/// A word of how a prayer is done (combining, shortening, units, making one up), if any.
+pub fn practice_cue(message: &str) -> Option<&'static str> {
+    let lower = normalize(&message.to_lowercase()).replace('’', "'");
+    let folded = fold_arabic(&lower);
+    PRACTICE
+        .iter()
+        .find(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)))
+        .copied()
 }
 
 /// The prayer a message names, if any.
@@ -134,6 +151,14 @@ pub fn asks_prayer_times(message: &str, has_place: bool) -> Option<String> {
     let time = TIME_CUES
         .iter()
         .find(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)));
+    // "my flight lands after maghrib ends, can I combine it with isha?": a question of practice
+    // whose only time word is "ends" asks what to do, not when.
+    let strong_time = STRONG_TIME_CUES
+        .iter()
+        .any(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)));
+    if !strong_time && !has_place && practice_cue(message).is_some() {
+        return None;
+    }
     match (time, has_place) {
         (Some(cue), _) => Some(format!("asks when `{prayer}` is: `{cue}`")),
         (None, true) if prayer != "prayer" => Some(format!("asks for `{prayer}` in a place")),
@@ -280,10 +305,17 @@ mod tests {
 
     #[test]
     fn questions_about_the_texts() {
+        assert!(ruling_cue("can I combine dhuhr and asr when I'm travelling for work?", false).is_some());
+        // How a prayer is done, beside a prayer's name and a time word.
         assert_eq!(
-            ruling_cue("can I combine dhuhr and asr when I'm travelling for work?", false),
-            Some("can i")
+            ruling_cue("my flight lands after maghrib ends, can I combine it with isha?", true),
+            Some("combine")
         );
+        assert_eq!(
+            ruling_cue("how many rakat do I pray for asr when I'm on a journey?", true),
+            Some("rakat")
+        );
+        assert!(ruling_cue("نمت عن صلاة الفجر فماذا أفعل؟", true).is_some());
         assert_eq!(
             ruling_cue("is it ok to pray on a train if i cant get off in time?", false),
             Some("is it ok")
@@ -309,6 +341,16 @@ mod tests {
         assert!(asks_prayer_times("isha in London", true).is_some());
         assert!(asks_prayer_times("can I combine dhuhr and asr when I'm travelling for work?", false).is_none());
         assert!(asks_prayer_times("my back really hurts, am i allowed to pray sitting on a chair?", false).is_none());
+        assert!(asks_prayer_times("my flight lands after maghrib ends, can I combine it with isha?", false).is_none());
+        assert!(
+            asks_prayer_times(
+                "I fell asleep and woke up after sunrise, what do I do about the fajr I slept through?",
+                false
+            )
+            .is_none()
+        );
+        // A time asked for outright is still a time.
+        assert!(asks_prayer_times("what time does isha end when I'm travelling?", false).is_some());
     }
 
     #[test]

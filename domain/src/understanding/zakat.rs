@@ -26,6 +26,9 @@ pub struct ZakatReading {
     pub jewellery: bool,
     /// For each value read: the field and the words it was read from.
     pub evidence: Vec<(&'static str, String)>,
+    /// Income named as a rate ("I earn 5,500 a month", «راتبي الشهري ٨ آلاف»): not wealth held
+    /// for a year, so not counted; the reply says it left it out. The amount and its words.
+    pub income: Vec<(Decimal, String)>,
 }
 
 impl ZakatReading {
@@ -59,6 +62,15 @@ const DEBT: &[&str] = &[
     "liability",
     "payable",
     "due",
+    "arrears",
+    "overdue",
+    "outstanding",
+    "must pay",
+    "have to pay",
+    "need to pay",
+    "pay back",
+    "repay",
+    "give back",
     "دين",
     "ديون",
     "قرض",
@@ -124,6 +136,66 @@ fn mentions(words: &[&str], cues: &[&str]) -> bool {
     contains_any_word(&joined, cues)
 }
 
+/// Words before an amount that name it as earnings ("my salary is", "I earn", «راتبي»).
+const EARNING: &[&str] = &[
+    "salary",
+    "salaries",
+    "wage",
+    "wages",
+    "income",
+    "earn",
+    "earns",
+    "earning",
+    "earnings",
+    "paycheck",
+    "paycheque",
+    "stipend",
+    "pension",
+];
+/// Words after an amount that make it a rate of income ("a month", «شهريا»).
+const PER_PERIOD: &[&str] = &[
+    "a month",
+    "per month",
+    "each month",
+    "every month",
+    "monthly",
+    "a week",
+    "per week",
+    "weekly",
+    "an hour",
+    "per hour",
+    "hourly",
+    "a day",
+    "per day",
+    "شهريا",
+    "شهرياً",
+    "في الشهر",
+    "بالشهر",
+    "كل شهر",
+    "اسبوعيا",
+    "أسبوعيا",
+];
+
+/// Whether the words around an amount name it as income rather than wealth held.
+fn earned(near_before: &[&str], near_after: &[&str]) -> bool {
+    let arabic_earning = |word: &&str| {
+        let bare = word.trim_start_matches(['و', 'ف', 'ب']);
+        let bare = bare.strip_prefix("ال").unwrap_or(bare);
+        ["راتب", "مرتب", "دخل", "أجر", "اجر"]
+            .iter()
+            .any(|stem| bare.starts_with(stem) && bare.chars().count() <= stem.chars().count() + 2)
+            || matches!(bare, "شهري" | "الشهري")
+    };
+    let said_earned = near_before.iter().any(|word| EARNING.contains(word) || arabic_earning(word))
+        // "I make 5,500", "she makes 4000 a month": the verb just before the amount.
+        || near_before
+            .iter()
+            .rev()
+            .take(2)
+            .any(|word| matches!(*word, "make" | "makes" | "making" | "bring" | "brings"));
+    said_earned || mentions(near_after, PER_PERIOD)
+}
+
 /// Words by which people say they hold something ("if I have 8,500", "I've got", "I saved").
 const HOLDING: &[&str] = &[
     "have", "got", "own", "hold", "saved", "save", "savings", "عندي", "لدي", "معي", "أملك", "املك",
@@ -153,6 +225,22 @@ fn owed_before(near_before: &[&str]) -> bool {
             "do" | "will" | "would" | "should" | "must" | "zakat" | "much" | "what"
         );
     !asks_zakat
+}
+
+/// The words after an amount up to where the next clause starts ("and", «وعليّ»), so that
+/// "12 ألف دولار وعليّ دين" does not make the twelve thousand a debt.
+fn clause_after<'a, 'w>(after: &'a [&'w str]) -> &'a [&'w str] {
+    let starts_clause = |word: &&str| {
+        matches!(*word, "and" | "but" | "plus" | "while" | "و" | "لكن" | "ولكن")
+            || word.strip_prefix('و').is_some_and(|rest| {
+                let rest = rest.trim_end_matches('\u{651}');
+                HOLDING.contains(&rest) || DEBT.contains(&rest) || rest == "لي"
+            })
+    };
+    match after.iter().position(starts_clause) {
+        Some(end) => &after[..end],
+        None => after,
+    }
 }
 
 fn nearest_metal(before: &[&str], after: &[&str]) -> Option<&'static str> {
@@ -201,7 +289,7 @@ pub fn read(message: &str) -> ZakatReading {
             continue;
         }
         let near_before = &before[before.len().saturating_sub(4)..];
-        let near_after = &after[..after.len().min(4)];
+        let near_after = clause_after(&after[..after.len().min(4)]);
         let phrase = {
             let mut words: Vec<&str> = near_before.to_vec();
             words.push("#");
@@ -234,12 +322,21 @@ pub fn read(message: &str) -> ZakatReading {
             };
             field = if metal == "gold" { "gold_grams" } else { "silver_grams" };
             value *= unit.grams();
+        } else if quantity.unit.is_none() && earned(near_before, near_after) {
+            // A rate of income is not wealth held for a lunar year: left out, and said so.
+            if let Some(currency) = &quantity.currency {
+                reading.currency.get_or_insert_with(|| currency.clone());
+            }
+            reading.income.push((value.normalize(), phrase));
+            continue;
         } else if mentions(&before, RECEIVABLE) || mentions(near_after, RECEIVABLE) {
             field = "receivables";
         } else if owed_before(near_before)
             || mentions(
                 near_after,
-                &["in debt", "in debts", "debt", "debts", "of debt", "loan", "دين", "ديون"],
+                &[
+                    "in debt", "in debts", "debt", "debts", "of debt", "loan", "arrears", "overdue", "دين", "ديون",
+                ],
             )
         {
             field = "debts_due";
@@ -266,7 +363,13 @@ pub fn read(message: &str) -> ZakatReading {
             // "gold is 85", "gold price: 85": a price without "per gram" is taken per gram.
             let priced = near_before
                 .iter()
-                .any(|w| matches!(*w, "is" | "at" | "price" | "costs" | "cost" | "rate" | "سعر"))
+                // «غرام الذهب ب ٢٠٠»: "at 200".
+                .any(|w| {
+                    matches!(
+                        *w,
+                        "is" | "at" | "price" | "costs" | "cost" | "rate" | "سعر" | "ب" | "بـ" | "يساوي"
+                    )
+                })
                 || near_before.last().is_some_and(|w| w.ends_with("سعر"));
             let metal_just_before = near_before.iter().rev().take(3).find_map(|w| nearest_metal(&[w], &[]));
             if priced && quantity.unit.is_none() {
@@ -445,6 +548,55 @@ mod tests {
         assert_eq!(amount(&r, "debts_due"), Some(d("2000")));
         assert_eq!(amount(&r, "stocks_trading_value"), Some(d("3000")));
         assert_eq!(amount(&r, "receivables"), Some(d("500")));
+    }
+
+    #[test]
+    fn income_is_not_wealth_held() {
+        let r = read(
+            "My salary is 3200 euros a month and I have saved 14,000 euros for over a year. Gold is 95 euros a gram. How much zakat should I pay?",
+        );
+        assert_eq!(amount(&r, "cash"), Some(d("14000")));
+        assert_eq!(
+            r.income.iter().map(|(value, _)| *value).collect::<Vec<_>>(),
+            vec![d("3200")]
+        );
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("95")));
+        let r = read("I make 5,500 euros a month and I've had 9,000 euros in savings for more than a year");
+        assert_eq!(amount(&r, "cash"), Some(d("9000")));
+        assert_eq!(r.income.len(), 1);
+        // Savings named before income, and income with no period but an earning word.
+        let r = read("i have 12000 in the bank, i earn 40000 a year");
+        assert_eq!(amount(&r, "cash"), Some(d("12000")));
+        assert_eq!(r.income[0].0, d("40000"));
+        let r = read("لدي ٣٠ ألف درهم ومرتبي الشهري ٨ آلاف درهم، وسعر غرام الذهب ٢٤٠ درهم، كم زكاتي؟");
+        assert_eq!(amount(&r, "cash"), Some(d("30000")));
+        assert_eq!(r.income[0].0, d("8000"));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("240")));
+        let r = read("عندي ١٠٠٠٠ ريال في البنك وراتبي ٥٠٠٠ ريال شهريا");
+        assert_eq!(amount(&r, "cash"), Some(d("10000")));
+        assert_eq!(r.income[0].0, d("5000"));
+        // Money held is still money held.
+        let r = read("I have 20,000 riyals and I owe my brother 4,000 that I have to give back now");
+        assert_eq!(amount(&r, "cash"), Some(d("20000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("4000")));
+        assert!(r.income.is_empty());
+        let r = read("I forgot, I also have 3,000 of rent arrears I must pay this month");
+        assert_eq!(amount(&r, "debts_due"), Some(d("3000")));
+        assert_eq!(amount(&r, "cash"), None);
+        let r = read("I have 9000 saved and I need to pay 2000 in bills this month");
+        assert_eq!(amount(&r, "debts_due"), Some(d("2000")));
+        assert!(r.income.is_empty());
+    }
+
+    #[test]
+    fn arabic_debts_due_now() {
+        let r = read("عندي ٢٥٠٠٠ جنيه وعلي قرض ٥٠٠٠ جنيه مستحق الآن، وغرام الذهب ب ٢٠٠ جنيه. كم الزكاة؟");
+        assert_eq!(amount(&r, "cash"), Some(d("25000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("5000")));
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("200")));
+        let r = read("معي ١٢ ألف دولار وعليّ دين ٣ آلاف دولار");
+        assert_eq!(amount(&r, "cash"), Some(d("12000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("3000")));
     }
 
     #[test]

@@ -373,7 +373,7 @@ impl Agent for CommunityAgent {
 
 /// Whether a message asks for the qibla's direction (other agents leave it to this one).
 pub(crate) fn asks_qibla(content: &str) -> bool {
-    crate::agents::routing::score_keywords(content, request::QIBLA).score >= 0.9
+    request::qibla_score(content).score >= 0.9
 }
 
 #[cfg(test)]

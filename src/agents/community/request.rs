@@ -44,6 +44,54 @@ pub(super) const QIBLA: &[Keyword] = &[
     kw("القبلة", 0.95),
     kw("القبله", 0.95),
 ];
+/// The Kaaba or Mecca named as a destination ("where is the Kaaba from Houston", «اتجاه مكة»).
+const HOLY_PLACE: &[&str] = &[
+    "kaaba",
+    "ka'ba",
+    "kabah",
+    "ka'bah",
+    "mecca",
+    "makkah",
+    "makka",
+    "الكعبة",
+    "مكة",
+    "مكه",
+];
+/// Words that ask for a direction or a way to it.
+const DIRECTION: &[&str] = &[
+    "direction",
+    "which way",
+    "what way",
+    "where is",
+    "where's",
+    "bearing",
+    "heading",
+    "face",
+    "facing",
+    "point",
+    "اتجاه",
+    "جهة",
+    "وين",
+    "أين",
+    "اين",
+];
+
+/// How strongly a message asks for the qibla: its own words ("qibla", «القبلة»), or the Kaaba or
+/// Mecca named beside a word for a direction ("which way is Makkah from Oslo?").
+pub(super) fn qibla_score(content: &str) -> crate::agents::RouteScore {
+    let scored = score_keywords(content, QIBLA);
+    if scored.score >= 0.9 {
+        return scored;
+    }
+    let lower = content.to_lowercase();
+    let holy = HOLY_PLACE.iter().find(|word| matches(&lower, word));
+    let direction = DIRECTION.iter().find(|word| matches(&lower, word));
+    match (holy, direction) {
+        (Some(holy), Some(direction)) => scored.with(0.9, format!("asks the direction (`{direction}`) of `{holy}`")),
+        _ => scored,
+    }
+}
+
 pub(super) const MOSQUE: &[Keyword] = &[
     kw("mosque", 0.8),
     kw("masjid", 0.8),
@@ -167,6 +215,13 @@ pub(super) fn place_of(request: &AgentRequest) -> Result<Option<Place>, Unusable
             })?),
             name,
         ),
+        // Asked for the qibla, Mecca is where the user faces, not where they are: another city
+        // named is the place ("اتجاه مكة من عمّان").
+        None if super::asks_qibla(&request.content) => (
+            gazetteer::find_in_text_except(&request.content, |city| city.name == "Makkah")
+                .or_else(|| gazetteer::find_in_text(&request.content)),
+            request.content.clone(),
+        ),
         None => (gazetteer::find_in_text(&request.content), request.content.clone()),
     };
     Ok(named.map(|city| {
@@ -240,7 +295,19 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     let lower = content.to_lowercase();
     let has_place = place.is_some();
     let today = request.today(place.and_then(|p| p.timezone));
-    let calendar = dates::read_calendar_question(content, today);
+    // After a calendar answer, a follow-up that names another occasion ("and eid al-adha?",
+    // «وعيد الأضحى؟») asks when that one is.
+    let calendar = dates::read_calendar_question(content, today).or_else(|| {
+        let after_calendar = request.follow_up().is_some()
+            && request.previous_reply("community").is_some_and(|previous| {
+                previous["intents"]
+                    .as_array()
+                    .is_some_and(|intents| intents.contains(&json!("Calendar")))
+            });
+        after_calendar
+            .then(|| dates::read_calendar_question(&format!("when is {content}"), today))
+            .flatten()
+    });
     // A question about what the texts say is not a request for times, unless it names a place.
     let ruling = questions::ruling_cue(content, true);
     let any_ruling = questions::ruling_cue(content, false);
@@ -254,7 +321,7 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     }
     // "Which way do I face to pray in Toronto?" asks for the qibla, not the times: prayer words
     // beside a qibla question count for the times only when the times are asked for.
-    let qibla_asked = score_keywords(content, QIBLA).score >= 0.9;
+    let qibla_asked = qibla_score(content).score >= 0.9;
     match questions::asks_prayer_times(content, has_place) {
         Some(reason) if qibla_asked && !reason.starts_with("asks for prayer times") => {}
         Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
@@ -274,7 +341,11 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
         (Intent::Mosques, MOSQUE),
         (Intent::Events, EVENTS),
     ] {
-        let scored = score_keywords(content, keywords);
+        let scored = if intent == Intent::Qibla {
+            qibla_score(content)
+        } else {
+            score_keywords(content, keywords)
+        };
         if scored.score >= 0.5 && (ruling.is_none() || has_place) {
             intents.push((intent, scored.reasons.join(", "), scored.score));
         }

@@ -77,6 +77,14 @@ fn continued(request: &AgentRequest) -> Option<&Value> {
     match previous["kind"].as_str() {
         Some("needs_input") => Some(previous),
         Some("calculation") if only_changes_figures(&request.content, previous) => Some(previous),
+        // "I forgot, I also owe 3,000", "and 30 grams of gold": figures added to the calculation.
+        Some("calculation")
+            if request.follow_up().is_some()
+                && previous["topic"] == Topic::ZakatAlMal.name()
+                && !zakat_text::read(&request.content).is_empty() =>
+        {
+            Some(previous)
+        }
         _ => None,
     }
 }

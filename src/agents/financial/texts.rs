@@ -206,6 +206,25 @@ pub(super) fn jewellery_note(language: Language, without: &ZakatResult, money: i
     }
 }
 
+/// An income named in the question (a salary a month) and left out of the calculation.
+pub(super) fn income_note(language: Language, income: &[Decimal], money: impl Fn(Decimal) -> String) -> String {
+    if income.is_empty() {
+        return String::new();
+    }
+    let show = |amount: Decimal| money(amount).replace(&amount.to_string(), &grouped(amount));
+    let amounts = income.iter().map(|amount| show(*amount)).collect::<Vec<_>>().join(", ");
+    match language {
+        Language::English => format!(
+            " I did not count your income ({amounts}): zakat is due on what you hold for a lunar year, \
+             such as savings, so what you earn counts only as far as it is still saved."
+        ),
+        Language::Arabic => format!(
+            " لم أحسب دخلك ({amounts}): الزكاة على ما تملكه ويحول عليه الحول كالمدخرات، فلا يُحسب من الراتب \
+             إلا ما بقي منه مدخرًا."
+        ),
+    }
+}
+
 pub(super) fn recipients(language: Language, verse: Option<&Verse>) -> String {
     let categories = match language {
         Language::English => {

@@ -47,6 +47,8 @@ struct Inputs {
     currency: Option<Currency>,
     /// Each value read from text, with the words it came from.
     evidence: Vec<(String, String)>,
+    /// Income named as a rate, left out of the calculation.
+    income: Vec<Decimal>,
 }
 
 /// The inputs: the context's fields, or the message's figures on top of those the previous
@@ -67,6 +69,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
             read_from: "context",
             currency: None,
             evidence: Vec::new(),
+            income: Vec::new(),
         };
     }
     let read = reading::read(&request.content);
@@ -89,8 +92,19 @@ fn inputs(request: &AgentRequest) -> Inputs {
         if previous["kind"] == "calculation" && !fields.contains_key("nisab_basis") && gold != silver {
             merged.insert("nisab_basis".into(), json!(if silver { "silver" } else { "gold" }));
         }
+        // "I also have…", "another 2,000": added to the figure given before; otherwise a figure
+        // given again replaces it ("actually it's 12,000"). Prices are never summed.
+        let adding = hijraah_domain::understanding::follow_up::adds(&request.content);
         for (key, value) in fields {
-            merged.insert(key, value);
+            let summed = (adding && !key.ends_with("price_per_gram") && !key.starts_with("nisab"))
+                .then(|| {
+                    Some(decimal(&merged, &key)? + decimal(&Map::from_iter([(key.clone(), value.clone())]), &key)?)
+                })
+                .flatten();
+            match summed {
+                Some(total) => merged.insert(key, Value::String(total.normalize().to_string())),
+                None => merged.insert(key, value),
+            };
         }
         // "90 dollars a gram": the price the previous reply asked for.
         if let Some(price) = read.unnamed_price_per_gram {
@@ -133,6 +147,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
         read_from,
         currency,
         evidence,
+        income: read.income.iter().map(|(amount, _)| *amount).collect(),
     }
 }
 
@@ -167,6 +182,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
         read_from,
         currency,
         evidence,
+        income,
     } = inputs(request);
     let currency_json = currency
         .as_ref()
@@ -258,8 +274,9 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
         .as_ref()
         .map(|other| texts::jewellery_note(language, other, |amount| money(&currency, amount)))
         .unwrap_or_default();
+    let income_note = texts::income_note(language, &income, |amount| money(&currency, amount));
     let content = format!(
-        "{verdict}{jewellery_note} {}{}",
+        "{verdict}{jewellery_note}{income_note} {}{}",
         texts::method(language),
         texts::verse_quote(language, verse)
     );
@@ -272,6 +289,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
             "read_from": read_from,
             "inputs": fields,
             "evidence": evidence,
+            "income_left_out": income.iter().map(Decimal::to_string).collect::<Vec<_>>(),
             "currency": currency_json,
             "parameters": {"nisab_basis": basis, "nisab_standard": result.nisab_standard, "rate": "0.025",
                            "hawl_complete": input.hawl_complete,

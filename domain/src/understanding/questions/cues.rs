@@ -191,6 +191,77 @@ pub(super) const PRAYER_NAMES: &[&str] = &[
 ];
 
 /// Words that ask for a time.
+/// Words of how a prayer is done, not when: combining, shortening, units, making up a missed
+/// prayer ("can I combine maghrib with isha", "how many rakat for asr on a journey").
+pub(super) const PRACTICE: &[&str] = &[
+    "combine",
+    "combining",
+    "join them",
+    "rakat",
+    "rakats",
+    "rakah",
+    "rakahs",
+    "raka'at",
+    "rak'ah",
+    "rak'at",
+    "rak'ahs",
+    "rakaat",
+    "shorten",
+    "shortening",
+    "qasr",
+    "make up",
+    "qada",
+    "qadha",
+    "qaza",
+    "slept through",
+    "overslept",
+    "fell asleep",
+    "missed",
+    "on a journey",
+    "travelling",
+    "traveling",
+    "traveller",
+    "traveler",
+    "sajdah",
+    "sujood",
+    "sujud",
+    "forgot",
+    "جمع",
+    "الجمع",
+    "اجمع",
+    "ركعات",
+    "ركعه",
+    "قصر",
+    "اقصر",
+    "قضاء",
+    "فاتتني",
+    "فاتني",
+    "نمت",
+    "مسافر",
+    "السفر",
+    "سجود السهو",
+];
+
+/// Time cues that ask for a time by themselves ("when is", "what time"), as against words such
+/// as "ends" or "now" that a question about practice uses too.
+pub(super) const STRONG_TIME_CUES: &[&str] = &[
+    "time",
+    "times",
+    "timing",
+    "timings",
+    "timetable",
+    "schedule",
+    "when is",
+    "when does",
+    "what time",
+    "وقت",
+    "موعد",
+    "متى",
+    "متي",
+    "اوقات",
+    "مواقيت",
+];
+
 pub(super) const TIME_CUES: &[&str] = &[
     "time",
     "times",
