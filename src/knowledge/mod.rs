@@ -229,7 +229,22 @@ impl KnowledgeService {
         let Some(query_vector) = semantic.query_vector(&query).await else {
             return Ok(truncated(lexical, limit));
         };
-        let nearest = semantic.nearest(&query_vector, HYBRID_CANDIDATES);
+        // A query that asks for the Qur'an or for hadith in its words ("hadith about anger",
+        // "verses on patience") gets that source by meaning too, as it does by words.
+        let hinted = source
+            .is_none()
+            .then(|| hijraah_index::query::source_hint(&query))
+            .flatten()
+            .filter(|hinted| lexical.hits.iter().any(|hit| hit.source == *hinted));
+        let nearest: Vec<(String, f32)> = match hinted {
+            Some(hinted) => semantic
+                .nearest(&query_vector, HYBRID_CANDIDATES * 4)
+                .into_iter()
+                .filter(|(id, _)| id.starts_with("quran:") == (hinted == "quran"))
+                .take(HYBRID_CANDIDATES)
+                .collect(),
+            None => semantic.nearest(&query_vector, HYBRID_CANDIDATES),
+        };
         let tuning = crate::semantic::tuning();
         let mut fused: HashMap<String, f32> = HashMap::new();
         // What the query names outright ("2:255") stays first, in its own order.

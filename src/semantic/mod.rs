@@ -231,6 +231,8 @@ pub struct SemanticService {
     cache: Mutex<lru::LruCache<String, Arc<Vec<f32>>>>,
     /// Texts the leader last counted to embed; 0 until it has.
     documents: std::sync::atomic::AtomicU64,
+    /// The index's document count when this server last counted the texts to embed.
+    counted_at: std::sync::atomic::AtomicU64,
     loading: std::sync::atomic::AtomicBool,
 }
 
@@ -244,6 +246,7 @@ impl SemanticService {
                 NonZeroUsize::new(QUERY_CACHE).unwrap_or(NonZeroUsize::MIN),
             )),
             documents: std::sync::atomic::AtomicU64::new(0),
+            counted_at: std::sync::atomic::AtomicU64::new(u64::MAX),
             loading: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -279,7 +282,8 @@ impl SemanticService {
             return false;
         }
         let (vectors, documents) = self.counts();
-        vectors > 0 && vectors * 100 >= documents * 99
+        // Until the texts are counted (at start), vectors alone say nothing of how many are missing.
+        documents > 0 && vectors > 0 && vectors * 100 >= documents * 99
     }
 
     /// Vectors loaded here, and texts the leader last counted to embed.
@@ -437,6 +441,8 @@ impl SemanticService {
                 self.refresh().await?;
                 if leads() {
                     self.embed_pending(&knowledge, &*leads, &shutdown).await?;
+                } else {
+                    self.count_texts(&knowledge).await?;
                 }
                 Ok::<_, SemanticError>(())
             };
@@ -449,6 +455,28 @@ impl SemanticService {
                 _ = shutdown.cancelled() => return,
             }
         }
+    }
+
+    /// On a server that does not lead: counts the texts to embed whenever the index changed, so
+    /// that search turns hybrid only once this server holds a vector for (nearly) every one of
+    /// them, not with the first vectors it loads.
+    async fn count_texts(&self, knowledge: &KnowledgeService) -> Result<(), SemanticError> {
+        if self.model().is_none() {
+            return Ok(());
+        }
+        let index = knowledge.index();
+        let indexed = index.num_docs();
+        if self.counted_at.swap(indexed, std::sync::atomic::Ordering::Relaxed) == indexed
+            && self.documents.load(std::sync::atomic::Ordering::Relaxed) > 0
+        {
+            return Ok(());
+        }
+        let texts = tokio::task::spawn_blocking(move || index.embeddable_texts().map(|texts| texts.len()))
+            .await
+            .map_err(|error| SemanticError::Task(error.to_string()))?
+            .map_err(|error| SemanticError::Invalid(error.to_string()))?;
+        self.documents.store(texts as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// The query's vector, from the cache or the encoder; `None` without a model.
