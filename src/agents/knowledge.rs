@@ -51,8 +51,33 @@ const KEYWORDS: &[&str] = &[
     "اية",
     "سورة",
     "حديث",
+    "أحاديث",
+    "احاديث",
+    "آيات",
+    "ايات",
     "النبي",
     "رسول الله",
+    // Words for what to say ("what should I say when I sneeze", "a dua for rain"): the texts'.
+    "what should i say when",
+    "what should i say after",
+    "what should i say before",
+    "what do i say when",
+    "what do i say after",
+    "what do i say before",
+    "what to say when",
+    "what to say after",
+    "what to say before",
+    "dua for",
+    "dua when",
+    "dua to",
+    "dua after",
+    "dua before",
+    "dhikr",
+    "adhkar",
+    "supplication",
+    "دعاء",
+    "ماذا أقول",
+    "ماذا اقول",
 ];
 
 /// Words of religious topics that, without a clearer signal, still belong to the texts.
@@ -578,9 +603,12 @@ impl KnowledgeAgent {
                     // A text with no vector yet (or a translation) beside texts that have one.
                     (Some(_), None) => continue,
                     _ => {
-                        if passages
-                            .first()
-                            .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
+                        // Chosen by the words (an Arabic question): a text found by meaning
+                        // alone (no score by words) is not quoted.
+                        if hit.score <= 0.0
+                            || passages
+                                .first()
+                                .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
                         {
                             continue;
                         }
@@ -716,6 +744,14 @@ impl Agent for KnowledgeAgent {
             };
         }
         let computing = computing(request);
+        if questions::asks_zakat_recipients(&request.content) {
+            // The financial agent answers it with Qur'an 9:60, which names them; other texts
+            // on zakat that share its words would only crowd that answer.
+            return RouteScore {
+                score: 0.0,
+                reasons: vec!["asks who receives zakat, which the financial agent answers with 9:60".to_owned()],
+            };
+        }
         if crate::agents::community::asks_qibla(&request.content)
             && questions::ruling_cue(&request.content, true).is_none()
         {

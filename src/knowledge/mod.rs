@@ -226,7 +226,13 @@ impl KnowledgeService {
                 ..request
             })
             .await?;
-        let Some(query_vector) = semantic.query_vector(&query).await else {
+        let tuning = crate::semantic::tuning();
+        let asked = if tuning.embed_topic {
+            hijraah_index::query::meaning_of(&query)
+        } else {
+            query.clone()
+        };
+        let Some(query_vector) = semantic.query_vector(&asked).await else {
             return Ok(truncated(lexical, limit));
         };
         // A query that asks for the Qur'an or for hadith in its words ("hadith about anger",
@@ -245,7 +251,12 @@ impl KnowledgeService {
                 .collect(),
             None => semantic.nearest(&query_vector, HYBRID_CANDIDATES),
         };
-        let tuning = crate::semantic::tuning();
+        let arabic = query.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+        let meaning_weight = if arabic {
+            tuning.arabic_meaning_weight
+        } else {
+            tuning.meaning_weight
+        };
         let mut fused: HashMap<String, f32> = HashMap::new();
         // What the query names outright ("2:255") stays first, in its own order.
         let named: Vec<&Hit> = lexical
@@ -257,7 +268,7 @@ impl KnowledgeService {
             *fused.entry(hit.id.clone()).or_default() += 1.0 / (tuning.fusion_k + rank as f32 + 1.0);
         }
         for (rank, (id, _)) in nearest.iter().enumerate() {
-            *fused.entry(id.clone()).or_default() += tuning.meaning_weight / (tuning.fusion_k + rank as f32 + 1.0);
+            *fused.entry(id.clone()).or_default() += meaning_weight / (tuning.fusion_k + rank as f32 + 1.0);
         }
         let mut order: Vec<(String, f32)> = fused.into_iter().collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -73,6 +73,11 @@ pub struct Tuning {
     pub quote_floor: f32,
     /// …and within this of the closest text's.
     pub quote_band: f32,
+    /// The meaning weight for a question in Arabic (the vectors are of the English texts).
+    pub arabic_meaning_weight: f32,
+    /// Embed the question's topic, its framing taken off (`hijraah_index::query::meaning_of`),
+    /// rather than the question whole.
+    pub embed_topic: bool,
 }
 
 impl Default for Tuning {
@@ -82,6 +87,8 @@ impl Default for Tuning {
             meaning_weight: 0.5,
             quote_floor: 0.80,
             quote_band: 0.04,
+            arabic_meaning_weight: 0.5,
+            embed_topic: false,
         }
     }
 }
@@ -101,6 +108,13 @@ impl Tuning {
             meaning_weight: read("HIJRAAH_MEANING_WEIGHT", default.meaning_weight, 0.0..=10.0),
             quote_floor: read("HIJRAAH_QUOTE_SIMILARITY_FLOOR", default.quote_floor, -1.0..=1.0),
             quote_band: read("HIJRAAH_QUOTE_SIMILARITY_BAND", default.quote_band, 0.0..=2.0),
+            arabic_meaning_weight: read(
+                "HIJRAAH_ARABIC_MEANING_WEIGHT",
+                default.arabic_meaning_weight,
+                0.0..=10.0,
+            ),
+            embed_topic: std::env::var("HIJRAAH_MEANING_QUERY")
+                .map_or(default.embed_topic, |value| value.trim() != "whole"),
         }
     }
 }

@@ -130,9 +130,10 @@ async fn run_cases(app: &TestApp, lines: &[String]) -> (usize, Vec<String>) {
     (lines.len(), report)
 }
 
-/// Cases of `chat_dev_2.jsonl` that pass only with the real sentence encoder loaded
-/// (`benches/eval_http.rs` runs them against such a server).
-const NEEDS_THE_ENCODER: &[&str] = &["fiqh-08", "fiqh-09"];
+/// Cases of `chat_dev_2.jsonl` that do not pass yet: the texts that answer them (praying a
+/// prayer slept through; shortening on a journey) are found neither by words nor by the sentence
+/// encoder, which quote other hadith on the same prayer (#22).
+const NOT_FOUND_YET: &[&str] = &["fiqh-08", "fiqh-09"];
 
 #[tokio::test]
 async fn every_case_of_the_chat_development_set_passes() {
@@ -140,15 +141,14 @@ async fn every_case_of_the_chat_development_set_passes() {
     import_corpus(&app).await;
     // The development set, then our own cases in its format (`chat_own.jsonl`: questions found
     // wanting while using the product, with what a right answer cites and must not cite).
-    // The second set, but for the two questions about prayer whose right texts the words alone
-    // do not find (they need the sentence encoder, which the suite does not load); the ignored
-    // test below runs them all.
+    // The second set, but for the two questions about prayer whose right texts are not found yet,
+    // by words or by meaning (`NOT_FOUND_YET`); the ignored test below runs them all.
     let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api/chat_own.jsonl");
     let mut lines = case_lines(&[shared("eval/chat_dev.jsonl"), own]);
     let second = case_lines(&[shared("eval/chat_dev_2.jsonl")]);
     let read = second.len();
     lines.extend(second.into_iter().filter(|line| {
-        !NEEDS_THE_ENCODER
+        !NOT_FOUND_YET
             .iter()
             .any(|id| line.contains(&format!("\"id\": \"{id}\"")))
     }));
@@ -167,10 +167,10 @@ async fn every_case_of_the_chat_development_set_passes() {
 }
 
 /// The whole second development set (`chat_dev_2.jsonl`), with the words alone: the cases in
-/// [`NEEDS_THE_ENCODER`] do not pass this way. Run it with `--ignored` to read the report;
+/// [`NOT_FOUND_YET`] do not pass yet. Run it with `--ignored` to read the report;
 /// `benches/eval_http.rs` runs it against a server with the encoder.
 #[tokio::test]
-#[ignore = "reports chat_dev_2.jsonl, two cases of which need the sentence encoder"]
+#[ignore = "reports chat_dev_2.jsonl, two cases of which do not pass yet"]
 async fn the_second_chat_development_set() {
     let app = TestApp::spawn().await;
     import_corpus(&app).await;

@@ -280,7 +280,16 @@ pub fn asks_zakat_recipients(message: &str) -> bool {
     ]
     .iter()
     .any(|phrase| contains_word(&lower, phrase))
-        || ["مصارف", "لمن تعطي", "لمن تدفع", "من يستحق", "المستحقين", "اهل الزكاه"]
+        // "who is allowed to receive zakat", "who may take it", "to whom do I pay it": a question
+        // of who, with a verb of receiving or giving.
+        || ((contains_word(&lower, "who") || contains_word(&lower, "whom"))
+            && [
+                "receive", "receives", "take", "takes", "get", "gets", "give", "given", "pay", "paid",
+                "eligible", "entitled", "deserve", "deserves", "spend", "spent",
+            ]
+            .iter()
+            .any(|verb| contains_word(&lower, verb)))
+        || ["مصارف", "لمن تعطي", "لمن تدفع", "لمن ادفع", "لمن اعطي", "من يستحق", "المستحقين", "اهل الزكاه"]
             .iter()
             .any(|phrase| folded.contains(&fold_arabic(phrase)));
     zakat && who
@@ -355,6 +364,10 @@ mod tests {
 
     #[test]
     fn greetings_and_zakat_topics() {
+        assert!(asks_zakat_recipients("who is allowed to receive zakat?"));
+        assert!(asks_zakat_recipients("to whom should zakah be paid"));
+        assert!(asks_zakat_recipients("لمن أدفع زكاة مالي؟"));
+        assert!(!asks_zakat_recipients("how much zakat do I pay on 5000?"));
         assert_eq!(greeting("salam alaikum"), Some("salam"));
         assert_eq!(greeting("السلام عليكم ورحمة الله وبركاته"), Some("salam"));
         assert_eq!(greeting("What is today's Hijri date?"), None);

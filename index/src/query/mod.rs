@@ -238,13 +238,13 @@ pub fn source_hint(query: &str) -> Option<&'static str> {
             *w,
             "quran" | "koran" | "verse" | "verses" | "ayah" | "ayat" | "ayahs" | "surah" | "sura"
         )
-    }) || query.contains("القرآن")
-        || query.contains("قرآن")
-        || query.contains("آية");
+    }) || ["القرآن", "قرآن", "آية", "آيات", "ايات", "الآيات", "سورة"]
+        .iter()
+        .any(|word| query.contains(word));
     let hadith = words
         .iter()
         .any(|w| matches!(*w, "hadith" | "hadiths" | "ahadith" | "narration" | "narrated"))
-        || query.contains("حديث");
+        || ["حديث", "أحاديث", "احاديث"].iter().any(|word| query.contains(word));
     match (quran, hadith) {
         (true, false) => Some("quran"),
         (false, true) => Some("hadith"),
@@ -348,9 +348,96 @@ pub fn arabic_content(query: &str) -> String {
         .join(" ")
 }
 
+/// How an English question is framed, not what it asks about, longest first.
+const ENGLISH_FRAMING: &[&str] = &[
+    "what does the quran say about",
+    "what does the qur'an say about",
+    "what does the koran say about",
+    "what does islam say about",
+    "what did the prophet say about",
+    "what does the prophet say about",
+    "what did the prophet say",
+    "what does the sunnah say about",
+    "is there a hadith about",
+    "is there a hadith on",
+    "is there a hadith that",
+    "is there a verse about",
+    "is there a verse on",
+    "are there verses about",
+    "give me verses about",
+    "give me a hadith about",
+    "tell me about",
+    "tell me",
+    "quran verses about",
+    "quran verses on",
+    "quran verse about",
+    "verses in the quran about",
+    "verses of the quran about",
+    "verses about",
+    "verses on",
+    "verse about",
+    "ayat about",
+    "ayahs about",
+    "hadiths about",
+    "hadith about",
+    "hadiths on",
+    "hadith on",
+    "ahadith about",
+    "according to islam",
+    "according to the quran",
+    "according to the sunnah",
+    "in islam",
+    "in the quran",
+    "in the qur'an",
+    "from the quran",
+    "in the hadith",
+    "in hadith",
+    "please",
+];
+
+/// What a question asks about, for the sentence encoder: its framing taken off ("what does the
+/// Qur'an say about", "hadith on", "in Islam"; in Arabic the question and filler words), the
+/// topic kept in the user's own words. The framing otherwise weighs in the question's vector:
+/// «حكم الرشوة في الإسلام» came out nearest to the hadith on deeds done before Islam.
+pub fn meaning_of(query: &str) -> String {
+    if query.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+        let content = arabic_content(query);
+        return if content.trim().is_empty() {
+            query.trim().to_owned()
+        } else {
+            content
+        };
+    }
+    let mut text = format!(
+        " {} ",
+        names::fold_latin(&query.to_lowercase()).replace(['?', '!', ',', '.'], " ")
+    );
+    for framing in ENGLISH_FRAMING {
+        text = text.replace(&format!(" {framing} "), " ");
+    }
+    let topic = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if topic.is_empty() {
+        query.trim().to_owned()
+    } else {
+        topic
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_meaning_asked_about_without_the_framing() {
+        assert_eq!(meaning_of("What does the Quran say about lying?"), "lying");
+        assert_eq!(
+            meaning_of("hadith about being kind to animals"),
+            "being kind to animals"
+        );
+        assert_eq!(meaning_of("how do i control my anger"), "how do i control my anger");
+        assert_eq!(meaning_of("حكم الرشوة في الاسلام"), "الرشوة");
+        assert_eq!(meaning_of("in islam"), "in islam");
+    }
 
     #[test]
     fn sources_are_read_from_the_question() {
@@ -358,6 +445,8 @@ mod tests {
         assert_eq!(source_hint("a hadith about anger"), Some("hadith"));
         assert_eq!(source_hint("patience"), None);
         assert_eq!(source_hint("ماذا يقول القرآن عن الصبر"), Some("quran"));
+        assert_eq!(source_hint("آيات عن الصدق"), Some("quran"));
+        assert_eq!(source_hint("أحاديث عن بر الوالدين"), Some("hadith"));
     }
 
     #[test]
