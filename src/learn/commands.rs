@@ -25,12 +25,13 @@ pub enum LearnCommand {
         #[arg(long)]
         out: Option<String>,
     },
-    /// Scores a model and the current rules on the model's held-out requests, or on a labelled
-    /// case file (JSON Lines with `content` and `expect.agents`).
+    /// Scores a model and the current rules on the model's held-out requests, or on labelled
+    /// case files (JSON Lines with `content` or `turns`, and `expect.agents`), one table each:
+    /// `--cases chat_dev.jsonl chat_dev_2.jsonl`.
     Evaluate {
         name: String,
-        #[arg(long)]
-        cases: Option<std::path::PathBuf>,
+        #[arg(long, num_args = 1..)]
+        cases: Vec<std::path::PathBuf>,
     },
     /// Routes by the model from now on, on every server (refused unless it beats the rules).
     Promote { name: String },
@@ -90,13 +91,15 @@ pub async fn run(
                     .with_context(|| format!("no model named `{name}`"))?;
                 let model = models.load(&reference.version).await?;
                 let rules = rules_coordinator(store.clone(), pool.clone(), vault.clone(), &scratch)?;
-                match cases {
-                    Some(path) => {
-                        let (by_model, by_rules) = train::evaluate_cases(&model, &rules, &path)?;
-                        writeln!(out, "{} on {}:", model.name, path.display())?;
-                        write!(out, "{}", table(&[("model", &by_model), ("rules", &by_rules)]))?;
+                match cases.is_empty() {
+                    false => {
+                        for path in cases {
+                            let (by_model, by_rules) = train::evaluate_cases(&model, &rules, &path)?;
+                            writeln!(out, "{} on {}:", model.name, path.display())?;
+                            write!(out, "{}", table(&[("model", &by_model), ("rules", &by_rules)]))?;
+                        }
                     }
-                    None => {
+                    true => {
                         let (examples, _) = read_examples(&store, &vault, Some(model.trained_until)).await?;
                         let held_out: Vec<_> = examples
                             .iter()

@@ -156,6 +156,31 @@ pub fn rules_scores(rules: &Coordinator, examples: &[&Example]) -> Scores {
 
 /// The specialised agents the rules choose for a request, best first.
 pub fn rules_choice(rules: &Coordinator, text: &str, language: &str, context: &Value) -> Vec<String> {
+    rules_choice_after(rules, text, language, context, &[])
+}
+
+/// The rules' choice for a message that follows an exchange the agents `previous` answered.
+fn rules_choice_after(
+    rules: &Coordinator,
+    text: &str,
+    language: &str,
+    context: &Value,
+    previous: &[String],
+) -> Vec<String> {
+    let previous = (!previous.is_empty()).then(|| {
+        std::sync::Arc::new(hijraah_domain::conversation::LastExchange {
+            content: String::new(),
+            language: language.to_owned(),
+            context: Value::Null,
+            replies: previous
+                .iter()
+                .map(|agent_type| hijraah_domain::conversation::ExchangeReply {
+                    agent_type: agent_type.clone(),
+                    metadata: Value::Null,
+                })
+                .collect(),
+        })
+    });
     let request = AgentRequest {
         message_id: Uuid::nil(),
         conversation_id: Uuid::nil(),
@@ -166,7 +191,7 @@ pub fn rules_choice(rules: &Coordinator, text: &str, language: &str, context: &V
         role: hijraah_domain::user::Role::User,
         available_agent_types: rules.registry().agent_types(),
         asked_at: Utc::now(),
-        previous: None,
+        previous,
         answered: Vec::new(),
     };
     rules
@@ -232,10 +257,14 @@ fn forest_scores(training: &[Example], features: &[Features], judged: &[&Example
     Ok(score(&choices))
 }
 
-/// A labelled case file line (`../shared/eval/chat_dev.jsonl`'s format).
+/// A labelled case file line (`../shared/eval/chat_dev.jsonl`'s format, and `chat_dev_2.jsonl`'s:
+/// `turns` in place of `content`, the last one judged after the earlier ones).
 #[derive(Debug, Deserialize)]
 struct Case {
-    content: String,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    turns: Vec<String>,
     #[serde(default)]
     language: Option<String>,
     #[serde(default)]
@@ -245,6 +274,8 @@ struct Case {
 
 #[derive(Debug, Deserialize)]
 struct Expect {
+    /// Absent for a case that only says who must not answer (out of scope): then no specialist.
+    #[serde(default)]
     agents: Vec<String>,
 }
 
@@ -261,9 +292,19 @@ pub fn evaluate_cases(
             continue;
         }
         let case: Case = serde_json::from_str(raw).with_context(|| format!("{}:{}", path.display(), line + 1))?;
+        let mut turns = case.turns;
+        turns.extend(case.content);
+        let Some(content) = turns.pop() else {
+            anyhow::bail!("{}:{}: a case needs `content` or `turns`", path.display(), line + 1);
+        };
         let language = case
             .language
-            .unwrap_or_else(|| crate::agents::language::detect(&case.content).to_owned());
+            .unwrap_or_else(|| crate::agents::language::detect(&content).to_owned());
+        // The earlier turns as the rules route them: the last one's agents answered before.
+        let mut previous: Vec<String> = Vec::new();
+        for turn in &turns {
+            previous = rules_choice_after(rules, turn, &language, &case.context, &previous);
+        }
         let truth: BTreeSet<String> = case
             .expect
             .agents
@@ -271,10 +312,10 @@ pub fn evaluate_cases(
             .filter(|agent| !ALWAYS_ANSWERING.contains(&agent.as_str()))
             .collect();
         let features = hijraah_domain::learn::features(&hijraah_domain::learn::Request {
-            text: &case.content,
+            text: &content,
             language: &language,
             context: &case.context,
-            previous_agent: None,
+            previous_agent: previous.first().map(String::as_str),
         });
         by_model.push(Choice {
             truth: truth.clone(),
@@ -282,7 +323,7 @@ pub fn evaluate_cases(
         });
         by_rules.push(Choice {
             truth,
-            chosen: rules_choice(rules, &case.content, &language, &case.context),
+            chosen: rules_choice_after(rules, &content, &language, &case.context, &previous),
         });
     }
     Ok((score(&by_model), score(&by_rules)))

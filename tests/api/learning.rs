@@ -181,14 +181,24 @@ async fn feedback_against_the_rules_trains_a_model_that_is_promoted_routes_the_n
     );
     let table = String::from_utf8_lossy(&evaluated.stdout).to_string();
     assert!(table.contains(target) && table.contains("all (micro)"), "{table}");
+    // Both development sets, the second with conversations of several turns.
     let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/eval/chat_dev.jsonl");
-    let on_cases = learn(&app, &["evaluate", "e2e", "--cases", cases]);
+    let second = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/eval/chat_dev_2.jsonl");
+    let on_cases = learn(&app, &["evaluate", "e2e", "--cases", cases, second]);
     assert!(
         on_cases.status.success(),
         "{}",
         String::from_utf8_lossy(&on_cases.stderr)
     );
-    assert!(String::from_utf8_lossy(&on_cases.stdout).contains("examples"));
+    let tables = String::from_utf8_lossy(&on_cases.stdout).to_string();
+    assert!(
+        tables.contains("chat_dev.jsonl:") && tables.contains("chat_dev_2.jsonl:"),
+        "{tables}"
+    );
+    // Every line of each file is judged: 44 and 24 cases.
+    let examples: Vec<&str> = tables.lines().filter(|line| line.starts_with("examples")).collect();
+    assert_eq!(examples.len(), 2, "{tables}");
+    assert!(examples[0].contains("44") && examples[1].contains("24"), "{tables}");
 
     // Promotion: admins only, unknown names refused, then every chat names the model.
     let forbidden = promote("e2e", &app.token("ana", Role::Analyst)).await.unwrap();
