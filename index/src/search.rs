@@ -76,6 +76,9 @@ const SOURCE_BALANCE: f32 = 0.5;
 /// The least a candidate keeps of its score when it covers none of the question's weight (it
 /// matched only through the phrase bonus or a field other than the text).
 const COVERAGE_FLOOR: f32 = 0.2;
+/// A verse found only through another translation's words, its primary translation sharing none
+/// of the question's topic words, keeps this share of its score.
+const PRIMARY_SILENT: f32 = 0.4;
 /// A Latin-script query is read as transliterated Arabic when one verse's transliteration holds
 /// at least this share of the query's skeleton trigrams (English words make random skeletons
 /// that no single verse holds much of).
@@ -510,6 +513,27 @@ pub(crate) fn search(
                 address
             } else {
                 address_of(searcher, fields, &verse)?.unwrap_or(address)
+            };
+            // Found through another translation's words only: the verse as quoted (its primary
+            // translation) does not say what was asked, and the other translation may use the
+            // word in another sense (Pickthall's "He made fast the hills" for fasting).
+            let score = match (&coverage, english.clone()) {
+                (Some(coverage), Some(mut analyzer)) if shown != address => {
+                    let primary: TantivyDocument = searcher.doc(shown)?;
+                    let mut terms = std::collections::HashSet::new();
+                    if let Some(text) = first_text(&primary, fields.text_en) {
+                        let mut stream = analyzer.token_stream(&text);
+                        while stream.advance() {
+                            terms.insert(stream.token().text.clone());
+                        }
+                    }
+                    if coverage.of(&terms) > 0.0 {
+                        score
+                    } else {
+                        score * PRIMARY_SILENT
+                    }
+                }
+                _ => score,
             };
             verse_slot.insert(verse, candidates.len());
             candidates.push(Candidate {
