@@ -428,6 +428,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_common_question_is_known_by_words_apart_as_well_as_by_a_phrase() {
+        let topics = topics::Topics::get();
+        let added = topics.answers_for("how many rakat do I pray for asr when I'm on a journey?");
+        assert!(added.contains(&"shorten"), "{added:?}");
+        let added = topics.answers_for("I fell asleep and missed fajr, what now?");
+        assert!(added.contains(&"remembers"), "{added:?}");
+        // One of the words alone is not the question.
+        assert!(!topics.answers_for("how many rakat is maghrib?").contains(&"shorten"));
+    }
+
+    #[test]
     fn the_meaning_asked_about_without_the_framing() {
         assert_eq!(meaning_of("What does the Quran say about lying?"), "lying");
         assert_eq!(

@@ -12,8 +12,10 @@ const TOPICS: &str = include_str!("../../data/topics_en.txt");
 pub const ADDED_WEIGHT: f32 = 0.6;
 
 pub struct Topics {
-    /// Trigger phrases (lowercase words, space-joined) and the words they add.
-    questions: Vec<(String, Vec<&'static str>)>,
+    /// Triggers and the words they add. A trigger is one phrase (lowercase words, space-joined),
+    /// or several joined by `+` in the file, each to be found anywhere in the question
+    /// ("rakat + journey": the words of a question need not be next to each other).
+    questions: Vec<(Vec<String>, Vec<&'static str>)>,
     replacements: HashMap<String, Vec<&'static str>>,
 }
 
@@ -61,9 +63,13 @@ impl Topics {
                 continue;
             }
             for trigger in triggers.split('|') {
-                let normalized = normalize(trigger);
-                if !normalized.is_empty() {
-                    questions.push((normalized, words.clone()));
+                let parts: Vec<String> = trigger
+                    .split('+')
+                    .map(normalize)
+                    .filter(|part| !part.is_empty())
+                    .collect();
+                if !parts.is_empty() {
+                    questions.push((parts, words.clone()));
                 }
             }
         }
@@ -89,7 +95,7 @@ impl Topics {
         let words = words.as_str();
         let mut added: Vec<&'static str> = Vec::new();
         for (trigger, answer) in &self.questions {
-            if whole_words(words, trigger) {
+            if trigger.iter().all(|part| whole_words(words, part)) {
                 for word in answer {
                     if !added.contains(word) {
                         added.push(word);
