@@ -311,8 +311,7 @@ fn quranic_context(content: &str) -> bool {
 /// Whether the message asks about a named passage (its virtue, reward, a hadith on it) rather than
 /// to see it.
 fn asks_about_a_passage(content: &str) -> bool {
-    let lower = content.to_lowercase();
-    ABOUT_A_PASSAGE.iter().any(|cue| text::contains_word(&lower, cue))
+    text::contains_any_word(&content.to_lowercase(), ABOUT_A_PASSAGE)
 }
 
 /// Words that ask for something within a named surah rather than for the surah itself.
@@ -329,8 +328,7 @@ const WITHIN_A_SURAH: &[&str] = &[
 ];
 
 fn asks_within_a_surah(content: &str) -> bool {
-    let lower = content.to_lowercase();
-    WITHIN_A_SURAH.iter().any(|cue| text::contains_word(&lower, cue))
+    text::contains_any_word(&content.to_lowercase(), WITHIN_A_SURAH)
 }
 
 /// A bare "10:30" is a time as often as a verse: a numeric reference counts only in a Qur'anic

@@ -251,7 +251,7 @@ impl KnowledgeService {
                 .collect(),
             None => semantic.nearest(&query_vector, HYBRID_CANDIDATES),
         };
-        let arabic = query.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+        let arabic = hijraah_index::arabic::has_arabic(&query);
         let meaning_weight = if arabic {
             tuning.arabic_meaning_weight
         } else {

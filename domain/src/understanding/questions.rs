@@ -148,15 +148,12 @@ pub fn asks_prayer_times(message: &str, has_place: bool) -> Option<String> {
         (starts_word(&lower, "pray") || contains_word(&lower, "salah") || contains_word(&lower, "namaz"))
             .then_some("prayer")
     })?;
-    let time = TIME_CUES
-        .iter()
-        .find(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)));
+    let said = |cue: &&&str| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue));
+    let strong = STRONG_TIME_CUES.iter().find(said);
+    let time = strong.or_else(|| WEAK_TIME_CUES.iter().find(said));
     // "my flight lands after maghrib ends, can I combine it with isha?": a question of practice
     // whose only time word is "ends" asks what to do, not when.
-    let strong_time = STRONG_TIME_CUES
-        .iter()
-        .any(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)));
-    if !strong_time && !has_place && practice_cue(message).is_some() {
+    if strong.is_none() && !has_place && practice_cue(message).is_some() {
         return None;
     }
     match (time, has_place) {

@@ -400,7 +400,7 @@ const ENGLISH_FRAMING: &[&str] = &[
 /// topic kept in the user's own words. The framing otherwise weighs in the question's vector:
 /// «حكم الرشوة في الإسلام» came out nearest to the hadith on deeds done before Islam.
 pub fn meaning_of(query: &str) -> String {
-    if query.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+    if arabic::has_arabic(query) {
         let content = arabic_content(query);
         return if content.trim().is_empty() {
             query.trim().to_owned()

@@ -97,9 +97,7 @@ fn inputs(request: &AgentRequest) -> Inputs {
         let adding = hijraah_domain::understanding::follow_up::adds(&request.content);
         for (key, value) in fields {
             let summed = (adding && !key.ends_with("price_per_gram") && !key.starts_with("nisab"))
-                .then(|| {
-                    Some(decimal(&merged, &key)? + decimal(&Map::from_iter([(key.clone(), value.clone())]), &key)?)
-                })
+                .then(|| Some(decimal(&merged, &key)? + decimal_of(&value)?))
                 .flatten();
             match summed {
                 Some(total) => merged.insert(key, Value::String(total.normalize().to_string())),
@@ -167,7 +165,11 @@ fn citations(verse: Option<&Verse>) -> Value {
 }
 
 fn decimal(fields: &Map<String, Value>, key: &str) -> Option<Decimal> {
-    match fields.get(key)? {
+    decimal_of(fields.get(key)?)
+}
+
+fn decimal_of(value: &Value) -> Option<Decimal> {
+    match value {
         Value::String(text) => Decimal::from_str(text).ok(),
         Value::Number(number) => Decimal::from_str(&number.to_string()).ok(),
         _ => None,

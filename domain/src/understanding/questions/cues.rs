@@ -262,18 +262,11 @@ pub(super) const STRONG_TIME_CUES: &[&str] = &[
     "مواقيت",
 ];
 
-pub(super) const TIME_CUES: &[&str] = &[
-    "time",
-    "times",
-    "timing",
-    "timings",
-    "timetable",
-    "schedule",
-    "when is",
-    "when does",
+/// Words that ask for a time only beside a prayer's name ("maghrib ends", "fajr tomorrow"); a
+/// question is a time request with any of these or of [`STRONG_TIME_CUES`].
+pub(super) const WEAK_TIME_CUES: &[&str] = &[
     "when do",
     "when should",
-    "what time",
     "today",
     "tonight",
     "tomorrow",
@@ -285,12 +278,6 @@ pub(super) const TIME_CUES: &[&str] = &[
     "ends",
     "now",
     "next",
-    "وقت",
-    "موعد",
-    "متى",
-    "متي",
-    "اوقات",
-    "مواقيت",
     "اليوم",
     "غدا",
 ];
