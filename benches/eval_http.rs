@@ -25,7 +25,11 @@ fn shared(path: &str) -> PathBuf {
 }
 
 fn lines(path: &str) -> Vec<Value> {
-    std::fs::read_to_string(shared(path))
+    lines_at(&shared(path))
+}
+
+fn lines_at(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -256,8 +260,22 @@ async fn main() {
 
     if only.contains("chat") {
         let corpus = corpus_ids();
-        for file in ["eval/chat_dev.jsonl", "eval/chat_dev_2.jsonl"] {
-            let cases = lines(file);
+        // More case files (`HIJRAAH_EVAL_CHAT_FILES=a.jsonl,b.jsonl`, paths from here), such as
+        // `tests/api/chat_own.jsonl` or `benches/data/intents_fresh.jsonl`.
+        let extra = std::env::var("HIJRAAH_EVAL_CHAT_FILES").unwrap_or_default();
+        let files: Vec<PathBuf> = ["eval/chat_dev.jsonl", "eval/chat_dev_2.jsonl"]
+            .into_iter()
+            .map(shared)
+            .chain(
+                extra
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(|f| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(f)),
+            )
+            .collect();
+        for path in &files {
+            let file = path.file_name().unwrap_or_default().to_string_lossy();
+            let cases = lines_at(path);
             let mut passed = 0;
             for (number, case) in cases.iter().enumerate() {
                 let session = format!(

@@ -120,6 +120,7 @@ fn events_of(n: usize, text: String, agents: &[String], user: &str) -> Vec<Event
             decision: Some("selected".into()),
             router: Default::default(),
             shadow: None,
+            meaning: None,
         }),
     ];
     for agent in std::iter::once("user_interface").chain(agents.iter().map(String::as_str)) {

@@ -108,6 +108,9 @@ pub struct ChatService {
     /// stream. A stale entry (another process wrote) costs one version conflict and a reload,
     /// which replaces it.
     conversations: Mutex<LruCache<String, Conversation>>,
+    /// The sentence encoder, when one is attached: intents by meaning for what the rules cannot
+    /// place.
+    semantic: Option<Arc<crate::semantic::SemanticService>>,
 }
 
 /// The most conversations and known users held; the least recently used go first.
@@ -140,7 +143,14 @@ impl ChatService {
             read_your_writes_timeout,
             known_users: lru(CACHED_USERS),
             conversations: lru(CACHED_CONVERSATIONS),
+            semantic: None,
         }
+    }
+
+    /// Reads what the rules cannot place by meaning, through this encoder (once it has a model).
+    pub fn with_semantic(mut self, semantic: Option<Arc<crate::semantic::SemanticService>>) -> Self {
+        self.semantic = semantic;
+        self
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %command.user_id))]
@@ -181,11 +191,18 @@ impl ChatService {
             previous: conversation.last_exchange().cloned().map(Arc::new),
             answered: Vec::new(),
         };
-        let decided = self.router.decide(
-            &request,
-            self.coordinator.route(&request),
-            &self.coordinator.registry().agents(),
-        );
+        let mut routing = self.coordinator.route(&request);
+        // A message the rules cannot place is read for meaning (the encoder's cost is paid only
+        // here, and the vector is the one a question for the texts then searches with).
+        if let Some(semantic) = &self.semantic
+            && crate::agents::routing::wants_meaning(&request, &routing.scores)
+            && let Some(reading) = semantic.read_intents(&request.content).await
+        {
+            routing = self.coordinator.route_with(&request, Some(&reading));
+        }
+        let decided = self
+            .router
+            .decide(&request, routing, &self.coordinator.registry().agents());
         let routing = decided.routing;
         // The user's key is fetched (or made) while the agents work.
         let (dispatched, key) = tokio::join!(
@@ -200,6 +217,7 @@ impl ChatService {
             decision: Some(routing.decision.to_owned()),
             router: decided.router,
             shadow: decided.shadow,
+            meaning: routing.meaning,
         };
         let outcomes: Vec<AgentOutcome> = dispatched
             .into_iter()

@@ -183,15 +183,18 @@ impl Application {
             // The rules route until the follower manages to load it.
             tracing::error!(error = %format!("{error:#}"), "cannot load the promoted routing model");
         }
-        let chat = Arc::new(ChatService::new(
-            store.clone(),
-            coordinator,
-            router.clone(),
-            projector.clone(),
-            metrics.clone(),
-            settings.read_your_writes_timeout,
-            vault.clone(),
-        ));
+        let chat = Arc::new(
+            ChatService::new(
+                store.clone(),
+                coordinator,
+                router.clone(),
+                projector.clone(),
+                metrics.clone(),
+                settings.read_your_writes_timeout,
+                vault.clone(),
+            )
+            .with_semantic(knowledge.semantic().cloned()),
+        );
         let custom_agents = Arc::new(CustomAgents::new(
             store.clone(),
             registry.clone(),

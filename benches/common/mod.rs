@@ -97,6 +97,7 @@ pub fn chat_events(conversation_id: Uuid, user: &str, first: bool) -> Vec<NewEve
         decision: None,
         router: Default::default(),
         shadow: None,
+        meaning: None,
     }));
     events.push(Event::AgentReplied(AgentReplied {
         message_id: Uuid::now_v7(),

@@ -245,6 +245,7 @@ mod tests {
                 decision: Some("selected".into()),
                 router: Default::default(),
                 shadow: None,
+                meaning: None,
             },
             outcomes,
         }

@@ -59,6 +59,24 @@ pub struct RequestRouted {
     /// A candidate model running in shadow: what it would have chosen, not used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<ShadowProposal>,
+    /// What the message was read to ask for by meaning (the sentence encoder against labelled
+    /// examples), when the rules could not place it and a model was loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<MeaningRead>,
+}
+
+/// A message's best intent by meaning, and whether it changed the routing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeaningRead {
+    pub intent: String,
+    /// Mean cosine of the intent's closest examples.
+    pub score: f32,
+    /// Its lead over the best intent of another agent (or of none).
+    pub margin: f32,
+    /// Its closest example.
+    pub example: String,
+    /// Whether it was clear enough to change which agents answer.
+    pub applied: bool,
 }
 
 /// The router that made a decision: written `"rules"`, or the model as `{"name", "version"}`.
@@ -496,6 +514,7 @@ mod tests {
                 decision: Some("selected".into()),
                 router: RouterUsed::Rules,
                 shadow: None,
+                meaning: None,
             }),
             Event::AgentReplied(AgentReplied {
                 message_id: id,

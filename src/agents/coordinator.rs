@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use hijraah_domain::events::AgentScore;
 
+use crate::semantic::intents::IntentReading;
+
 use super::registry::{CallOutcome, RegisteredAgent, Registry};
 use super::{AgentAnswer, AgentRequest};
 
@@ -18,6 +20,8 @@ pub struct Routing {
     pub selected: Vec<Arc<RegisteredAgent>>,
     /// `selected`, `ambiguous` or `no_specialist` (see [`super::routing::select`]).
     pub decision: &'static str,
+    /// The message's intent by meaning, when it was read for it.
+    pub meaning: Option<hijraah_domain::events::MeaningRead>,
 }
 
 /// Why an agent produced no answer.
@@ -50,7 +54,14 @@ impl Coordinator {
         &self.registry
     }
 
+    /// Routes by the rules alone.
     pub fn route(&self, request: &AgentRequest) -> Routing {
+        self.route_with(request, None)
+    }
+
+    /// Routes by the rules, then by meaning where the rules could not place the message
+    /// ([`super::routing::by_meaning`]).
+    pub fn route_with(&self, request: &AgentRequest, meaning: Option<&IntentReading>) -> Routing {
         let mut scored: Vec<(Arc<RegisteredAgent>, AgentScore, bool)> = self
             .registry
             .agents()
@@ -70,6 +81,16 @@ impl Coordinator {
             .collect();
         let mut scores: Vec<AgentScore> = scored.iter().map(|(_, score, _)| score.clone()).collect();
         super::routing::precedence(request, &mut scores);
+        let meaning = meaning.and_then(|reading| {
+            let best = reading.best()?;
+            Some(hijraah_domain::events::MeaningRead {
+                intent: best.intent.clone(),
+                score: best.score,
+                margin: (reading.margin() * 1000.0).round() / 1000.0,
+                example: best.example.clone(),
+                applied: super::routing::by_meaning(reading, &mut scores),
+            })
+        });
         for ((_, score, _), ranked) in scored.iter_mut().zip(scores) {
             *score = ranked;
         }
@@ -92,6 +113,7 @@ impl Coordinator {
             scores: scored.into_iter().map(|(_, score, _)| score).collect(),
             selected,
             decision,
+            meaning,
         }
     }
 

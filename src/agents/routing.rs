@@ -133,6 +133,84 @@ pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::e
 /// The score a follow-up gives the agents it continues.
 pub const FOLLOW_UP_SCORE: f64 = 0.75;
 
+/// The least mean cosine of an intent's closest examples for meaning to place a message.
+pub const MEANING_FLOOR: f32 = 0.83;
+/// The floor for leaving the rules' weak guesses out (a greeting, a question out of scope) when no
+/// rule claims the message enough to answer it: the least harm if wrong is the out-of-scope reply
+/// where a guess was all the rules had.
+pub const MEANING_FLOOR_DISMISS: f32 = 0.80;
+/// How far that intent must lead the best one answered by another agent (or by none).
+pub const MEANING_MARGIN: f32 = 0.01;
+/// The score meaning gives the agent of the intent it reads: enough to answer, less than a rule
+/// that names the request outright.
+pub const MEANING_SCORE: f64 = 0.6;
+
+/// A rule's claim at least this strong names the request outright (a prayer and a city, a zakat
+/// with its figures, a verse by number); meaning reads only messages whose best claim is weaker.
+pub const OUTRIGHT: f64 = 0.7;
+
+/// Whether the message is one the rules cannot place with confidence: no specialist claims it
+/// outright, and it does not continue the previous exchange (those are [`precedence`]'s). Only
+/// these pay for the encoder; a greeting, a prayer-time question or a zakat computation with its
+/// figures does not.
+pub fn wants_meaning(request: &super::AgentRequest, scores: &[hijraah_domain::events::AgentScore]) -> bool {
+    request.follow_up().is_none()
+        && !scores
+            .iter()
+            .any(|score| score.agent_type != "user_interface" && score.score >= OUTRIGHT)
+        && !super::user_interface::is_small_talk(&request.content)
+}
+
+/// What meaning changes, for a message the rules could not place outright: when one intent reads
+/// clearly (its examples at [`MEANING_FLOOR`] or closer, leading another agent's by
+/// [`MEANING_MARGIN`]), its agent answers, and the rules' weaker claims for other agents (below
+/// [`OUTRIGHT`]) step aside; a greeting or a question out of scope leaves them all out. Each
+/// change names the intent, its score and its closest example.
+/// Returns whether it was clear enough to apply.
+pub fn by_meaning(
+    reading: &crate::semantic::intents::IntentReading,
+    scores: &mut [hijraah_domain::events::AgentScore],
+) -> bool {
+    let Some(best) = reading.best() else {
+        return false;
+    };
+    let margin = reading.margin();
+    let claimed = scores
+        .iter()
+        .any(|score| score.agent_type != "user_interface" && score.score >= SELECTION_THRESHOLD);
+    let floor = if best.agent.is_none() && !claimed {
+        MEANING_FLOOR_DISMISS
+    } else {
+        MEANING_FLOOR
+    };
+    // Scores are kept to three decimals: compare the margin as written.
+    if best.score < floor || (margin * 1000.0).round() < (MEANING_MARGIN * 1000.0).round() {
+        return false;
+    }
+    let reason = format!(
+        "by meaning: intent `{}` ({:.3}, ahead by {:.3}), nearest example «{}»",
+        best.intent, best.score, margin, best.example
+    );
+    for score in scores.iter_mut().filter(|score| score.agent_type != "user_interface") {
+        match best.agent {
+            Some(agent) if score.agent_type == agent && score.score < MEANING_SCORE => {
+                score.score = MEANING_SCORE;
+                score.reasons.push(format!("{reason} ({MEANING_SCORE})"));
+            }
+            Some(agent) if score.agent_type != agent && (AMBIGUITY_FLOOR..OUTRIGHT).contains(&score.score) => {
+                score.score = 0.0;
+                score.reasons.push(format!("{reason}: not this agent's (0)"));
+            }
+            None if (AMBIGUITY_FLOOR..OUTRIGHT).contains(&score.score) => {
+                score.score = 0.0;
+                score.reasons.push(format!("{reason}: no specialist's (0)"));
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +289,119 @@ mod tests {
             .find(|score| score.agent_type == agent_type)
             .unwrap()
             .score
+    }
+
+    fn reading(ranked: &[(&str, f32)]) -> crate::semantic::intents::IntentReading {
+        crate::semantic::intents::IntentReading {
+            ranked: ranked
+                .iter()
+                .map(|(intent, score)| crate::semantic::intents::IntentScore {
+                    intent: (*intent).to_owned(),
+                    agent: crate::semantic::intents::agent_for(intent),
+                    score: *score,
+                    example: format!("an example of {intent}"),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn meaning_places_what_the_rules_could_not_and_says_why() {
+        // A clear reading: its agent answers, and the rules' weak guess elsewhere steps aside.
+        let mut ranked = scores(&[("community", 0.0), ("knowledge", 0.1), ("migration", 0.35)]);
+        assert!(by_meaning(
+            &reading(&[("texts", 0.9), ("migration", 0.86)]),
+            &mut ranked
+        ));
+        assert_eq!(score_of(&ranked, "knowledge"), MEANING_SCORE);
+        assert_eq!(score_of(&ranked, "migration"), 0.0);
+        assert_eq!(score_of(&ranked, "community"), 0.0);
+        assert!(ranked[1].reasons[0].contains("intent `texts` (0.900, ahead by 0.040)"));
+        assert!(ranked[1].reasons[0].contains("«an example of texts»"));
+        // A weak claim by a rule gives way; one that names the request outright does not.
+        let mut ranked = scores(&[("knowledge", 0.6), ("migration", 0.0), ("community", 0.9)]);
+        assert!(by_meaning(
+            &reading(&[("migration", 0.9), ("texts", 0.85)]),
+            &mut ranked
+        ));
+        assert_eq!(
+            (
+                score_of(&ranked, "knowledge"),
+                score_of(&ranked, "migration"),
+                score_of(&ranked, "community")
+            ),
+            (0.0, MEANING_SCORE, 0.9)
+        );
+        // Read as out of scope: the weak guesses are left out, none is raised.
+        let mut ranked = scores(&[("community", 0.4), ("knowledge", 0.1)]);
+        assert!(by_meaning(
+            &reading(&[("out_of_scope", 0.9), ("prayer_times", 0.87)]),
+            &mut ranked
+        ));
+        assert_eq!(
+            (score_of(&ranked, "community"), score_of(&ranked, "knowledge")),
+            (0.0, 0.1)
+        );
+        // Two intents of one agent do not count as a lead over each other.
+        let mut ranked = scores(&[("community", 0.0)]);
+        assert!(by_meaning(
+            &reading(&[("qibla", 0.9), ("prayer_times", 0.895), ("texts", 0.86)]),
+            &mut ranked
+        ));
+        assert_eq!(score_of(&ranked, "community"), MEANING_SCORE);
+    }
+
+    #[test]
+    fn an_unclear_reading_changes_nothing() {
+        // Below the floor: 0.83 to send a message to an agent; 0.80 to leave guesses out where
+        // no rule claims the message.
+        let mut ranked = scores(&[("knowledge", 0.4), ("migration", 0.0)]);
+        assert!(!by_meaning(
+            &reading(&[("migration", 0.82), ("texts", 0.78)]),
+            &mut ranked
+        ));
+        assert!(by_meaning(
+            &reading(&[("out_of_scope", 0.82), ("texts", 0.78)]),
+            &mut ranked
+        ));
+        assert_eq!(score_of(&ranked, "knowledge"), 0.0);
+        let mut ranked = scores(&[("knowledge", 0.6), ("migration", 0.0)]);
+        assert!(!by_meaning(
+            &reading(&[("out_of_scope", 0.82), ("texts", 0.78)]),
+            &mut ranked
+        ));
+        for unclear in [
+            reading(&[("texts", 0.79), ("zakat", 0.70)]),
+            reading(&[("texts", 0.9), ("zakat", 0.895)]),
+            reading(&[]),
+        ] {
+            let mut ranked = scores(&[("knowledge", 0.2), ("financial_services", 0.35)]);
+            assert!(!by_meaning(&unclear, &mut ranked));
+            assert_eq!(
+                (score_of(&ranked, "knowledge"), score_of(&ranked, "financial_services")),
+                (0.2, 0.35)
+            );
+        }
+    }
+
+    #[test]
+    fn only_what_the_rules_cannot_place_is_read_for_meaning() {
+        let mut fresh = after(&[], "what happened to the people of Lut?");
+        fresh.previous = None;
+        assert!(wants_meaning(
+            &fresh,
+            &scores(&[("user_interface", 1.0), ("knowledge", 0.3)])
+        ));
+        // A specialist claims it outright, it continues the previous answer, or it is small talk.
+        assert!(wants_meaning(&fresh, &scores(&[("knowledge", 0.6)])));
+        assert!(!wants_meaning(&fresh, &scores(&[("knowledge", 0.7)])));
+        assert!(!wants_meaning(
+            &after(&["community"], "and dhuhr?"),
+            &scores(&[("community", 0.0)])
+        ));
+        let mut hello = after(&[], "Assalamu alaikum, what can you do?");
+        hello.previous = None;
+        assert!(!wants_meaning(&hello, &scores(&[("knowledge", 0.0)])));
     }
 
     #[test]

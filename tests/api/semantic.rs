@@ -298,3 +298,86 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         "{refused:?}"
     );
 }
+
+/// The `meaning` each chat's `RequestRouted` recorded, oldest first.
+async fn meanings(app: &TestApp) -> Vec<Value> {
+    sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'RequestRouted' ORDER BY position")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|data: Value| data["meaning"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn what_the_rules_cannot_place_is_read_for_meaning_and_a_greeting_pays_nothing() {
+    let app = TestApp::spawn().await;
+    let address = app.url("");
+    let address = address.trim_end_matches('/');
+    // No model: nothing is read for meaning, and the chat answers as before.
+    let replies = crate::helpers::alice_asks(
+        &app,
+        "what should I bring a neighbour who just had a baby?",
+        Value::Null,
+    )
+    .await;
+    assert!(!replies.is_empty());
+    assert_eq!(meanings(&app).await, vec![Value::Null]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let model = hijraah_encoder::synthetic::tiny_model(42);
+    let sha256 = hijraah_encoder::sha256_hex(&model);
+    let model_path = dir.path().join("tiny-e5.bin");
+    std::fs::write(&model_path, &model).unwrap();
+    let accepted = cli(
+        &app,
+        &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256],
+    );
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while readyz(address).await["encoder"]["model"] != sha256.as_str() {
+        assert!(Instant::now() < deadline, "the model never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    for content in [
+        "what should I bring a neighbour who just had a baby?",
+        "Assalamu alaikum, what can you do?",
+        "prayer times in London today",
+    ] {
+        let replies = crate::helpers::alice_asks(&app, content, Value::Null).await;
+        assert!(!replies.is_empty(), "{content}");
+    }
+    let recorded = meanings(&app).await;
+    assert_eq!(recorded.len(), 4);
+    // The message no rule places is read: an intent of the shipped examples, its score, its
+    // margin and its nearest example, and whether it was clear enough to apply.
+    let read = &recorded[1];
+    let example = read["example"].as_str().expect("the nearest example is named");
+    assert!(
+        hijraah::semantic::intents::EXAMPLES
+            .iter()
+            .any(|known| known.text == example && known.intent == read["intent"].as_str().unwrap()),
+        "{read}"
+    );
+    assert!(
+        read["score"]
+            .as_f64()
+            .is_some_and(|score| (-1.0..=1.0).contains(&score)),
+        "{read}"
+    );
+    assert!(read["margin"].as_f64().is_some_and(|margin| margin >= 0.0), "{read}");
+    assert!(read["applied"].is_boolean(), "{read}");
+    // Small talk and a request the rules name outright do not pay for the encoder.
+    assert_eq!(recorded[2], Value::Null, "a greeting is not embedded");
+    assert_eq!(
+        recorded[3],
+        Value::Null,
+        "a prayer-time request with its city is not embedded"
+    );
+}

@@ -265,6 +265,7 @@ mod tests {
             decision: Some("selected".into()),
             router: RouterUsed::Rules,
             shadow: None,
+            meaning: None,
         })
     }
 

@@ -68,8 +68,7 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
                 let word_start = haystack[..start]
                     .rfind(|c: char| !c.is_alphanumeric())
                     .map_or(0, |i| i + haystack[i..].chars().next().map_or(1, char::len_utf8));
-                let clitics = &haystack[word_start..start];
-                clitics.chars().count() <= 3 && clitics.chars().all(|c| "وفبلكال".contains(c))
+                is_clitic_prefix(&haystack[word_start..start])
             };
             // Arabic words take suffixes (ـها، ـكم، ـاً): accept any ending.
             prefix_ok
@@ -77,6 +76,18 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
             boundary(before) && boundary(after)
         }
     })
+}
+
+/// Whether what comes before a word is its clitics: a conjunction (و، ف), then a preposition
+/// (ب، ك، ل), then the article (ال, written ل after ل: «للصلاة»). «أ» of «أفضل» is none of these,
+/// so «فضل» (virtue) is not found in «أفضل» (best).
+fn is_clitic_prefix(prefix: &str) -> bool {
+    let rest = prefix.strip_prefix(['و', 'ف']).unwrap_or(prefix);
+    let (rest, preposition) = match rest.strip_prefix(['ب', 'ك', 'ل']) {
+        Some(after) => (after, rest.starts_with('ل')),
+        None => (rest, false),
+    };
+    rest.is_empty() || rest == "ال" || (preposition && rest == "ل")
 }
 
 /// Whether `needle` starts a word of `haystack` ("pray" in "prayers", not in "spray").
@@ -330,6 +341,26 @@ fn merge_magnitudes(tokens: Vec<Token>) -> Vec<Token> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn arabic_words_take_their_clitics_and_nothing_else() {
+        for (haystack, needle) in [
+            ("ما فضل سورة الكهف", "فضل"),
+            ("وفضل الصيام", "فضل"),
+            ("بالصلاة", "صلاة"),
+            ("للصلاة", "صلاة"),
+            ("والصلاة", "صلاة"),
+            ("فبالصبر", "صبر"),
+            ("كالصبر", "صبر"),
+        ] {
+            assert!(contains_word(haystack, needle), "{needle} in {haystack}");
+        }
+        for (haystack, needle) in [("ما هو أفضل هاتف", "فضل"), ("افضل", "فضل"), ("استغفار", "غفار")]
+        {
+            assert!(!contains_word(haystack, needle), "{needle} not in {haystack}");
+        }
+    }
+
     use super::*;
 
     fn numbers(text: &str) -> Vec<Decimal> {
