@@ -195,9 +195,25 @@ async fn routing_is_recorded_with_scores_reasons_and_a_decision() {
     )
     .await;
     assert!(find_reply(&both, "community").is_some() && find_reply(&both, "financial_services").is_some());
-    // References go to the knowledge agent.
+    // References go to the knowledge agent, which quotes the verse (Al-Fatiha's 7 and
+    // Al-Baqarah up to 2:255 imported).
+    let dir = tempfile::tempdir().unwrap();
+    let quran = crate::knowledge::excerpt(dir.path(), "quran.jsonl", 7 + 255, &[]);
+    crate::knowledge::import(&app, &[&quran]);
+    app.wait_for_projections_and_index().await;
     let reference = replies_to(&app, "alice", Role::User, "2:255", Value::Null).await;
-    assert!(find_reply(&reference, "knowledge").is_some());
+    let knowledge = find_reply(&reference, "knowledge").expect("the knowledge agent answers");
+    assert_eq!(
+        knowledge["metadata"]["citations"][0]["id"], "quran:2:255",
+        "{knowledge}"
+    );
+    assert!(
+        knowledge["response"]
+            .as_str()
+            .unwrap()
+            .contains("Allah - there is no deity except Him, the Ever-Living"),
+        "{knowledge}"
+    );
 
     let routed: Vec<Value> =
         sqlx::query_scalar("SELECT data FROM events WHERE event_type = 'RequestRouted' ORDER BY position")

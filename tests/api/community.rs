@@ -691,11 +691,15 @@ async fn short_follow_ups_after_prayer_times_change_only_the_day_or_the_city() {
     assert_eq!(ankara["place"]["name"], "Ankara, Turkey", "{replies:#?}");
     assert_eq!(ankara["prayer_times"]["date"], "2027-03-11");
     assert_eq!(ankara["prayer_times"]["method"], istanbul["prayer_times"]["method"]);
-    // Ankara is east of Istanbul: its fajr is earlier.
-    assert!(
-        ankara["prayer_times"]["times"]["fajr"].as_str() < istanbul["prayer_times"]["times"]["fajr"].as_str(),
-        "{ankara} {istanbul}"
-    );
+    // Ankara is east of Istanbul: its fajr is earlier (both must be there: `None < Some` would
+    // pass with Ankara's missing).
+    let fajr = |metadata: &Value| {
+        metadata["prayer_times"]["times"]["fajr"]
+            .as_str()
+            .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+            .unwrap_or_else(|| panic!("a fajr time in {metadata}"))
+    };
+    assert!(fajr(ankara) < fajr(&istanbul), "{ankara} {istanbul}");
     // The same times as a direct question about Ankara on that day.
     let direct = ask("fajr in Ankara on 2027-03-11", json!({})).await;
     assert_eq!(

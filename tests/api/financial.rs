@@ -196,10 +196,9 @@ async fn a_follow_up_after_a_calculation_changes_only_the_figure_it_gives() {
     let silver = ask("what about with silver at 1.1 a gram?").await;
     // 8,000 ≥ 595 × 1.1 = 654.50: 2.5% of 8,000 is 200.00.
     assert_eq!(silver["metadata"]["parameters"]["nisab_basis"], "silver", "{silver}");
-    assert_eq!(
-        silver["metadata"]["inputs"]["cash"],
-        first["metadata"]["inputs"]["cash"]
-    );
+    // The savings carry over: 10,000, not two missing values that happen to be equal.
+    assert_eq!(first["metadata"]["inputs"]["cash"], "10000", "{first}");
+    assert_eq!(silver["metadata"]["inputs"]["cash"], "10000", "{silver}");
     assert!(
         silver["response"]
             .as_str()

@@ -31,7 +31,7 @@ pub(crate) fn excerpt(dir: &Path, file: &str, lines: usize, extra: &[&str]) -> P
     path
 }
 
-fn import(app: &TestApp, files: &[&Path]) -> (String, String) {
+pub(crate) fn import(app: &TestApp, files: &[&Path]) -> (String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_hijraah"))
         .arg("knowledge")
         .arg("import")
@@ -247,6 +247,44 @@ async fn curators_import_the_corpus_and_users_find_and_are_quoted_it() {
             && citations
                 .iter()
                 .all(|c| c["id"].as_str().unwrap().starts_with("quran:"))
+    );
+    // Verses about patience, not any verse: each quoted one speaks of it, and among them is one
+    // of those the question is known by.
+    let english: std::collections::HashMap<String, String> = std::fs::read_to_string(corpus("quran.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|verse| {
+            (
+                verse["id"].as_str().unwrap().to_owned(),
+                verse["english"].as_str().unwrap_or_default().to_lowercase(),
+            )
+        })
+        .collect();
+    for citation in citations {
+        let text = &english[citation["id"].as_str().unwrap()];
+        assert!(
+            ["patien", "steadfast", "persever"]
+                .iter()
+                .any(|word| text.contains(word)),
+            "{citation} does not speak of patience: {text}"
+        );
+    }
+    let known = [
+        "quran:2:45",
+        "quran:2:153",
+        "quran:2:155",
+        "quran:3:200",
+        "quran:103:3",
+        "quran:39:10",
+        "quran:70:5",
+        "quran:11:115",
+        "quran:16:127",
+        "quran:31:17",
+    ];
+    assert!(
+        citations.iter().any(|c| known.contains(&c["id"].as_str().unwrap())),
+        "{citations:?}"
     );
     for citation in citations {
         // Every citation names a real verse, whose reference is in the reply: its own, or the
