@@ -1,0 +1,218 @@
+//! What a community request asks and for where: the intents its words carry (prayer times,
+//! qibla, calendar, mosques, events), the place from `context` or a city named in the text, the
+//! date, and the calculation method the user named.
+
+use chrono::NaiveDate;
+use hijraah_domain::calculators::prayer::Method;
+use hijraah_domain::understanding::dates::{self, CalendarQuestion};
+use hijraah_domain::understanding::questions;
+use serde_json::{Value, json};
+
+use crate::agents::AgentRequest;
+use crate::agents::routing::{matches, score_keywords};
+
+mod follow_up;
+mod place;
+mod when;
+mod words;
+
+use follow_up::*;
+pub(super) use place::*;
+pub(super) use when::*;
+pub(super) use words::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Intent {
+    PrayerTimes,
+    Qibla,
+    Calendar,
+    Mosques,
+    Events,
+}
+
+/// What the message asks of this agent, each with the reason, and its calendar question.
+pub(super) struct Understood {
+    pub(super) intents: Vec<(Intent, String, f64)>,
+    pub(super) calendar: Option<CalendarQuestion>,
+    /// What a follow-up keeps from the answer it continues.
+    pub(super) carried: Carried,
+}
+
+/// The day and the user's own choices of the answer a follow-up continues ("and in Ankara?"
+/// after "fajr in Istanbul tomorrow using ISNA" is tomorrow, by ISNA).
+#[derive(Default)]
+pub(super) struct Carried {
+    pub(super) date: Option<NaiveDate>,
+    pub(super) method: Option<Method>,
+    pub(super) hanafi: bool,
+}
+
+pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Understood {
+    let content = &request.content;
+    let lower = content.to_lowercase();
+    let has_place = place.is_some();
+    let today = request.today(place.and_then(|p| p.timezone));
+    // After a calendar answer, a follow-up that names another occasion ("and eid al-adha?",
+    // «وعيد الأضحى؟») asks when that one is.
+    let calendar = dates::read_calendar_question(content, today).or_else(|| {
+        let after_calendar = request.follow_up().is_some()
+            && request.previous_reply("community").is_some_and(|previous| {
+                previous["intents"]
+                    .as_array()
+                    .is_some_and(|intents| intents.contains(&json!("Calendar")))
+            });
+        after_calendar
+            .then(|| dates::read_calendar_question(&format!("when is {content}"), today))
+            .flatten()
+    });
+    // A question about what the texts say is not a request for times, unless it names a place.
+    let ruling = questions::ruling_cue(content, true);
+    let any_ruling = questions::ruling_cue(content, false);
+    let mut intents = Vec::new();
+    if let Some(question) = &calendar {
+        intents.push((
+            Intent::Calendar,
+            format!("asks a calendar question ({question:?})"),
+            0.9,
+        ));
+    }
+    // "Which way do I face to pray in Toronto?" asks for the qibla, not the times: prayer words
+    // beside a qibla question count for the times only when the times are asked for.
+    let qibla_asked = qibla_score(content).score >= 0.9;
+    match questions::asks_prayer_times(content, has_place) {
+        Some(reason) if qibla_asked && !reason.starts_with("asks for prayer times") => {}
+        Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
+            intents.push((Intent::PrayerTimes, reason, 0.9));
+        }
+        None if !qibla_asked
+            && any_ruling.is_none()
+            && calendar.is_none()
+            && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) =>
+        {
+            intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
+        }
+        _ => {}
+    }
+    for (intent, keywords) in [
+        (Intent::Qibla, QIBLA),
+        (Intent::Mosques, MOSQUE),
+        (Intent::Events, EVENTS),
+    ] {
+        let scored = if intent == Intent::Qibla {
+            qibla_score(content)
+        } else {
+            score_keywords(content, keywords)
+        };
+        if scored.score >= 0.5 && (ruling.is_none() || has_place) {
+            intents.push((intent, scored.reasons.join(", "), scored.score));
+        }
+    }
+    if intents.is_empty() && place.is_some_and(|p| p.source == "context") {
+        // Asked through the context alone (coordinates and no words to go by).
+        intents.push((Intent::PrayerTimes, "context gives a place".to_owned(), 0.6));
+    }
+    if intents.is_empty()
+        && has_place
+        && let Some(previous) = request.previous_reply("community")
+        && previous["needs"] == json!(["place"])
+    {
+        // The answer to "tell me your city": do what was asked then.
+        for intent in previous["intents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let intent = match intent {
+                "PrayerTimes" => Intent::PrayerTimes,
+                "Qibla" => Intent::Qibla,
+                "Mosques" => Intent::Mosques,
+                _ => continue,
+            };
+            intents.push((
+                intent,
+                "gives the place asked for in the previous exchange".to_owned(),
+                0.9,
+            ));
+        }
+    }
+    Understood {
+        intents,
+        calendar,
+        carried: Carried::default(),
+    }
+}
+
+/// The place and the request, read together with the previous exchange:
+/// - a short follow-up that only changes the place, the day, the method or the prayer ("and
+///   tomorrow?", "what about Ankara?", "وفي أنقرة؟") asks again what the previous answer did;
+/// - a question that needs a place and names none ("and the qibla?", "when is isha tonight?")
+///   is for the place of the previous answer.
+///
+/// Each is said in the reasons, and the answer names the place and the day it is for.
+pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood), Unusable> {
+    let mut place = place_of(request)?;
+    let mut understood = understand(request, place.as_ref());
+    let Some(previous) = request.previous_reply("community") else {
+        return Ok((place, understood));
+    };
+    let has_date = dates::read_date(&request.content, request.today(None)).is_some();
+    if understood.intents.is_empty()
+        && let Some(follow_up) = follow_up(&request.content, place.is_some(), has_date)
+    {
+        let previous_intents: Vec<Intent> = previous["intents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|intent| match intent {
+                "PrayerTimes" => Some(Intent::PrayerTimes),
+                "Qibla" => Some(Intent::Qibla),
+                "Mosques" => Some(Intent::Mosques),
+                _ => None,
+            })
+            .collect();
+        let intents = if follow_up.prayer {
+            vec![Intent::PrayerTimes]
+        } else {
+            previous_intents
+        };
+        for intent in intents {
+            understood.intents.push((
+                intent,
+                format!("continues the previous exchange ({})", follow_up.changes.join(", ")),
+                0.9,
+            ));
+        }
+        if !understood.intents.is_empty() {
+            // What the previous answer used, as it recorded it: the method only where the user
+            // chose it (a city's customary method is the new city's to decide), the madhab always.
+            let times = &previous["prayer_times"];
+            understood.carried = Carried {
+                date: (!follow_up.changes.contains(&"day"))
+                    .then(|| times["date"].as_str())
+                    .flatten()
+                    .and_then(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
+                method: (times["method_chosen"] == true)
+                    .then(|| times["method"].as_str())
+                    .flatten()
+                    .and_then(|name| name.parse::<Method>().ok())
+                    .filter(|method| *method != Method::Custom),
+                hanafi: times["madhab"] == "hanafi",
+            };
+        }
+    }
+    let needs_place = understood
+        .intents
+        .iter()
+        .any(|(intent, _, _)| matches!(intent, Intent::PrayerTimes | Intent::Qibla | Intent::Mosques));
+    if place.is_none() && needs_place {
+        place = previous_place(previous);
+    }
+    Ok((place, understood))
+}
+
+pub(super) fn mentions_hanafi(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    matches(&lower, "hanafi") || lower.contains("حنفي")
+}
