@@ -80,16 +80,45 @@ pub(super) fn prayer_times(language: Language, line: &PrayerLine) -> String {
             line.place,
             arabic_date(line.date),
             line.timezone,
-            line.method,
+            method_in_arabic(line.method),
             line.fajr_angle,
             line.isha,
-            line.madhab,
+            madhab_in_arabic(line.madhab),
             if line.in_utc {
                 " الأوقات بتوقيت UTC: أرسل منطقتك الزمنية لتحصل على التوقيت المحلي."
             } else {
                 ""
             }
         ),
+    }
+}
+
+/// A calculation method's authority as an Arabic reader knows it (the name it is recorded under
+/// stays in the metadata); an unknown name is shown as it is.
+fn method_in_arabic(name: &str) -> &str {
+    match name {
+        "muslim_world_league" => "رابطة العالم الإسلامي",
+        "isna" => "الجمعية الإسلامية لأمريكا الشمالية (ISNA)",
+        "egyptian" => "الهيئة المصرية العامة للمساحة",
+        "karachi" => "جامعة العلوم الإسلامية بكراتشي",
+        "umm_al_qura" => "تقويم أم القرى",
+        "tehran" => "معهد الجيوفيزياء بجامعة طهران",
+        "dubai" => "دبي",
+        "qatar" => "قطر",
+        "kuwait" => "الكويت",
+        "singapore" => "سنغافورة",
+        "turkey" => "رئاسة الشؤون الدينية التركية",
+        "moonsighting_committee" => "لجنة رؤية الهلال (Moonsighting Committee)",
+        "custom" => "زوايا مخصّصة",
+        other => other,
+    }
+}
+
+fn madhab_in_arabic(name: &str) -> &str {
+    match name {
+        "shafi" => "الجمهور (الشافعي والمالكي والحنبلي)",
+        "hanafi" => "الحنفي",
+        other => other,
     }
 }
 
