@@ -388,6 +388,16 @@ impl SemanticService {
         shutdown: &CancellationToken,
     ) -> Result<usize, SemanticError> {
         let Some(model) = self.model() else { return Ok(0) };
+        // The texts to embed are the index's: while it is still catching up with the log, the
+        // texts it lacks would read as retracted and their vectors be dropped (then embedded
+        // again). Wait until it has applied the log.
+        if !knowledge
+            .caught_up()
+            .await
+            .map_err(|error| SemanticError::Invalid(error.to_string()))?
+        {
+            return Ok(0);
+        }
         let index = knowledge.index();
         let texts = tokio::task::spawn_blocking(move || index.embeddable_texts())
             .await
