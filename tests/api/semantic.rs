@@ -22,6 +22,26 @@ fn cli(app: &TestApp, arguments: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Writes the tiny test model (random weights, the real format) into `dir`: its path and sha256.
+fn tiny_model(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let model = hijraah_encoder::synthetic::tiny_model(42);
+    let sha256 = hijraah_encoder::sha256_hex(&model);
+    let path = dir.join("tiny-e5.bin");
+    std::fs::write(&path, &model).unwrap();
+    (path, sha256)
+}
+
+/// `hijraah models import PATH --sha256 HASH`, which must succeed; its output.
+fn import_pinned(app: &TestApp, path: &std::path::Path, sha256: &str) -> std::process::Output {
+    let accepted = cli(app, &["models", "import", path.to_str().unwrap(), "--sha256", sha256]);
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    accepted
+}
+
 async fn readyz(address: &str) -> Value {
     reqwest::get(format!("{address}/readyz"))
         .await
@@ -88,10 +108,8 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     );
 
     // A model that is not pinned needs its hash named; a wrong hash is refused.
-    let model = hijraah_encoder::synthetic::tiny_model(42);
-    let sha256 = hijraah_encoder::sha256_hex(&model);
-    let model_path = dir.path().join("tiny-e5.bin");
-    std::fs::write(&model_path, &model).unwrap();
+    let (model_path, sha256) = tiny_model(dir.path());
+    let model = std::fs::read(&model_path).unwrap();
     let unpinned = cli(&app, &["models", "import", model_path.to_str().unwrap()]);
     assert!(!unpinned.status.success());
     assert!(String::from_utf8_lossy(&unpinned.stderr).contains("not a pinned model"));
@@ -120,15 +138,7 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         ],
     );
     assert!(!broken.status.success(), "a file that does not load is refused");
-    let accepted = cli(
-        &app,
-        &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256],
-    );
-    assert!(
-        accepted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&accepted.stderr)
-    );
+    let accepted = import_pinned(&app, &model_path, &sha256);
     assert!(String::from_utf8_lossy(&accepted.stdout).contains(&sha256));
     let again = cli(
         &app,
@@ -326,19 +336,8 @@ async fn what_the_rules_cannot_place_is_read_for_meaning_and_a_greeting_pays_not
     assert_eq!(meanings(&app).await, vec![Value::Null]);
 
     let dir = tempfile::tempdir().unwrap();
-    let model = hijraah_encoder::synthetic::tiny_model(42);
-    let sha256 = hijraah_encoder::sha256_hex(&model);
-    let model_path = dir.path().join("tiny-e5.bin");
-    std::fs::write(&model_path, &model).unwrap();
-    let accepted = cli(
-        &app,
-        &["models", "import", model_path.to_str().unwrap(), "--sha256", &sha256],
-    );
-    assert!(
-        accepted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&accepted.stderr)
-    );
+    let (model_path, sha256) = tiny_model(dir.path());
+    import_pinned(&app, &model_path, &sha256);
     let deadline = Instant::now() + Duration::from_secs(120);
     while readyz(address).await["encoder"]["model"] != sha256.as_str() {
         assert!(Instant::now() < deadline, "the model never loaded");
