@@ -220,6 +220,14 @@ async fn projections_show_their_checkpoint_and_lag_to_admins_and_analysts() {
 #[tokio::test]
 async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops() {
     let mut first = TestApp::spawn().await;
+    // A server alone takes the lease once its lease task has reached the database.
+    let lease_wait = std::time::Duration::from_secs(10);
+    assert!(
+        lease_held_within(first.state.projector.lease(), lease_wait)
+            .await
+            .is_some(),
+        "a server alone takes the projection lease"
+    );
     let first_ready = ready(&first.client, &first.url("/readyz")).await;
     assert_eq!(first_ready["projection_lease"], true, "{first_ready}");
 
@@ -231,7 +239,6 @@ async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops()
     let second_state = second.state.clone();
 
     // The second server follows: it does not lead, and names the first as the holder.
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     let follower = ready(&first.client, &format!("{second_url}/readyz")).await;
     assert_eq!(follower["projection_lease"], false, "{follower}");
     assert_eq!(follower["node"], "second");
@@ -249,17 +256,13 @@ async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops()
     assert_eq!(asked.status(), StatusCode::OK);
 
     first.shutdown().await;
-    let stopped = std::time::Instant::now();
-    let mut took_over = None;
-    for _ in 0..100 {
-        if ready(&first.client, &format!("{second_url}/readyz")).await["projection_lease"] == true {
-            took_over = Some(stopped.elapsed());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let took_over = took_over.expect("the second server took the lease within 10 s");
+    let took_over = lease_held_within(second_state.projector.lease(), lease_wait)
+        .await
+        .expect("the second server took the lease within 10 s");
     assert!(took_over < std::time::Duration::from_secs(5), "{took_over:?}");
+    let leader = ready(&first.client, &format!("{second_url}/readyz")).await;
+    assert_eq!(leader["projection_lease"], true, "{leader}");
+    assert_eq!(leader["lease_holder"], "second", "{leader}");
 
     let again = first
         .client
@@ -304,6 +307,20 @@ async fn the_projection_lease_passes_to_the_other_server_when_its_holder_stops()
     second.shutdown().await;
 }
 
+/// How long until `lease` is held, waiting on its changes for at most `limit`.
+async fn lease_held_within(
+    lease: &hijraah::lease::ProjectionLease,
+    limit: std::time::Duration,
+) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    let mut held = lease.subscribe();
+    tokio::time::timeout(limit, held.wait_for(|held| *held))
+        .await
+        .ok()?
+        .ok()?;
+    Some(started.elapsed())
+}
+
 async fn ready(client: &reqwest::Client, url: &str) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
@@ -319,7 +336,9 @@ async fn a_stopping_server_says_it_is_draining_and_finishes_what_is_in_flight() 
     let ready_before = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready_before.status(), StatusCode::OK);
     app.stop.cancel();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::timeout(std::time::Duration::from_secs(5), app.state.draining.cancelled())
+        .await
+        .expect("the server starts draining");
     // Still accepting during the grace, but no longer ready.
     let draining = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert!(draining.headers().contains_key("retry-after"));
