@@ -257,7 +257,8 @@ pub fn source_hint(query: &str) -> Option<&'static str> {
 pub struct TopicWord {
     pub text: String,
     pub alternatives: Vec<String>,
-    /// 1 for a word the user typed; less for one a common question adds.
+    /// 1 for a word the user typed; less for one a common question adds, or, when a common
+    /// question is recognised, for the words that asked it ([`topics::Recognised`]).
     pub weight: f32,
 }
 
@@ -324,16 +325,37 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
         });
     }
     // Questions are recognised as typed, before modern words are replaced.
-    for added in topics.answers_for(&lowercase_words(query).join(" ")) {
-        if !topic.iter().any(|word| word.text == added) {
-            topic.push(TopicWord {
+    let recognised = topics.recognise(&lowercase_words(query).join(" "));
+    // A question that describes the asker's circumstances ("I fell asleep and woke after
+    // sunrise") is searched in the words its answer is written in first: stories share the
+    // circumstances without answering it.
+    let situation = topic_reframing() && !recognised.situation.is_empty();
+    let answer_weight = if situation { 1.0 } else { topics::ADDED_WEIGHT };
+    if situation {
+        for word in &mut topic {
+            if recognised.situation.iter().any(|asked| *asked == word.text) {
+                word.weight = topics::ADDED_WEIGHT;
+            }
+        }
+    }
+    for added in recognised.answer {
+        match topic.iter_mut().find(|word| word.text == added) {
+            Some(word) => word.weight = word.weight.max(answer_weight),
+            None => topic.push(TopicWord {
                 text: added.to_owned(),
                 alternatives: Vec::new(),
-                weight: topics::ADDED_WEIGHT,
-            });
+                weight: answer_weight,
+            }),
         }
     }
     topic
+}
+
+/// Whether a recognised question is searched in its answer's words first (`HIJRAAH_TOPIC_REFRAME`,
+/// on unless `off`): measured side by side in BENCHMARKS.md.
+fn topic_reframing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("HIJRAAH_TOPIC_REFRAME").map_or(true, |value| value != "off"))
 }
 
 /// An Arabic query without its question words (folded, clitics kept for the analyzer).
@@ -426,6 +448,31 @@ pub fn meaning_of(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recognised_question_is_searched_in_its_answers_words_before_the_askers_situation() {
+        let words = english_topic_words("I overslept this morning and missed fajr, what should I do?");
+        let weight = |text: &str| words.iter().find(|word| word.text == text).map(|word| word.weight);
+        // The answer: "whoever sleeps through a prayer or forgets it, let him pray it when he
+        // remembers it".
+        assert_eq!(weight("remembers"), Some(1.0), "{words:?}");
+        assert_eq!(weight("forgets"), Some(1.0), "{words:?}");
+        // The situation, which many stories of sleeping share.
+        assert!(weight("overslept").is_some_and(|weight| weight < 1.0), "{words:?}");
+        assert!(
+            weight("morning").is_some_and(|weight| weight == 1.0),
+            "not what asked it: {words:?}"
+        );
+        // A topic named outright is not a situation: its word keeps its weight, and what its
+        // answers say is added at the lower one.
+        let anger = english_topic_words("how do i control my anger?");
+        let weight = |text: &str| anger.iter().find(|word| word.text == text).map(|word| word.weight);
+        assert_eq!(weight("anger"), Some(1.0), "{anger:?}");
+        assert_eq!(weight("strong"), Some(topics::ADDED_WEIGHT), "{anger:?}");
+        // A question nothing recognises keeps every word at full weight.
+        let plain = english_topic_words("the night journey and the ascension");
+        assert!(plain.iter().all(|word| word.weight == 1.0), "{plain:?}");
+    }
 
     #[test]
     fn a_common_question_is_known_by_words_apart_as_well_as_by_a_phrase() {

@@ -11,11 +11,31 @@ const TOPICS: &str = include_str!("../../data/topics_en.txt");
 /// The weight of a word a common question adds, against 1 for a word the user typed.
 pub const ADDED_WEIGHT: f32 = 0.6;
 
+/// A common question: what asks it, and the words its answer is written in.
+struct Question {
+    trigger: Vec<String>,
+    answer: Vec<&'static str>,
+    /// Whether the trigger describes the asker's circumstances ("slept through fajr") rather
+    /// than naming the topic ("anger", "wudu"): such words are shared by stories that do not
+    /// answer, so the answer's words are searched first.
+    situation: bool,
+}
+
+/// What [`Topics::recognise`] found in a question.
+#[derive(Debug, Default)]
+pub struct Recognised {
+    /// The words the answers are written in.
+    pub answer: Vec<&'static str>,
+    /// The question's own words that describe the asker's circumstances, from the questions
+    /// marked `situation` in the file.
+    pub situation: Vec<String>,
+}
+
 pub struct Topics {
     /// Triggers and the words they add. A trigger is one phrase (lowercase words, space-joined),
     /// or several joined by `+` in the file, each to be found anywhere in the question
     /// ("rakat + journey": the words of a question need not be next to each other).
-    questions: Vec<(Vec<String>, Vec<&'static str>)>,
+    questions: Vec<Question>,
     replacements: HashMap<String, Vec<&'static str>>,
 }
 
@@ -56,6 +76,10 @@ impl Topics {
                 continue;
             };
             let words: Vec<&'static str> = answer.split_whitespace().collect();
+            let (triggers, situation) = match triggers.trim().strip_prefix("situation ") {
+                Some(triggers) => (triggers, true),
+                None => (triggers, false),
+            };
             if let Some(modern) = triggers.trim().strip_prefix("replace ") {
                 for word in modern.split('|') {
                     replacements.insert(word.trim().to_lowercase(), words.clone());
@@ -69,7 +93,11 @@ impl Topics {
                     .filter(|part| !part.is_empty())
                     .collect();
                 if !parts.is_empty() {
-                    questions.push((parts, words.clone()));
+                    questions.push(Question {
+                        trigger: parts,
+                        answer: words.clone(),
+                        situation,
+                    });
                 }
             }
         }
@@ -91,18 +119,32 @@ impl Topics {
 
     /// The words the answers to the questions in `text` are written in.
     pub fn answers_for(&self, text: &str) -> Vec<&'static str> {
+        self.recognise(text).answer
+    }
+
+    /// The common questions in `text`: the words their answers are written in, and the words of
+    /// `text` that describe a situation (normalised, as [`normalize`] gives them).
+    pub fn recognise(&self, text: &str) -> Recognised {
         let words = normalize(text);
         let words = words.as_str();
-        let mut added: Vec<&'static str> = Vec::new();
-        for (trigger, answer) in &self.questions {
-            if trigger.iter().all(|part| whole_words(words, part)) {
-                for word in answer {
-                    if !added.contains(word) {
-                        added.push(word);
+        let mut recognised = Recognised::default();
+        for question in &self.questions {
+            if question.trigger.iter().all(|part| whole_words(words, part)) {
+                for word in &question.answer {
+                    if !recognised.answer.contains(word) {
+                        recognised.answer.push(word);
+                    }
+                }
+                if !question.situation {
+                    continue;
+                }
+                for asked in question.trigger.iter().flat_map(|part| part.split(' ')) {
+                    if !recognised.situation.iter().any(|known| known == asked) {
+                        recognised.situation.push(asked.to_owned());
                     }
                 }
             }
         }
-        added
+        recognised
     }
 }
