@@ -61,7 +61,7 @@ pub struct Registration {
     #[schema(example = "http://127.0.0.1:9000/answer", pattern = r"^http://[^/@\s]+(/\S*)?$")]
     pub endpoint: String,
     /// Words or phrases that route a request to it.
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::http::openapi::items::Keyword>)]
     pub keywords: Vec<String>,
     #[serde(default = "default_timeout_ms")]
     #[schema(minimum = 100, maximum = 30000, default = 5000)]

@@ -76,7 +76,7 @@ pub struct MosqueFields {
     pub longitude: f64,
     /// Free-form: "women's prayer area", "wudu", "parking", "jumu'ah 13:30"; none blank.
     #[serde(default)]
-    #[schema(max_items = 50)]
+    #[schema(max_items = 50, value_type = Vec<crate::http::openapi::items::Facility>)]
     pub facilities: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$")]

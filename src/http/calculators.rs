@@ -23,26 +23,86 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(qibla_bearing))
 }
 
-/// An amount: a decimal string (`"1250.50"`) or a JSON number, not negative.
+/// The largest amount the calculators take ([`hijraah_domain::calculators::zakat::max_amount`]):
+/// 10^15, as a decimal string's pattern (leading zeros allowed) and as a number.
+const AMOUNT_DIGITS: &str = r"0*(?:[0-9]{1,15}(?:\.[0-9]+)?|1000000000000000(?:\.0+)?)";
+const AMOUNT_MAX: f64 = 1e15;
+
+fn amount_schema(
+    string_pattern: &str,
+    number: utoipa::openapi::schema::ObjectBuilder,
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(string_pattern))
+                .examples(["1250.50"]),
+        )
+        .item(number.schema_type(Type::Number).maximum(Some(AMOUNT_MAX)))
+        .description(Some(description))
+        .into()
+}
+
+/// An amount: a decimal string (`"1250.50"`) or a JSON number, from 0 to 10^15.
 struct Amount;
 
 impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        amount_schema(
+            &format!("^{AMOUNT_DIGITS}$"),
+            utoipa::openapi::schema::ObjectBuilder::new().minimum(Some(0.0)),
+            "A decimal string (\"1250.50\") or a JSON number, from 0 to 10^15",
+        )
+    }
+}
+
+impl ToSchema for Amount {}
+
+/// An amount above 0: a decimal string or a JSON number, at most 10^15.
+struct PositiveAmount;
+
+impl utoipa::PartialSchema for PositiveAmount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // Not zero: some digit other than 0, and at most 10^15.
+        amount_schema(
+            &format!("^(?=[0-9.]*[1-9]){AMOUNT_DIGITS}$"),
+            utoipa::openapi::schema::ObjectBuilder::new().exclusive_minimum(Some(0.0)),
+            "A decimal string (\"2.04\") or a JSON number, above 0 and at most 10^15",
+        )
+    }
+}
+
+impl ToSchema for PositiveAmount {}
+
+/// A share from 0 to 1: a decimal string (`"0.25"`) or a JSON number.
+struct Ratio;
+
+impl utoipa::PartialSchema for Ratio {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
         OneOfBuilder::new()
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .pattern(Some(r"^[0-9]+(\.[0-9]+)?$"))
-                    .examples(["1250.50"]),
+                    .pattern(Some(r"^0*(?:0(?:\.[0-9]+)?|1(?:\.0+)?)$"))
+                    .min_length(Some(1))
+                    .examples(["0.25"]),
             )
-            .item(ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0.0)))
-            .description(Some("A decimal string (\"1250.50\") or a JSON number, not negative"))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(0.0))
+                    .maximum(Some(1.0)),
+            )
+            .description(Some("A decimal string (\"0.25\") or a JSON number, from 0 to 1"))
             .into()
     }
 }
 
-impl ToSchema for Amount {}
+impl ToSchema for Ratio {}
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -80,7 +140,7 @@ struct ZakatRequest {
     stocks_trading_value: Option<Amount>,
     stocks_long_term_value: Option<Amount>,
     /// From 0 to 1; needed with `stocks_long_term_value`.
-    stocks_long_term_zakatable_ratio: Option<Amount>,
+    stocks_long_term_zakatable_ratio: Option<Ratio>,
     debts_due: Option<Amount>,
     /// Whether a lunar year has passed over the wealth (default true).
     hawl_complete: Option<bool>,
@@ -110,8 +170,8 @@ struct FitrRequest {
     #[schema(minimum = 1, maximum = 10000)]
     persons: u32,
     /// The weight of one sa' of the staple, in kg (commonly 2.04 to 3).
-    sa_kg: Amount,
-    staple_price_per_kg: Amount,
+    sa_kg: PositiveAmount,
+    staple_price_per_kg: PositiveAmount,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -107,8 +107,9 @@ async fn prayer_times(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct HijriQuery {
-    /// `YYYY-MM-DD`; default today (UTC).
-    #[param(format = Date)]
+    /// `YYYY-MM-DD`, within the Umm al-Qura calendar's published range (1924-08-01 to
+    /// 2077-11-16); default today (UTC).
+    #[param(format = Date, pattern = r"^(?:1924-(?:0[89]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:192[5-9]|19[3-9]\d|20[0-6]\d|207[0-6])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|2077-(?:0[1-9]|10)-(?:0[1-9]|[12]\d|3[01])|2077-11-(?:0[1-9]|1[0-6]))$")]
     date: Option<String>,
 }
 
@@ -291,7 +292,7 @@ async fn update_mosque(
 #[serde(deny_unknown_fields)]
 struct ReasonQuery {
     #[serde(default)]
-    #[param(max_length = 500)]
+    #[param(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     reason: String,
 }
 
@@ -408,7 +409,7 @@ async fn update_event(
 #[serde(deny_unknown_fields)]
 struct CancelBody {
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     reason: String,
 }
 

@@ -64,7 +64,12 @@ struct SearchQuery {
     /// The words, a reference (`2:255`, `bukhari 1`), a surah or passage by name, or Arabic
     /// (with or without marks, or typed in Latin letters).
     #[serde(default)]
-    #[param(min_length = 1, max_length = 500)]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     q: String,
     #[param(inline)]
     source: Option<SourceName>,
@@ -122,7 +127,7 @@ enum DocumentBatch {
         #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
         documents: Vec<Value>,
     },
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = crate::http::openapi::DocumentList)]
     Bare(Vec<Value>),
 }
 

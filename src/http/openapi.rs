@@ -58,6 +58,18 @@ fn add(operation: &mut Operation, status: &str, description: &str) {
         .or_insert_with(|| error_response(description));
 }
 
+/// The operations under `/api/v1/` that answer without a token: the sign-in page's options, the
+/// development sign-in (a loopback server only), and signing out (it clears the cookie, whoever
+/// asks).
+fn is_public(path: &str, method: &HttpMethod) -> bool {
+    matches!(
+        (path, method),
+        ("/api/v1/session/options", HttpMethod::Get)
+            | ("/api/v1/session/dev", HttpMethod::Post)
+            | ("/api/v1/session", HttpMethod::Delete)
+    )
+}
+
 /// Adds what every operation can answer, and the bearer token to those that need one.
 pub fn complete(mut document: Document) -> Document {
     let components = document.components.get_or_insert_with(Default::default);
@@ -88,7 +100,7 @@ pub fn complete(mut document: Document) -> Document {
                 _ => None,
             };
             let Some(operation) = operation else { continue };
-            if guarded {
+            if guarded && !is_public(path, &method) {
                 operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
                 add(operation, "401", "No token, or a token that is not valid");
                 add(operation, "429", "Rate limited; `Retry-After` says when to try again");
@@ -124,3 +136,64 @@ pub fn complete(mut document: Document) -> Document {
     }
     document
 }
+
+/// Schema-only types for the items of lists whose items the handlers check (utoipa's field
+/// attributes constrain a list, not its items).
+pub mod items {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    fn text(min: usize, max: usize, pattern: &str, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(min))
+            .max_length(Some(max))
+            .pattern(Some(pattern))
+            .description(Some(description))
+            .into()
+    }
+
+    /// A mosque's facility: text that is not blank, at most 2000 characters, no control
+    /// characters but new lines and tabs.
+    pub struct Facility;
+
+    impl utoipa::PartialSchema for Facility {
+        fn schema() -> RefOr<Schema> {
+            text(
+                1,
+                2000,
+                r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$",
+                "Not blank; at most 2000 characters",
+            )
+        }
+    }
+
+    impl utoipa::ToSchema for Facility {}
+
+    /// A custom agent's keyword: a word or phrase that is not blank, at most 100 characters.
+    pub struct Keyword;
+
+    impl utoipa::PartialSchema for Keyword {
+        fn schema() -> RefOr<Schema> {
+            text(1, 100, r"\S", "A word or phrase, not blank; at most 100 characters")
+        }
+    }
+
+    impl utoipa::ToSchema for Keyword {}
+}
+
+/// A batch of knowledge documents: 1 to 1000 objects, each in a format the importer reads.
+pub struct DocumentList;
+
+impl utoipa::PartialSchema for DocumentList {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        ArrayBuilder::new()
+            .items(ObjectBuilder::new().schema_type(Type::Object))
+            .min_items(Some(1))
+            .max_items(Some(1000))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DocumentList {}

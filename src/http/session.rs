@@ -121,7 +121,13 @@ async fn sign_in(State(state): State<AppState>, AppJson(body): AppJson<TokenBody
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DevSignIn {
-    /// A user id: 1 to 64 of `a-z A-Z 0-9 _ - . @`.
+    /// A user id: 1 to 128 characters, not starting or ending with a space, without control,
+    /// zero-width or direction characters.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\s\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF](?:[^\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF])?$"
+    )]
     user: String,
     #[serde(default = "user_role")]
     role: Role,
@@ -146,7 +152,7 @@ async fn dev_sign_in(State(state): State<AppState>, AppJson(body): AppJson<DevSi
             "the development sign-in is only offered on a loopback address",
         ));
     }
-    let user_id = UserId::parse(body.user.trim()).map_err(|error| ApiError::invalid(error.to_string()))?;
+    let user_id = UserId::parse(&body.user).map_err(|error| ApiError::invalid(error.to_string()))?;
     let token = state
         .keys
         .mint(&user_id, body.role, DEV_SESSION)

@@ -80,6 +80,31 @@ async fn the_openapi_document_is_generated_from_the_routes_it_describes() {
             "{method} {path} is documented"
         );
     }
+    // What answers without a token says so, and what needs one says that too: each checked
+    // against the server itself.
+    for (path, method, public) in [
+        ("/api/v1/session/options", "get", true),
+        ("/api/v1/session/dev", "post", true),
+        ("/api/v1/session", "delete", true),
+        ("/api/v1/chat", "post", false),
+        ("/api/v1/finance/zakat", "post", false),
+    ] {
+        let security = &paths[path][method]["security"];
+        assert_eq!(security.is_null(), public, "{method} {path}: {security}");
+        let url = app.url(path);
+        let answered = match method {
+            "get" => app.client.get(&url).send().await,
+            "post" => app.client.post(&url).json(&json!({})).send().await,
+            _ => app.client.delete(&url).send().await,
+        }
+        .unwrap()
+        .status();
+        assert_eq!(
+            answered == StatusCode::UNAUTHORIZED,
+            !public,
+            "{method} {path} without a token: {answered}"
+        );
+    }
     let codes: Vec<&str> = document["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()
         .expect("the error codes are listed")
