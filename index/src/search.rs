@@ -348,18 +348,29 @@ fn english_query(
 fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let content = query::arabic_content(text);
     let content = if content.trim().is_empty() { text } else { &content };
-    // A common question adds the words its answer is written in, at a lower weight.
-    let added = query::topics::Topics::get().answers_for(text).join(" ");
+    // A common question adds the words its answer is written in, at a lower weight; one that
+    // describes the asker's situation («نمت عن صلاة الفجر») is searched in them first, as in
+    // English (`query::english_topic_words`).
+    let recognised = query::topics::Topics::get().recognise(text);
+    let situation = query::topic_reframing() && !recognised.situation.is_empty();
+    let (asked_weight, answer_weight) = if situation {
+        (query::topics::ADDED_WEIGHT, 1.0)
+    } else {
+        (1.0, query::topics::ADDED_WEIGHT)
+    };
+    let added = recognised.answer.join(" ");
     let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter]);
     parser.set_field_boost(fields.chapter, 0.5);
     let (parsed, _errors) = parser.parse_query_lenient(content);
+    let parsed: Box<dyn Query> = if asked_weight < 1.0 {
+        Box::new(BoostQuery::new(parsed, asked_weight))
+    } else {
+        parsed
+    };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
     if !added.is_empty() {
         let (extra, _errors) = parser.parse_query_lenient(&added);
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(extra, query::topics::ADDED_WEIGHT)),
-        ));
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(extra, answer_weight))));
     }
     // Pairs of the topic's words, not of the way of asking: «آيات عن الصدق» gave a bonus to
     // 10:101 for «الآيات والنذر عن».

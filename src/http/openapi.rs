@@ -103,6 +103,9 @@ pub fn complete(mut document: Document) -> Document {
             if guarded && !is_public(path, &method) {
                 operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
                 add(operation, "401", "No token, or a token that is not valid");
+            }
+            if guarded {
+                // Anonymous requests are rate limited too, by address.
                 add(operation, "429", "Rate limited; `Retry-After` says when to try again");
             }
             if operation.request_body.is_some() {

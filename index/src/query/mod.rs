@@ -353,7 +353,7 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
 
 /// Whether a recognised question is searched in its answer's words first (`HIJRAAH_TOPIC_REFRAME`,
 /// on unless `off`): measured side by side in BENCHMARKS.md.
-fn topic_reframing() -> bool {
+pub fn topic_reframing() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var("HIJRAAH_TOPIC_REFRAME").map_or(true, |value| value != "off"))
 }
@@ -472,6 +472,17 @@ mod tests {
         // A question nothing recognises keeps every word at full weight.
         let plain = english_topic_words("the night journey and the ascension");
         assert!(plain.iter().all(|word| word.weight == 1.0), "{plain:?}");
+    }
+
+    #[test]
+    fn an_arabic_question_about_a_prayer_slept_through_is_a_situation() {
+        let topics = topics::Topics::get();
+        let recognised = topics.recognise("ما حكم من نام عن صلاة الفجر؟");
+        assert!(recognised.answer.contains(&"فليصلها"), "{recognised:?}");
+        assert!(!recognised.situation.is_empty(), "{recognised:?}");
+        // Naming a topic outright is not a situation.
+        let named = topics.recognise("ما هي نواقض الوضوء؟");
+        assert!(!named.answer.is_empty() && named.situation.is_empty(), "{named:?}");
     }
 
     #[test]
