@@ -333,7 +333,7 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
     let answer_weight = if situation { 1.0 } else { topics::ADDED_WEIGHT };
     if situation {
         for word in &mut topic {
-            if recognised.situation.iter().any(|asked| *asked == word.text) {
+            if recognised.situation.contains(&word.text) {
                 word.weight = topics::ADDED_WEIGHT;
             }
         }
