@@ -28,20 +28,37 @@ pub fn router() -> OpenApiRouter<AppState> {
 const AMOUNT_DIGITS: &str = r"0*(?:[0-9]{1,15}(?:\.[0-9]+)?|1000000000000000(?:\.0+)?)";
 const AMOUNT_MAX: f64 = 1e15;
 
-fn amount_schema(
-    string_pattern: &str,
-    number: utoipa::openapi::schema::ObjectBuilder,
+/// The lower bound of a decimal input.
+enum Above {
+    /// From this value on.
+    AtLeast(f64),
+    /// Strictly above this value.
+    Over(f64),
+}
+
+/// A decimal input as the handlers read it: a string matching `pattern`, or a JSON number
+/// within the same bounds.
+fn decimal_schema(
+    pattern: &str,
+    example: &str,
+    above: Above,
+    maximum: f64,
     description: &str,
 ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let number = ObjectBuilder::new().schema_type(Type::Number).maximum(Some(maximum));
+    let number = match above {
+        Above::AtLeast(minimum) => number.minimum(Some(minimum)),
+        Above::Over(minimum) => number.exclusive_minimum(Some(minimum)),
+    };
     OneOfBuilder::new()
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(string_pattern))
-                .examples(["1250.50"]),
+                .pattern(Some(pattern))
+                .examples([example]),
         )
-        .item(number.schema_type(Type::Number).maximum(Some(AMOUNT_MAX)))
+        .item(number)
         .description(Some(description))
         .into()
 }
@@ -51,9 +68,11 @@ struct Amount;
 
 impl utoipa::PartialSchema for Amount {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        amount_schema(
+        decimal_schema(
             &format!("^{AMOUNT_DIGITS}$"),
-            utoipa::openapi::schema::ObjectBuilder::new().minimum(Some(0.0)),
+            "1250.50",
+            Above::AtLeast(0.0),
+            AMOUNT_MAX,
             "A decimal string (\"1250.50\") or a JSON number, from 0 to 10^15",
         )
     }
@@ -67,9 +86,11 @@ struct PositiveAmount;
 impl utoipa::PartialSchema for PositiveAmount {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         // Not zero: some digit other than 0, and at most 10^15.
-        amount_schema(
+        decimal_schema(
             &format!("^(?=[0-9.]*[1-9]){AMOUNT_DIGITS}$"),
-            utoipa::openapi::schema::ObjectBuilder::new().exclusive_minimum(Some(0.0)),
+            "2.04",
+            Above::Over(0.0),
+            AMOUNT_MAX,
             "A decimal string (\"2.04\") or a JSON number, above 0 and at most 10^15",
         )
     }
@@ -82,23 +103,13 @@ struct Ratio;
 
 impl utoipa::PartialSchema for Ratio {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(r"^0*(?:0(?:\.[0-9]+)?|1(?:\.0+)?)$"))
-                    .min_length(Some(1))
-                    .examples(["0.25"]),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Number)
-                    .minimum(Some(0.0))
-                    .maximum(Some(1.0)),
-            )
-            .description(Some("A decimal string (\"0.25\") or a JSON number, from 0 to 1"))
-            .into()
+        decimal_schema(
+            r"^0*(?:0(?:\.[0-9]+)?|1(?:\.0+)?)$",
+            "0.25",
+            Above::AtLeast(0.0),
+            1.0,
+            "A decimal string (\"0.25\") or a JSON number, from 0 to 1",
+        )
     }
 }
 

@@ -127,7 +127,7 @@ enum DocumentBatch {
         #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
         documents: Vec<Value>,
     },
-    #[schema(value_type = crate::http::openapi::DocumentList)]
+    #[schema(value_type = crate::http::openapi::items::DocumentList)]
     Bare(Vec<Value>),
 }
 

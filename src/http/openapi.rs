@@ -140,8 +140,9 @@ pub fn complete(mut document: Document) -> Document {
     document
 }
 
-/// Schema-only types for the items of lists whose items the handlers check (utoipa's field
-/// attributes constrain a list, not its items).
+/// Schema-only types for what the handlers check themselves and utoipa's field attributes cannot
+/// state: the items of a list (the attributes constrain the list), and a list inside an untagged
+/// enum's variant.
 pub mod items {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -183,20 +184,20 @@ pub mod items {
     }
 
     impl utoipa::ToSchema for Keyword {}
-}
 
-/// A batch of knowledge documents: 1 to 1000 objects, each in a format the importer reads.
-pub struct DocumentList;
+    /// A batch of knowledge documents: 1 to 1000 objects, each in a format the importer reads.
+    pub struct DocumentList;
 
-impl utoipa::PartialSchema for DocumentList {
-    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-        ArrayBuilder::new()
-            .items(ObjectBuilder::new().schema_type(Type::Object))
-            .min_items(Some(1))
-            .max_items(Some(1000))
-            .into()
+    impl utoipa::PartialSchema for DocumentList {
+        fn schema() -> RefOr<Schema> {
+            use utoipa::openapi::schema::ArrayBuilder;
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::Object))
+                .min_items(Some(1))
+                .max_items(Some(1000))
+                .into()
+        }
     }
-}
 
-impl utoipa::ToSchema for DocumentList {}
+    impl utoipa::ToSchema for DocumentList {}
+}
