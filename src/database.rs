@@ -26,10 +26,10 @@ impl Database {
                 let embedded = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir))
                     .await
                     .context("embedded postgres start-up panicked")??;
-                if embedded.is_owner() {
+                if embedded.started_it() {
                     tracing::info!(data_dir = %settings.data_dir.display(), "embedded postgres started");
                 } else {
-                    tracing::info!(data_dir = %settings.data_dir.display(), "using the running embedded postgres");
+                    tracing::info!(data_dir = %settings.data_dir.display(), "using the embedded postgres already running");
                 }
                 (embedded.database_url(), Some(embedded))
             }
@@ -53,14 +53,15 @@ impl Database {
         Ok(())
     }
 
-    /// Closes the pool, then stops the embedded server if we started one.
+    /// Closes the pool, then leaves the embedded server, which stops if no other process uses it.
     pub async fn close(mut self) -> anyhow::Result<()> {
         self.pool.close().await;
-        if let Some(mut embedded) = self.embedded.take()
-            && embedded.is_owner()
-        {
-            tokio::task::spawn_blocking(move || embedded.stop()).await??;
-            tracing::info!("embedded postgres stopped");
+        if let Some(mut embedded) = self.embedded.take() {
+            if tokio::task::spawn_blocking(move || embedded.stop()).await?? {
+                tracing::info!("embedded postgres stopped");
+            } else {
+                tracing::info!("embedded postgres left running for the other processes that use it");
+            }
         }
         Ok(())
     }

@@ -13,16 +13,27 @@ use std::process::{Command, Output};
 
 use anyhow::{Context, bail};
 
-/// A running embedded cluster; stopped by [`EmbeddedPostgres::stop`] or on drop, if this process
-/// started it (a command run beside a running server shares the server's cluster).
+/// A running embedded cluster, shared by every hijraah process on its data dir (a server and the
+/// commands run beside it). Each holds a shared lock on `postgres.users` while it uses the
+/// cluster; the last to leave ([`EmbeddedPostgres::stop`], or drop) stops it. The kernel drops a
+/// killed process's locks, so a cluster whose users all died (`kill -9`) is adopted by the next
+/// process to start, and stopped when that one leaves: no cluster outlives its last user for
+/// longer than it takes to start one again.
+///
+/// `postgres.start` serialises starting and stopping, so a process never joins a cluster that
+/// the last user is stopping.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     cluster_dir: PathBuf,
+    data_dir: PathBuf,
     run_as: Option<(u32, u32)>,
     port: u16,
     password: String,
-    stopped: bool,
+    /// The shared lock that says this process uses the cluster; `None` once it has left.
+    user: Option<fs::File>,
+    /// Whether this process started the cluster (rather than joining or adopting it).
+    started: bool,
 }
 
 impl EmbeddedPostgres {
@@ -47,31 +58,38 @@ impl EmbeddedPostgres {
                 password
             }
         };
+        let starting = lock_file(&data_dir.join("postgres.start"))?;
+        starting.lock().context("cannot lock postgres.start")?;
+        let user = lock_file(&data_dir.join("postgres.users"))?;
+        user.lock_shared().context("cannot lock postgres.users")?;
         let mut embedded = Self {
             bin_dir,
             cluster_dir,
+            data_dir,
             run_as,
             port: 0,
             password,
-            stopped: true,
+            user: Some(user),
+            started: false,
         };
         if !embedded.cluster_dir.join("PG_VERSION").exists() {
             embedded.init()?;
         }
-        // Another hijraah process (a running `serve`) owns the cluster: use it, leave it running.
+        // Running already: another process's (a `serve` beside this command), or one left by
+        // processes that died; either way this process now uses it too.
         if let Some(port) = embedded.running_port() {
             embedded.port = port;
             return Ok(embedded);
         }
         embedded.port = free_port()?;
         embedded.run_pg_ctl_start()?;
-        embedded.stopped = false;
+        embedded.started = true;
         Ok(embedded)
     }
 
-    /// Whether this process started the cluster (and so stops it).
-    pub fn is_owner(&self) -> bool {
-        !self.stopped
+    /// Whether this process started the cluster, rather than finding it running.
+    pub fn started_it(&self) -> bool {
+        self.started
     }
 
     pub fn database_url(&self) -> String {
@@ -153,13 +171,30 @@ impl EmbeddedPostgres {
         check(output, "pg_ctl start").with_context(|| format!("see {}", log.display()))
     }
 
-    /// Stops the cluster (fast shutdown: running transactions are rolled back, nothing committed
-    /// is lost).
-    pub fn stop(&mut self) -> anyhow::Result<()> {
-        if self.stopped {
-            return Ok(());
+    /// This process is done with the cluster: the last user to leave stops it (fast shutdown:
+    /// running transactions are rolled back, nothing committed is lost). Returns whether it
+    /// stopped the cluster; `false` when another process still uses it.
+    pub fn stop(&mut self) -> anyhow::Result<bool> {
+        let Some(user) = self.user.take() else {
+            return Ok(false);
+        };
+        let starting = lock_file(&self.data_dir.join("postgres.start"))?;
+        starting.lock().context("cannot lock postgres.start")?;
+        drop(user);
+        let users = lock_file(&self.data_dir.join("postgres.users"))?;
+        match users.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Ok(false),
+            Err(fs::TryLockError::Error(error)) => return Err(error).context("cannot lock postgres.users"),
         }
-        self.stopped = true;
+        if self.running_port().is_none() {
+            return Ok(false);
+        }
+        self.pg_ctl_stop()?;
+        Ok(true)
+    }
+
+    fn pg_ctl_stop(&self) -> anyhow::Result<()> {
         let output = self
             .command("pg_ctl")
             .arg("-D")
@@ -169,16 +204,15 @@ impl EmbeddedPostgres {
             .context("cannot run pg_ctl stop")?;
         check(output, "pg_ctl stop")
     }
-}
 
-impl EmbeddedPostgres {
     /// Stops the cluster and starts it again on the same port (what an operator's restart or a
-    /// failover looks like to the server: every connection is dropped, the address stays).
+    /// failover looks like to the server: every connection is dropped, the address stays), whoever
+    /// else uses it.
     pub fn restart(&mut self) -> anyhow::Result<()> {
-        self.stop()?;
-        self.run_pg_ctl_start()?;
-        self.stopped = false;
-        Ok(())
+        let starting = lock_file(&self.data_dir.join("postgres.start"))?;
+        starting.lock().context("cannot lock postgres.start")?;
+        self.pg_ctl_stop()?;
+        self.run_pg_ctl_start()
     }
 }
 
@@ -188,6 +222,16 @@ impl Drop for EmbeddedPostgres {
             tracing::error!(error = %format!("{error:#}"), "embedded postgres did not stop cleanly");
         }
     }
+}
+
+/// A lock file in the data dir (its contents unused: the lock is the open file's).
+fn lock_file(path: &Path) -> anyhow::Result<fs::File> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
 }
 
 fn check(output: Output, what: &str) -> anyhow::Result<()> {

@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod privacy;
 pub mod projector;
 pub mod semantic;
+pub mod service_manager;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

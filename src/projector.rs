@@ -468,6 +468,11 @@ impl Projector {
         self.progress.borrow().clone()
     }
 
+    /// The checkpoint each projection has reached, as it moves.
+    pub fn progress_changes(&self) -> watch::Receiver<BTreeMap<Projection, Checkpoint>> {
+        self.progress.subscribe()
+    }
+
     /// The checkpoint of the last batch that changed each read model, as it changes: a follower
     /// of one read model (the custom agents') wakes when it changed, not on every batch.
     pub fn changes(&self) -> watch::Receiver<BTreeMap<Projection, Checkpoint>> {

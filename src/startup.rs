@@ -317,6 +317,13 @@ impl Application {
                 .clone()
                 .follow_erasures(self.state.pool.clone(), tasks.clone()),
         ));
+        if crate::service_manager::listening() {
+            runners.push(tokio::spawn(crate::service_manager::report(
+                self.state.projector.clone(),
+                self.state.draining.clone(),
+                tasks.clone(),
+            )));
+        }
         tracing::info!(address = %self.listener.local_addr()?, node = %self.state.projector.lease().node(), "hijraah listening");
         let stop_accepting = CancellationToken::new();
         let listener = crate::drain::DrainingListener::new(self.listener, stop_accepting.clone())?;

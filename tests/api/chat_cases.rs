@@ -40,18 +40,56 @@ pub fn verse_of(id: &str) -> String {
     }
 }
 
+/// The checks a case's `expect` may name (the README's list).
+const CHECKS: &[&str] = &[
+    "agents",
+    "not_agents",
+    "contains_all",
+    "contains_any",
+    "citations_any",
+    "citations_none",
+    "max_citations",
+    "no_invented_citations",
+    "no_empty_promise",
+];
+
 /// The failed checks of one case.
 pub fn check(case: &Value, replies: &[Value], corpus: &HashSet<String>) -> Vec<String> {
     let expect = &case["expect"];
     let mut failures = Vec::new();
+    // A check this function does not know would pass unread: a misspelt key fails the case.
+    for key in expect.as_object().into_iter().flat_map(|checks| checks.keys()) {
+        if !CHECKS.contains(&key.as_str()) {
+            failures.push(format!("unknown check `{key}`"));
+        }
+    }
     let types: Vec<&str> = replies.iter().filter_map(|r| r["agent_type"].as_str()).collect();
     let wanted: Vec<&str> = expect["agents"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     for agent in &wanted {
-        if !types.contains(agent) {
+        let answered = replies.iter().any(|reply| {
+            reply["agent_type"] == *agent && !reply["response"].as_str().unwrap_or_default().trim().is_empty()
+        });
+        if !answered {
             failures.push(format!("no {agent} reply (got {types:?})"));
+        }
+    }
+    // The user interface always replies, so naming it means more: that it answered itself, and
+    // did not hand the message to an agent the case does not name.
+    if wanted.contains(&"user_interface")
+        && let Some(ui) = replies.iter().find(|reply| reply["agent_type"] == "user_interface")
+    {
+        for handed in ui["metadata"]["answered_by"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !wanted.contains(&handed) {
+                failures.push(format!("the user interface handed the message to {handed}"));
+            }
         }
     }
     for agent in expect["not_agents"]
@@ -114,13 +152,19 @@ pub fn check(case: &Value, replies: &[Value], corpus: &HashSet<String>) -> Vec<S
     {
         failures.push(format!("{} citations, at most {most} wanted", cited.len()));
     }
-    for id in &cited {
-        if !corpus.contains(id) {
-            failures.push(format!("cites `{id}`, which is not in the corpus"));
+    // The README: both are always true. A case may not turn them off by leaving them out, and
+    // one that says `false` is taken at its word.
+    if expect["no_invented_citations"].as_bool().unwrap_or(true) {
+        for id in &cited {
+            if !corpus.contains(id) {
+                failures.push(format!("cites `{id}`, which is not in the corpus"));
+            }
         }
     }
     // No empty promise: the user interface names only agents whose replies are here.
-    if let Some(ui) = replies.iter().find(|reply| reply["agent_type"] == "user_interface") {
+    if expect["no_empty_promise"].as_bool().unwrap_or(true)
+        && let Some(ui) = replies.iter().find(|reply| reply["agent_type"] == "user_interface")
+    {
         for promised in ui["metadata"]["answered_by"]
             .as_array()
             .into_iter()
@@ -148,4 +192,87 @@ fn the_normalisation_is_the_readmes() {
     assert_eq!(normalise("Your zakat is $12,000.00"), "your zakat is $12000.00");
     assert_eq!(normalise("٣٢٥٫٠٠"), "325.00");
     assert_eq!(normalise("1, 2"), "1, 2");
+}
+
+#[cfg(test)]
+mod checks {
+    use serde_json::json;
+
+    use super::*;
+
+    fn corpus() -> HashSet<String> {
+        ["quran:2:255", "quran:2:255:en"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn greeting_case() -> Value {
+        json!({"id": "greeting", "content": "salam", "expect": {
+            "agents": ["user_interface"], "not_agents": ["knowledge"],
+            "no_invented_citations": true, "no_empty_promise": true}})
+    }
+
+    fn ui(text: &str, answered_by: &[&str]) -> Value {
+        json!({"agent_type": "user_interface", "response": text,
+               "metadata": {"answered_by": answered_by, "citations": []}})
+    }
+
+    #[test]
+    fn a_citation_outside_the_corpus_fails_the_case() {
+        let case = json!({"expect": {"agents": ["knowledge"], "no_invented_citations": true}});
+        let quoting = |id: &str| {
+            vec![json!({"agent_type": "knowledge", "response": "…", "metadata": {"citations": [{"id": id}]}})]
+        };
+        assert!(check(&case, &quoting("quran:2:255:en"), &corpus()).is_empty());
+        let failures = check(&case, &quoting("quran:2:999"), &corpus());
+        assert_eq!(failures, ["cites `quran:2:999`, which is not in the corpus"]);
+    }
+
+    #[test]
+    fn naming_the_user_interface_means_it_answered_itself() {
+        assert!(check(&greeting_case(), &[ui("Wa alaikum as-salam", &[])], &corpus()).is_empty());
+        // Handing the message on, or saying nothing, is not answering it.
+        let handed = check(
+            &greeting_case(),
+            &[ui("Our agent answers below.", &["financial_services"])],
+            &corpus(),
+        );
+        assert!(
+            handed
+                .iter()
+                .any(|f| f.contains("handed the message to financial_services")),
+            "{handed:?}"
+        );
+        let silent = check(&greeting_case(), &[ui("  ", &[])], &corpus());
+        assert!(
+            silent.iter().any(|f| f.starts_with("no user_interface reply")),
+            "{silent:?}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_check_fails_instead_of_passing_unread() {
+        let case = json!({"expect": {"agents": ["user_interface"], "citation_any": ["quran:2:255"]}});
+        assert_eq!(
+            check(&case, &[ui("hello", &[])], &corpus()),
+            ["unknown check `citation_any`"]
+        );
+    }
+
+    #[test]
+    fn an_empty_promise_fails_the_case() {
+        let case = json!({"expect": {"agents": [], "no_empty_promise": true}});
+        let failures = check(
+            &case,
+            &[ui("The financial agent answers below.", &["financial_services"])],
+            &corpus(),
+        );
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.contains("promised a financial_services reply")),
+            "{failures:?}"
+        );
+    }
 }

@@ -353,3 +353,83 @@ pub async fn count_user_messages(
         }
     }
 }
+
+/// What a `hijraah serve` process told its service manager over `NOTIFY_SOCKET` (systemd's
+/// protocol; `src/service_manager.rs`). Tests that run the binary wait on these messages
+/// instead of polling its endpoints.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notified {
+    pub ready: bool,
+    pub stopping: bool,
+    pub lease: bool,
+    pub projections_at: i64,
+}
+
+impl Notified {
+    fn apply(&mut self, message: &str) {
+        for line in message.lines() {
+            match line {
+                "READY=1" => self.ready = true,
+                "STOPPING=1" => self.stopping = true,
+                _ => {
+                    if let Some(status) = line.strip_prefix("STATUS=") {
+                        self.lease = status.starts_with("lease held");
+                        if let Some(at) = status.rsplit(' ').next().and_then(|at| at.parse().ok()) {
+                            self.projections_at = at;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A socket a child server reports to (pass [`NotifySocket::path`] as its `NOTIFY_SOCKET`); what
+/// it said, by `key`, lands in a shared watch channel, replaced by a fresh state on `bind`.
+pub struct NotifySocket {
+    pub path: PathBuf,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl NotifySocket {
+    pub fn bind(
+        path: PathBuf,
+        key: String,
+        states: tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>,
+    ) -> Self {
+        let _ = std::fs::remove_file(&path);
+        let socket = tokio::net::UnixDatagram::bind(&path).expect("bind the notify socket");
+        states.send_modify(|states| {
+            states.insert(key.clone(), Notified::default());
+        });
+        let reader = tokio::spawn(async move {
+            let mut buffer = vec![0; 4096];
+            while let Ok(read) = socket.recv(&mut buffer).await {
+                let message = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                states.send_modify(|states| states.entry(key.clone()).or_default().apply(&message));
+            }
+        });
+        Self { path, reader }
+    }
+}
+
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        self.reader.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Waits until `states` satisfy `until`, at most `within`; panics naming `what` otherwise.
+pub async fn wait_notified(
+    states: &tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>,
+    what: &str,
+    within: Duration,
+    until: impl FnMut(&std::collections::BTreeMap<String, Notified>) -> bool,
+) -> std::collections::BTreeMap<String, Notified> {
+    let mut receiver = states.subscribe();
+    match tokio::time::timeout(within, receiver.wait_for(until)).await {
+        Ok(Ok(states)) => states.clone(),
+        _ => panic!("{what}: not within {within:?} (told: {:?})", *states.borrow()),
+    }
+}

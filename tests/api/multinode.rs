@@ -11,17 +11,21 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::process::Child;
+use tokio::sync::watch;
 
 use hijraah::auth::JwtKeys;
 use hijraah_domain::ids::UserId;
 use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{SECRET, TestDatabase, count_user_messages, hijraah_command};
+use crate::helpers::{
+    Notified, NotifySocket, SECRET, TestDatabase, count_user_messages, hijraah_command, wait_notified,
+};
 use crate::nginx::{Nginx, nginx_binary};
 
 const NODES: usize = 3;
@@ -59,6 +63,9 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// What each server last told its service manager, by name (reset when it is started or killed).
+type Told = watch::Sender<BTreeMap<String, Notified>>;
+
 struct Node {
     name: String,
     port: u16,
@@ -66,21 +73,23 @@ struct Node {
     log: PathBuf,
     database_url: String,
     child: Option<Child>,
+    notify: Option<NotifySocket>,
 }
 
 impl Node {
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn start(&mut self) {
+    fn start(&mut self, told: &Told) {
+        // The last run's socket goes first: dropping it removes its path, which the new one reuses.
+        self.notify = None;
+        let notify = NotifySocket::bind(self.data_dir.with_extension("notify"), self.name.clone(), told.clone());
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log)
             .expect("node log");
-        let child = hijraah_command()
+        let mut command = hijraah_command();
+        command
             .arg("serve")
+            .env("NOTIFY_SOCKET", &notify.path)
             .env("DATABASE_URL", &self.database_url)
             .env("HIJRAAH_DATA_DIR", &self.data_dir)
             .env("HIJRAAH_BIND", format!("127.0.0.1:{}", self.port))
@@ -92,29 +101,29 @@ impl Node {
             .env("HIJRAAH_ANONYMOUS_RATE_LIMIT_PER_MINUTE", "0")
             .env("HIJRAAH_DB_MAX_CONNECTIONS", "10")
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
+            .stdout(log.try_clone().expect("node log"))
+            .stderr(log);
+        let child = tokio::process::Command::from(command)
+            .kill_on_drop(true)
             .spawn()
             .expect("start hijraah serve");
         self.child = Some(child);
+        self.notify = Some(notify);
     }
 
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        for _ in 0..600 {
-            if let Ok(response) = client.get(self.url("/readyz")).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{} did not become ready (log: {})", self.name, self.log.display());
+    /// Waits for the server's `READY=1` (it accepts connections and its database is migrated).
+    async fn wait_ready(&self, told: &Told) {
+        let what = format!("{} ready (log: {})", self.name, self.log.display());
+        wait_notified(told, &what, Duration::from_secs(60), |told| told[&self.name].ready).await;
     }
 
-    fn kill(&mut self) {
+    async fn kill(&mut self, told: &Told) {
         let mut child = self.child.take().expect("running");
-        child.kill().expect("kill -9");
-        child.wait().expect("reaped");
+        child.kill().await.expect("kill -9");
+        self.notify = None;
+        told.send_modify(|told| {
+            told.insert(self.name.clone(), Notified::default());
+        });
     }
 
     /// SIGTERM, then waits for the process to drain and exit; returns whether it exited cleanly.
@@ -122,26 +131,13 @@ impl Node {
         let mut child = self.child.take().expect("running");
         let sent = std::process::Command::new("kill")
             .arg("-TERM")
-            .arg(child.id().to_string())
+            .arg(child.id().expect("running").to_string())
             .status()
             .expect("kill -TERM");
         assert!(sent.success());
-        for _ in 0..600 {
-            if let Some(status) = child.try_wait().expect("wait") {
-                return status.success();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        panic!("{} did not stop within 30 s of SIGTERM", self.name);
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        match tokio::time::timeout(Duration::from_secs(30), child.wait()).await {
+            Ok(status) => status.expect("wait").success(),
+            Err(_) => panic!("{} did not stop within 30 s of SIGTERM", self.name),
         }
     }
 }
@@ -161,12 +157,17 @@ async fn worker(
     worker: usize,
     token: String,
     phase: Arc<AtomicU8>,
-    stop: Arc<AtomicBool>,
     sent: Arc<Mutex<Vec<Sent>>>,
+    acknowledged: watch::Sender<usize>,
 ) {
     let user = worker / 2;
     let mut n = 0;
-    while !stop.load(Ordering::Relaxed) {
+    // A steady 50 chats/s per worker at most: a user's pace, not a flood.
+    let mut pace = tokio::time::interval(Duration::from_millis(20));
+    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The load stops when the test settles.
+    while Phase::from_u8(phase.load(Ordering::SeqCst)) != Phase::Settled {
+        pace.tick().await;
         n += 1;
         let content = format!("Assalamu alaikum from worker {worker}, message {n}");
         let started = Phase::from_u8(phase.load(Ordering::SeqCst));
@@ -192,20 +193,30 @@ async fn worker(
             Err(error) => Err(format!("transport: {error}")),
         };
         let finished = Phase::from_u8(phase.load(Ordering::SeqCst));
-        let failed = outcome.is_err();
+        let ok = outcome.is_ok();
         sent.lock().unwrap().push(Sent {
             user,
             content,
             phases: (started, finished),
             outcome,
         });
-        tokio::time::sleep(Duration::from_millis(if failed { 100 } else { 20 })).await;
+        if ok {
+            acknowledged.send_modify(|count| *count += 1);
+        }
     }
 }
 
-async fn readyz(client: &reqwest::Client, node: &Node) -> Option<Value> {
-    let response = client.get(node.url("/readyz")).send().await.ok()?;
-    response.json().await.ok()
+/// Lets the load run until `more` further chats are acknowledged: each phase sees real traffic,
+/// however fast this machine is.
+async fn load_for(acknowledged: &watch::Sender<usize>, more: usize, phase: &str) {
+    let target = *acknowledged.borrow() + more;
+    let mut receiver = acknowledged.subscribe();
+    let reached = tokio::time::timeout(Duration::from_secs(120), receiver.wait_for(|count| *count >= target));
+    assert!(
+        matches!(reached.await, Ok(Ok(_))),
+        "{more} more chats acknowledged {phase} within 2 minutes (at {})",
+        *acknowledged.borrow()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,33 +242,31 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
             log: work.join(format!("node{}.log", index + 1)),
             database_url: db.url.clone(),
             child: None,
+            notify: None,
         })
         .collect();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
+    let told: Told = watch::Sender::new(BTreeMap::new());
     for node in &mut nodes {
-        node.start();
+        node.start(&told);
     }
     for node in &nodes {
-        node.wait_ready(&client).await;
+        node.wait_ready(&told).await;
     }
     let nginx_port = free_port();
     let ports: Vec<u16> = nodes.iter().map(|node| node.port).collect();
+    // Returns once nginx listens (it daemonises after binding).
     let _nginx = Nginx::start(&nginx_path, &work, nginx_port, &ports).expect("nginx starts");
     let front = format!("http://127.0.0.1:{nginx_port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if let Ok(response) = client.get(format!("{front}/readyz")).send().await
-            && response.status().is_success()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "nginx answers (log: {}/nginx-error.log)", work.display());
+    let through = client.get(format!("{front}/readyz")).send().await;
+    assert!(
+        through.is_ok_and(|response| response.status().is_success()),
+        "nginx answers (log: {}/nginx-error.log)",
+        work.display()
+    );
 
     let keys = JwtKeys::new(SECRET.as_bytes());
     let token = |user: usize| {
@@ -269,8 +278,8 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
         .unwrap()
     };
     let phase = Arc::new(AtomicU8::new(Phase::Warm as u8));
-    let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(Mutex::new(Vec::new()));
+    let acknowledged = watch::Sender::new(0usize);
     let workers: Vec<_> = (0..WORKERS)
         .map(|index| {
             tokio::spawn(worker(
@@ -279,48 +288,48 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
                 index,
                 token(index / 2),
                 phase.clone(),
-                stop.clone(),
                 sent.clone(),
+                acknowledged.clone(),
             ))
         })
         .collect();
     let load_began = Instant::now();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    load_for(&acknowledged, 300, "while warming up").await;
 
     // SIGKILL the lease holder mid-load.
-    let mut leader = None;
-    for (index, node) in nodes.iter().enumerate() {
-        if readyz(&client, node)
-            .await
-            .is_some_and(|ready| ready["projection_lease"] == true)
-        {
-            leader = Some(index);
-        }
-    }
-    let leader = leader.expect("one server holds the projection lease");
+    let holders = wait_notified(
+        &told,
+        "a server holds the projection lease",
+        Duration::from_secs(30),
+        |told| told.values().filter(|node| node.lease).count() == 1,
+    )
+    .await;
+    let leader = nodes
+        .iter()
+        .position(|node| holders[&node.name].lease)
+        .expect("one server holds the projection lease");
     phase.store(Phase::Killed as u8, Ordering::SeqCst);
-    nodes[leader].kill();
+    nodes[leader].kill(&told).await;
     let killed_at = Instant::now();
-    let mut takeover = None;
-    while takeover.is_none() && killed_at.elapsed() < Duration::from_secs(20) {
-        for (index, node) in nodes.iter().enumerate() {
-            if index != leader
-                && readyz(&client, node)
-                    .await
-                    .is_some_and(|ready| ready["projection_lease"] == true)
-            {
-                takeover = Some((killed_at.elapsed(), node.name.clone()));
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let (takeover, new_leader) = takeover.expect("another server took the projection lease within 20 s");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let holders = wait_notified(
+        &told,
+        "another server takes the projection lease",
+        Duration::from_secs(20),
+        |told| told.values().any(|node| node.lease),
+    )
+    .await;
+    let takeover = killed_at.elapsed();
+    let new_leader = holders
+        .iter()
+        .find(|(_, node)| node.lease)
+        .map(|(name, _)| name.clone())
+        .unwrap();
+    load_for(&acknowledged, 200, "after the takeover").await;
 
     phase.store(Phase::Restarted as u8, Ordering::SeqCst);
-    nodes[leader].start();
-    nodes[leader].wait_ready(&client).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    nodes[leader].start(&told);
+    nodes[leader].wait_ready(&told).await;
+    load_for(&acknowledged, 200, "with the killed server back").await;
 
     // A rolling restart, one server at a time, with SIGTERM.
     phase.store(Phase::Rolling as u8, Ordering::SeqCst);
@@ -329,36 +338,29 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
         if node.terminate().await {
             clean_exits += 1;
         }
-        node.start();
-        node.wait_ready(&client).await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        node.start(&told);
+        node.wait_ready(&told).await;
+        load_for(&acknowledged, 100, &format!("after {} restarted", node.name)).await;
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    load_for(&acknowledged, 100, "after the rolling restart").await;
     phase.store(Phase::Settled as u8, Ordering::SeqCst);
-    stop.store(true, Ordering::SeqCst);
     for handle in workers {
         handle.await.unwrap();
     }
     let load_seconds = load_began.elapsed().as_secs_f64();
 
     // Every server sees the projections caught up with the log.
-    let mut caught_up = false;
-    for _ in 0..300 {
-        let mut lags = Vec::new();
-        for node in &nodes {
-            lags.push(
-                readyz(&client, node)
-                    .await
-                    .and_then(|ready| ready["projection_lag_events"].as_i64()),
-            );
-        }
-        if lags.iter().all(|lag| *lag == Some(0)) {
-            caught_up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(caught_up, "the projections caught up on every server");
+    let head: i64 = sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    wait_notified(
+        &told,
+        "the projections catch up on every server",
+        Duration::from_secs(30),
+        |told| told.values().all(|node| node.projections_at >= head),
+    )
+    .await;
 
     let sent = std::mem::take(&mut *sent.lock().unwrap());
     let mut recorded: BTreeMap<String, usize> = BTreeMap::new();

@@ -2,7 +2,7 @@
 //! as its upstream: for the multi-node test and the load bench (which includes this file).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Command, Stdio};
 
 /// Debian's nginx, where installed.
 pub fn nginx_binary() -> Option<PathBuf> {
@@ -12,12 +12,15 @@ pub fn nginx_binary() -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// nginx on `port`, running `deploy/nginx.conf` with our servers as its upstream.
+/// nginx on `port`, running `deploy/nginx.conf` with our servers as its upstream; stopped on drop.
 pub struct Nginx {
-    child: Child,
+    binary: PathBuf,
+    dir: PathBuf,
 }
 
 impl Nginx {
+    /// Returns once nginx listens: it binds its port, then daemonises, and only then does the
+    /// command it was started with exit.
     pub fn start(binary: &Path, dir: &Path, port: u16, nodes: &[u16]) -> std::io::Result<Self> {
         let shipped = include_str!("../../deploy/nginx.conf");
         let mut site = String::new();
@@ -57,30 +60,44 @@ impl Nginx {
         let dir_text = dir.display();
         let main = format!(
             "{user}worker_processes 1;\npid {dir_text}/nginx.pid;\nerror_log {dir_text}/nginx-error.log warn;\n\
-             daemon off;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n\
+             events {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n\
              client_body_temp_path {dir_text}/body;\n  proxy_temp_path {dir_text}/proxy;\n\
              fastcgi_temp_path {dir_text}/fastcgi;\n  uwsgi_temp_path {dir_text}/uwsgi;\n\
              scgi_temp_path {dir_text}/scgi;\n  include {dir_text}/hijraah.conf;\n}}\n",
             user = if root { "user root;\n" } else { "" },
         );
         std::fs::write(dir.join("nginx.conf"), main)?;
-        let child = std::process::Command::new(binary)
+        let nginx = Self {
+            binary: binary.to_owned(),
+            dir: dir.to_owned(),
+        };
+        let status = nginx.command().status()?;
+        if !status.success() {
+            return Err(std::io::Error::other(format!(
+                "nginx did not start ({status}); see {}",
+                dir.join("nginx-error.log").display()
+            )));
+        }
+        Ok(nginx)
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
             .arg("-e")
-            .arg(dir.join("nginx-error.log"))
+            .arg(self.dir.join("nginx-error.log"))
             .arg("-p")
-            .arg(dir)
+            .arg(&self.dir)
             .arg("-c")
-            .arg(dir.join("nginx.conf"))
+            .arg(self.dir.join("nginx.conf"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        Ok(Self { child })
+            .stderr(Stdio::null());
+        command
     }
 }
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.command().args(["-s", "stop"]).status();
     }
 }
