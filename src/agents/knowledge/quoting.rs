@@ -1,0 +1,126 @@
+//! How the knowledge agent quotes what it found: verbatim, cut at a sentence when long,
+//! neighbouring verses as one passage, the same saying once; and what it says when nothing found
+//! is a reliable answer.
+
+use hijraah_index::Hit;
+use serde_json::json;
+
+use crate::agents::AgentAnswer;
+use crate::agents::language::Language;
+
+/// Longest quotation shown whole; longer ones are cut at a sentence, marked with "…".
+pub(super) const QUOTE_CHARS: usize = 700;
+
+/// The answer when no passage is a reliable answer: say so, cite nothing.
+pub(super) fn nothing_reliable(language: Language, best_score: Option<f32>, query: Option<String>) -> AgentAnswer {
+    let content = match language {
+        Language::Arabic => {
+            "لم أجد في النصوص المتاحة لديّ نصًا موثوقًا يجيب عن هذا السؤال، ولن أخمّن. يُرجى سؤال عالم موثوق."
+        }
+        Language::English => {
+            "I found nothing reliable in the texts available to me for this question, and I will not guess. \
+             Please ask a trusted scholar."
+        }
+    };
+    AgentAnswer {
+        content: content.to_owned(),
+        confidence: 0.2,
+        metadata: json!({"citations": [], "found": false, "query": query, "best_score": best_score}),
+    }
+}
+
+/// A verbatim quotation, cut at a sentence when long. Arabic hadith open with their chain of
+/// narrators and end with the saying, so a long one keeps its end.
+pub(super) fn quotation(text: &str, keep_end: bool) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if keep_end {
+        let tail: String = chars[chars.len() - QUOTE_CHARS..].iter().collect();
+        let start = tail
+            .char_indices()
+            .find(|(_, c)| matches!(c, ' ' | '،'))
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        return format!("…{}", &tail[start..]);
+    }
+    let head: String = chars[..QUOTE_CHARS].iter().collect();
+    let cut = head
+        .rfind(['.', '!', '?'])
+        .filter(|&at| at > QUOTE_CHARS / 3)
+        .map_or(head.len(), |at| at + 1);
+    format!("{} …", &head[..cut])
+}
+
+/// Surah and verse of a Qur'an id (`quran:2:183`).
+pub(super) fn verse_number(id: &str) -> Option<(u64, u64)> {
+    let mut parts = id.strip_prefix("quran:")?.split(':');
+    let surah = parts.next()?.parse().ok()?;
+    let ayah = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((surah, ayah))
+}
+
+/// The passages in order of first appearance, with each run of neighbouring verses of one surah
+/// gathered into one passage, in verse order.
+pub(super) fn group_neighbours(passages: &[Hit]) -> Vec<Vec<&Hit>> {
+    let mut groups: Vec<Vec<&Hit>> = Vec::new();
+    for hit in passages {
+        let joined = verse_number(&hit.id).and_then(|(surah, ayah)| {
+            groups.iter().position(|group| {
+                group.iter().any(|other| {
+                    verse_number(&other.id)
+                        .is_some_and(|(other_surah, other_ayah)| other_surah == surah && other_ayah.abs_diff(ayah) == 1)
+                })
+            })
+        });
+        match joined {
+            Some(at) => {
+                groups[at].push(hit);
+                groups[at].sort_by_key(|hit| verse_number(&hit.id));
+            }
+            None => groups.push(vec![hit]),
+        }
+    }
+    groups
+}
+
+/// Neighbouring verses quoted as one passage: each verse's text after its number, and one
+/// reference for the run ("Qur'an 2:183–185 (Al-Baqarah)").
+pub(super) fn quote_passage(group: &[&Hit], language: Language) -> String {
+    let verses: Vec<String> = group
+        .iter()
+        .map(|hit| {
+            let ayah = verse_number(&hit.id).map_or(0, |(_, ayah)| ayah);
+            let text = match language {
+                Language::Arabic => hit.text_ar.as_ref().or(hit.text_en.as_ref()).unwrap_or(&hit.text),
+                Language::English => hit.text_en.as_ref().or(hit.text_ar.as_ref()).unwrap_or(&hit.text),
+            };
+            format!("({ayah}) {}", quotation(text, false))
+        })
+        .collect();
+    let first = verse_number(&group[0].id).unwrap_or_default();
+    let last = verse_number(&group[group.len() - 1].id).unwrap_or_default();
+    let reference = group[0].reference.replacen(
+        &format!("{}:{}", first.0, first.1),
+        &format!("{}:{}–{}", first.0, first.1, last.1),
+        1,
+    );
+    match language {
+        Language::Arabic => format!("«{}» ({reference})", verses.join(" ")),
+        Language::English => format!("\"{}\" ({reference})", verses.join(" ")),
+    }
+}
+
+/// Whether two texts say nearly the same thing (most of their words shared).
+pub(super) fn near_duplicates(one: &str, other: &str) -> bool {
+    let words = |text: &str| -> std::collections::HashSet<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| word.chars().count() > 2)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (one, other) = (words(one), words(other));
+    let shared = one.intersection(&other).count() as f64;
+    let smaller = one.len().min(other.len()).max(1) as f64;
+    shared / smaller > 0.7
+}
