@@ -57,15 +57,27 @@ pub struct Registration {
     pub name: String,
     #[schema(min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]+$")]
     pub agent_type: String,
-    /// An `http://` URL the coordinator POSTs requests to.
-    #[schema(example = "http://127.0.0.1:9000/answer", pattern = r"^http://[^/@\s]+(/\S*)?$")]
+    /// An `http://` URL the coordinator POSTs requests to: a host name or an IPv4 address, a
+    /// port, a path. (The server also takes what a URL parser makes a host of, IPv6 and
+    /// international names among them; the pattern keeps to what every client can write.)
+    #[schema(
+        example = "http://127.0.0.1:9000/answer",
+        pattern = r"^http://(?:(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|(?:[A-Za-z0-9_-]+\.)*[A-Za-z_][A-Za-z0-9_-]*\.?)(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?(?:/\S*)?$"
+    )]
     pub endpoint: String,
     /// Words or phrases that route a request to it.
     #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::http::openapi::items::Keyword>)]
     pub keywords: Vec<String>,
-    #[serde(default = "default_timeout_ms")]
+    #[serde(default = "default_timeout_ms", deserialize_with = "whole_milliseconds")]
     #[schema(minimum = 100, maximum = 30000, default = 5000)]
     pub timeout_ms: u64,
+}
+
+/// `timeout_ms` as JSON may write a whole number: `5000` or `5000.0`.
+fn whole_milliseconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    hijraah_domain::calculators::zakat::whole_number(&value)
+        .ok_or_else(|| serde::de::Error::custom("timeout_ms must be a whole number of milliseconds"))
 }
 
 fn default_timeout_ms() -> u64 {
@@ -81,6 +93,17 @@ fn snake_case(value: &str, max: usize) -> bool {
 }
 
 impl Registration {
+    /// Whether a built-in agent has this id or serves this type already: not a malformed
+    /// registration, but one that conflicts with what exists.
+    pub fn taken(&self, built_in_ids: &[String]) -> Option<String> {
+        if built_in_ids.contains(&self.agent_id) {
+            return Some(format!("agent_id `{}` belongs to a built-in agent", self.agent_id));
+        }
+        BUILT_IN_TYPES
+            .contains(&self.agent_type.as_str())
+            .then(|| format!("agent_type `{}` is served by a built-in agent", self.agent_type))
+    }
+
     /// The event this registration becomes, or what is wrong with it.
     pub fn validate(self, built_in_ids: &[String]) -> Result<CustomAgentRegistered, String> {
         if !snake_case(&self.agent_id, 64) {
@@ -88,8 +111,8 @@ impl Registration {
                 "agent_id must be 2 to 64 lowercase letters, digits, `_` or `-`, starting with a letter".into(),
             );
         }
-        if built_in_ids.contains(&self.agent_id) {
-            return Err(format!("agent_id `{}` belongs to a built-in agent", self.agent_id));
+        if let Some(taken) = self.taken(built_in_ids) {
+            return Err(taken);
         }
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -97,12 +120,6 @@ impl Registration {
         }
         if !snake_case(&self.agent_type, 40) || self.agent_type.contains('-') {
             return Err("agent_type must be 2 to 40 lowercase letters, digits or `_`, starting with a letter".into());
-        }
-        if BUILT_IN_TYPES.contains(&self.agent_type.as_str()) {
-            return Err(format!(
-                "agent_type `{}` is served by a built-in agent",
-                self.agent_type
-            ));
         }
         let url = reqwest::Url::parse(&self.endpoint).map_err(|error| format!("endpoint is not a URL: {error}"))?;
         if url.scheme() != "http" || url.host_str().is_none() {
@@ -140,6 +157,9 @@ pub fn stream_id(agent_id: &str) -> String {
 pub enum CustomAgentError {
     #[error("{0}")]
     Invalid(String),
+    /// A built-in agent has the id or serves the type.
+    #[error("{0}")]
+    Taken(String),
     #[error(transparent)]
     Refused(#[from] hijraah_domain::aggregates::custom_agent::CustomAgentError),
     #[error("stored event cannot be read: {0}")]
@@ -219,6 +239,9 @@ impl CustomAgents {
             .filter(|registered| BUILT_IN_TYPES.contains(&registered.agent.agent_type()))
             .map(|registered| registered.agent.agent_id().to_owned())
             .collect();
+        if let Some(taken) = registration.taken(&built_in) {
+            return Err(CustomAgentError::Taken(taken));
+        }
         let spec = registration.validate(&built_in).map_err(CustomAgentError::Invalid)?;
         let _changing = self.changing.lock().await;
         let (_, appended) = decide(

@@ -58,7 +58,7 @@ async fn list_custom(State(state): State<AppState>, auth: Auth) -> Result<Json<C
                 parameters(("agent_id" = "$response.body#/agent_id")))),
         )),
         (status = 403, description = "Needs the admin role", body = ErrorBody),
-        (status = 409, description = "An agent with that id is registered", body = ErrorBody),
+        (status = 409, description = "An agent with that id is registered, or a built-in agent has that id or serves that type", body = ErrorBody),
     ))]
 async fn register_custom(
     State(state): State<AppState>,

@@ -28,29 +28,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 const AMOUNT_DIGITS: &str = r"0*(?:[0-9]{1,15}(?:\.[0-9]+)?|1000000000000000(?:\.0+)?)";
 const AMOUNT_MAX: f64 = 1e15;
 
-/// The lower bound of a decimal input.
-enum Above {
-    /// From this value on.
-    AtLeast(f64),
-    /// Strictly above this value.
-    Over(f64),
-}
+/// The finest a decimal input holds (28 decimal places): a JSON number finer than this is read
+/// as its nearest decimal, so "above 0" means at least this.
+const FINEST: f64 = 1e-28;
 
 /// A decimal input as the handlers read it: a string matching `pattern`, or a JSON number
 /// within the same bounds.
 fn decimal_schema(
     pattern: &str,
     example: &str,
-    above: Above,
+    minimum: f64,
     maximum: f64,
     description: &str,
 ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
-    let number = ObjectBuilder::new().schema_type(Type::Number).maximum(Some(maximum));
-    let number = match above {
-        Above::AtLeast(minimum) => number.minimum(Some(minimum)),
-        Above::Over(minimum) => number.exclusive_minimum(Some(minimum)),
-    };
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(minimum))
+        .maximum(Some(maximum));
     OneOfBuilder::new()
         .item(
             ObjectBuilder::new()
@@ -71,7 +66,7 @@ impl utoipa::PartialSchema for Amount {
         decimal_schema(
             &format!("^{AMOUNT_DIGITS}$"),
             "1250.50",
-            Above::AtLeast(0.0),
+            0.0,
             AMOUNT_MAX,
             "A decimal string (\"1250.50\") or a JSON number, from 0 to 10^15",
         )
@@ -89,9 +84,9 @@ impl utoipa::PartialSchema for PositiveAmount {
         decimal_schema(
             &format!("^(?=[0-9.]*[1-9]){AMOUNT_DIGITS}$"),
             "2.04",
-            Above::Over(0.0),
+            FINEST,
             AMOUNT_MAX,
-            "A decimal string (\"2.04\") or a JSON number, above 0 and at most 10^15",
+            "A decimal string (\"2.04\") or a JSON number, above 0 (a number at least 10^-28) and at most 10^15",
         )
     }
 }
@@ -106,7 +101,7 @@ impl utoipa::PartialSchema for Ratio {
         decimal_schema(
             r"^0*(?:0(?:\.[0-9]+)?|1(?:\.0+)?)$",
             "0.25",
-            Above::AtLeast(0.0),
+            0.0,
             1.0,
             "A decimal string (\"0.25\") or a JSON number, from 0 to 1",
         )

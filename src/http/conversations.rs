@@ -29,7 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/conversations/{conversation_id}", tag = "conversations",
     params(("conversation_id" = Uuid, Path, description = "From a reply's `metadata.conversation_id`")),
     responses(
-        (status = 200, body = ConversationView),
+        (status = 200, body = ConversationView, links(
+            ("feedback" = (operation_id = "give", parameters(("message_id" = "$response.body#/messages/1/message_id")))),
+        )),
         (status = 404, description = "No such conversation (or another user's)", body = ErrorBody),
     ))]
 async fn conversation(

@@ -42,7 +42,7 @@ pub enum ErrorCode {
     ConversationEnded,
     /// 409: too many concurrent writers on one conversation.
     ConversationBusy,
-    /// 409: an agent with that id is already registered.
+    /// 409: an agent with that id is already registered, or a built-in agent has that id or type.
     AgentExists,
     /// 409: the community event is cancelled and cannot change.
     EventCancelled,
@@ -243,7 +243,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, error.to_string()),
             StoreError::EventIdReused { .. } => ApiError::new(ErrorCode::DuplicateEvent, error.to_string()),
-            StoreError::UnknownPosition(position) => ApiError::invalid(format!("no event has position {position}")),
+            StoreError::UnknownPosition(position) => ApiError::not_found(format!("no event has position {position}")),
             StoreError::EmptyAppend => ApiError::internal(error),
             StoreError::Database(database) => database.into(),
             StoreError::Unavailable(_) => ApiError::unavailable(error),
@@ -269,6 +269,7 @@ impl From<CustomAgentError> for ApiError {
         use hijraah_domain::aggregates::custom_agent::CustomAgentError as Refused;
         match error {
             CustomAgentError::Invalid(message) => ApiError::invalid(message),
+            CustomAgentError::Taken(message) => ApiError::new(ErrorCode::AgentExists, message),
             CustomAgentError::Refused(Refused::AlreadyRegistered(_)) => {
                 ApiError::new(ErrorCode::AgentExists, error.to_string())
             }

@@ -64,6 +64,7 @@ struct EventsPage {
             (String = "text/event-stream"),
         )),
         (status = 403, description = "Needs the analyst or admin role", body = ErrorBody),
+        (status = 404, description = "`after` names no event (positions run from 1 to the log's head)", body = ErrorBody),
     ))]
 async fn events(
     State(state): State<AppState>,

@@ -135,7 +135,10 @@ enum DocumentBatch {
 /// nothing: one bad document refuses the batch, saying which.
 #[utoipa::path(post, path = "/knowledge/documents", tag = "knowledge", request_body = DocumentBatch,
     responses(
-        (status = 200, body = ImportCounts),
+        (status = 200, body = ImportCounts, links(
+            ("read" = (operation_id = "get_document", parameters(("id" = "$request.body#/0/id")))),
+            ("retract" = (operation_id = "retract_document", parameters(("id" = "$request.body#/0/id")))),
+        )),
         (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
     ))]
 async fn add_documents(

@@ -56,7 +56,9 @@ async fn definitions(State(state): State<AppState>, _auth: Auth) -> Result<Json<
 #[utoipa::path(put, path = "/workflows/{name}", tag = "workflows", request_body = DefinitionBody,
     params(("name" = String, Path, description = "snake_case, 1 to 64 characters")),
     responses(
-        (status = 200, body = DefinitionBody),
+        (status = 200, body = DefinitionBody, links(
+            ("start" = (operation_id = "start", parameters(("name" = "$request.path.name")))),
+        )),
         (status = 403, description = "Needs the admin role", body = ErrorBody),
         (status = 422, description = "The definition is invalid: the reason is in the message", body = ErrorBody),
     ))]
@@ -96,7 +98,11 @@ struct Started {
 #[utoipa::path(post, path = "/workflows/{name}/runs", tag = "workflows", request_body = StartRequest,
     params(("name" = String, Path)),
     responses(
-        (status = 202, body = Started),
+        (status = 202, body = Started, links(
+            ("read" = (operation_id = "run", parameters(("run_id" = "$response.body#/run_id")))),
+            ("cancel" = (operation_id = "cancel", parameters(("run_id" = "$response.body#/run_id")))),
+            ("signal" = (operation_id = "signal", parameters(("run_id" = "$response.body#/run_id")))),
+        )),
         (status = 404, description = "No such definition", body = ErrorBody),
         (status = 409, description = "A run with that id exists", body = ErrorBody),
         (status = 422, description = "The input does not fit the definition", body = ErrorBody),
@@ -127,7 +133,10 @@ async fn start(
 #[serde(deny_unknown_fields)]
 struct RunQuery {
     /// `running`, `waiting`, `completed`, `failed` or `cancelled`.
+    #[param(pattern = "^(running|waiting|completed|failed|cancelled)$")]
     status: Option<String>,
+    /// A definition's name; names no definition, and the page is empty.
+    #[param(pattern = "^[^\\u0000]*$")]
     definition: Option<String>,
     /// The `next_after` of the previous page.
     after: Option<Uuid>,
@@ -147,7 +156,12 @@ const STATUSES: [&str; 5] = ["running", "waiting", "completed", "failed", "cance
 
 /// A page of runs, newest first: the caller's own, or every run for curators and admins.
 #[utoipa::path(get, path = "/workflows/runs", tag = "workflows", params(RunQuery),
-    responses((status = 200, body = RunPage)))]
+    responses(
+        (status = 200, body = RunPage, links(
+            ("read" = (operation_id = "run", parameters(("run_id" = "$response.body#/runs/0/run_id")))),
+        )),
+        (status = 404, description = "`after` names no run", body = ErrorBody),
+    ))]
 async fn list_runs(
     State(state): State<AppState>,
     auth: Auth,
@@ -165,7 +179,7 @@ async fn list_runs(
     let before = match query.after {
         Some(after) => match hijraah_projections::queries::run_started_at(&state.pool, after).await? {
             Some(at) => Some((at, after)),
-            None => return Err(ApiError::invalid("`after` is not a run of this list")),
+            None => return Err(ApiError::not_found("`after` names no run")),
         },
         None => None,
     };

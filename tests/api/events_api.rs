@@ -60,7 +60,7 @@ async fn analysts_page_through_the_log_in_global_order() {
     assert_eq!(all[0]["event_type"], "UserRegistered");
     expect_error(
         app.get("/api/v1/events?after=99999", &analyst).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::NOT_FOUND,
     )
     .await;
     expect_error(

@@ -9,6 +9,7 @@
 
 use std::str::FromStr;
 
+use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use serde_json::Value;
@@ -226,7 +227,7 @@ pub fn fitr_input(body: &serde_json::Map<String, Value>) -> Result<(u32, Decimal
     }
     let persons = body
         .get("persons")
-        .and_then(Value::as_u64)
+        .and_then(whole_number)
         .filter(|persons| (1..=10_000).contains(persons))
         .ok_or_else(|| InputError("persons must be a whole number from 1 to 10000".into()))?;
     let sa_kg = amount(body, "sa_kg")?.filter(|kg| *kg > Decimal::ZERO).ok_or_else(|| {
@@ -242,6 +243,17 @@ pub fn max_amount() -> Decimal {
     Decimal::new(1_000_000_000_000_000, 0)
 }
 
+/// A whole number as JSON may write it, `3` or `3.0` (JSON Schema's `integer` takes both), up to
+/// 2^53 (beyond it a float is no longer exact).
+pub fn whole_number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|float| float.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(float))
+            .map(|float| float as u64)
+    })
+}
+
 /// An amount given as a decimal string or a JSON number; absent is `None`.
 pub fn amount(body: &serde_json::Map<String, Value>, field: &str) -> Result<Option<Decimal>, InputError> {
     let parsed = match body.get(field) {
@@ -252,6 +264,8 @@ pub fn amount(body: &serde_json::Map<String, Value>, field: &str) -> Result<Opti
             Decimal::from_str(&text)
                 .or_else(|_| Decimal::from_scientific(&text))
                 .ok()
+                // Beyond 28 decimal places (5e-324): the nearest decimal, which may be 0.
+                .or_else(|| number.as_f64().and_then(Decimal::from_f64))
         }
         Some(_) => None,
     };
@@ -344,6 +358,31 @@ mod tests {
 
     fn d(text: &str) -> Decimal {
         Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_fraction_of_zero() {
+        let body = |persons: Value| {
+            serde_json::json!({"persons": persons, "sa_kg": "2.04", "staple_price_per_kg": "3"})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(fitr_input(&body(serde_json::json!(3.0))).unwrap().0, 3);
+        assert!(fitr_input(&body(serde_json::json!(2.5))).is_err(), "half a person");
+        assert!(fitr_input(&body(serde_json::json!(-1.0))).is_err());
+    }
+
+    #[test]
+    fn a_number_finer_than_a_decimal_holds_is_its_nearest_decimal() {
+        let body = |number: f64| serde_json::json!({ "cash": number }).as_object().unwrap().clone();
+        assert_eq!(amount(&body(5e-324), "cash").unwrap(), Some(Decimal::ZERO));
+        let tiny = amount(&body(1.5e-27), "cash").unwrap().unwrap();
+        assert!(
+            tiny > Decimal::ZERO && tiny < d("0.000000000000000000000000002"),
+            "{tiny}"
+        );
+        assert_eq!(amount(&body(1250.5), "cash").unwrap(), Some(d("1250.5")));
     }
 
     /// The worked example of the issue: $12,000 savings and 100 g of gold at $75 a gram, gold
