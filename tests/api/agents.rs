@@ -298,8 +298,14 @@ async fn custom_agents_are_registered_called_over_http_and_degrade_gracefully() 
         StatusCode::CONFLICT,
     )
     .await;
+    // A type a built-in agent serves is taken, like an id: a conflict with what exists.
+    let mut taken = registration.clone();
+    taken["agent_type"] = json!("knowledge");
+    taken["agent_id"] = json!("other");
+    let code = expect_error(register(&app, Role::Admin, taken).await, StatusCode::CONFLICT).await;
+    assert_eq!(code, "agent_exists");
     let mut bad = registration.clone();
-    bad["agent_type"] = json!("knowledge");
+    bad["agent_type"] = json!("Not A Type");
     bad["agent_id"] = json!("other");
     expect_error(register(&app, Role::Admin, bad).await, StatusCode::UNPROCESSABLE_ENTITY).await;
 
