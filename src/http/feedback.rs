@@ -31,8 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct FeedbackRequest {
     helpful: bool,
-    /// The agent type that should have answered.
+    /// The agent type that should have answered: one this deployment runs (the built-in ones and
+    /// the custom agents registered; `GET /api/v1/agents/health` lists them).
     #[serde(default)]
+    #[schema(pattern = "^[a-z][a-z0-9_]+$", min_length = 2, max_length = 40)]
     correct_agent: Option<String>,
     /// At most 2,000 characters.
     #[serde(default)]

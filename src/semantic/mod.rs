@@ -267,6 +267,8 @@ pub struct SemanticService {
     /// The index's document count when this server last counted the texts to embed.
     counted_at: std::sync::atomic::AtomicU64,
     loading: std::sync::atomic::AtomicBool,
+    /// Bumped after every change to what [`SemanticService::status`] reports.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl SemanticService {
@@ -282,6 +284,7 @@ impl SemanticService {
             documents: std::sync::atomic::AtomicU64::new(0),
             counted_at: std::sync::atomic::AtomicU64::new(u64::MAX),
             loading: std::sync::atomic::AtomicBool::new(false),
+            changes: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -290,6 +293,16 @@ impl SemanticService {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// Wakes on every change to the status (the model, the vectors loaded, the texts counted):
+    /// what waits for the encoder waits on this, not on a timer.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|changes| *changes += 1);
     }
 
     pub fn status(&self) -> SemanticStatus {
@@ -342,6 +355,7 @@ impl SemanticService {
                 }
                 Some(sha256) => {
                     self.loading.store(true, std::sync::atomic::Ordering::Relaxed);
+                    self.changed();
                     let bytes: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM model_files WHERE sha256 = $1")
                         .bind(sha256)
                         .fetch_one(&self.pool)
@@ -366,6 +380,7 @@ impl SemanticService {
             }
             *self.vectors.write().unwrap_or_else(|p| p.into_inner()) = VectorSet::default();
             self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            self.changed();
         }
         let Some(model) = self.model() else { return Ok(()) };
         let after = self.vectors.read().unwrap_or_else(|p| p.into_inner()).last_seq();
@@ -380,13 +395,16 @@ impl SemanticService {
             return Ok(());
         }
         let dimensions = model.encoder.dimensions();
-        let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
-        for row in rows {
-            let bytes: Vec<u8> = row.get("vector");
-            if let Some(vector) = vectors::from_bytes(&bytes, dimensions) {
-                set.upsert(row.get("document_id"), &vector, row.get("seq"));
+        {
+            let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+            for row in rows {
+                let bytes: Vec<u8> = row.get("vector");
+                if let Some(vector) = vectors::from_bytes(&bytes, dimensions) {
+                    set.upsert(row.get("document_id"), &vector, row.get("seq"));
+                }
             }
         }
+        self.changed();
         Ok(())
     }
 
@@ -416,6 +434,7 @@ impl SemanticService {
             .map_err(|error| SemanticError::Invalid(error.to_string()))?;
         self.documents
             .store(texts.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.changed();
         let existing: std::collections::HashMap<String, String> =
             sqlx::query_as("SELECT document_id, text_sha256 FROM knowledge_vectors WHERE model_sha256 = $1")
                 .bind(&model.sha256)
@@ -431,10 +450,13 @@ impl SemanticService {
                 .bind(&gone)
                 .execute(&self.pool)
                 .await?;
-            let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
-            for id in gone {
-                set.remove(id);
+            {
+                let mut set = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+                for id in gone {
+                    set.remove(id);
+                }
             }
+            self.changed();
         }
         let pending: Vec<(String, String, String)> = texts
             .into_iter()
@@ -501,6 +523,7 @@ impl SemanticService {
             };
             if let Err(error) = step.await {
                 self.loading.store(false, std::sync::atomic::Ordering::Relaxed);
+                self.changed();
                 tracing::warn!(error = %error, "sentence encoder step failed; retrying");
             }
             tokio::select! {
@@ -529,6 +552,7 @@ impl SemanticService {
             .map_err(|error| SemanticError::Task(error.to_string()))?
             .map_err(|error| SemanticError::Invalid(error.to_string()))?;
         self.documents.store(texts as u64, std::sync::atomic::Ordering::Relaxed);
+        self.changed();
         Ok(())
     }
 

@@ -47,26 +47,36 @@ async fn chromedriver() -> Option<Driver> {
         .local_addr()
         .unwrap()
         .port();
-    let process = Command::new(CHROMEDRIVER)
+    let mut process = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
+    // chromedriver says "ChromeDriver was started successfully on port N" once it listens; the
+    // reader then drains its output until it exits.
+    let stdout = process.stdout.take().expect("chromedriver's stdout");
     // Killed and reaped when dropped, whatever happens next.
     let driver = Driver {
         process,
         url: format!("http://127.0.0.1:{port}"),
     };
-    // chromedriver answers /status once it listens.
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(format!("{}/status", driver.url)).send().await.is_ok() {
-            return Some(driver);
+    let (started, listening) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut started = Some(started);
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("started successfully")
+                && let Some(started) = started.take()
+            {
+                let _ = started.send(());
+            }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    });
+    match tokio::time::timeout(Duration::from_secs(20), listening).await {
+        Ok(Ok(())) => Some(driver),
+        _ => panic!("chromedriver did not start"),
     }
-    panic!("chromedriver did not start");
 }
 
 async fn browser(driver: &Driver) -> Client {

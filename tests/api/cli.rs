@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::helpers::hijraah_command as hijraah;
+use crate::workflows::run_until;
 
 #[test]
 fn token_mints_a_jwt_signed_with_the_data_dirs_secret() {
@@ -213,19 +214,7 @@ async fn workflows_are_started_signalled_shown_and_listed_from_the_command_line(
 
     // The server's worker takes the run up and waits for the assets.
     let token = app.token("alice", Role::User);
-    let mut status = Value::Null;
-    for _ in 0..100 {
-        status = app
-            .get(&format!("/api/v1/workflows/runs/{run_id}"), &token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if status["status"] == "waiting" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let status = run_until(&app.address, &token, &run_id, |run| run["status"] == "waiting").await;
     assert_eq!(status["waiting_for"]["signal"], "assets");
     let payload = json!({"assets": {"cash": "7000", "gold_price_per_gram": "80"}}).to_string();
     let signalled = run(args(&[
@@ -246,14 +235,10 @@ async fn workflows_are_started_signalled_shown_and_listed_from_the_command_line(
         "{}",
         String::from_utf8_lossy(&signalled.stderr)
     );
-    for _ in 0..100 {
-        let shown = run(args(&["workflows", "show", &run_id])).await;
-        status = serde_json::from_slice(&shown.stdout).unwrap();
-        if status["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    run_until(&app.address, &token, &run_id, |run| run["status"] == "completed").await;
+    let shown = run(args(&["workflows", "show", &run_id])).await;
+    let status: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(status["status"], "completed");
     assert_eq!(status["output"]["zakat"]["zakat_amount"], "175.00");
     app.wait_for_projections_and_index().await;
     let listed = run(args(&["workflows", "list", "--status", "completed"])).await;

@@ -105,6 +105,7 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
     let application = Application::build(&settings, database.pool.clone()).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     let keys = application.state().keys.clone();
+    let server_state = application.state().clone();
     let stop = CancellationToken::new();
     let server = tokio::spawn(application.run_until_stopped(stop.clone()));
     let client = reqwest::Client::builder()
@@ -122,13 +123,19 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
 
     let halt = Arc::new(AtomicBool::new(false));
     let outcomes = Arc::new(Mutex::new(Vec::new()));
+    // Bumped after each outcome: the test waits on what the workers saw, not on the clock.
+    let answered = watch::Sender::new(0usize);
     let workers: Vec<_> = (0..4)
         .map(|worker| {
             let (client, address, token) = (client.clone(), address.clone(), token(&format!("fault{worker}")));
-            let (halt, outcomes) = (halt.clone(), outcomes.clone());
+            let (halt, outcomes, answered) = (halt.clone(), outcomes.clone(), answered.clone());
             tokio::spawn(async move {
                 let mut n = 0;
+                // At most one chat per 30 ms per worker: a steady load, not a flood.
+                let mut pace = tokio::time::interval(Duration::from_millis(30));
+                pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 while !halt.load(Ordering::SeqCst) {
+                    pace.tick().await;
                     n += 1;
                     let content = format!("Salam from {worker}, number {n}");
                     let sent = Instant::now();
@@ -153,41 +160,83 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
                         retry_after,
                         conversation,
                     });
-                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    answered.send_modify(|count| *count += 1);
                 }
             })
         })
         .collect();
 
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Waits, as the workers answer, until `seen` holds of what they saw since `since`; at most `within`.
+    let until = |what: &'static str, since: Instant, within: Duration, seen: fn(&[&Outcome]) -> bool| {
+        let (outcomes, mut changes) = (outcomes.clone(), answered.subscribe());
+        async move {
+            let deadline = tokio::time::Instant::now() + within;
+            loop {
+                changes.borrow_and_update();
+                {
+                    let outcomes = outcomes.lock().unwrap();
+                    let recent: Vec<&Outcome> = outcomes.iter().filter(|outcome| outcome.sent >= since).collect();
+                    if seen(&recent) {
+                        return;
+                    }
+                }
+                assert!(
+                    matches!(tokio::time::timeout_at(deadline, changes.changed()).await, Ok(Ok(()))),
+                    "{what}: not within {within:?}"
+                );
+            }
+        }
+    };
+    fn forty_acknowledged(seen: &[&Outcome]) -> bool {
+        seen.iter().filter(|outcome| outcome.status == 200).count() >= 40
+    }
+    let began = Instant::now();
+    until(
+        "40 chats acknowledged before the cut",
+        began,
+        Duration::from_secs(60),
+        forty_acknowledged,
+    )
+    .await;
     let cut = Instant::now();
     proxy.cut();
+    // The outage lasts until it has been felt: chats refused with 503 (the read-your-writes wait
+    // is shorter, so every worker meets it).
+    until(
+        "8 chats refused while the database is away",
+        cut,
+        Duration::from_secs(60),
+        |seen| seen.iter().filter(|outcome| outcome.status == 503).count() >= 8,
+    )
+    .await;
     // Readiness says so too.
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let ready = client.get(format!("{address}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
-    tokio::time::sleep(Duration::from_secs(3)).await;
     proxy.restore();
     let restored = Instant::now();
     // It recovers by itself: a chat sent after the database returned is acknowledged.
-    let recovered = loop {
-        let first = outcomes
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|outcome| outcome.sent >= restored && outcome.status == 200)
-            .map(|outcome| outcome.answered)
-            .min();
-        if let Some(answered) = first {
-            break answered;
-        }
-        assert!(
-            restored.elapsed() < Duration::from_secs(20),
-            "no chat succeeded 20 s after the database returned"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    until(
+        "a chat acknowledged within 20 s of the database's return",
+        restored,
+        Duration::from_secs(20),
+        |seen| seen.iter().any(|outcome| outcome.status == 200),
+    )
+    .await;
+    let recovered = outcomes
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|outcome| outcome.sent >= restored && outcome.status == 200)
+        .map(|outcome| outcome.answered)
+        .min()
+        .expect("a chat acknowledged after the database returned");
+    until(
+        "40 chats acknowledged after the recovery",
+        recovered,
+        Duration::from_secs(60),
+        forty_acknowledged,
+    )
+    .await;
     halt.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.await.unwrap();
@@ -237,25 +286,17 @@ async fn while_postgresql_is_away_requests_get_503_with_retry_after_and_the_serv
         .fetch_one(&head)
         .await
         .unwrap();
-    let state_wait = Instant::now();
-    loop {
-        let lag: i64 = client
-            .get(format!("{address}/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .map(|ready| ready["projection_lag_events"].as_i64().unwrap_or(i64::MAX))
-            .unwrap_or(i64::MAX);
-        if lag == 0 {
-            break;
-        }
+    let head = server_state.store.head().await.expect("the log's head");
+    assert_eq!(head.position, position);
+    for projection in hijraah_projections::Projection::ALL {
         assert!(
-            state_wait.elapsed() < Duration::from_secs(30),
-            "projections caught up to {position}"
+            server_state
+                .projector
+                .wait_for(projection, head, Duration::from_secs(30))
+                .await,
+            "projection {} caught up to {position}",
+            projection.name()
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for (worker, conversation) in &conversations {
         let token = token(&format!("fault{worker}"));

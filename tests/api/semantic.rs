@@ -4,11 +4,13 @@
 //! becomes hybrid, and a retracted or revised text leaves or is embedded again. Vectors move
 //! between deployments by export and import.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
+
+use hijraah::http::AppState;
 
 use crate::helpers::{SecondServer, TestApp, hijraah_command};
 use crate::knowledge::{excerpt, search};
@@ -51,20 +53,36 @@ async fn readyz(address: &str) -> Value {
         .unwrap()
 }
 
-/// Waits until the server at `address` says its encoder is `state`, with `vectors` loaded.
-async fn encoder_becomes(address: &str, state: &str, vectors: u64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
+/// Reads the server's `/readyz` until `until` holds, waking each time its encoder changes (the
+/// model, the vectors loaded, the texts counted), never on a timer; fails after 2 minutes.
+async fn encoder_until(server: &AppState, address: &str, what: &str, until: impl Fn(&Value) -> bool) -> Value {
+    let mut changes = server
+        .knowledge
+        .semantic()
+        .expect("the server has an encoder service")
+        .subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
+        changes.borrow_and_update();
         let ready = readyz(address).await;
-        if ready["encoder"]["state"] == state && ready["encoder"]["vectors"] == vectors {
+        if until(&ready) {
             return ready;
         }
-        assert!(
-            Instant::now() < deadline,
-            "encoder never became {state} with {vectors}: {ready}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !matches!(tokio::time::timeout_at(deadline, changes.changed()).await, Ok(Ok(()))) {
+            panic!("{what}: not within 2 minutes ({ready})");
+        }
     }
+}
+
+/// Waits until the server at `address` says its encoder is `state`, with `vectors` loaded.
+async fn encoder_becomes(server: &AppState, address: &str, state: &str, vectors: u64) -> Value {
+    encoder_until(
+        server,
+        address,
+        &format!("the encoder becomes {state} with {vectors}"),
+        |ready| ready["encoder"]["state"] == state && ready["encoder"]["vectors"] == vectors,
+    )
+    .await
 }
 
 async fn vector_rows(app: &TestApp) -> i64 {
@@ -152,7 +170,7 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     assert_eq!(recorded, 1, "importing the same model again records nothing");
 
     // The leader embeds every primary text in the background; search becomes hybrid.
-    let ready = encoder_becomes(address, "ready", 60).await;
+    let ready = encoder_becomes(&app.state, address, "ready", 60).await;
     assert_eq!(ready["encoder"]["model"], sha256.as_str());
     assert_eq!(vector_rows(&app).await, 60);
     let hybrid = search(&app, "the reward of deeds depends upon the intentions").await;
@@ -203,11 +221,13 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
     let second = SecondServer::spawn(&app, |_| {}).await;
     let second_ready = readyz(&second.address).await;
     assert_eq!(second_ready["projection_lease"], false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while readyz(&second.address).await["encoder"]["vectors"] != 60 {
-        assert!(Instant::now() < deadline, "the second server loads the vectors");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    encoder_until(
+        &second.state,
+        &second.address,
+        "the second server loads the vectors",
+        |ready| ready["encoder"]["vectors"] == 60,
+    )
+    .await;
     let seq_after: i64 = sqlx::query_scalar("SELECT max(seq) FROM knowledge_vectors")
         .fetch_one(&app.db.pool)
         .await
@@ -242,8 +262,12 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
         String::from_utf8_lossy(&output.stdout).contains("revised 1"),
         "{output:?}"
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // The leader writes the vectors, then loads them: each change of its encoder is a moment to
+    // look at the table.
+    let mut changes = app.state.knowledge.semantic().unwrap().subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
+        changes.borrow_and_update();
         let gone: i64 = sqlx::query_scalar("SELECT count(*) FROM knowledge_vectors WHERE document_id = 'bukhari:2'")
             .fetch_one(&app.db.pool)
             .await
@@ -257,10 +281,9 @@ async fn an_imported_model_makes_search_hybrid_on_every_server_and_vectors_follo
             break;
         }
         assert!(
-            Instant::now() < deadline,
+            matches!(tokio::time::timeout_at(deadline, changes.changed()).await, Ok(Ok(()))),
             "the vectors follow the retraction and the revision"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(vector_rows(&app).await, 59);
 
@@ -338,11 +361,10 @@ async fn what_the_rules_cannot_place_is_read_for_meaning_and_a_greeting_pays_not
     let dir = tempfile::tempdir().unwrap();
     let (model_path, sha256) = tiny_model(dir.path());
     import_pinned(&app, &model_path, &sha256);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while readyz(address).await["encoder"]["model"] != sha256.as_str() {
-        assert!(Instant::now() < deadline, "the model never loaded");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    encoder_until(&app.state, address, "the model loads", |ready| {
+        ready["encoder"]["model"] == sha256.as_str()
+    })
+    .await;
 
     for content in [
         "what should I bring a neighbour who just had a baby?",

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{SECRET, TestApp, TestDatabase, expect_error, replies_to};
+use crate::helpers::{Notified, NotifySocket, SECRET, TestApp, TestDatabase, expect_error, replies_to, wait_notified};
 
 async fn send(
     app_url: &str,
@@ -52,7 +52,7 @@ async fn start(app: &TestApp, user: &str, name: &str, input: Value) -> String {
 /// Reads the run, then again each time its stream records an event (followed live over SSE,
 /// as an analyst), until `done` says it is where the test wants it. Runs advance in the
 /// background; this wakes on their events, never on a timer, and fails after 30 s without.
-async fn run_until(address: &str, token: &str, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn run_until(address: &str, token: &str, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
     use futures_util::StreamExt;
     let watcher = hijraah::auth::JwtKeys::new(SECRET.as_bytes())
         .mint(
@@ -592,10 +592,12 @@ async fn register_counter(address: &str, token: &str, endpoint: &str) {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-/// `hijraah serve` as a real process on the test's database.
-fn serve(db: &TestDatabase, data_dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hijraah"))
+/// `hijraah serve` as a real process on the test's database, and the socket it reports to.
+fn serve(db: &TestDatabase, data_dir: &std::path::Path, port: u16, told: &Told) -> (Child, NotifySocket) {
+    let notify = NotifySocket::bind(data_dir.with_extension("notify"), "serve".to_owned(), told.clone());
+    let child = Command::new(env!("CARGO_BIN_EXE_hijraah"))
         .arg("serve")
+        .env("NOTIFY_SOCKET", &notify.path)
         .env("DATABASE_URL", &db.url)
         .env("HIJRAAH_DATA_DIR", data_dir)
         .env("HIJRAAH_BIND", format!("127.0.0.1:{port}"))
@@ -604,19 +606,18 @@ fn serve(db: &TestDatabase, data_dir: &std::path::Path, port: u16) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start hijraah serve")
+        .expect("start hijraah serve");
+    (child, notify)
 }
 
-async fn wait_ready(address: &str) {
-    for _ in 0..300 {
-        if let Ok(response) = reqwest::get(format!("{address}/healthz")).await
-            && response.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server at {address} did not start");
+type Told = tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>;
+
+/// Waits for the server's `READY=1`.
+async fn wait_ready(told: &Told) {
+    wait_notified(told, "the server is ready", Duration::from_secs(60), |told| {
+        told.get("serve").is_some_and(|serve| serve.ready)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -639,8 +640,9 @@ async fn a_server_killed_between_steps_resumes_the_run_its_timer_fires_and_no_st
     };
     let (endpoint, calls) = counting_agent().await;
 
-    let mut server = serve(&db, data_dir.path(), port);
-    wait_ready(&address).await;
+    let told = Told::new(Default::default());
+    let (mut server, notify) = serve(&db, data_dir.path(), port, &told);
+    wait_ready(&told).await;
     register_counter(&address, &token("root", Role::Admin), &endpoint).await;
     let definition = json!({"input": {"tag": "string"}, "steps": [
         {"id": "before", "kind": "agent", "agent_type": "counter", "content": "before ${input.tag}"},
@@ -682,8 +684,9 @@ async fn a_server_killed_between_steps_resumes_the_run_its_timer_fires_and_no_st
         "nothing ran while the server was down"
     );
 
-    let mut restarted = serve(&db, data_dir.path(), port);
-    wait_ready(&address).await;
+    drop(notify);
+    let (mut restarted, _notify) = serve(&db, data_dir.path(), port, &told);
+    wait_ready(&told).await;
     let done = run_until(&address, &alice, &run_id, status_is("completed")).await;
     restarted.kill().unwrap();
     restarted.wait().unwrap();
