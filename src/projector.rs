@@ -468,6 +468,16 @@ impl Projector {
         self.progress.borrow().clone()
     }
 
+    /// The position the slowest projection has reached (0 before any has run).
+    pub fn slowest_position(&self) -> i64 {
+        self.progress
+            .borrow()
+            .values()
+            .map(|checkpoint| checkpoint.position)
+            .min()
+            .unwrap_or(0)
+    }
+
     /// The checkpoint each projection has reached, as it moves.
     pub fn progress_changes(&self) -> watch::Receiver<BTreeMap<Projection, Checkpoint>> {
         self.progress.subscribe()

@@ -19,13 +19,7 @@ pub fn listening() -> bool {
 /// The status line: the lease, and the position every projection has reached.
 pub fn status(projector: &Projector) -> String {
     let lease = if projector.leads() { "held" } else { "not held" };
-    let slowest = projector
-        .progress()
-        .values()
-        .map(|checkpoint| checkpoint.position)
-        .min()
-        .unwrap_or(0);
-    format!("lease {lease}; projections at {slowest}")
+    format!("lease {lease}; projections at {}", projector.slowest_position())
 }
 
 /// Sends `READY=1`, then a status line on every change until `stop`; `STOPPING=1` when `draining`

@@ -11,6 +11,7 @@
 //! - [`community`]: mosques and community events.
 //! - [`calculators`]: zakat, prayer times, qibla and the Umm al-Qura calendar.
 //! - [`understanding`]: the amounts, dates and occasions a plain message carries.
+//! - [`json`]: reading values as JSON writes them (a whole number may be `3.0`).
 //! - [`learn`]: features, labelled examples and scores for the router learned from the log.
 
 pub mod aggregates;
@@ -20,6 +21,7 @@ pub mod conversation;
 pub mod envelope;
 pub mod events;
 pub mod ids;
+pub mod json;
 pub mod knowledge;
 pub mod learn;
 pub mod understanding;

@@ -76,7 +76,7 @@ pub struct Registration {
 /// `timeout_ms` as JSON may write a whole number: `5000` or `5000.0`.
 fn whole_milliseconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     let value = serde_json::Value::deserialize(deserializer)?;
-    hijraah_domain::calculators::zakat::whole_number(&value)
+    hijraah_domain::json::whole_number(&value)
         .ok_or_else(|| serde::de::Error::custom("timeout_ms must be a whole number of milliseconds"))
 }
 

@@ -80,13 +80,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> 
         .fetch_one(&state.pool)
         .await
         .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;
-    let slowest = state
-        .projector
-        .progress()
-        .values()
-        .map(|checkpoint| checkpoint.position)
-        .min()
-        .unwrap_or(0);
+    let slowest = state.projector.slowest_position();
     let lease_holder = crate::lease::holder(&state.pool)
         .await
         .map_err(|error| ApiError::unavailable(format!("database not reachable: {error}")))?;

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use hijraah::embedded_postgres::EmbeddedPostgres;
 use sqlx::Connection;
 
-use crate::helpers::{Notified, NotifySocket, hijraah_command, wait_notified};
+use crate::helpers::{Notified, NotifySocket, Told, free_port, hijraah_command, wait_notified};
 
 #[tokio::test]
 async fn the_embedded_cluster_initialises_starts_serves_and_stops() {
@@ -101,11 +101,7 @@ fn processes_of(dir: &std::path::Path) -> Vec<u32> {
 }
 
 /// `hijraah serve` on the embedded default, reporting to `told` under "serve".
-fn serve(
-    data_dir: &std::path::Path,
-    port: u16,
-    told: &tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>,
-) -> (tokio::process::Child, NotifySocket) {
+fn serve(data_dir: &std::path::Path, port: u16, told: &Told) -> (tokio::process::Child, NotifySocket) {
     let notify = NotifySocket::bind(data_dir.with_extension("notify"), "serve".to_owned(), told.clone());
     let mut command = hijraah_command();
     command
@@ -128,12 +124,8 @@ async fn a_cluster_left_by_a_killed_server_is_stopped_by_the_next_one() {
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let data_dir = root.path().join("data");
     let cluster = data_dir.join("postgres");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let told = tokio::sync::watch::Sender::new(std::collections::BTreeMap::new());
+    let port = free_port();
+    let told = Told::new(Default::default());
     let ready = |told: &std::collections::BTreeMap<String, Notified>| told.get("serve").is_some_and(|s| s.ready);
 
     let (mut first, _notify) = serve(&data_dir, port, &told);

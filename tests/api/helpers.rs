@@ -384,6 +384,17 @@ impl Notified {
     }
 }
 
+/// What each `hijraah serve` a test runs last told its service manager, by the test's name for it.
+pub type Told = tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>;
+
+/// A port free on loopback right now (the server binds it a moment later).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
 /// A socket a child server reports to (pass [`NotifySocket::path`] as its `NOTIFY_SOCKET`); what
 /// it said, by `key`, lands in a shared watch channel, replaced by a fresh state on `bind`.
 pub struct NotifySocket {
@@ -422,7 +433,7 @@ impl Drop for NotifySocket {
 
 /// Waits until `states` satisfy `until`, at most `within`; panics naming `what` otherwise.
 pub async fn wait_notified(
-    states: &tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>,
+    states: &Told,
     what: &str,
     within: Duration,
     until: impl FnMut(&std::collections::BTreeMap<String, Notified>) -> bool,

@@ -24,7 +24,7 @@ use hijraah_domain::user::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Notified, NotifySocket, SECRET, TestDatabase, count_user_messages, hijraah_command, wait_notified,
+    Notified, NotifySocket, SECRET, TestDatabase, Told, count_user_messages, free_port, hijraah_command, wait_notified,
 };
 use crate::nginx::{Nginx, nginx_binary};
 
@@ -55,16 +55,6 @@ impl Phase {
         }
     }
 }
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
-
-/// What each server last told its service manager, by name (reset when it is started or killed).
-type Told = watch::Sender<BTreeMap<String, Notified>>;
 
 struct Node {
     name: String,
@@ -249,7 +239,7 @@ async fn three_servers_behind_nginx_lose_no_acknowledged_chat_through_a_kill_and
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let told: Told = watch::Sender::new(BTreeMap::new());
+    let told = Told::new(BTreeMap::new());
     for node in &mut nodes {
         node.start(&told);
     }

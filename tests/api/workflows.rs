@@ -17,7 +17,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{Notified, NotifySocket, SECRET, TestApp, TestDatabase, expect_error, replies_to, wait_notified};
+use crate::helpers::{
+    NotifySocket, SECRET, TestApp, TestDatabase, Told, expect_error, free_port, replies_to, wait_notified,
+};
 
 async fn send(
     app_url: &str,
@@ -610,8 +612,6 @@ fn serve(db: &TestDatabase, data_dir: &std::path::Path, port: u16, told: &Told) 
     (child, notify)
 }
 
-type Told = tokio::sync::watch::Sender<std::collections::BTreeMap<String, Notified>>;
-
 /// Waits for the server's `READY=1`.
 async fn wait_ready(told: &Told) {
     wait_notified(told, "the server is ready", Duration::from_secs(60), |told| {
@@ -624,10 +624,7 @@ async fn wait_ready(told: &Told) {
 async fn a_server_killed_between_steps_resumes_the_run_its_timer_fires_and_no_step_runs_twice() {
     let db = TestDatabase::create().await;
     let data_dir = tempfile::tempdir().unwrap();
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let address = format!("http://127.0.0.1:{port}");
     let keys = hijraah::auth::JwtKeys::new(SECRET.as_bytes());
     let token = |user: &str, role| {

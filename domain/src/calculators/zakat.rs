@@ -14,6 +14,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json::whole_number;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -241,17 +243,6 @@ pub fn fitr_input(body: &serde_json::Map<String, Value>) -> Result<(u32, Decimal
 
 pub fn max_amount() -> Decimal {
     Decimal::new(1_000_000_000_000_000, 0)
-}
-
-/// A whole number as JSON may write it, `3` or `3.0` (JSON Schema's `integer` takes both), up to
-/// 2^53 (beyond it a float is no longer exact).
-pub fn whole_number(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|float| float.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(float))
-            .map(|float| float as u64)
-    })
 }
 
 /// An amount given as a decimal string or a JSON number; absent is `None`.
