@@ -205,6 +205,14 @@ pub struct KnowledgeDocumentRevised {
     pub content_hash: String,
 }
 
+/// A curator recorded a grader's verdict on a hadith, beside any it carries. It applies to the
+/// document until it is retracted, across revisions of its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeDocumentGraded {
+    pub id: String,
+    pub grade: crate::grades::Grade,
+}
+
 /// A curator withdrew a text: it is no longer found or quoted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeDocumentRetracted {
@@ -404,6 +412,7 @@ events! {
     KnowledgeDocumentAdded,
     KnowledgeDocumentRevised,
     KnowledgeDocumentRetracted,
+    KnowledgeDocumentGraded,
     MosquePublished,
     MosqueUpdated,
     MosqueRemoved,

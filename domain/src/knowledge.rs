@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::grades::{self, Grade, GradeError};
+
 /// A text the knowledge agent can quote. Its `id` is kept exactly as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -49,6 +51,10 @@ pub struct KnowledgeDocument {
     /// "inna lillahi wa inna ilayhi raji'un" finds the verse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transliteration: Option<String>,
+    /// What graders said of a hadith, as imported (see [`crate::grades`]); curators' later
+    /// grades are events of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<Grade>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -63,6 +69,8 @@ pub enum DocumentError {
     BadSource(String),
     #[error("the document has no text in any language")]
     NoText,
+    #[error("`grades` must be a list of {{\"grade\", \"grader\", \"source\"}}: {0}")]
+    BadGrade(GradeError),
 }
 
 fn text(value: &Value, field: &'static str) -> Option<String> {
@@ -85,6 +93,22 @@ fn number(value: &Value, field: &'static str) -> Option<u64> {
 fn join(parts: &[Option<String>]) -> Option<String> {
     let joined: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
     (!joined.is_empty()).then(|| joined.join(" · "))
+}
+
+/// The `grades` of a record in our own format: absent, or a list of grades.
+fn own_grades(value: &Value) -> Result<Vec<Grade>, DocumentError> {
+    let Some(listed) = value.get("grades").filter(|grades| !grades.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let grades: Vec<Grade> =
+        serde_json::from_value(listed.clone()).map_err(|_| DocumentError::BadGrade(GradeError::Incomplete))?;
+    if grades.len() > grades::MAX_GRADES {
+        return Err(DocumentError::BadGrade(GradeError::TooMany));
+    }
+    grades
+        .into_iter()
+        .map(|grade| grade.validated().map_err(DocumentError::BadGrade))
+        .collect()
 }
 
 pub fn valid_id(id: &str) -> bool {
@@ -144,6 +168,7 @@ impl KnowledgeDocument {
             number: number(value, "verse_number"),
             attribution: text(value, "english_translation"),
             transliteration: text(value, "transliteration"),
+            grades: Vec::new(),
         })
     }
 
@@ -179,6 +204,7 @@ impl KnowledgeDocument {
             number: None,
             attribution: translator,
             transliteration: None,
+            grades: Vec::new(),
         })
     }
 
@@ -193,6 +219,15 @@ impl KnowledgeDocument {
             Some(book) => format!("{name} {hadith_number} (this edition's numbering; {book})"),
             None => format!("{name} {hadith_number} (this edition's numbering)"),
         };
+        let arabic = text(value, "arabic");
+        let grades: Vec<Grade> = match collection.as_str() {
+            "tirmidhi" => arabic
+                .as_deref()
+                .and_then(|arabic| grades::tirmidhi(arabic, &format!("{name} {hadith_number}")))
+                .into_iter()
+                .collect(),
+            other => grades::compiler(other).into_iter().collect(),
+        };
         Ok(Self {
             id: required(value, "id")?,
             source: "hadith".into(),
@@ -204,7 +239,7 @@ impl KnowledgeDocument {
                 "ar".into()
             },
             text_en: text(value, "english"),
-            text_ar: text(value, "arabic"),
+            text_ar: arabic,
             text_ar_search: None,
             text_other: None,
             narrator: text(value, "narrator"),
@@ -215,6 +250,7 @@ impl KnowledgeDocument {
             number: Some(hadith_number),
             attribution: None,
             transliteration: None,
+            grades,
         })
     }
 
@@ -243,6 +279,7 @@ impl KnowledgeDocument {
             number: number(value, "number"),
             attribution: text(value, "attribution"),
             transliteration: text(value, "transliteration"),
+            grades: own_grades(value)?,
         })
     }
 

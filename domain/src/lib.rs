@@ -20,6 +20,7 @@ pub mod community;
 pub mod conversation;
 pub mod envelope;
 pub mod events;
+pub mod grades;
 pub mod ids;
 pub mod json;
 pub mod knowledge;
