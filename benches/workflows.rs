@@ -56,6 +56,7 @@ async fn run() {
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,
         drain_grace: Duration::ZERO,
+        rulings_sahih_only: false,
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await

@@ -44,6 +44,10 @@ pub struct Settings {
     /// requests while `/readyz` already answers 503, so a load balancer with active health checks
     /// stops sending before the listener closes. In-flight requests are drained in any case.
     pub drain_grace: Duration,
+    /// `HIJRAAH_RULINGS_SAHIH_ONLY`, default off (`1`/`true` on): when asked for a ruling, the
+    /// knowledge agent quotes only hadith some grader holds sahih (a request can ask the same
+    /// with `context.sahih_only`). Qur'an verses are quoted as always.
+    pub rulings_sahih_only: bool,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `per_minute`. `per_minute = 0`: no limit.
@@ -180,6 +184,11 @@ impl Settings {
             },
             node_name: var("HIJRAAH_NODE_NAME"),
             drain_grace: Duration::from_millis(number("HIJRAAH_DRAIN_GRACE_MS", 0)?),
+            rulings_sahih_only: match var("HIJRAAH_RULINGS_SAHIH_ONLY").as_deref().map(str::trim) {
+                None | Some("0" | "false" | "off" | "no") => false,
+                Some("1" | "true" | "on" | "yes") => true,
+                Some(other) => bail!("HIJRAAH_RULINGS_SAHIH_ONLY is 1 or 0 (true or false), not `{other}`"),
+            },
         })
     }
 }

@@ -47,8 +47,11 @@ pub fn register_specialised_agents(
     knowledge: &Arc<KnowledgeService>,
     pool: &PgPool,
     workflows: &Arc<crate::workflows::WorkflowService>,
+    rulings_sahih_only: bool,
 ) {
-    registry.register(Arc::new(KnowledgeAgent::new("knowledge-1", knowledge.clone())));
+    registry.register(Arc::new(
+        KnowledgeAgent::new("knowledge-1", knowledge.clone()).sahih_only_for_rulings(rulings_sahih_only),
+    ));
     registry.register(Arc::new(FinancialAgent::new("financial-1", knowledge.clone())));
     registry.register(Arc::new(CommunityAgent::new("community-1", pool.clone())));
     registry.register(Arc::new(MigrationAgent::new("migration-1", pool.clone())));
@@ -148,7 +151,7 @@ impl Application {
             pool.clone(),
             vault.clone(),
         ));
-        register_specialised_agents(&registry, &knowledge, &pool, &workflows);
+        register_specialised_agents(&registry, &knowledge, &pool, &workflows, settings.rulings_sahih_only);
         let http_client = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(2))
             .build()

@@ -17,6 +17,9 @@ pub mod translit;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use std::collections::HashMap;
+
+use hijraah_domain::grades::Grade;
 use hijraah_domain::knowledge::KnowledgeDocument;
 use rayon::prelude::*;
 use tantivy::schema::Term;
@@ -42,6 +45,12 @@ pub enum IndexError {
 pub enum Change {
     Upsert(Box<KnowledgeDocument>),
     Delete(String),
+    /// A curator's grade: added to the document's, and kept when its text is revised. A grade
+    /// for a document the index does not hold (retracted, or never added) changes nothing.
+    Grade {
+        id: String,
+        grade: Grade,
+    },
 }
 
 pub struct KnowledgeIndex {
@@ -110,14 +119,45 @@ impl KnowledgeIndex {
     pub fn apply(&self, changes: &[Change], payload: &str) -> Result<(), IndexError> {
         let writer = self.writer.as_ref().ok_or(IndexError::ReadOnly)?;
         let mut writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // What this batch wrote, by id (None: deleted): the searcher does not see it yet.
+        let searcher = self.reader.searcher();
+        let mut written: HashMap<&str, Option<TantivyDocument>> = HashMap::new();
+        let current = |id: &str,
+                       written: &HashMap<&str, Option<TantivyDocument>>|
+         -> Result<Option<TantivyDocument>, IndexError> {
+            match written.get(id) {
+                Some(document) => Ok(document.clone()),
+                None => search::stored(&searcher, &self.fields, id),
+            }
+        };
         for change in changes {
             match change {
                 Change::Upsert(document) => {
+                    let kept = current(&document.id, &written)?
+                        .map(|previous| annotations_of(&self.fields, &previous))
+                        .unwrap_or_default();
+                    let converted = to_tantivy(&self.fields, document, &kept);
                     writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
-                    writer.add_document(to_tantivy(&self.fields, document))?;
+                    writer.add_document(converted.clone())?;
+                    written.insert(&document.id, Some(converted));
                 }
                 Change::Delete(id) => {
                     writer.delete_term(Term::from_field_text(self.fields.id, id));
+                    written.insert(id, None);
+                }
+                Change::Grade { id, grade } => {
+                    let Some(previous) = current(id, &written)? else {
+                        continue;
+                    };
+                    let mut annotations = annotations_of(&self.fields, &previous);
+                    if annotations.contains(grade) {
+                        continue;
+                    }
+                    annotations.push(grade.clone());
+                    let regraded = with_annotations(&self.fields, &previous, &annotations);
+                    writer.delete_term(Term::from_field_text(self.fields.id, id));
+                    writer.add_document(regraded.clone())?;
+                    written.insert(id, Some(regraded));
                 }
             }
         }
@@ -138,13 +178,27 @@ impl KnowledgeIndex {
         payload: &str,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Self, IndexError> {
+        Self::build_graded(dir, documents, &HashMap::new(), payload, progress)
+    }
+
+    /// [`Self::build`], with the curators' grades of each document by id.
+    pub fn build_graded(
+        dir: &Path,
+        documents: &[KnowledgeDocument],
+        annotations: &HashMap<String, Vec<Grade>>,
+        payload: &str,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Self, IndexError> {
         let built = Self::open(dir, true)?;
         {
             let writer = built.writer.as_ref().ok_or(IndexError::ReadOnly)?;
             let writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let fields = built.fields;
             for (chunk_number, chunk) in documents.chunks(2_000).enumerate() {
-                let converted: Vec<TantivyDocument> = chunk.par_iter().map(|doc| to_tantivy(&fields, doc)).collect();
+                let converted: Vec<TantivyDocument> = chunk
+                    .par_iter()
+                    .map(|doc| to_tantivy(&fields, doc, annotations.get(&doc.id).map_or(&[], Vec::as_slice)))
+                    .collect();
                 for document in converted {
                     writer.add_document(document)?;
                 }
@@ -199,7 +253,29 @@ impl KnowledgeIndex {
     }
 }
 
-fn to_tantivy(fields: &Fields, document: &KnowledgeDocument) -> TantivyDocument {
+/// The curators' grades a stored document carries.
+fn annotations_of(fields: &Fields, document: &TantivyDocument) -> Vec<Grade> {
+    search::first_text(document, fields.annotations)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// A stored document with its curators' grades replaced.
+fn with_annotations(fields: &Fields, document: &TantivyDocument, annotations: &[Grade]) -> TantivyDocument {
+    let mut copy = TantivyDocument::default();
+    for (field, value) in document.field_values() {
+        if field != fields.annotations {
+            copy.add_field_value(field, &tantivy::schema::OwnedValue::from(value));
+        }
+    }
+    copy.add_text(
+        fields.annotations,
+        serde_json::to_string(annotations).unwrap_or_default(),
+    );
+    copy
+}
+
+fn to_tantivy(fields: &Fields, document: &KnowledgeDocument, annotations: &[Grade]) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &document.id);
     doc.add_text(fields.source, &document.source);
@@ -231,6 +307,18 @@ fn to_tantivy(fields: &Fields, document: &KnowledgeDocument) -> TantivyDocument 
         if let Some(value) = value {
             doc.add_u64(field, value);
         }
+    }
+    if !document.grades.is_empty() {
+        doc.add_text(
+            fields.grades,
+            serde_json::to_string(&document.grades).unwrap_or_default(),
+        );
+    }
+    if !annotations.is_empty() {
+        doc.add_text(
+            fields.annotations,
+            serde_json::to_string(annotations).unwrap_or_default(),
+        );
     }
     doc
 }

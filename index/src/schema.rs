@@ -38,6 +38,10 @@ pub struct Fields {
     pub number: Field,
     /// The Arabic in Latin letters, indexed as consonant-skeleton trigrams.
     pub translit: Field,
+    /// The grades the document carries, as JSON (stored only).
+    pub grades: Field,
+    /// Curators' grades recorded since, as JSON (stored only): kept across revisions.
+    pub annotations: Field,
 }
 
 fn text(tokenizer: &str) -> TextOptions {
@@ -67,6 +71,8 @@ pub fn build() -> (Schema, Fields) {
         ayah: builder.add_u64_field("ayah", STORED),
         number: builder.add_u64_field("number", STORED),
         translit: builder.add_text_field("translit", text(TRANSLIT)),
+        grades: builder.add_text_field("grades", STORED),
+        annotations: builder.add_text_field("annotations", STORED),
     };
     (builder.build(), fields)
 }

@@ -57,6 +57,18 @@ pub enum KnowledgeCommand {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
+    /// A hadith's grades; with `--grade`, `--grader` and `--source`, record one more.
+    Grades {
+        id: String,
+        /// The verdict in the grader's terms, e.g. "sahih".
+        #[arg(long, requires_all = ["grader", "source"])]
+        grade: Option<String>,
+        #[arg(long, requires = "grade")]
+        grader: Option<String>,
+        /// Where the grading is stated.
+        #[arg(long, requires = "grade")]
+        source: Option<String>,
+    },
 }
 
 pub(super) fn bar(total: u64, unit: &str) -> indicatif::ProgressBar {
@@ -231,6 +243,42 @@ pub(super) async fn knowledge(
             for hit in results.hits {
                 println!("{:>8.3}  {}  {}", hit.score, hit.id, hit.reference);
                 println!("          {}", hit.text.chars().take(240).collect::<String>());
+            }
+            Ok(())
+        }
+        KnowledgeCommand::Grades {
+            id,
+            grade,
+            grader,
+            source,
+        } => {
+            let (service, writable) = open_knowledge(database, settings)?;
+            let mut recorded = false;
+            if let (Some(grade), Some(grader), Some(source)) = (grade, grader, source) {
+                let store = EventStore::new(database.pool.clone());
+                let verdict = hijraah_domain::grades::Grade { grade, grader, source };
+                crate::knowledge::import::grade(&store, &id, verdict, &cli_actor(), None)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{id}: {error}"))?;
+                recorded = true;
+            }
+            if writable {
+                service.catch_up().await?;
+            } else if recorded {
+                println!("recorded; the running server indexes it");
+            }
+            let Some(hit) = service.get(id.clone()).await? else {
+                anyhow::bail!("{id}: no such document");
+            };
+            if hit.source != "hadith" {
+                anyhow::bail!("{id} is not a hadith; only hadith are graded");
+            }
+            println!("{}  {}", hit.id, hit.reference);
+            if hit.grades.is_empty() {
+                println!("  not graded here");
+            }
+            for grade in hit.grades {
+                println!("  {} by {} ({})", grade.grade, grade.grader, grade.source);
             }
             Ok(())
         }

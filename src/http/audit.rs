@@ -17,10 +17,11 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppQuery, Auth};
 
 /// The event types that record a staff action.
-pub const STAFF_ACTIONS: [&str; 18] = [
+pub const STAFF_ACTIONS: [&str; 19] = [
     "KnowledgeDocumentAdded",
     "KnowledgeDocumentRevised",
     "KnowledgeDocumentRetracted",
+    "KnowledgeDocumentGraded",
     "KnowledgeReindexRequested",
     "EncoderModelImported",
     "MosquePublished",

@@ -325,6 +325,17 @@ impl From<RetractError> for ApiError {
     }
 }
 
+impl From<crate::knowledge::import::GradeError> for ApiError {
+    fn from(error: crate::knowledge::import::GradeError) -> Self {
+        use crate::knowledge::import::GradeError;
+        match error {
+            GradeError::NotFound => ApiError::not_found("no such document"),
+            GradeError::NotAHadith(_) | GradeError::Invalid(_) => ApiError::invalid(error.to_string()),
+            GradeError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<crate::agents::migration::ChecklistError> for ApiError {
     fn from(error: crate::agents::migration::ChecklistError) -> Self {
         match error {

@@ -19,7 +19,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
 use crate::knowledge::ReindexJob;
-use crate::knowledge::import::{ImportCounts, import_documents, retract};
+use crate::knowledge::import::{ImportCounts, grade, import_documents, retract};
 
 /// Documents in one `POST /knowledge/documents`.
 pub const MAX_BATCH: usize = 1_000;
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(add_documents))
         .routes(routes!(get_document, retract_document))
+        .routes(routes!(grade_document))
         .routes(routes!(start_reindex))
         .routes(routes!(reindex_job))
 }
@@ -239,6 +240,90 @@ async fn retract_document(
         .wait_indexed(checkpoint, state.read_your_writes_timeout)
         .await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A grader's verdict on a hadith, as a curator records it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct GradeBody {
+    /// The verdict in the grader's terms, e.g. `sahih`, `hasan`, `da'if`.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    grade: String,
+    /// Who graded it, e.g. `al-Albani`.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    grader: String,
+    /// Where the grading is stated: a book and its number.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Graded {
+    id: String,
+    /// Every grade the hadith now carries: its own, then curators'.
+    grades: Vec<hijraah_domain::grades::Grade>,
+}
+
+/// Records a grade of a hadith (curator, admin), beside those it has. It is shown with the
+/// hadith wherever it is quoted, and kept when the text is revised; a retraction clears it.
+#[utoipa::path(post, path = "/knowledge/documents/{id}/grades", tag = "knowledge",
+    params(("id" = String, Path, description = "The hadith's id as imported, e.g. `abudawud:1`")),
+    request_body = GradeBody,
+    responses(
+        (status = 202, description = "Recorded", body = Graded),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 422, description = "A field missing, empty or too long; or the document is not a hadith", body = ErrorBody),
+    ))]
+async fn grade_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    request_id: Option<Extension<RequestId>>,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<GradeBody>,
+) -> Result<(StatusCode, Json<Graded>), ApiError> {
+    let curator = auth.require(&[Role::Curator, Role::Admin])?;
+    if !valid_id(&id) {
+        return Err(ApiError::not_found("no such document"));
+    }
+    let correlation = correlation_id(request_id.as_deref());
+    let verdict = hijraah_domain::grades::Grade {
+        grade: body.grade,
+        grader: body.grader,
+        source: body.source,
+    };
+    let checkpoint = grade(
+        &state.store,
+        &id,
+        verdict,
+        curator.user_id.as_str(),
+        correlation.as_deref(),
+    )
+    .await?;
+    state
+        .knowledge
+        .wait_indexed(checkpoint, state.read_your_writes_timeout)
+        .await;
+    let grades = state
+        .knowledge
+        .get(id.clone())
+        .await
+        .map_err(ApiError::internal)?
+        .map(|hit| hit.grades)
+        .unwrap_or_default();
+    Ok((StatusCode::ACCEPTED, Json(Graded { id, grades })))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

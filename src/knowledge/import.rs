@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use hijraah_domain::events::{KnowledgeDocumentAdded, KnowledgeDocumentRetracted, KnowledgeDocumentRevised};
+use hijraah_domain::events::{
+    KnowledgeDocumentAdded, KnowledgeDocumentGraded, KnowledgeDocumentRetracted, KnowledgeDocumentRevised,
+};
+use hijraah_domain::grades::Grade;
 use hijraah_domain::knowledge::KnowledgeDocument;
 use hijraah_domain::{Event, EventMetadata, NewEvent};
 use serde::Serialize;
@@ -43,13 +46,21 @@ pub struct Malformed {
 struct Latest {
     version: i64,
     retracted: bool,
+    /// The content hash and source of the latest version of the text (grades do not change it).
     content_hash: Option<String>,
+    source: Option<String>,
 }
 
 async fn latest(store: &EventStore, stream_ids: &[String]) -> Result<HashMap<String, Latest>, StoreError> {
     let rows = sqlx::query(
-        "SELECT DISTINCT ON (stream_id) stream_id, stream_version, event_type, data->>'content_hash' AS content_hash
-         FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version DESC",
+        "SELECT stream_id, max(stream_version) AS stream_version,
+                (array_agg(event_type ORDER BY stream_version DESC)
+                    FILTER (WHERE event_type <> 'KnowledgeDocumentGraded'))[1] AS event_type,
+                (array_agg(data->>'content_hash' ORDER BY stream_version DESC)
+                    FILTER (WHERE event_type IN ('KnowledgeDocumentAdded', 'KnowledgeDocumentRevised')))[1] AS content_hash,
+                (array_agg(data->'document'->>'source' ORDER BY stream_version DESC)
+                    FILTER (WHERE event_type IN ('KnowledgeDocumentAdded', 'KnowledgeDocumentRevised')))[1] AS source
+         FROM events WHERE stream_id = ANY($1) GROUP BY stream_id",
     )
     .bind(stream_ids)
     .fetch_all(store.pool())
@@ -57,11 +68,12 @@ async fn latest(store: &EventStore, stream_ids: &[String]) -> Result<HashMap<Str
     Ok(rows
         .into_iter()
         .map(|row| {
-            let event_type: String = row.get("event_type");
+            let event_type: Option<String> = row.get("event_type");
             let latest = Latest {
                 version: row.get("stream_version"),
-                retracted: event_type == "KnowledgeDocumentRetracted",
+                retracted: event_type.as_deref() == Some("KnowledgeDocumentRetracted"),
                 content_hash: row.get("content_hash"),
+                source: row.get("source"),
             };
             (row.get("stream_id"), latest)
         })
@@ -159,6 +171,55 @@ pub async fn retract(
         NewEvent::new(&event, EventMetadata::by(actor, correlation_id)),
     )];
     Ok(store.append_to_streams(&appends).await?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GradeError {
+    #[error("no such document")]
+    NotFound,
+    #[error("only hadith are graded; `{0}` is not a hadith")]
+    NotAHadith(String),
+    #[error(transparent)]
+    Invalid(#[from] hijraah_domain::grades::GradeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records a grader's verdict on a hadith. Recording a grade it already carries changes nothing
+/// (the index keeps one of each), so a retried request is harmless.
+pub async fn grade(
+    store: &EventStore,
+    id: &str,
+    grade: Grade,
+    actor: &str,
+    correlation_id: Option<&str>,
+) -> Result<Checkpoint, GradeError> {
+    let grade = grade.validated()?;
+    let stream_id = KnowledgeDocument::stream_id(id);
+    let mut attempt = 0;
+    loop {
+        let current = latest(store, std::slice::from_ref(&stream_id)).await?;
+        let Some(latest) = current.get(&stream_id).filter(|latest| !latest.retracted) else {
+            return Err(GradeError::NotFound);
+        };
+        if latest.source.as_deref() != Some("hadith") {
+            return Err(GradeError::NotAHadith(id.to_owned()));
+        }
+        let event = Event::KnowledgeDocumentGraded(KnowledgeDocumentGraded {
+            id: id.to_owned(),
+            grade: grade.clone(),
+        });
+        let appends = [(
+            stream_id.clone(),
+            latest.version,
+            NewEvent::new(&event, EventMetadata::by(actor, correlation_id)),
+        )];
+        match store.append_to_streams(&appends).await {
+            Ok(checkpoint) => return Ok(checkpoint),
+            Err(StoreError::Conflict { .. }) if attempt < 3 => attempt += 1,
+            Err(other) => return Err(other.into()),
+        }
+    }
 }
 
 /// Reads a JSON Lines file and imports it in batches. A malformed line is reported with its

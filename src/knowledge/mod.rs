@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hijraah_domain::grades::Grade;
 use hijraah_domain::knowledge::KnowledgeDocument;
 use hijraah_domain::{Envelope, Event};
 use hijraah_index::{Change, Generations, Hit, IndexError, KnowledgeIndex, SearchRequest, SearchResults};
@@ -98,6 +99,10 @@ fn changes(batch: &[Envelope]) -> Vec<Change> {
             Ok(Event::KnowledgeDocumentAdded(added)) => Some(Change::Upsert(Box::new(added.document))),
             Ok(Event::KnowledgeDocumentRevised(revised)) => Some(Change::Upsert(Box::new(revised.document))),
             Ok(Event::KnowledgeDocumentRetracted(retracted)) => Some(Change::Delete(retracted.id)),
+            Ok(Event::KnowledgeDocumentGraded(graded)) => Some(Change::Grade {
+                id: graded.id,
+                grade: graded.grade,
+            }),
             Ok(_) => None,
             Err(error) => {
                 tracing::error!(position = envelope.position, error = %error, "undecodable knowledge event skipped");
@@ -457,7 +462,8 @@ impl KnowledgeService {
         progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
     ) -> Result<ReindexReport, KnowledgeError> {
         let started = std::time::Instant::now();
-        let mut latest: HashMap<String, Option<KnowledgeDocument>> = HashMap::new();
+        // Each document's latest version and its curators' grades (None: retracted).
+        let mut latest: HashMap<String, Option<(KnowledgeDocument, Vec<Grade>)>> = HashMap::new();
         let mut from = Checkpoint::START;
         let mut events = 0u64;
         loop {
@@ -468,19 +474,46 @@ impl KnowledgeService {
             for change in changes(&envelopes) {
                 events += 1;
                 match change {
-                    Change::Upsert(document) => latest.insert(document.id.clone(), Some(*document)),
-                    Change::Delete(id) => latest.insert(id, None),
-                };
+                    Change::Upsert(document) => {
+                        let kept = latest
+                            .remove(&document.id)
+                            .flatten()
+                            .map(|(_, annotations)| annotations)
+                            .unwrap_or_default();
+                        latest.insert(document.id.clone(), Some((*document, kept)));
+                    }
+                    Change::Delete(id) => {
+                        latest.insert(id, None);
+                    }
+                    // The same rules as the live index ([`KnowledgeIndex::apply`]).
+                    Change::Grade { id, grade } => {
+                        if let Some(Some((_, annotations))) = latest.get_mut(&id)
+                            && !annotations.contains(&grade)
+                        {
+                            annotations.push(grade);
+                        }
+                    }
+                }
             }
         }
-        let documents: Vec<KnowledgeDocument> = latest.into_values().flatten().collect();
+        let mut annotations: HashMap<String, Vec<Grade>> = HashMap::new();
+        let documents: Vec<KnowledgeDocument> = latest
+            .into_values()
+            .flatten()
+            .map(|(document, graded)| {
+                if !graded.is_empty() {
+                    annotations.insert(document.id.clone(), graded);
+                }
+                document
+            })
+            .collect();
         let total = documents.len() as u64;
         progress(0, total);
         let dir = self.generations.next();
         let checkpoint = from;
         let report_progress = progress.clone();
         let built = tokio::task::spawn_blocking(move || {
-            KnowledgeIndex::build(&dir, &documents, &payload(checkpoint), &|done| {
+            KnowledgeIndex::build_graded(&dir, &documents, &annotations, &payload(checkpoint), &|done| {
                 report_progress(done as u64, total)
             })
         })

@@ -385,6 +385,6 @@ pub fn rules_coordinator(
     )
     .context("cannot open a scratch index for the rules")?;
     let workflows = Arc::new(crate::workflows::WorkflowService::new(store, pool.clone(), vault));
-    crate::startup::register_specialised_agents(&registry, &knowledge, &pool, &workflows);
+    crate::startup::register_specialised_agents(&registry, &knowledge, &pool, &workflows, false);
     Ok(Coordinator::new(registry, std::time::Duration::from_secs(5)))
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use hijraah_domain::grades::Grade;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -53,6 +54,8 @@ pub struct Hit {
     /// and the text has a vector (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
+    /// What graders said of a hadith: the grades it was imported with, then curators'.
+    pub grades: Vec<Grade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,7 +109,20 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
         score,
         highlight,
         similarity: None,
+        grades: grades_of(fields, document),
     }
+}
+
+/// A stored document's grades: its own, then its curators'.
+fn grades_of(fields: &Fields, document: &TantivyDocument) -> Vec<Grade> {
+    let read = |field| -> Vec<Grade> {
+        first_text(document, field)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    };
+    let mut grades = read(fields.grades);
+    grades.extend(read(fields.annotations));
+    grades
 }
 fn with_filters(
     fields: &Fields,
@@ -338,6 +354,14 @@ fn address_of(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<D
     let query = TermQuery::new(Term::from_field_text(fields.id, id), IndexRecordOption::Basic);
     let top: Vec<(f32, DocAddress)> = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
     Ok(top.first().map(|(_, address)| *address))
+}
+
+/// The stored document under `id`, if the index holds it.
+pub(crate) fn stored(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<TantivyDocument>, IndexError> {
+    let Some(address) = address_of(searcher, fields, id)? else {
+        return Ok(None);
+    };
+    Ok(Some(searcher.doc(address)?))
 }
 
 pub(crate) fn get(searcher: &Searcher, fields: &Fields, id: &str) -> Result<Option<Hit>, IndexError> {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use hijraah_domain::grades::Grade;
 use hijraah_domain::understanding::{questions, text};
 use hijraah_index::{Hit, SearchRequest};
 use serde_json::json;
@@ -38,6 +39,8 @@ const QUOTE_BUDGET: usize = 1_200;
 pub struct KnowledgeAgent {
     agent_id: String,
     knowledge: Arc<KnowledgeService>,
+    /// For rulings, quote only hadith some grader holds sahih (the deployment's choice).
+    sahih_only_for_rulings: bool,
 }
 
 impl KnowledgeAgent {
@@ -45,7 +48,13 @@ impl KnowledgeAgent {
         Self {
             agent_id: agent_id.into(),
             knowledge,
+            sahih_only_for_rulings: false,
         }
+    }
+
+    pub fn sahih_only_for_rulings(mut self, on: bool) -> Self {
+        self.sahih_only_for_rulings = on;
+        self
     }
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
@@ -140,7 +149,15 @@ impl KnowledgeAgent {
             {
                 return Ok(nothing_reliable(language, None, searched));
             }
-            for hit in results.hits.into_iter().filter(|hit| !hit.collection.contains('.')) {
+            // For a ruling, the deployment or the request may want only hadith held sahih.
+            let sahih_only = ruling.is_some()
+                && (self.sahih_only_for_rulings || request.context.get("sahih_only") == Some(&json!(true)));
+            for hit in results
+                .hits
+                .into_iter()
+                .filter(|hit| !hit.collection.contains('.'))
+                .filter(|hit| !sahih_only || hit.source != "hadith" || hit.grades.iter().any(Grade::is_sahih))
+            {
                 if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
                     break;
                 }
@@ -200,9 +217,10 @@ impl KnowledgeAgent {
                         false,
                     ),
                 };
+                let graded = grade_note(hit, language);
                 match language {
-                    Language::Arabic => format!("«{}» ({})", quotation(text, keep_end), hit.reference),
-                    Language::English => format!("\"{}\" ({})", quotation(text, keep_end), hit.reference),
+                    Language::Arabic => format!("«{}» ({}{graded})", quotation(text, keep_end), hit.reference),
+                    Language::English => format!("\"{}\" ({}{graded})", quotation(text, keep_end), hit.reference),
                 }
             })
             .collect();
@@ -242,7 +260,13 @@ impl KnowledgeAgent {
         };
         let citations: Vec<_> = passages
             .iter()
-            .map(|hit| json!({"id": hit.id, "reference": hit.reference}))
+            .map(|hit| {
+                if hit.source == "hadith" {
+                    json!({"id": hit.id, "reference": hit.reference, "grades": hit.grades})
+                } else {
+                    json!({"id": hit.id, "reference": hit.reference})
+                }
+            })
             .collect();
         let closing = match (more_verses, passages.first(), language) {
             (Some(total), Some(first), Language::English) => format!(
@@ -394,6 +418,7 @@ mod tests {
             score: 1.0,
             highlight: String::new(),
             similarity: None,
+            grades: Vec::new(),
         }
     }
 

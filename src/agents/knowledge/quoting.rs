@@ -124,3 +124,29 @@ pub(super) fn near_duplicates(one: &str, other: &str) -> bool {
     let smaller = one.len().min(other.len()).max(1) as f64;
     shared / smaller > 0.7
 }
+
+/// What graders said of a quoted hadith, to follow its reference: "; graded hasan sahih (حسن
+/// صحيح) by al-Tirmidhi", or "; not graded here" when no grade is recorded. Nothing for a verse.
+pub(super) fn grade_note(hit: &Hit, language: Language) -> String {
+    if hit.source != "hadith" {
+        return String::new();
+    }
+    if hit.grades.is_empty() {
+        return match language {
+            Language::English => "; not graded here".to_owned(),
+            Language::Arabic => "؛ لم يُذكر حكمه هنا".to_owned(),
+        };
+    }
+    let verdicts: Vec<String> = hit
+        .grades
+        .iter()
+        .map(|grade| match language {
+            Language::English => format!("{} by {}", grade.grade, grade.grader),
+            Language::Arabic => format!("{} عند {}", grade.grade, grade.grader),
+        })
+        .collect();
+    match language {
+        Language::English => format!("; graded {}", verdicts.join("; ")),
+        Language::Arabic => format!("؛ الحكم: {}", verdicts.join("؛ ")),
+    }
+}
