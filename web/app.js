@@ -74,10 +74,25 @@ function calculation(metadata) {
   return rows.length ? el("details", { class: "citation" }, el("summary", {}, "The computation"), el("dl", { class: "calc" }, rows)) : null;
 }
 
+// What graders said of a hadith, each with its grader and where it is stated; a hadith with none
+// recorded says so rather than look unqualified.
+function grades(list) {
+  if (!Array.isArray(list)) return null;
+  if (!list.length) return el("p", { class: "grades hint" }, "Not graded here.");
+  return el("ul", { class: "grades" }, list.map((grade) =>
+    el("li", {}, el("strong", { dir: "auto" }, grade.grade), ` by ${grade.grader}`,
+      el("span", { class: "hint", dir: "auto" }, ` · ${grade.source}`))));
+}
+
 function citation(cite) {
   const body = el("div", {}, el("p", { class: "hint" }, "Loading the text…"));
   const details = el("details", { class: "citation", "data-id": cite.id },
-    el("summary", {}, `${cite.reference || cite.id}`, el("span", { class: "hint" }, ` (${cite.id})`)), body);
+    el("summary", {}, `${cite.reference || cite.id}`, el("span", { class: "hint" }, ` (${cite.id})`),
+      Array.isArray(cite.grades)
+        ? el("span", { class: "grade-tag", dir: "auto" },
+          cite.grades.length ? `${cite.grades[0].grade} · ${cite.grades[0].grader}` : "not graded here")
+        : null),
+    grades(cite.grades), body);
   details.addEventListener("toggle", async () => {
     if (!details.open || details.dataset.loaded) return;
     details.dataset.loaded = "1";

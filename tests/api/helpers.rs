@@ -104,6 +104,7 @@ pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,
         drain_grace: Duration::ZERO,
+        rulings_sahih_only: false,
     }
 }
 

@@ -83,7 +83,7 @@ pub(crate) async fn search(app: &TestApp, query: &str) -> Value {
 
 /// Searches once the server's index has applied everything in the log (it follows the log, so a
 /// CLI import reaches it shortly after the command returns); fails the test unless `id` is found.
-async fn found_once_indexed(app: &TestApp, query: &str, id: &str) -> Value {
+pub(crate) async fn found_once_indexed(app: &TestApp, query: &str, id: &str) -> Value {
     app.wait_for_projections_and_index().await;
     let results = search(app, query).await;
     assert!(

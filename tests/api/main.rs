@@ -17,6 +17,7 @@ mod events_api;
 mod faults;
 mod feedback;
 mod financial;
+mod grades;
 mod helpers;
 mod knowledge;
 mod learning;

@@ -918,6 +918,7 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
         security: hijraah::config::SecuritySettings::unlimited(),
         node_name: None,
         drain_grace: Duration::ZERO,
+        rulings_sahih_only: false,
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await
