@@ -69,6 +69,26 @@ pub enum KnowledgeCommand {
         #[arg(long, requires = "grade")]
         source: Option<String>,
     },
+    /// Every revision of a text: what changed, by whom, when and why. With --revision, the text
+    /// as that revision left it (JSON).
+    History {
+        id: String,
+        #[arg(long)]
+        revision: Option<i64>,
+    },
+    /// The change feed downstream apps copy the texts with, one JSON object per line, then the
+    /// token to continue from (on stderr). Without --since, a snapshot of every document.
+    Changes {
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        collection: Option<String>,
+        /// Follow every page until caught up, instead of printing one.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 pub(super) fn bar(total: u64, unit: &str) -> indicatif::ProgressBar {
@@ -211,6 +231,15 @@ pub(super) async fn knowledge(
         }
         KnowledgeCommand::Reindex => {
             let (service, _) = open_knowledge(database, settings)?;
+            // Who rebuilt the index is in the log, as from the API; it also starts a new epoch of
+            // the change feed.
+            crate::knowledge::feed::record_reindex(
+                &EventStore::new(database.pool.clone()),
+                uuid::Uuid::new_v4(),
+                &cli_actor(),
+                None,
+            )
+            .await?;
             let progress = bar(0, "documents");
             let shown = progress.clone();
             let report = service
@@ -281,6 +310,65 @@ pub(super) async fn knowledge(
                 println!("  {} by {} ({})", grade.grade, grade.grader, grade.source);
             }
             Ok(())
+        }
+        KnowledgeCommand::History { id, revision } => {
+            let store = EventStore::new(database.pool.clone());
+            let history = crate::knowledge::feed::history(&store, &id).await?;
+            if history.is_empty() {
+                anyhow::bail!("{id}: no such document");
+            }
+            if let Some(revision) = revision {
+                let Some(found) = history.into_iter().find(|entry| entry.revision == revision) else {
+                    anyhow::bail!("{id} has no revision {revision}");
+                };
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            for entry in history {
+                let action = serde_json::to_value(entry.action)?;
+                print!(
+                    "{:>4}  {}  {:<9}  by {}",
+                    entry.revision,
+                    entry.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+                    action.as_str().unwrap_or_default(),
+                    entry.by.as_deref().unwrap_or("unknown")
+                );
+                if let Some(approver) = entry.approved_by {
+                    print!(", approved by {approver}");
+                }
+                if let Some(reason) = entry.reason {
+                    print!(": {reason}");
+                }
+                if let Some(grade) = entry.grade {
+                    print!(": {} by {} ({})", grade.grade, grade.grader, grade.source);
+                }
+                println!();
+            }
+            Ok(())
+        }
+        KnowledgeCommand::Changes {
+            since,
+            limit,
+            collection,
+            all,
+        } => {
+            let store = EventStore::new(database.pool.clone());
+            let mut since = since;
+            loop {
+                let page = crate::knowledge::feed::page(&store, since.as_deref(), limit, collection.as_deref())
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
+                let mut out = std::io::stdout().lock();
+                for change in &page.changes {
+                    serde_json::to_writer(&mut out, change)?;
+                    writeln!(out)?;
+                }
+                since = Some(page.next.clone());
+                if !(all && page.more) {
+                    eprintln!("next: {}", page.next);
+                    return Ok(());
+                }
+            }
         }
     }
 }

@@ -54,6 +54,9 @@ pub enum ErrorCode {
     RunExists,
     /// 409: the routing model does not beat the rules on its held-out judged requests.
     ModelNotBetter,
+    /// 410: the change-feed token can no longer be served (it predates a full reindex, is of an
+    /// older format, or is from another deployment); `snapshot` says where to start again.
+    ResyncRequired,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: the body is not sent as JSON.
@@ -86,6 +89,7 @@ impl ErrorCode {
             | ErrorCode::WorkflowNotWaiting
             | ErrorCode::RunExists
             | ErrorCode::ModelNotBetter => StatusCode::CONFLICT,
+            ErrorCode::ResyncRequired => StatusCode::GONE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,6 +118,7 @@ impl ErrorCode {
             ErrorCode::WorkflowNotWaiting => "workflow_not_waiting",
             ErrorCode::RunExists => "run_exists",
             ErrorCode::ModelNotBetter => "model_not_better",
+            ErrorCode::ResyncRequired => "resync_required",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::InvalidRequest => "invalid_request",
@@ -130,6 +135,9 @@ pub struct ErrorBody {
     pub error: ErrorCode,
     /// What went wrong, for a person to read.
     pub message: String,
+    /// With `resync_required`: the address of the snapshot to start again from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 #[derive(Debug)]
@@ -138,6 +146,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which a retry may succeed (`Retry-After`, on 429 and 503).
     pub retry_after: Option<u64>,
+    /// Where to start again, with `resync_required`.
+    pub snapshot: Option<String>,
 }
 
 impl ApiError {
@@ -146,6 +156,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            snapshot: None,
         }
     }
 
@@ -202,6 +213,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.code,
             message: self.message,
+            snapshot: self.snapshot,
         };
         let mut response = (self.code.status(), Json(body)).into_response();
         if let Some(seconds) = self.retry_after
@@ -332,6 +344,20 @@ impl From<crate::knowledge::import::GradeError> for ApiError {
             GradeError::NotFound => ApiError::not_found("no such document"),
             GradeError::NotAHadith(_) | GradeError::Invalid(_) => ApiError::invalid(error.to_string()),
             GradeError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::knowledge::feed::FeedError> for ApiError {
+    fn from(error: crate::knowledge::feed::FeedError) -> Self {
+        use crate::knowledge::feed::FeedError;
+        match error {
+            FeedError::BadToken => ApiError::invalid(error.to_string()),
+            FeedError::Resync(_) => ApiError {
+                snapshot: Some("/api/v1/knowledge/changes".to_owned()),
+                ..ApiError::new(ErrorCode::ResyncRequired, error.to_string())
+            },
+            FeedError::Store(store) => store.into(),
         }
     }
 }

@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_documents))
         .routes(routes!(get_document, retract_document))
         .routes(routes!(grade_document))
+        .routes(routes!(document_history))
+        .routes(routes!(changes))
         .routes(routes!(start_reindex))
         .routes(routes!(reindex_job))
 }
@@ -184,28 +186,175 @@ async fn add_documents(
     Ok(Json(counts))
 }
 
-/// One text as the index holds it (any signed-in user): what a citation's id stands for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DocumentQuery {
+    /// A past revision (see the history): the text as it was then.
+    #[param(minimum = 1)]
+    revision: Option<i64>,
+}
+
+/// The current text, with its revision.
+#[derive(Debug, Serialize, ToSchema)]
+struct CurrentDocument {
+    #[serde(flatten)]
+    hit: hijraah_index::Hit,
+    /// The document's revision: 1 when created, one more with each change (see the history).
+    revision: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+enum DocumentView {
+    Current(Box<CurrentDocument>),
+    AsOf(Box<crate::knowledge::feed::Revision>),
+}
+
+/// One text as the index holds it (any signed-in user): what a citation's id stands for. With
+/// `revision`, the text as that revision left it (`document` is null if it was then retracted).
 #[utoipa::path(get, path = "/knowledge/documents/{id}", tag = "knowledge",
-    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`"), DocumentQuery),
     responses(
-        (status = 200, body = hijraah_index::Hit),
-        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 200, body = DocumentView),
+        (status = 404, description = "No such document, or no such revision of it", body = ErrorBody),
     ))]
 async fn get_document(
     State(state): State<AppState>,
     _auth: Auth,
     AppPath(id): AppPath<String>,
-) -> Result<Json<hijraah_index::Hit>, ApiError> {
+    AppQuery(query): AppQuery<DocumentQuery>,
+) -> Result<Json<DocumentView>, ApiError> {
     if !valid_id(&id) {
         return Err(ApiError::not_found("no such document"));
     }
+    if let Some(revision) = query.revision {
+        let history = crate::knowledge::feed::history(&state.store, &id).await?;
+        if history.is_empty() {
+            return Err(ApiError::not_found("no such document"));
+        }
+        let found = history
+            .into_iter()
+            .find(|entry| entry.revision == revision)
+            .ok_or_else(|| ApiError::not_found(format!("the document has no revision {revision}")))?;
+        return Ok(Json(DocumentView::AsOf(Box::new(found))));
+    }
     let hit = state
         .knowledge
-        .get(id)
+        .get(id.clone())
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("no such document"))?;
-    Ok(Json(hit))
+    let revision = crate::knowledge::feed::current_revision(&state.store, &id)
+        .await?
+        .unwrap_or(1);
+    Ok(Json(DocumentView::Current(Box::new(CurrentDocument { hit, revision }))))
+}
+
+/// Every revision of a text, oldest first: what changed, who changed it, when and why (any
+/// signed-in user). A retracted text keeps its history.
+#[utoipa::path(get, path = "/knowledge/documents/{id}/history", tag = "knowledge",
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    responses(
+        (status = 200, body = Vec<HistoryEntry>),
+        (status = 404, description = "No such document", body = ErrorBody),
+    ))]
+async fn document_history(
+    State(state): State<AppState>,
+    _auth: Auth,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::not_found("no such document"));
+    }
+    let history = crate::knowledge::feed::history(&state.store, &id).await?;
+    if history.is_empty() {
+        return Err(ApiError::not_found("no such document"));
+    }
+    Ok(Json(history.into_iter().map(HistoryEntry::from).collect()))
+}
+
+/// One revision in a text's history.
+#[derive(Debug, Serialize, ToSchema)]
+struct HistoryEntry {
+    revision: i64,
+    recorded_at: chrono::DateTime<chrono::Utc>,
+    action: crate::knowledge::feed::Action,
+    by: Option<String>,
+    approved_by: Option<String>,
+    reason: Option<String>,
+    /// The grade a `graded` revision added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grade: Option<hijraah_domain::grades::Grade>,
+}
+
+impl From<crate::knowledge::feed::Revision> for HistoryEntry {
+    fn from(revision: crate::knowledge::feed::Revision) -> Self {
+        Self {
+            revision: revision.revision,
+            recorded_at: revision.recorded_at,
+            action: revision.action,
+            by: revision.by,
+            approved_by: revision.approved_by,
+            reason: revision.reason,
+            grade: revision.grade,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ChangesQuery {
+    /// The `next` token of the previous page. Absent: a snapshot of every document from the start.
+    #[param(max_length = 100, pattern = r"^k[0-9]+\.[a-z]\.[0-9]+\.[0-9]+$")]
+    since: Option<String>,
+    #[serde(default = "default_changes_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    limit: i64,
+    /// Only the documents of this collection (`quran`, `bukhari`, `en.pickthall`…).
+    #[param(max_length = 100)]
+    collection: Option<String>,
+}
+
+fn default_changes_limit() -> i64 {
+    100
+}
+
+/// The change feed for apps that keep a copy of the texts (any signed-in user). Without `since`,
+/// a snapshot: every document's current state, paged. Then, with each page's `next`, every
+/// change in log order: `created`, `revised` and `graded` carry the whole document as it then
+/// stood (with all its grades), `retracted` carries `null`. A copy that applies them in order
+/// holds what the search index holds. A token from before a full reindex answers 410
+/// `resync_required`, with the snapshot to start again from.
+#[utoipa::path(get, path = "/knowledge/changes", tag = "knowledge", params(ChangesQuery),
+    responses(
+        (status = 200, body = crate::knowledge::feed::Page),
+        (status = 410, description = "The token can no longer be served: start again from `snapshot`", body = ErrorBody),
+        (status = 422, description = "Not a token of this feed, or a limit out of range", body = ErrorBody),
+    ))]
+async fn changes(
+    State(state): State<AppState>,
+    _auth: Auth,
+    AppQuery(query): AppQuery<ChangesQuery>,
+) -> Result<Json<crate::knowledge::feed::Page>, ApiError> {
+    if !(1..=crate::knowledge::feed::MAX_LIMIT).contains(&query.limit) {
+        return Err(ApiError::invalid("limit must be between 1 and 1000"));
+    }
+    if query.since.as_ref().is_some_and(|since| since.chars().count() > 100)
+        || query
+            .collection
+            .as_ref()
+            .is_some_and(|collection| collection.chars().count() > 100)
+    {
+        return Err(ApiError::invalid("since and collection are at most 100 characters"));
+    }
+    let page = crate::knowledge::feed::page(
+        &state.store,
+        query.since.as_deref(),
+        query.limit,
+        query.collection.as_deref(),
+    )
+    .await?;
+    Ok(Json(page))
 }
 
 /// Retracts a text (curator, admin): it leaves the index; its history stays in the log.
@@ -347,17 +496,8 @@ async fn start_reindex(
     let curator = auth.require(&[Role::Curator, Role::Admin])?;
     let job_id = state.knowledge.start_reindex()?;
     // Audit: who rebuilt the index, and when, is in the log like every curator action.
-    let event =
-        hijraah_domain::Event::KnowledgeReindexRequested(hijraah_domain::events::KnowledgeReindexRequested { job_id });
     let correlation = correlation_id(request_id.as_deref());
-    let metadata = hijraah_domain::EventMetadata::by(curator.user_id.as_str(), correlation.as_deref());
-    state
-        .store
-        .append(
-            "knowledge-reindex",
-            crate::store::ExpectedVersion::Any,
-            &[hijraah_domain::NewEvent::new(&event, metadata)],
-        )
+    crate::knowledge::feed::record_reindex(&state.store, job_id, curator.user_id.as_str(), correlation.as_deref())
         .await?;
     tracing::info!(actor = %curator.user_id, %job_id, "reindex started");
     Ok((StatusCode::ACCEPTED, Json(ReindexStarted { job_id })))

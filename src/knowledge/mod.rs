@@ -7,6 +7,7 @@
 //! answered by the old index until the swap, and the live indexer carries on from the new one's
 //! checkpoint.
 
+pub mod feed;
 pub mod import;
 
 use std::collections::HashMap;
