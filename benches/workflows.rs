@@ -57,6 +57,7 @@ async fn run() {
         node_name: None,
         drain_grace: Duration::ZERO,
         rulings_sahih_only: false,
+        chain_verify_every: std::time::Duration::from_secs(300),
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await

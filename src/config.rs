@@ -48,6 +48,9 @@ pub struct Settings {
     /// knowledge agent quotes only hadith some grader holds sahih (a request can ask the same
     /// with `context.sahih_only`). Qur'an verses are quoted as always.
     pub rulings_sahih_only: bool,
+    /// `HIJRAAH_CHAIN_VERIFY_SECONDS`, default 3600: how often each server walks the event log's
+    /// hash chain (`hijraah_event_chain_*` in `/metrics`); 0 turns it off.
+    pub chain_verify_every: Duration,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `per_minute`. `per_minute = 0`: no limit.
@@ -189,6 +192,7 @@ impl Settings {
                 Some("1" | "true" | "on" | "yes") => true,
                 Some(other) => bail!("HIJRAAH_RULINGS_SAHIH_ONLY is 1 or 0 (true or false), not `{other}`"),
             },
+            chain_verify_every: Duration::from_secs(number("HIJRAAH_CHAIN_VERIFY_SECONDS", 3600)?),
         })
     }
 }

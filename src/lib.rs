@@ -15,6 +15,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod chain;
 pub mod chat;
 pub mod cli;
 pub mod community;

@@ -32,6 +32,11 @@ pub struct Metrics {
     /// (step kind, `completed` or `failed`) -> (attempts, seconds in all).
     workflow_steps: Mutex<BTreeMap<StepKey, StepTotals>>,
     workflow_retries: AtomicU64,
+    /// Events whose hash this process checked, the last position found whole, and the first
+    /// broken one (0: none).
+    pub chain_checked: AtomicU64,
+    pub chain_verified_position: AtomicU64,
+    pub chain_broken_at: AtomicU64,
 }
 
 impl Metrics {
@@ -190,6 +195,36 @@ impl Metrics {
                 "hijraah_projection_position{{projection=\"{projection}\"}} {position}"
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_event_chain_verified_position Last log position whose hash chain this server checked whole."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_event_chain_verified_position gauge");
+        let _ = writeln!(
+            out,
+            "hijraah_event_chain_verified_position {}",
+            self.chain_verified_position.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_event_chain_broken_at First log position where the hash chain breaks (0: whole)."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_event_chain_broken_at gauge");
+        let _ = writeln!(
+            out,
+            "hijraah_event_chain_broken_at {}",
+            self.chain_broken_at.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hijraah_event_chain_checked_total Events whose hash this server checked."
+        );
+        let _ = writeln!(out, "# TYPE hijraah_event_chain_checked_total counter");
+        let _ = writeln!(
+            out,
+            "hijraah_event_chain_checked_total {}",
+            self.chain_checked.load(Ordering::Relaxed)
+        );
         if let Some(head) = head_position {
             let _ = writeln!(
                 out,

@@ -70,6 +70,8 @@ pub struct Application {
     _data_dir_lock: DataDirLock,
     /// How long a stopping server keeps accepting while `/readyz` says it is draining.
     drain_grace: std::time::Duration,
+    /// How often the event log's hash chain is checked (zero: never).
+    chain_verify_every: std::time::Duration,
 }
 
 /// An exclusive lock on a data dir (`hijraah.lock`, with the holder's pid), released when the
@@ -266,6 +268,7 @@ impl Application {
             state,
             _data_dir_lock: data_dir_lock,
             drain_grace: settings.drain_grace,
+            chain_verify_every: settings.chain_verify_every,
         })
     }
 
@@ -320,6 +323,14 @@ impl Application {
                 .clone()
                 .follow_erasures(self.state.pool.clone(), tasks.clone()),
         ));
+        if !self.chain_verify_every.is_zero() {
+            runners.push(tokio::spawn(crate::chain::verify_on_schedule(
+                self.state.pool.clone(),
+                self.state.metrics.clone(),
+                self.chain_verify_every,
+                tasks.clone(),
+            )));
+        }
         if crate::service_manager::listening() {
             runners.push(tokio::spawn(crate::service_manager::report(
                 self.state.projector.clone(),

@@ -86,6 +86,13 @@ pub struct Envelope {
     pub data: Value,
     pub metadata: EventMetadata,
     pub recorded_at: DateTime<Utc>,
+    /// SHA-256 (hex) over `previous_hash` and this event's stored fields: the log's hash chain
+    /// (migrations/0014), which `hijraah events verify` walks.
+    #[serde(default)]
+    pub hash: Option<String>,
+    /// The hash of the event before this one in the log (zeros for the first).
+    #[serde(default)]
+    pub previous_hash: Option<String>,
 }
 
 impl Envelope {

@@ -102,6 +102,9 @@ pub enum EventsCommand {
         #[arg(long)]
         stream: Option<String>,
     },
+    /// Walk the log's hash chain from its first event: exits 0 when it is whole, else prints the
+    /// first broken position and exits 1.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +242,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Events {
+            command: EventsCommand::Verify,
+        } => with_database(&settings, |database| async move { verify(&database).await }).await,
         Command::Workflows { command } => {
             let kek = crate::privacy::load_kek(
                 settings.security.kek.as_deref(),
@@ -396,4 +402,32 @@ async fn export(database: &Database, after: i64, stream: Option<String>) -> anyh
 /// Who the log names for a command-line change.
 fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+}
+
+/// `hijraah events verify`: the whole chain, with what started it.
+async fn verify(database: &Database) -> anyhow::Result<()> {
+    for (at, note) in crate::chain::history(&database.pool).await? {
+        eprintln!("chain started {}: {note}", at.format("%Y-%m-%d %H:%M:%S UTC"));
+    }
+    let started = std::time::Instant::now();
+    let walk = crate::chain::walk(&database.pool, 0, crate::chain::genesis(), None).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    match walk.broken {
+        None => {
+            println!(
+                "the chain is whole: {} events up to position {} (head {}), checked in {seconds:.1}s",
+                walk.checked,
+                walk.last_position,
+                crate::chain::hex(&walk.last_hash)
+            );
+            Ok(())
+        }
+        Some((position, kind)) => {
+            println!(
+                "the chain breaks at position {position}: {kind}; {} events before it are whole (up to position {})",
+                walk.checked, walk.last_position
+            );
+            anyhow::bail!("the event log's hash chain breaks at position {position}")
+        }
+    }
 }

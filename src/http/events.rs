@@ -41,6 +41,7 @@ struct EventsQuery {
     limit: i64,
     /// Only this stream's events.
     #[serde(default)]
+    #[param(pattern = r"^[^\u0000]*$")]
     stream_id: Option<String>,
 }
 

@@ -121,7 +121,7 @@ impl EventStore {
     ) -> Result<Vec<Envelope>, StoreError> {
         let (event_type, field, value) = opened_by;
         let rows = sqlx::query(
-            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash, previous_hash
              FROM events
              WHERE stream_id = ANY($1)
                 OR stream_id IN (SELECT stream_id FROM events WHERE event_type = $2 AND data->>$3 = $4)
@@ -290,7 +290,7 @@ pub(crate) async fn append_batch_on(
         .collect()
 }
 
-fn envelope_from_row(row: &PgRow) -> Envelope {
+pub(crate) fn envelope_from_row(row: &PgRow) -> Envelope {
     let metadata: Value = row.get("metadata");
     Envelope {
         position: row.get("position"),
@@ -303,7 +303,15 @@ fn envelope_from_row(row: &PgRow) -> Envelope {
         // Metadata is written by us from `EventMetadata`; unknown keys land in `extra`.
         metadata: serde_json::from_value::<EventMetadata>(metadata).unwrap_or_default(),
         recorded_at: row.get("recorded_at"),
+        hash: hex_column(row, "hash"),
+        previous_hash: hex_column(row, "previous_hash"),
     }
+}
+
+/// A hash column as lowercase hex, when the query selected it.
+fn hex_column(row: &PgRow, column: &str) -> Option<String> {
+    let bytes: Vec<u8> = row.try_get::<Option<Vec<u8>>, _>(column).ok().flatten()?;
+    Some(crate::chain::hex(&bytes))
 }
 
 impl EventStore {
@@ -355,7 +363,7 @@ impl EventStore {
     /// The events of one stream after `after_version`, in stream order.
     pub async fn read_stream(&self, stream_id: &str, after_version: i64) -> Result<Vec<Envelope>, StoreError> {
         let rows = sqlx::query(
-            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at
+            "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash, previous_hash
              FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version",
         )
         .bind(stream_id)
@@ -443,7 +451,7 @@ async fn read_on(
         "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type, schema_version,
                 CASE WHEN $5::text IS NULL OR starts_with(event_type, $5) THEN data ELSE 'null'::jsonb END AS data,
                 CASE WHEN $5::text IS NULL OR starts_with(event_type, $5) THEN metadata ELSE '{}'::jsonb END AS metadata,
-                recorded_at
+                recorded_at, hash, previous_hash
          FROM events
          WHERE (events.tx_id, events.position) > ($1::int8::text::xid8, $2)
            AND ($4::text IS NULL OR events.stream_id = $4)
@@ -482,7 +490,7 @@ impl EventStore {
     ) -> Result<Vec<Envelope>, StoreError> {
         let rows = sqlx::query(
             "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
-                    recorded_at
+                    recorded_at, hash, previous_hash
              FROM events
              WHERE event_type = ANY($1) AND ($2::int8 IS NULL OR position < $2)
              ORDER BY position DESC

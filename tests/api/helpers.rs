@@ -35,6 +35,11 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> Self {
+        Self::create_migrated_to(None).await
+    }
+
+    /// A database with the migrations up to `version` only (all: `None`), to test an upgrade.
+    pub async fn create_migrated_to(version: Option<i64>) -> Self {
         let name = format!("hijraah_test_{}", Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&admin_url())
             .await
@@ -51,7 +56,10 @@ impl TestDatabase {
             .connect_with(options)
             .await
             .expect("connect to test database");
-        MIGRATOR.run(&pool).await.expect("migrations apply");
+        match version {
+            None => MIGRATOR.run(&pool).await.expect("migrations apply"),
+            Some(version) => MIGRATOR.run_to(version, &pool).await.expect("migrations apply"),
+        }
         Self { name, url, pool }
     }
 }
@@ -105,6 +113,7 @@ pub fn settings_for(db: &TestDatabase, data_dir: PathBuf) -> Settings {
         node_name: None,
         drain_grace: Duration::ZERO,
         rulings_sahih_only: false,
+        chain_verify_every: std::time::Duration::from_secs(300),
     }
 }
 

@@ -6,6 +6,8 @@
 mod agents;
 mod browser;
 mod calculators;
+mod chain;
+mod changes;
 mod chat;
 mod chat_cases;
 mod cli;

@@ -919,6 +919,7 @@ async fn runs_complete_with_the_right_output_while_postgresql_restarts_every_few
         node_name: None,
         drain_grace: Duration::ZERO,
         rulings_sahih_only: false,
+        chain_verify_every: std::time::Duration::from_secs(300),
     };
     let application = Application::build_with_registry(&settings, pool.clone(), default_registry())
         .await
