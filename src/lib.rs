@@ -10,10 +10,13 @@
 //! - [`auth`]: JWTs and their secret.
 //! - [`http`]: the axum API; [`metrics`]: Prometheus counters.
 //! - [`semantic`]: the sentence encoder's model and the knowledge texts' vectors (hybrid search).
+//! - [`analysts`]: read-only database roles for BI tools.
+//! - [`stats`]: counts of the log's events for analysts, without a projection.
 //! - [`workflows`]: durable workflows across agents, runs as event streams, and their worker.
 //! - [`startup`]: builds and runs the server; [`cli`]: the `hijraah` commands.
 
 pub mod agents;
+pub mod analysts;
 pub mod auth;
 pub mod chain;
 pub mod chat;
@@ -33,6 +36,7 @@ pub mod projector;
 pub mod semantic;
 pub mod service_manager;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod workflows;

@@ -118,3 +118,24 @@ pub fn chat_events(conversation_id: Uuid, user: &str, first: bool) -> Vec<NewEve
         .map(|event| NewEvent::new(event, metadata.clone()))
         .collect()
 }
+
+/// Creates the database if it does not exist (a benchmark that keeps its data between runs);
+/// returns its URL.
+pub async fn empty_database_if_missing(name: &str) -> String {
+    let mut admin = PgConnection::connect(&admin_url())
+        .await
+        .expect("connect to PostgreSQL (DATABASE_URL)");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("look up the database");
+    if !exists {
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the database");
+    }
+    let options: PgConnectOptions = admin_url().parse().expect("url");
+    options.database(name).to_url_lossy().to_string()
+}

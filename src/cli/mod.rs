@@ -65,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
+    /// Read-only database roles for analysts and BI tools (the `analytics` schema).
+    Analysts {
+        #[command(subcommand)]
+        command: AnalystsCommand,
+    },
     /// Import, reindex and search Islamic texts.
     Knowledge {
         #[command(subcommand)]
@@ -105,6 +110,44 @@ pub enum EventsCommand {
     /// Walk the log's hash chain from its first event: exits 0 when it is whole, else prints the
     /// first broken position and exits 1.
     Verify,
+    /// Count events over a window, grouped and filtered (the same as GET /api/v1/events/stats).
+    Stats {
+        /// Group by one of: type, category, agent, language, day, hour.
+        #[arg(long)]
+        group_by: Option<String>,
+        /// The window's start (RFC 3339 or a date, UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// The window's end, excluded.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only these event types (comma-separated).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only these stream categories.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only events naming these agent types.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only requests in these languages.
+        #[arg(long)]
+        language: Option<String>,
+        /// Print the answer as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalystsCommand {
+    /// Create a read-only role NAME that can log in and read the `analytics` schema and nothing
+    /// else; prints its connection URL with a new password (run again to get a new password).
+    Grant { name: String },
+    /// Drop a role that `grant` created.
+    Revoke { name: String },
+    /// The roles `grant` created.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +288,37 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Events {
             command: EventsCommand::Verify,
         } => with_database(&settings, |database| async move { verify(&database).await }).await,
+        Command::Events {
+            command:
+                EventsCommand::Stats {
+                    group_by,
+                    from,
+                    to,
+                    event_type,
+                    category,
+                    agent,
+                    language,
+                    json,
+                },
+        } => {
+            let query = crate::stats::StatsQuery::parse(
+                group_by.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                event_type.as_deref(),
+                category.as_deref(),
+                agent.as_deref(),
+                language.as_deref(),
+            )?;
+            with_database(&settings, |database| async move {
+                let stats = crate::stats::stats(&database.pool, &query).await?;
+                print_stats(&stats, json)
+            })
+            .await
+        }
+        Command::Analysts { command } => {
+            with_database(&settings, |database| async move { analysts(&database, command).await }).await
+        }
         Command::Workflows { command } => {
             let kek = crate::privacy::load_kek(
                 settings.security.kek.as_deref(),
@@ -430,4 +504,73 @@ async fn verify(database: &Database) -> anyhow::Result<()> {
             anyhow::bail!("the event log's hash chain breaks at position {position}")
         }
     }
+}
+
+fn print_stats(stats: &crate::stats::Stats, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, stats)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if let Some(dimension) = stats.group_by {
+        let keys: Vec<&str> = stats
+            .groups
+            .iter()
+            .map(|group| group.key.as_deref().unwrap_or("-"))
+            .collect();
+        let width = keys
+            .iter()
+            .map(|key| key.chars().count())
+            .chain([dimension.len()])
+            .max()
+            .unwrap_or(0);
+        writeln!(out, "{dimension:<width$}  events")?;
+        for (key, group) in keys.iter().zip(&stats.groups) {
+            writeln!(out, "{key:<width$}  {}", group.count)?;
+        }
+    }
+    let window = |time: Option<chrono::DateTime<chrono::Utc>>| time.map_or("-".to_owned(), |time| time.to_rfc3339());
+    writeln!(
+        out,
+        "total {} events from {} to {}{}",
+        stats.total,
+        window(stats.from),
+        window(stats.to),
+        if stats.truncated {
+            " (only the first groups shown)"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}
+
+/// `hijraah analysts grant|revoke|list`.
+async fn analysts(database: &Database, command: AnalystsCommand) -> anyhow::Result<()> {
+    match command {
+        AnalystsCommand::Grant { name } => {
+            let password = crate::analysts::grant(&database.pool, &name).await?;
+            let options = database.pool.connect_options();
+            let host = options.get_host();
+            let host = if host.starts_with('/') {
+                "localhost".to_owned()
+            } else {
+                host.to_owned()
+            };
+            let db = options.get_database().unwrap_or("postgres");
+            println!("postgres://{name}:{password}@{host}:{}/{db}", options.get_port());
+            eprintln!("{name} can read the analytics schema only; keep the password: it is not shown again");
+        }
+        AnalystsCommand::Revoke { name } => {
+            crate::analysts::revoke(&database.pool, &name).await?;
+            eprintln!("dropped the role {name}");
+        }
+        AnalystsCommand::List => {
+            for name in crate::analysts::list(&database.pool).await? {
+                println!("{name}");
+            }
+        }
+    }
+    Ok(())
 }

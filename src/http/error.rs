@@ -362,6 +362,15 @@ impl From<crate::knowledge::feed::FeedError> for ApiError {
     }
 }
 
+impl From<crate::stats::StatsError> for ApiError {
+    fn from(error: crate::stats::StatsError) -> Self {
+        match error {
+            crate::stats::StatsError::Invalid(message) => ApiError::invalid(message),
+            crate::stats::StatsError::Database(database) => database.into(),
+        }
+    }
+}
+
 impl From<crate::agents::migration::ChecklistError> for ApiError {
     fn from(error: crate::agents::migration::ChecklistError) -> Self {
         match error {

@@ -26,7 +26,61 @@ use crate::store::LogFollower;
 pub const MAX_PAGE: i64 = 1000;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(events))
+    OpenApiRouter::new().routes(routes!(events)).routes(routes!(stats))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StatsParams {
+    /// Group by one of: type, category, agent, language, day, hour (none: the total only).
+    #[serde(default)]
+    #[param(example = "day")]
+    group_by: Option<String>,
+    /// The window's start (RFC 3339, or a date: that day's start, UTC); widened to the minute.
+    #[serde(default)]
+    from: Option<String>,
+    /// The window's end, excluded; widened to the minute.
+    #[serde(default)]
+    to: Option<String>,
+    /// Only these event types (comma-separated).
+    #[serde(default, rename = "type")]
+    #[param(rename = "type")]
+    event_type: Option<String>,
+    /// Only these stream categories (`conversation`, `user`, `knowledge`...).
+    #[serde(default)]
+    category: Option<String>,
+    /// Only events naming these agent types.
+    #[serde(default)]
+    agent: Option<String>,
+    /// Only requests in these languages.
+    #[serde(default)]
+    language: Option<String>,
+}
+
+/// Counts of the log's events over a window, grouped and filtered, from counts kept as events
+/// are appended (never the sealed contents).
+#[utoipa::path(get, path = "/events/stats", tag = "events", params(StatsParams),
+    responses(
+        (status = 200, description = "The counts", body = crate::stats::Stats),
+        (status = 403, description = "Needs the analyst or admin role", body = ErrorBody),
+        (status = 422, description = "An unknown dimension, a malformed time or filter", body = ErrorBody),
+    ))]
+async fn stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppQuery(params): AppQuery<StatsParams>,
+) -> Result<Json<crate::stats::Stats>, ApiError> {
+    auth.require(&[Role::Analyst, Role::Admin])?;
+    let query = crate::stats::StatsQuery::parse(
+        params.group_by.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        params.event_type.as_deref(),
+        params.category.as_deref(),
+        params.agent.as_deref(),
+        params.language.as_deref(),
+    )?;
+    Ok(Json(crate::stats::stats(&state.pool, &query).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

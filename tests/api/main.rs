@@ -30,5 +30,6 @@ mod privacy;
 mod projections;
 mod security;
 mod semantic;
+mod stats;
 mod store;
 mod workflows;

@@ -472,6 +472,12 @@ async fn the_role_matrix_holds_for_every_endpoint() {
             None,
             analysts(200),
         ),
+        (
+            Method::GET,
+            "/api/v1/events/stats?group_by=type".into(),
+            None,
+            analysts(200),
+        ),
         (Method::GET, "/api/v1/knowledge/search?q=mercy".into(), None, all(200)),
         (
             Method::POST,
