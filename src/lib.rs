@@ -17,6 +17,7 @@
 
 pub mod agents;
 pub mod analysts;
+pub mod asof;
 pub mod auth;
 pub mod chain;
 pub mod chat;

@@ -256,6 +256,7 @@ impl Application {
             vault: vault.clone(),
             custom_agents,
             rate_limiter: Arc::new(rate_limiter),
+            analytics_as_of: Default::default(),
         });
         let router = http::router(
             state.clone(),

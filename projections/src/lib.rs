@@ -134,7 +134,7 @@ impl Projection {
     }
 
     /// Deletes a user's rows from this projection's tables (analytics only count the erasure).
-    async fn erase(self, connection: &mut PgConnection, user_id: &str) -> Result<(), ProjectionError> {
+    pub async fn erase(self, connection: &mut PgConnection, user_id: &str) -> Result<(), ProjectionError> {
         let statements: &[&'static str] = match self {
             Projection::Users => &["DELETE FROM users WHERE user_id = $1"],
             Projection::Conversations => &[
@@ -194,22 +194,34 @@ impl Projection {
         matches!(self, Projection::Conversations | Projection::AgentInteractions)
     }
 
+    /// The read-model tables this projection writes (and nothing else).
+    pub fn tables(self) -> &'static [&'static str] {
+        match self {
+            Projection::Users => &["users"],
+            Projection::Conversations => &["conversations", "messages"],
+            Projection::AgentInteractions => &["agent_interactions", "agent_requests"],
+            Projection::Analytics => &[
+                "analytics_totals",
+                "analytics_agent_types",
+                "analytics_agent_latency",
+                "analytics_calibration",
+                "analytics_routers",
+                "analytics_shadow",
+                "analytics_daily",
+            ],
+            Projection::Community => &["mosques", "community_events"],
+            Projection::Checklists => &["checklist_items", "checklist_destinations"],
+            Projection::CustomAgents => &["custom_agents"],
+            Projection::Workflows => &["workflow_runs", "workflow_definitions"],
+        }
+    }
+
     /// Empties the projection's tables, to rebuild them from the start of the log.
     pub async fn reset(self, connection: &mut PgConnection) -> Result<(), ProjectionError> {
-        let statement = match self {
-            Projection::Users => "TRUNCATE users",
-            Projection::Conversations => "TRUNCATE conversations, messages",
-            Projection::AgentInteractions => "TRUNCATE agent_interactions, agent_requests",
-            Projection::Analytics => {
-                "TRUNCATE analytics_totals, analytics_agent_types, analytics_agent_latency, analytics_calibration, \
-                 analytics_routers, analytics_shadow, analytics_daily"
-            }
-            Projection::Community => "TRUNCATE mosques, community_events",
-            Projection::Checklists => "TRUNCATE checklist_items, checklist_destinations",
-            Projection::CustomAgents => "TRUNCATE custom_agents",
-            Projection::Workflows => "TRUNCATE workflow_runs, workflow_definitions",
-        };
-        sqlx::query(statement).execute(&mut *connection).await?;
+        let statement = format!("TRUNCATE {}", self.tables().join(", "));
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut *connection)
+            .await?;
         checkpoint::reset(connection, self).await?;
         Ok(())
     }

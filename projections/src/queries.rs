@@ -310,8 +310,15 @@ pub fn histogram_quantile(buckets: &[(i64, i64)], q: f64) -> Option<i64> {
 }
 
 pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    analytics_on(&mut connection).await
+}
+
+/// [`analytics`] on one connection: the tables its `search_path` names (an as-of replay puts
+/// its own first).
+pub async fn analytics_on(connection: &mut sqlx::PgConnection) -> Result<AnalyticsView, sqlx::Error> {
     let totals: BTreeMap<String, i64> = sqlx::query("SELECT metric, value FROM analytics_totals")
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await?
         .into_iter()
         .map(|row| (row.get("metric"), row.get("value")))
@@ -319,7 +326,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
     let mut latency: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     for row in
         sqlx::query("SELECT agent_type, upper_ms, count FROM analytics_agent_latency ORDER BY agent_type, upper_ms")
-            .fetch_all(pool)
+            .fetch_all(&mut *connection)
             .await?
     {
         latency
@@ -332,7 +339,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
         "SELECT agent_type, decile, helpful, unhelpful FROM analytics_calibration
          WHERE helpful + unhelpful > 0 ORDER BY agent_type, decile",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *connection)
     .await?
     {
         let (helpful, unhelpful): (i64, i64) = (row.get("helpful"), row.get("unhelpful"));
@@ -353,7 +360,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
         "SELECT agent_type, requests, replies, failures, confidence_micros_sum, helpful, unhelpful
          FROM analytics_agent_types",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *connection)
     .await?
     {
         let agent_type: String = row.get("agent_type");
@@ -387,7 +394,7 @@ pub async fn analytics(pool: &PgPool) -> Result<AnalyticsView, sqlx::Error> {
         "SELECT day, agent_type, requests FROM analytics_daily
          WHERE day >= (SELECT max(day) FROM analytics_daily) - 29 ORDER BY day, agent_type",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *connection)
     .await?
     .into_iter()
     .map(|row| DailyRequests {

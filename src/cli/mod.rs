@@ -53,12 +53,26 @@ pub enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
-    /// Rebuild read models from the event log.
+    /// Rebuild read models from the event log; or, with --until and --schema, build them as they
+    /// stood at a past point into a schema of their own (the live ones keep serving).
     Replay {
         /// Only this projection: users, conversations, agent_interactions, analytics, community,
         /// checklists, custom_agents or workflows.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["until", "schema", "list", "drop"])]
         projection: Option<String>,
+        /// The point: a position, or a time (RFC 3339 or a date, UTC) meaning the last event
+        /// recorded at or before it. Needs --schema.
+        #[arg(long, requires = "schema")]
+        until: Option<String>,
+        /// The new schema to build into (lowercase letters, digits and _). Needs --until.
+        #[arg(long, requires = "until")]
+        schema: Option<String>,
+        /// List the schemas built with --until and --schema.
+        #[arg(long, conflicts_with_all = ["until", "schema", "drop"])]
+        list: bool,
+        /// Drop a schema built with --until and --schema (and no other).
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["until", "schema"])]
+        drop: Option<String>,
     },
     /// Read the event log.
     Events {
@@ -252,7 +266,58 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Replay { projection } => {
+        Command::Replay {
+            until: Some(until),
+            schema: Some(schema),
+            ..
+        } => {
+            let as_of = crate::asof::AsOf::parse(&until)?;
+            with_database(&settings, |database| async move {
+                let started = std::time::Instant::now();
+                let built = crate::asof::build_schema(&database.pool, &schema, as_of).await?;
+                eprintln!(
+                    "built every read model as of position {}{} into the schema {} from {} events in {:.1}s",
+                    built.point.position,
+                    built
+                        .point
+                        .recorded_at
+                        .map(|at| format!(" (recorded {})", at.to_rfc3339()))
+                        .unwrap_or_default(),
+                    built.schema,
+                    built.events,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            })
+            .await
+        }
+        Command::Replay { list: true, .. } => {
+            with_database(&settings, |database| async move {
+                for listed in crate::asof::list(&database.pool).await? {
+                    match listed.position {
+                        Some(position) => println!(
+                            "{}\tposition {position}\t{}\t{} events\tbuilt {}",
+                            listed.schema,
+                            listed.recorded_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                            listed.events.unwrap_or_default(),
+                            listed.built_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                        ),
+                        None => println!("{}\tbuilding, or interrupted", listed.schema),
+                    }
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Replay { drop: Some(name), .. } => {
+            with_database(&settings, |database| async move {
+                crate::asof::drop_schema(&database.pool, &name).await?;
+                eprintln!("dropped the schema {name}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Replay { projection, .. } => {
             let projections = match projection {
                 Some(name) => vec![name.parse::<Projection>()?],
                 None => Projection::ALL.to_vec(),

@@ -371,6 +371,20 @@ impl From<crate::stats::StatsError> for ApiError {
     }
 }
 
+impl From<crate::asof::AsOfError> for ApiError {
+    fn from(error: crate::asof::AsOfError) -> Self {
+        use crate::asof::AsOfError;
+        match error {
+            AsOfError::Invalid(_) | AsOfError::BadName(_) | AsOfError::Exists(_) => {
+                ApiError::invalid(error.to_string())
+            }
+            AsOfError::Unknown(_) => ApiError::not_found(error.to_string()),
+            AsOfError::Database(database) => database.into(),
+            AsOfError::Projection(projection) => ApiError::internal(projection),
+        }
+    }
+}
+
 impl From<crate::agents::migration::ChecklistError> for ApiError {
     fn from(error: crate::agents::migration::ChecklistError) -> Self {
         match error {
@@ -389,6 +403,7 @@ impl From<crate::privacy::rights::RightsError> for ApiError {
             RightsError::Privacy(privacy) => privacy.into(),
             RightsError::Store(store) => store.into(),
             RightsError::Database(database) => database.into(),
+            RightsError::AsOf(as_of) => as_of.into(),
         }
     }
 }

@@ -34,26 +34,35 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct StatsParams {
     /// Group by one of: type, category, agent, language, day, hour (none: the total only).
     #[serde(default)]
-    #[param(example = "day")]
+    #[param(example = "day", pattern = r"^(?:|type|category|agent|language|day|hour)$")]
     group_by: Option<String>,
     /// The window's start (RFC 3339, or a date: that day's start, UTC); widened to the minute.
     #[serde(default)]
+    #[param(
+        pattern = r"^(?:|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2}))?)$"
+    )]
     from: Option<String>,
     /// The window's end, excluded; widened to the minute.
     #[serde(default)]
+    #[param(
+        pattern = r"^(?:|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2}))?)$"
+    )]
     to: Option<String>,
     /// Only these event types (comma-separated).
     #[serde(default, rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", pattern = r"^[^\u0000]*$")]
     event_type: Option<String>,
     /// Only these stream categories (`conversation`, `user`, `knowledge`...).
     #[serde(default)]
+    #[param(pattern = r"^[^\u0000]*$")]
     category: Option<String>,
     /// Only events naming these agent types.
     #[serde(default)]
+    #[param(pattern = r"^[^\u0000]*$")]
     agent: Option<String>,
     /// Only requests in these languages.
     #[serde(default)]
+    #[param(pattern = r"^[^\u0000]*$")]
     language: Option<String>,
 }
 

@@ -100,6 +100,8 @@ pub struct Services {
     pub router: Arc<crate::learn::LearnedRouter>,
     /// How the web app signs people in.
     pub web: WebSettings,
+    /// Analytics as of past points of the log, cached by position.
+    pub analytics_as_of: crate::asof::AnalyticsAsOf,
 }
 
 /// The web app's sign-in settings, from the bind address.

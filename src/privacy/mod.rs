@@ -325,6 +325,27 @@ fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(),
     Ok(())
 }
 
+/// What a withheld text reads as: an analyst's replay as of a moment never opens anyone's content.
+pub const WITHHELD_TEXT: &str = "[withheld]";
+
+/// Replaces every sealed field with a marker, without opening it: for copies of the read models
+/// that must hold no one's text (an analyst's as-of schema).
+pub fn withhold(envelopes: &mut [Envelope]) {
+    for envelope in envelopes.iter_mut() {
+        for (field, kind) in personal_fields(&envelope.event_type) {
+            let Some(value) = envelope.data.get_mut(*field) else {
+                continue;
+            };
+            if value.as_str().is_some_and(|text| text.starts_with(SEALED_PREFIX)) {
+                *value = match kind {
+                    Kind::Text => json!(WITHHELD_TEXT),
+                    Kind::Json => json!({"withheld": true}),
+                };
+            }
+        }
+    }
+}
+
 /// The channel an erasure notifies (with the user id) when it commits: every server drops that
 /// user's data key from its cache.
 pub const KEY_DESTROYED_CHANNEL: &str = "hijraah_keys";

@@ -30,6 +30,8 @@ pub enum RightsError {
     Store(#[from] StoreError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    AsOf(#[from] crate::asof::AsOfError),
 }
 
 /// Everything we hold about a user.
@@ -108,6 +110,8 @@ impl Rights<'_> {
         let metadata = EventMetadata::by(actor.as_str(), correlation_id.as_deref());
         let mut transaction = self.pool.begin().await?;
         let destroyed = self.vault.destroy(&mut transaction, user_id.as_str()).await?;
+        // Analysts' copies of the read models as of a past moment forget the user too.
+        crate::asof::erase_user(&mut transaction, user_id.as_str()).await?;
         let appended = self
             .store
             .append_in(

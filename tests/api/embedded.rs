@@ -45,10 +45,12 @@ async fn the_embedded_cluster_initialises_starts_serves_and_stops() {
         .unwrap()
         .unwrap();
     let mut connection = sqlx::PgConnection::connect(&again.database_url()).await.unwrap();
-    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'events'")
-        .fetch_one(&mut connection)
-        .await
-        .unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'events'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .unwrap();
     assert_eq!(tables, 1);
 
     // A command run beside a running server shares its cluster and leaves it running.
