@@ -27,6 +27,7 @@ pub mod config;
 pub mod database;
 pub mod drain;
 pub mod embedded_postgres;
+pub mod export;
 pub mod http;
 pub mod knowledge;
 pub mod learn;

@@ -112,14 +112,39 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
-    /// Write events as JSON Lines to stdout, in global order.
+    /// Write events in global order: as JSON Lines (whole envelopes, personal content still
+    /// sealed) to stdout or DIR/events.jsonl, or as Parquet into DIR: the events' metadata with
+    /// user ids pseudonymised, and with --read-models the `analytics` views.
     Export {
+        /// jsonl or parquet.
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "parquet"])]
+        format: String,
+        /// The directory to write into (needed for parquet).
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
         /// Only events after this position.
         #[arg(long, default_value_t = 0)]
         after: i64,
-        /// Only events of this stream.
+        /// Only events of this stream (jsonl).
         #[arg(long)]
         stream: Option<String>,
+        /// Only events recorded at or after this time (RFC 3339 or a date, UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only events up to this point: a position, or a time (the last event recorded at or
+        /// before it).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only these event types (comma-separated).
+        #[arg(long)]
+        types: Option<String>,
+        /// Also write the `analytics` views of the read models, one Parquet file each.
+        #[arg(long)]
+        read_models: bool,
+        /// Replace the deployment's pseudonym key before writing (parquet): later files'
+        /// pseudonyms no longer match earlier ones.
+        #[arg(long)]
+        rotate_key: bool,
     },
     /// Walk the log's hash chain from its first event: exits 0 when it is whole, else prints the
     /// first broken position and exits 1.
@@ -342,12 +367,58 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             .await
         }
         Command::Events {
-            command: EventsCommand::Export { after, stream },
+            command:
+                EventsCommand::Export {
+                    format,
+                    out,
+                    after,
+                    stream,
+                    from,
+                    until,
+                    types,
+                    read_models,
+                    rotate_key,
+                },
         } => {
-            with_database(
-                &settings,
-                |database| async move { export(&database, after, stream).await },
-            )
+            let filter = ExportFilter::parse(after, from.as_deref(), until.as_deref(), types.as_deref())?;
+            if format == "parquet" {
+                let Some(out) = out else {
+                    anyhow::bail!("--format parquet writes files: give the directory with --out DIR");
+                };
+                if stream.is_some() || after != 0 {
+                    anyhow::bail!("--stream and --after are for --format jsonl; use --from, --until and --types");
+                }
+                let request = crate::export::Request {
+                    from: filter.from,
+                    until: filter.until,
+                    types: filter.types,
+                    read_models,
+                    rotate_key,
+                };
+                return with_database(&settings, |database| async move {
+                    let started = std::time::Instant::now();
+                    let written = crate::export::parquet(&database.pool, &out, &request).await?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    for (path, rows) in &written.files {
+                        println!("{}\t{rows} rows", path.display());
+                    }
+                    let events = written.files.first().map(|(_, rows)| *rows).unwrap_or_default();
+                    eprintln!(
+                        "wrote {} files in {seconds:.1}s ({:.0} events/s); user ids pseudonymised with key {}",
+                        written.files.len(),
+                        events as f64 / seconds.max(1e-9),
+                        written.key_id
+                    );
+                    Ok(())
+                })
+                .await;
+            }
+            if read_models || rotate_key {
+                anyhow::bail!("--read-models and --rotate-key are for --format parquet");
+            }
+            with_database(&settings, |database| async move {
+                export(&database, stream, filter, out.as_deref()).await
+            })
             .await
         }
         Command::Events {
@@ -520,16 +591,72 @@ where
     result
 }
 
-async fn export(database: &Database, after: i64, stream: Option<String>) -> anyhow::Result<()> {
+/// Which events an export takes.
+struct ExportFilter {
+    after: i64,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<crate::asof::AsOf>,
+    types: Vec<String>,
+}
+
+impl ExportFilter {
+    fn parse(after: i64, from: Option<&str>, until: Option<&str>, types: Option<&str>) -> anyhow::Result<Self> {
+        let from = crate::stats::time("--from", from).map_err(|error| anyhow::anyhow!("{error}"))?;
+        let until = until.map(crate::asof::AsOf::parse).transpose()?;
+        let types = types
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Self {
+            after,
+            from,
+            until,
+            types,
+        })
+    }
+}
+
+/// `hijraah events export --format jsonl`: whole envelopes (personal content still sealed).
+async fn export(
+    database: &Database,
+    stream: Option<String>,
+    filter: ExportFilter,
+    dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let store = EventStore::new(database.pool.clone());
-    let mut from: Checkpoint = store.checkpoint_of(after).await?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut from: Checkpoint = store.checkpoint_of(filter.after).await?;
+    let until = match filter.until {
+        Some(as_of) => {
+            let mut connection = database.pool.acquire().await?;
+            Some(crate::asof::resolve(&mut connection, as_of).await?.position)
+        }
+        None => None,
+    };
+    let mut out: Box<dyn Write> = match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join("events.jsonl");
+            let file = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+            Box::new(std::io::BufWriter::new(file))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
     loop {
         let batch = store.read_all(from, 1000, stream.as_deref()).await?;
         let Some((last, _)) = batch.last() else { break };
         from = *last;
         for (_, envelope) in &batch {
+            // The log is read in commit order, which positions follow; a later commit could
+            // still hold an earlier position, so the rest is skipped rather than not read.
+            if until.is_some_and(|until| envelope.position > until)
+                || filter.from.is_some_and(|from| envelope.recorded_at < from)
+                || (!filter.types.is_empty() && !filter.types.contains(&envelope.event_type))
+            {
+                continue;
+            }
             serde_json::to_writer(&mut out, envelope)?;
             out.write_all(b"\n")?;
         }

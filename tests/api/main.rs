@@ -17,6 +17,7 @@ mod embedded;
 mod errors;
 mod eval;
 mod events_api;
+mod export;
 mod faults;
 mod feedback;
 mod financial;
