@@ -30,7 +30,10 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Column, Executor, PgPool, Row, SqlSafeStr, Statement, TypeInfo};
+use sqlx::{
+    AssertSqlSafe, Column, ConnectOptions, Connection, Executor, PgConnection, PgPool, Row, SqlSafeStr, Statement,
+    TypeInfo,
+};
 
 /// Rows per record batch (and so at most per row group).
 const BATCH_ROWS: usize = 65_536;
@@ -200,7 +203,7 @@ impl Builder {
 /// (the queries cast). The file's columns come from the prepared statement, so a file with no
 /// rows still says what they are.
 async fn write_query<F>(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     sql: String,
     bind: F,
     path: &Path,
@@ -213,7 +216,7 @@ where
         sqlx::query::Query<'s, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> sqlx::query::Query<'s, sqlx::Postgres, sqlx::postgres::PgArguments>,
 {
-    let statement = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await?;
+    let statement = (&mut *connection).prepare(AssertSqlSafe(sql).into_sql_str()).await?;
     let kinds: Vec<(String, Kind)> = statement
         .columns()
         .iter()
@@ -246,7 +249,7 @@ where
         source,
     })?;
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))?;
-    let mut rows = bind(statement.query()).fetch(pool);
+    let mut rows = bind(statement.query()).fetch(&mut *connection);
     let mut buffered = 0usize;
     let mut written = 0u64;
     loop {
@@ -317,8 +320,14 @@ pub async fn parquet(pool: &PgPool, dir: &Path, request: &Request) -> Result<Wri
            AND ($3::text[] IS NULL OR event_type = ANY($3))
          ORDER BY position";
     let from = request.from;
+    // A connection of its own: a scan of the whole log is meant to take seconds, so sqlx's
+    // slow-statement warning would only be noise in the operator's terminal.
+    let options = (*pool.connect_options())
+        .clone()
+        .log_slow_statements(log::LevelFilter::Off, std::time::Duration::from_secs(3600));
+    let mut connection = PgConnection::connect_with(&options).await?;
     let rows = write_query(
-        pool,
+        &mut connection,
         sql.to_owned(),
         move |query| query.bind(from).bind(until).bind(types),
         &path,
@@ -333,7 +342,7 @@ pub async fn parquet(pool: &PgPool, dir: &Path, request: &Request) -> Result<Wri
             let path = dir.join(format!("{view}.parquet"));
             let select = cast_columns(pool, &view).await?;
             let sql = format!("SELECT {select} FROM analytics.{view}");
-            let rows = write_query(pool, sql, |query| query, &path, &[], &key, &key_id).await?;
+            let rows = write_query(&mut connection, sql, |query| query, &path, &[], &key, &key_id).await?;
             files.push((path, rows));
         }
     }
