@@ -22,14 +22,18 @@ pub enum AnalystError {
     Database(#[from] sqlx::Error),
 }
 
-fn check_name(name: &str) -> Result<(), AnalystError> {
+/// A name we put into SQL unquoted (a role, a schema): 1 to 63 lowercase letters, digits and _,
+/// starting with a letter, and not PostgreSQL's own `pg_…`.
+pub(crate) fn plain_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    let valid = name.len() <= 63
+    name.len() <= 63
         && chars.next().is_some_and(|first| first.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.starts_with("pg_")
-        && name != "postgres";
-    if valid {
+}
+
+fn check_name(name: &str) -> Result<(), AnalystError> {
+    if plain_identifier(name) && name != "postgres" {
         Ok(())
     } else {
         Err(AnalystError::BadName(name.to_owned()))

@@ -83,7 +83,8 @@ pub struct Point {
 
 /// Resolves `as_of` against the log. A position past the log's end is refused (it has not
 /// happened); a time in the future is too.
-pub async fn resolve(connection: &mut PgConnection, as_of: AsOf) -> Result<Point, AsOfError> {
+pub async fn resolve(pool: &PgPool, as_of: AsOf) -> Result<Point, AsOfError> {
+    let mut connection = pool.acquire().await?;
     let head: i64 = sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM events")
         .fetch_one(&mut *connection)
         .await?;
@@ -201,10 +202,7 @@ impl Default for AnalyticsAsOf {
 
 impl AnalyticsAsOf {
     pub async fn get(&self, pool: &PgPool, as_of: AsOf) -> Result<Arc<AnalyticsView>, AsOfError> {
-        let point = {
-            let mut connection = pool.acquire().await?;
-            resolve(&mut connection, as_of).await?
-        };
+        let point = resolve(pool, as_of).await?;
         if let Some(view) = self.cached(point.position) {
             return Ok(view);
         }
@@ -229,13 +227,7 @@ impl AnalyticsAsOf {
 }
 
 fn check_name(name: &str) -> Result<(), AsOfError> {
-    let mut chars = name.chars();
-    let valid = name.len() <= 63
-        && chars.next().is_some_and(|first| first.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with("pg_")
-        && !matches!(name, "public" | "analytics" | "information_schema");
-    if valid {
+    if crate::analysts::plain_identifier(name) && !matches!(name, "public" | "analytics" | "information_schema") {
         Ok(())
     } else {
         Err(AsOfError::BadName(name.to_owned()))
@@ -255,8 +247,8 @@ pub struct Built {
 /// the half-built schema is dropped.
 pub async fn build_schema(pool: &PgPool, name: &str, as_of: AsOf) -> Result<Built, AsOfError> {
     check_name(name)?;
+    let point = resolve(pool, as_of).await?;
     let mut connection = pool.acquire().await?;
-    let point = resolve(&mut connection, as_of).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
         .bind(name)
         .fetch_one(&mut *connection)

@@ -300,17 +300,14 @@ pub async fn parquet(pool: &PgPool, dir: &Path, request: &Request) -> Result<Wri
     let key = key(pool, request.rotate_key).await?;
     let key_id = key_id(&key);
     let until = match request.until {
-        Some(as_of) => {
-            let mut connection = pool.acquire().await?;
-            Some(crate::asof::resolve(&mut connection, as_of).await?.position)
-        }
+        Some(as_of) => Some(crate::asof::resolve(pool, as_of).await?.position),
         None => None,
     };
     let types = (!request.types.is_empty()).then(|| request.types.clone());
     let mut files = Vec::new();
     let path = dir.join("events.parquet");
     let sql = "SELECT position, recorded_at, event_type, schema_version::int8 AS schema_version,
-                split_part(stream_id, '-', 1) AS category, stream_id AS stream, stream_version,
+                hijraah_stream_category(stream_id) AS category, stream_id AS stream, stream_version,
                 NULLIF(data->>'agent_type', '') AS agent, NULLIF(data->>'language', '') AS language,
                 COALESCE(data->>'user_id', metadata->>'subject') AS \"user\", metadata->>'actor' AS actor,
                 encode(hash, 'hex') AS hash

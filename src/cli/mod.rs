@@ -629,10 +629,7 @@ async fn export(
     let store = EventStore::new(database.pool.clone());
     let mut from: Checkpoint = store.checkpoint_of(filter.after).await?;
     let until = match filter.until {
-        Some(as_of) => {
-            let mut connection = database.pool.acquire().await?;
-            Some(crate::asof::resolve(&mut connection, as_of).await?.position)
-        }
+        Some(as_of) => Some(crate::asof::resolve(&database.pool, as_of).await?.position),
         None => None,
     };
     let mut out: Box<dyn Write> = match dir {

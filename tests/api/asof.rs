@@ -7,7 +7,7 @@ use hijraah_domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error, hijraah_command};
+use crate::helpers::{TestApp, expect_error};
 
 async fn ask(app: &TestApp, user: &str, content: &str) {
     let response = app.chat(user, json!({"user_id": user, "content": content})).await;
@@ -87,20 +87,6 @@ async fn analytics_as_of_a_past_position_or_time_are_what_the_live_endpoint_answ
     .await;
 }
 
-fn hijraah(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let output = hijraah_command()
-        .args(args)
-        .env("DATABASE_URL", &app.db.url)
-        .env("HIJRAAH_DATA_DIR", app.data_dir.path().join("cli"))
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-    )
-}
-
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .fetch_one(&app.db.pool)
@@ -125,10 +111,7 @@ async fn replay_until_builds_the_read_models_as_they_stood_into_their_own_schema
     let live_conversations = count(&app, "SELECT count(*) FROM conversations").await;
     assert!(live_conversations > conversations_then);
 
-    let (ok, _, stderr) = hijraah(
-        &app,
-        &["replay", "--until", &position.to_string(), "--schema", "before_carol"],
-    );
+    let (ok, _, stderr) = app.cli(&["replay", "--until", &position.to_string(), "--schema", "before_carol"]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains(&format!("position {position}")), "{stderr}");
     assert_eq!(
@@ -168,19 +151,19 @@ async fn replay_until_builds_the_read_models_as_they_stood_into_their_own_schema
     );
 
     // Listed; a second build under the same name is refused; bad names are refused.
-    let (ok, listed, _) = hijraah(&app, &["replay", "--list"]);
+    let (ok, listed, _) = app.cli(&["replay", "--list"]);
     assert!(ok);
     assert!(
         listed.contains("before_carol") && listed.contains(&format!("position {position}")),
         "{listed}"
     );
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--until", "1", "--schema", "before_carol"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--until", "1", "--schema", "before_carol"]);
     assert!(!ok && stderr.contains("exists"), "{stderr}");
     for bad in ["public", "analytics", "Robert;DROP"] {
-        let (ok, _, stderr) = hijraah(&app, &["replay", "--until", "1", "--schema", bad]);
+        let (ok, _, stderr) = app.cli(&["replay", "--until", "1", "--schema", bad]);
         assert!(!ok && stderr.contains("not a schema name"), "{bad}: {stderr}");
     }
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--until", "1"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--until", "1"]);
     assert!(!ok && stderr.contains("--schema"), "{stderr}");
 
     // An erasure reaches the copy: alice's rows go from it too.
@@ -213,7 +196,7 @@ async fn replay_until_builds_the_read_models_as_they_stood_into_their_own_schema
         0
     );
     // A build from before the erasure, made after it, leaves alice out as well.
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--until", &position.to_string(), "--schema", "again"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--until", &position.to_string(), "--schema", "again"]);
     assert!(ok, "{stderr}");
     assert_eq!(
         count(&app, "SELECT count(*) FROM again.conversations WHERE user_id = 'alice'").await,
@@ -225,18 +208,18 @@ async fn replay_until_builds_the_read_models_as_they_stood_into_their_own_schema
     );
 
     // Dropped by name; a schema not built by replay is never dropped.
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--drop", "before_carol"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--drop", "before_carol"]);
     assert!(ok, "{stderr}");
     assert_eq!(
         count(&app, "SELECT count(*) FROM pg_namespace WHERE nspname = 'before_carol'").await,
         0
     );
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--drop", "analytics"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--drop", "analytics"]);
     assert!(!ok, "{stderr}");
-    let (ok, _, stderr) = hijraah(&app, &["replay", "--drop", "public"]);
+    let (ok, _, stderr) = app.cli(&["replay", "--drop", "public"]);
     assert!(!ok, "{stderr}");
     assert!(count(&app, "SELECT count(*) FROM conversations").await > 0);
-    let (ok, listed, _) = hijraah(&app, &["replay", "--list"]);
+    let (ok, listed, _) = app.cli(&["replay", "--list"]);
     assert!(
         ok && !listed.contains("before_carol") && listed.contains("again"),
         "{listed}"

@@ -10,7 +10,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, hijraah_command};
+use crate::helpers::TestApp;
 
 fn python() -> String {
     std::env::var("HIJRAAH_PYTHON").unwrap_or_else(|_| "python3".to_owned())
@@ -70,16 +70,8 @@ fn export(app: &TestApp, dir: &Path, extra: &[&str]) -> (bool, String) {
         dir.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let output = hijraah_command()
-        .args(&args)
-        .env("DATABASE_URL", &app.db.url)
-        .env("HIJRAAH_DATA_DIR", app.data_dir.path().join("cli"))
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let (ok, _, stderr) = app.cli(&args);
+    (ok, stderr)
 }
 
 fn values<'a>(file: &'a Value, column: &str) -> Vec<Option<&'a str>> {
@@ -248,12 +240,6 @@ async fn parquet_export_holds_the_logs_metadata_with_pseudonyms_and_the_analytic
     // Bad input is refused with the reason.
     let (ok, stderr) = export(&app, rotated.path(), &["--until", "yesterday"]);
     assert!(!ok && stderr.contains("neither a position"), "{stderr}");
-    let output = hijraah_command()
-        .args(["events", "export", "--format", "parquet"])
-        .env("DATABASE_URL", &app.db.url)
-        .env("HIJRAAH_DATA_DIR", app.data_dir.path().join("cli"))
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--out"));
+    let (ok, _, stderr) = app.cli(&["events", "export", "--format", "parquet"]);
+    assert!(!ok && stderr.contains("--out"), "{stderr}");
 }

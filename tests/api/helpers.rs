@@ -177,6 +177,22 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Runs the `hijraah` binary on this app's database, as an operator beside the server would:
+    /// whether it succeeded, its stdout and its stderr (both trimmed).
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let output = hijraah_command()
+            .args(args)
+            .env("DATABASE_URL", &self.db.url)
+            .env("HIJRAAH_DATA_DIR", self.data_dir.path().join("cli"))
+            .output()
+            .expect("run hijraah");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        )
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-use crate::helpers::{TestApp, hijraah_command};
+use crate::helpers::TestApp;
 
 async fn stats(app: &TestApp, query: &str) -> Value {
     let response = app
@@ -150,22 +150,17 @@ async fn event_stats_count_the_log_by_type_agent_language_and_time_with_filters_
     assert_eq!(again["total"], json!(10));
 
     // The CLI answers the same.
-    let output = hijraah_command()
-        .args([
-            "events",
-            "stats",
-            "--group-by",
-            "language",
-            "--type",
-            "UserRequestReceived",
-            "--json",
-        ])
-        .env("DATABASE_URL", &app.db.url)
-        .env("HIJRAAH_DATA_DIR", app.data_dir.path().join("cli"))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let cli: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (ok, stdout, stderr) = app.cli(&[
+        "events",
+        "stats",
+        "--group-by",
+        "language",
+        "--type",
+        "UserRequestReceived",
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    let cli: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         groups(&cli),
         BTreeMap::from([("ar".to_owned(), 4), ("en".to_owned(), 6)])
@@ -203,19 +198,7 @@ async fn an_analyst_role_reads_the_analytics_schema_and_nothing_else() {
     let app = TestApp::spawn().await;
     chat_a_little(&app).await;
     let name = format!("analyst_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let cli = |args: &[&str]| {
-        let output = hijraah_command()
-            .args(args)
-            .env("DATABASE_URL", &app.db.url)
-            .env("HIJRAAH_DATA_DIR", app.data_dir.path().join("cli"))
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let cli = |args: &[&str]| app.cli(args);
 
     let (granted, url, stderr) = cli(&["analysts", "grant", &name]);
     assert!(granted, "{stderr}");
