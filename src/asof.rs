@@ -19,7 +19,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use hijraah_domain::Envelope;
+use hijraah_domain::DecodeError;
 use hijraah_projections::queries::{AnalyticsView, analytics_on};
 use hijraah_projections::{Projection, ProjectionError};
 use serde::Serialize;
@@ -124,11 +124,11 @@ async fn replay_range(
 ) -> Result<(u64, i64), AsOfError> {
     let mut read = 0u64;
     while after < until {
-        let rows = sqlx::query(
-            "SELECT position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type,
-                    schema_version, data, metadata, recorded_at, hash, previous_hash
-             FROM public.events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            crate::store::postgres::decoded_columns!(),
+            " FROM public.events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3"
+        ))
         .bind(after)
         .bind(until)
         .bind(BATCH)
@@ -136,14 +136,31 @@ async fn replay_range(
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.get("position");
-        let mut envelopes: Vec<Envelope> = rows.iter().map(crate::store::postgres::envelope_from_row).collect();
-        crate::privacy::withhold(&mut envelopes);
-        let mut decoded = Vec::with_capacity(envelopes.len());
-        for recorded in hijraah_projections::decode_known_each(&envelopes) {
-            if let Some(recorded) = recorded? {
-                decoded.push(recorded);
+        let mut envelopes = Vec::with_capacity(rows.len());
+        let mut events = Vec::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            let (_, envelope, event) = crate::store::postgres::decoded_from_row(row)?;
+            match event {
+                Ok(event) => events.push((index, event)),
+                Err(DecodeError::UnknownType { .. }) => {}
+                Err(source) => {
+                    return Err(ProjectionError::Decode {
+                        position: envelope.position,
+                        source,
+                    }
+                    .into());
+                }
             }
+            envelopes.push(envelope);
         }
+        crate::privacy::withhold_decoded(&mut events);
+        let decoded: Vec<_> = events
+            .into_iter()
+            .map(|(index, event)| hijraah_projections::Recorded {
+                envelope: &envelopes[index],
+                event,
+            })
+            .collect();
         // Every projection gets the whole batch, as in a rebuild: each passes over what it does
         // not read, and an erasure splits the batch for each.
         for projection in projections {

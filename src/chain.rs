@@ -19,13 +19,7 @@ use crate::metrics::Metrics;
 const BATCH: i64 = 5_000;
 
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    hex::encode(bytes)
 }
 
 /// Where a walk stopped, and why.

@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::lease::ProjectionLease;
 use crate::privacy::{PrivacyError, Vault};
-use crate::store::{Checkpoint, LogNotifier, StoreError, postgres::read_all_on};
+use crate::store::postgres::read_decoded_on;
+use crate::store::{Checkpoint, LogNotifier, StoreError};
 
 const BATCH_SIZE: i64 = 1000;
 
@@ -54,20 +55,25 @@ pub async fn step(
         .execute(&mut *transaction)
         .await?;
     let from = checkpoint::read(&mut transaction, projection).await?;
-    let batch = read_all_on(&mut transaction, from, BATCH_SIZE, None).await?;
-    let Some((last, _)) = batch.last() else {
+    let batch = read_batch(
+        &mut transaction,
+        vault,
+        from,
+        BATCH_SIZE,
+        projection.reads_personal_content(),
+    )
+    .await?;
+    let Some(&last) = batch.checkpoints.last() else {
         transaction.commit().await?;
         return Ok(None);
     };
-    let last = *last;
-    let mut envelopes: Vec<_> = batch.into_iter().map(|(_, envelope)| envelope).collect();
-    if projection.reads_personal_content() {
-        vault.unseal(&mut transaction, &mut envelopes).await?;
-    }
-    projection.apply(&mut transaction, &envelopes).await?;
+    let read = batch.envelopes.len();
+    projection
+        .apply_decoded(&mut transaction, &recorded(&batch.envelopes, batch.events))
+        .await?;
     checkpoint::save(&mut transaction, projection, last).await?;
     transaction.commit().await?;
-    Ok(Some((last, envelopes.len())))
+    Ok(Some((last, read)))
 }
 
 /// Applies the next batch to several projections in one transaction, reading and decoding it
@@ -133,23 +139,18 @@ async fn apply_batch(
     reached: &mut Vec<(Projection, Checkpoint)>,
     changed: &mut Vec<Projection>,
 ) -> Result<(), ProjectorError> {
-    let batch = read_all_on(&mut *transaction, from, BATCH_SIZE, None).await?;
-    let Some(&(last, _)) = batch.last() else {
+    let unseal = group.iter().any(|(projection, _)| projection.reads_personal_content());
+    let batch = read_batch(&mut *transaction, vault, from, BATCH_SIZE, unseal).await?;
+    let Some(&last) = batch.checkpoints.last() else {
         return Ok(());
     };
-    let (positions, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
-    if group.iter().any(|(projection, _)| projection.reads_personal_content()) {
-        vault.unseal(&mut *transaction, &mut envelopes).await?;
-    }
     // Decoded once; each projection gets the suffix after its own checkpoint.
-    let mut decoded = Vec::with_capacity(envelopes.len());
-    let mut decoded_at = Vec::with_capacity(envelopes.len());
-    for (at, recorded) in positions.iter().zip(hijraah_projections::decode_known_each(&envelopes)) {
-        if let Some(recorded) = recorded? {
-            decoded.push(recorded);
-            decoded_at.push(*at);
-        }
-    }
+    let decoded_at: Vec<Checkpoint> = batch
+        .events
+        .iter()
+        .map(|(index, _)| batch.checkpoints[*index])
+        .collect();
+    let decoded = recorded(&batch.envelopes, batch.events);
     let mut moved = Vec::new();
     for (projection, own) in group {
         if *own >= last {
@@ -232,32 +233,70 @@ struct FetchedBatch {
     events: Vec<(usize, hijraah_domain::Event)>,
 }
 
-/// Reads, unseals (when `unseal`) and decodes the batch of the log after `from`, on a connection
-/// of its own: the rebuild prepares the next batch while it applies this one.
-async fn fetch_batch(
-    pool: PgPool,
-    vault: Vault,
+/// The decoded events with their envelopes, as the projections take them.
+fn recorded(
+    envelopes: &[hijraah_domain::Envelope],
+    events: Vec<(usize, hijraah_domain::Event)>,
+) -> Vec<hijraah_projections::Recorded<'_>> {
+    events
+        .into_iter()
+        .map(|(index, event)| hijraah_projections::Recorded {
+            envelope: &envelopes[index],
+            event,
+        })
+        .collect()
+}
+
+/// Reads up to `limit` events of the log after `from`, decodes those this build knows straight
+/// from their stored text, and opens their personal fields when `unseal`.
+async fn read_batch(
+    connection: &mut sqlx::PgConnection,
+    vault: &Vault,
     from: Checkpoint,
+    limit: i64,
     unseal: bool,
 ) -> Result<FetchedBatch, ProjectorError> {
-    let mut connection = pool.acquire().await?;
-    let batch = read_all_on(&mut connection, from, REBUILD_BATCH_SIZE, None).await?;
-    let (checkpoints, mut envelopes): (Vec<Checkpoint>, Vec<_>) = batch.into_iter().unzip();
-    if unseal {
-        vault.unseal(&mut connection, &mut envelopes).await?;
-    }
-    drop(connection);
-    let mut events = Vec::with_capacity(envelopes.len());
-    for (index, recorded) in hijraah_projections::decode_known_each(&envelopes).enumerate() {
-        if let Some(recorded) = recorded? {
-            events.push((index, recorded.event));
+    let batch = read_decoded_on(&mut *connection, from, limit).await?;
+    let mut checkpoints = Vec::with_capacity(batch.len());
+    let mut envelopes = Vec::with_capacity(batch.len());
+    let mut events = Vec::with_capacity(batch.len());
+    for (index, (checkpoint, envelope, event)) in batch.into_iter().enumerate() {
+        match event {
+            Ok(event) => events.push((index, event)),
+            // Another feature's type: not the projections' business.
+            Err(hijraah_domain::DecodeError::UnknownType { .. }) => {}
+            Err(source) => {
+                return Err(ProjectionError::Decode {
+                    position: envelope.position,
+                    source,
+                }
+                .into());
+            }
         }
+        checkpoints.push(checkpoint);
+        envelopes.push(envelope);
+    }
+    if unseal {
+        vault.unseal_decoded(&mut *connection, &envelopes, &mut events).await?;
     }
     Ok(FetchedBatch {
         checkpoints,
         envelopes,
         events,
     })
+}
+
+/// [`read_batch`] on a connection of its own: the rebuild prepares the next batch while it
+/// applies this one.
+async fn fetch_batch(
+    pool: PgPool,
+    vault: Vault,
+    from: Checkpoint,
+    limit: i64,
+    unseal: bool,
+) -> Result<FetchedBatch, ProjectorError> {
+    let mut connection = pool.acquire().await?;
+    read_batch(&mut connection, &vault, from, limit, unseal).await
 }
 
 /// Empties projections' read models and checkpoints under their locks, so a running projector
@@ -290,14 +329,25 @@ async fn rebuild_locked(
 ) -> Result<u64, ProjectorError> {
     use sqlx::Connection;
     let mut transaction = connection.begin().await?;
-    for projection in projections {
-        projection.reset(&mut transaction).await?;
-    }
+    hijraah_projections::reset_all(&mut transaction, projections).await?;
     transaction.commit().await?;
 
+    // The read models that take most of PostgreSQL's work each apply on a connection of their
+    // own, concurrently, when the pool has room beside this connection and the reader's.
+    let lanes = lanes(projections, pool.options().get_max_connections());
+    let mut spare = Vec::with_capacity(lanes.len().saturating_sub(1));
+    for _ in 1..lanes.len() {
+        spare.push(pool.acquire().await?);
+    }
+    let mut connections: Vec<&mut sqlx::PgConnection> = Vec::with_capacity(lanes.len());
+    connections.push(connection);
+    connections.extend(spare.iter_mut().map(|connection| &mut **connection));
+
     let unseal = projections.iter().any(|projection| projection.reads_personal_content());
-    let fetch = |from| tokio::spawn(fetch_batch(pool.clone(), vault.clone(), from, unseal));
-    let mut next = fetch(Checkpoint::START);
+    let fetch = |from, limit| tokio::spawn(fetch_batch(pool.clone(), vault.clone(), from, limit, unseal));
+    // The first batches are small, so applying starts early and overlaps reading sooner.
+    let mut limit = REBUILD_FIRST_BATCH;
+    let mut next = fetch(Checkpoint::START, limit);
     let mut read = 0u64;
     loop {
         let batch = next.await.map_err(|error| ProjectorError::Task(error.to_string()))??;
@@ -305,27 +355,54 @@ async fn rebuild_locked(
             return Ok(read);
         };
         // The next batch is read, unsealed and decoded while this one is applied.
-        next = fetch(last);
+        limit = (limit * 2).min(REBUILD_BATCH_SIZE);
+        next = fetch(last, limit);
         let envelopes = batch.envelopes;
-        let decoded: Vec<_> = batch
-            .events
-            .into_iter()
-            .map(|(index, event)| hijraah_projections::Recorded {
-                envelope: &envelopes[index],
-                event,
-            })
-            .collect();
-        let mut transaction = connection.begin().await?;
-        for projection in projections {
-            projection.apply_decoded(&mut transaction, &decoded).await?;
-        }
-        checkpoint::save_many(&mut transaction, projections, last).await?;
-        transaction.commit().await?;
+        let decoded = recorded(&envelopes, batch.events);
+        // Each lane applies the batch and saves its projections' checkpoints in a transaction of
+        // its own: a projection's rows and its checkpoint still move together.
+        let applied = connections.iter_mut().zip(&lanes).map(|(connection, lane)| {
+            let decoded = &decoded;
+            async move {
+                let mut transaction = connection.begin().await?;
+                for projection in lane {
+                    projection.apply_decoded(&mut transaction, decoded).await?;
+                }
+                checkpoint::save_many(&mut transaction, lane, last).await?;
+                transaction.commit().await?;
+                Ok::<_, ProjectorError>(())
+            }
+        });
+        futures_util::future::try_join_all(applied).await?;
         read += envelopes.len() as u64;
+        // Freeing a batch (its JSON trees) is a tenth of the replay's own CPU: off this path.
+        let events: Vec<_> = decoded.into_iter().map(|recorded| recorded.event).collect();
+        tokio::task::spawn_blocking(move || drop((events, envelopes)));
     }
 }
 
+/// Splits `projections` into lanes that apply concurrently: conversations and agent interactions
+/// (the bulk of the rows) each alone, the rest together in the first lane. One lane when the pool
+/// cannot spare the connections (the rebuild already holds one, and its reader another).
+fn lanes(projections: &[Projection], max_connections: u32) -> Vec<Vec<Projection>> {
+    let heavy = [Projection::Conversations, Projection::AgentInteractions];
+    let mut lanes = vec![Vec::new()];
+    for projection in projections {
+        // This lane's connection, the others', the reader's, and one left for anyone else.
+        if heavy.contains(projection) && max_connections > lanes.len() as u32 + 2 {
+            lanes.push(vec![*projection]);
+        } else {
+            lanes[0].push(*projection);
+        }
+    }
+    if lanes[0].is_empty() && lanes.len() > 1 {
+        lanes.remove(0);
+    }
+    lanes
+}
+
 const REBUILD_BATCH_SIZE: i64 = 10_000;
+const REBUILD_FIRST_BATCH: i64 = 1_250;
 
 /// The live projection runners and their published progress.
 #[derive(Clone)]
@@ -495,5 +572,26 @@ impl Projector {
         let mut progress = self.progress.subscribe();
         let reached = progress.wait_for(|progress| progress.get(&projection).is_some_and(|at| *at >= checkpoint));
         matches!(tokio::time::timeout(timeout, reached).await, Ok(Ok(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rebuild_splits_the_heavy_read_models_into_lanes_only_when_the_pool_has_room() {
+        use Projection::*;
+        assert_eq!(
+            lanes(&Projection::ALL, 20),
+            vec![
+                vec![Users, Analytics, Community, Checklists, CustomAgents, Workflows],
+                vec![Conversations],
+                vec![AgentInteractions],
+            ]
+        );
+        assert_eq!(lanes(&Projection::ALL, 2), vec![Projection::ALL.to_vec()]);
+        assert_eq!(lanes(&[Conversations], 20), vec![vec![Conversations]]);
+        assert_eq!(lanes(&[Users, AgentInteractions], 4), vec![vec![Users], vec![AgentInteractions]]);
     }
 }

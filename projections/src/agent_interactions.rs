@@ -2,12 +2,11 @@
 //! was (so an erasure deletes it). The requests are kept in `agent_requests`, so a reply in a
 //! later batch finds its input without reading the (sealed) log.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use hijraah_domain::Event;
+use hijraah_domain::events::UserRequestReceived;
 use serde_json::{Value, json};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{ProjectionError, Recorded};
@@ -26,16 +25,17 @@ struct InteractionRows {
     created_at: Vec<DateTime<Utc>>,
 }
 
-fn request_input(data: &Value) -> Value {
+/// What the agents were given: the request's content, language and context (from the decoded
+/// event; a replay does not build the stored JSON).
+fn request_input(request: &UserRequestReceived) -> Value {
     json!({
-        "content": data.get("content").cloned().unwrap_or(Value::Null),
-        "language": data.get("language").cloned().unwrap_or(Value::Null),
-        "context": data.get("context").cloned().unwrap_or(Value::Null),
+        "content": request.content,
+        "language": request.language,
+        "context": request.context,
     })
 }
 
 pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]) -> Result<(), ProjectionError> {
-    let mut inputs: HashMap<Uuid, (Value, String)> = HashMap::new();
     let mut requests: Vec<(Uuid, Uuid, String, Value)> = Vec::new();
     let mut rows = InteractionRows::default();
     for recorded in events {
@@ -49,14 +49,12 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
         };
         let (request_message_id, agent_id, agent_type, status, output, confidence, latency_ms) = match &recorded.event {
             Event::UserRequestReceived(request) => {
-                let input = request_input(&recorded.envelope.data);
                 requests.push((
                     request.message_id,
                     conversation_id,
                     request.user_id.clone(),
-                    input.clone(),
+                    request_input(request),
                 ));
-                inputs.insert(request.message_id, (input, request.user_id.clone()));
                 continue;
             }
             Event::AgentReplied(reply) => (
@@ -116,34 +114,19 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     if rows.interaction_id.is_empty() {
         return Ok(());
     }
-    // Requests answered in an earlier batch.
-    let missing: Vec<Uuid> = rows
-        .request_message_id
-        .iter()
-        .filter(|id| !inputs.contains_key(id))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        let found = sqlx::query(
-            "SELECT request_message_id, input, user_id FROM agent_requests WHERE request_message_id = ANY($1)",
-        )
-        .bind(&missing)
-        .fetch_all(&mut *connection)
-        .await?;
-        for row in found {
-            inputs.insert(row.get("request_message_id"), (row.get("input"), row.get("user_id")));
-        }
-    }
-    let (input, user_id): (Vec<Value>, Vec<String>) = rows
-        .request_message_id
-        .iter()
-        .map(|id| inputs.get(id).cloned().unwrap_or((Value::Null, String::new())))
-        .unzip();
+    // Each reply's input and owner come from its request's row, in this batch or an earlier one:
+    // PostgreSQL copies the stored JSON rather than parsing it a second time.
     sqlx::query(
         "INSERT INTO agent_interactions (interaction_id, conversation_id, request_message_id, agent_id, agent_type,
                                          status, input, output, confidence, latency_ms, created_at, user_id)
-         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                              $8::jsonb[], $9::float8[], $10::int8[], $11::timestamptz[], $12::text[])",
+         SELECT d.interaction_id, d.conversation_id, d.request_message_id, d.agent_id, d.agent_type, d.status,
+                coalesce(r.input, 'null'::jsonb), d.output, d.confidence, d.latency_ms, d.created_at,
+                coalesce(r.user_id, '')
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                     $8::float8[], $9::int8[], $10::timestamptz[])
+              AS d(interaction_id, conversation_id, request_message_id, agent_id, agent_type, status, output,
+                   confidence, latency_ms, created_at)
+         LEFT JOIN agent_requests AS r ON r.request_message_id = d.request_message_id",
     )
     .bind(&rows.interaction_id)
     .bind(&rows.conversation_id)
@@ -151,12 +134,10 @@ pub(crate) async fn apply(connection: &mut PgConnection, events: &[Recorded<'_>]
     .bind(&rows.agent_id)
     .bind(&rows.agent_type)
     .bind(&rows.status)
-    .bind(&input)
     .bind(&rows.output)
     .bind(&rows.confidence)
     .bind(&rows.latency_ms)
     .bind(&rows.created_at)
-    .bind(&user_id)
     .execute(&mut *connection)
     .await?;
     Ok(())

@@ -71,10 +71,9 @@ impl Projection {
         }
     }
 
-    /// The event types this projection reads: [`Projection::apply`] skips the others before
-    /// decoding them. (The live runner and rebuilds decode a batch once for every projection, and
-    /// each one passes over what it does not read.) Every projection that holds user rows reads
-    /// `UserErased`.
+    /// The event types this projection reads (it passes over the others); the runner tells the
+    /// other servers which read models a batch changed by it. Every projection that holds user
+    /// rows reads `UserErased`.
     pub fn reads(self, event_type: &str) -> bool {
         match self {
             Projection::Users => matches!(
@@ -109,14 +108,10 @@ impl Projection {
         }
     }
 
-    /// Applies a batch of events, in log order, inside the caller's transaction.
-    pub async fn apply(self, connection: &mut PgConnection, batch: &[Envelope]) -> Result<(), ProjectionError> {
-        let events = decode_known(batch.iter().filter(|envelope| self.reads(&envelope.event_type)))?;
-        self.apply_decoded(connection, &events).await
-    }
-
-    /// [`Projection::apply`] on events decoded once for several projections. An erasure splits
-    /// the batch: what came before it is applied, then erased, then the rest follows.
+    /// Applies a batch of decoded events, in log order, inside the caller's transaction (the
+    /// live runner and rebuilds decode a batch once for every projection; each passes over the
+    /// types it does not read). An erasure splits the batch: what came before it is applied,
+    /// then erased, then the rest follows.
     pub async fn apply_decoded(
         self,
         connection: &mut PgConnection,
@@ -218,13 +213,27 @@ impl Projection {
 
     /// Empties the projection's tables, to rebuild them from the start of the log.
     pub async fn reset(self, connection: &mut PgConnection) -> Result<(), ProjectionError> {
-        let statement = format!("TRUNCATE {}", self.tables().join(", "));
-        sqlx::query(sqlx::AssertSqlSafe(statement))
-            .execute(&mut *connection)
-            .await?;
-        checkpoint::reset(connection, self).await?;
-        Ok(())
+        reset_all(connection, &[self]).await
     }
+}
+
+/// Empties the tables of `projections` in one statement, and their checkpoints.
+pub async fn reset_all(connection: &mut PgConnection, projections: &[Projection]) -> Result<(), ProjectionError> {
+    let tables: Vec<&str> = projections
+        .iter()
+        .flat_map(|projection| projection.tables())
+        .copied()
+        .collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {}", tables.join(", "))))
+        .execute(&mut *connection)
+        .await?;
+    for projection in projections {
+        checkpoint::reset(connection, *projection).await?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Projection {
@@ -259,36 +268,4 @@ pub struct Recorded<'a> {
 /// A value as the JSON a read model stores (its serialization cannot fail for our types).
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-}
-
-/// Decodes each envelope: `Some` for a type this crate knows, `None` for another feature's
-/// type, an error for a known type that fails to decode.
-pub fn decode_known_each(batch: &[Envelope]) -> impl Iterator<Item = Result<Option<Recorded<'_>>, ProjectionError>> {
-    batch.iter().map(|envelope| match envelope.decode() {
-        Ok(event) => Ok(Some(Recorded { envelope, event })),
-        Err(DecodeError::UnknownType { .. }) => Ok(None),
-        Err(source) => Err(ProjectionError::Decode {
-            position: envelope.position,
-            source,
-        }),
-    })
-}
-
-/// Decodes the events this crate knows. Types it does not know (other features' events) are not
-/// its business and are passed over; a known type that fails to decode is an error.
-pub fn decode_known<'a>(batch: impl IntoIterator<Item = &'a Envelope>) -> Result<Vec<Recorded<'a>>, ProjectionError> {
-    let mut recorded = Vec::new();
-    for envelope in batch {
-        match envelope.decode() {
-            Ok(event) => recorded.push(Recorded { envelope, event }),
-            Err(DecodeError::UnknownType { .. }) => {}
-            Err(source) => {
-                return Err(ProjectionError::Decode {
-                    position: envelope.position,
-                    source,
-                });
-            }
-        }
-    }
-    Ok(recorded)
 }

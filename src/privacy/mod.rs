@@ -29,7 +29,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hijraah_domain::{Envelope, NewEvent};
+use hijraah_domain::{Envelope, Event, NewEvent};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
@@ -325,6 +325,87 @@ fn unseal_envelope(envelope: &mut Envelope, key: Option<&DataKey>) -> Result<(),
     Ok(())
 }
 
+/// A personal field of a decoded event, opened or withheld in place.
+enum Slot<'a> {
+    Text(&'a mut String),
+    Json(&'a mut Value),
+}
+
+impl Slot<'_> {
+    fn sealed(&self) -> Option<&str> {
+        match self {
+            Slot::Text(text) => Some(text.as_str()),
+            Slot::Json(value) => value.as_str(),
+        }
+        .filter(|text| text.starts_with(SEALED_PREFIX))
+    }
+}
+
+/// The personal fields of a decoded event: the same fields [`personal_fields`] names for its
+/// stored type (a test holds the two together).
+fn slots(event: &mut Event) -> [Option<Slot<'_>>; 2] {
+    match event {
+        Event::UserRequestReceived(request) => [
+            Some(Slot::Text(&mut request.content)),
+            Some(Slot::Json(&mut request.context)),
+        ],
+        Event::AgentReplied(reply) => [
+            Some(Slot::Text(&mut reply.content)),
+            Some(Slot::Json(&mut reply.metadata)),
+        ],
+        Event::WorkflowStarted(started) => [Some(Slot::Json(&mut started.input)), None],
+        Event::SignalReceived(signal) => [Some(Slot::Json(&mut signal.payload)), None],
+        Event::StepCompleted(step) => [Some(Slot::Json(&mut step.output)), None],
+        Event::WorkflowCompleted(completed) => [Some(Slot::Json(&mut completed.output)), None],
+        Event::AnswerReviewed(review) => [Some(Slot::Text(&mut review.note)), None],
+        Event::FeedbackGiven(given) => [Some(Slot::Text(&mut given.comment)), None],
+        _ => [None, None],
+    }
+}
+
+fn is_sealed_event(event: &mut Event) -> bool {
+    slots(event).iter().flatten().any(|slot| slot.sealed().is_some())
+}
+
+/// [`unseal_envelope`] on an event decoded straight from its stored text: the same opened or
+/// erased values, in the typed fields.
+fn unseal_decoded_event(envelope: &Envelope, event: &mut Event, key: Option<&DataKey>) -> Result<(), PrivacyError> {
+    let subject = subject_of(envelope).unwrap_or_default();
+    let corrupt = || PrivacyError::Corrupt(envelope.event_id);
+    for slot in slots(event).into_iter().flatten() {
+        let Some(sealed) = slot.sealed() else { continue };
+        let key = key.filter(|key| !sealed_with_destroyed_key(sealed, key, envelope.recorded_at));
+        let plaintext = match key {
+            Some(key) => Some(key.open(subject, sealed).ok_or_else(corrupt)?),
+            None => None,
+        };
+        match (slot, plaintext) {
+            (Slot::Text(text), None) => *text = ERASED_TEXT.to_owned(),
+            (Slot::Json(value), None) => *value = json!({"erased": true}),
+            (Slot::Text(text), Some(plaintext)) => *text = String::from_utf8(plaintext).map_err(|_| corrupt())?,
+            (Slot::Json(value), Some(plaintext)) => {
+                *value = serde_json::from_slice(&plaintext).map_err(|_| corrupt())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`withhold`] on decoded events (each with the index of its envelope).
+pub fn withhold_decoded(events: &mut [(usize, Event)]) {
+    for (_, event) in events.iter_mut() {
+        for slot in slots(event).into_iter().flatten() {
+            if slot.sealed().is_none() {
+                continue;
+            }
+            match slot {
+                Slot::Text(text) => *text = WITHHELD_TEXT.to_owned(),
+                Slot::Json(value) => *value = json!({"withheld": true}),
+            }
+        }
+    }
+}
+
 /// What a withheld text reads as: an analyst's replay as of a moment never opens anyone's content.
 pub const WITHHELD_TEXT: &str = "[withheld]";
 
@@ -494,18 +575,7 @@ impl Vault {
                 );
             }
         }
-        if subjects.is_empty() {
-            return Ok(());
-        }
-        let subjects: Vec<String> = subjects.into_iter().collect();
-        let mut keys = HashMap::new();
-        for row in sqlx::query("SELECT user_id, wrapped_key, key_id, created_at FROM user_keys WHERE user_id = ANY($1)")
-            .bind(&subjects)
-            .fetch_all(&mut *connection)
-            .await?
-        {
-            keys.insert(row.try_get::<String, _>("user_id")?, self.kek.data_key(&row)?);
-        }
+        let keys = self.keys_of(connection, subjects).await?;
         for envelope in envelopes.iter_mut() {
             if is_sealed(envelope) {
                 let key = subject_of(envelope).and_then(|subject| keys.get(subject));
@@ -513,6 +583,57 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// [`Vault::unseal`] for events decoded straight from their stored text (each with the index
+    /// of its envelope in `envelopes`): opens their personal fields in place.
+    pub async fn unseal_decoded(
+        &self,
+        connection: &mut PgConnection,
+        envelopes: &[Envelope],
+        events: &mut [(usize, Event)],
+    ) -> Result<(), PrivacyError> {
+        let mut subjects = HashSet::new();
+        for (index, event) in events.iter_mut() {
+            if is_sealed_event(event) {
+                let envelope = &envelopes[*index];
+                subjects.insert(
+                    subject_of(envelope)
+                        .ok_or(PrivacyError::NoSubject(envelope.event_id))?
+                        .to_owned(),
+                );
+            }
+        }
+        let keys = self.keys_of(connection, subjects).await?;
+        for (index, event) in events.iter_mut() {
+            if is_sealed_event(event) {
+                let envelope = &envelopes[*index];
+                let key = subject_of(envelope).and_then(|subject| keys.get(subject));
+                unseal_decoded_event(envelope, event, key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The data keys of `subjects` that exist (an erased user's is gone), unwrapped.
+    async fn keys_of(
+        &self,
+        connection: &mut PgConnection,
+        subjects: HashSet<String>,
+    ) -> Result<HashMap<String, DataKey>, PrivacyError> {
+        let mut keys = HashMap::new();
+        if subjects.is_empty() {
+            return Ok(keys);
+        }
+        let subjects: Vec<String> = subjects.into_iter().collect();
+        for row in sqlx::query("SELECT user_id, wrapped_key, key_id, created_at FROM user_keys WHERE user_id = ANY($1)")
+            .bind(&subjects)
+            .fetch_all(&mut *connection)
+            .await?
+        {
+            keys.insert(row.try_get::<String, _>("user_id")?, self.kek.data_key(&row)?);
+        }
+        Ok(keys)
     }
 
     /// [`Vault::unseal`] on a pooled connection.
@@ -572,6 +693,91 @@ mod tests {
             cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng)),
             id: uuid::Uuid::new_v4(),
             created_at: chrono::Utc::now(),
+        }
+    }
+
+    /// Every sealed type, opened (or erased, or withheld) through its JSON tree and through its
+    /// decoded event, reads the same: the typed path the replay takes names the same fields.
+    #[test]
+    fn decoded_events_open_the_same_fields_as_their_stored_json() {
+        use hijraah_domain::EventMetadata;
+        let id = uuid::Uuid::now_v7();
+        let bodies = [
+            (
+                "UserRequestReceived",
+                json!({"message_id": id, "conversation_id": id, "user_id": "alice",
+                "content": "زكاة مدخراتي؟", "language": "ar", "context": {"city": "Amman"}}),
+            ),
+            (
+                "AgentReplied",
+                json!({"message_id": id, "request_message_id": id, "agent_id": "k",
+                "agent_type": "knowledge", "content": "2:183", "confidence": 0.9, "latency_ms": 3,
+                "metadata": {"citations": ["quran:2:183"]}}),
+            ),
+            (
+                "WorkflowStarted",
+                json!({"run_id": id, "definition": {"name": "w", "steps": []},
+                "input": {"amount": 3}, "started_by": "alice"}),
+            ),
+            (
+                "SignalReceived",
+                json!({"name": "ok", "payload": {"yes": true}, "by": "alice"}),
+            ),
+            (
+                "StepCompleted",
+                json!({"step_id": "s", "attempt": 1, "output": [1, 2], "duration_ms": 4}),
+            ),
+            ("WorkflowCompleted", json!({"output": "done"})),
+            (
+                "AnswerReviewed",
+                json!({"message_id": id, "conversation_id": id, "verdict": "approved",
+                "reviewer": "c", "run_id": id, "note": "fine"}),
+            ),
+            (
+                "FeedbackGiven",
+                json!({"message_id": id, "conversation_id": id, "agent_type": "knowledge",
+                "helpful": true, "comment": "thanks", "revision": 1}),
+            ),
+        ];
+        let alice = key();
+        for (event_type, body) in bodies {
+            let mut new = NewEvent {
+                event_id: id,
+                event_type: event_type.to_owned(),
+                schema_version: 1,
+                data: body,
+                metadata: EventMetadata::default(),
+            };
+            seal_event(&mut new, &alice, "alice");
+            assert!(!personal_fields(event_type).is_empty());
+            let stored = Envelope {
+                position: 1,
+                stream_id: "s".into(),
+                stream_version: 1,
+                event_id: id,
+                event_type: new.event_type.clone(),
+                schema_version: 1,
+                data: new.data.clone(),
+                metadata: new.metadata.clone(),
+                recorded_at: chrono::Utc::now(),
+                hash: None,
+                previous_hash: None,
+            };
+            let text = new.data.to_string();
+            let decode = || Event::decode_text(event_type, 1, &text).expect(event_type);
+            for key in [Some(&alice), None] {
+                let mut tree = stored.clone();
+                unseal_envelope(&mut tree, key).unwrap();
+                let mut typed = decode();
+                assert!(is_sealed_event(&mut typed), "{event_type}");
+                unseal_decoded_event(&stored, &mut typed, key).unwrap();
+                assert_eq!(typed, tree.decode().unwrap(), "{event_type}, key {}", key.is_some());
+            }
+            let mut tree = [stored.clone()];
+            withhold(&mut tree);
+            let mut typed = [(0, decode())];
+            withhold_decoded(&mut typed);
+            assert_eq!(typed[0].1, tree[0].decode().unwrap(), "{event_type} withheld");
         }
     }
 
