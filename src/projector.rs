@@ -592,6 +592,9 @@ mod tests {
         );
         assert_eq!(lanes(&Projection::ALL, 2), vec![Projection::ALL.to_vec()]);
         assert_eq!(lanes(&[Conversations], 20), vec![vec![Conversations]]);
-        assert_eq!(lanes(&[Users, AgentInteractions], 4), vec![vec![Users], vec![AgentInteractions]]);
+        assert_eq!(
+            lanes(&[Users, AgentInteractions], 4),
+            vec![vec![Users], vec![AgentInteractions]]
+        );
     }
 }
