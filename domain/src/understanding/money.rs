@@ -96,10 +96,19 @@ const CURRENCY_WORDS: &[(&str, &str)] = &[
 ];
 
 pub fn currency_word(word: &str) -> Option<&'static str> {
-    CURRENCY_WORDS
-        .iter()
-        .find(|(name, _)| *name == word)
-        .map(|(_, code)| *code)
+    let find = |word: &str| {
+        CURRENCY_WORDS
+            .iter()
+            .find(|(name, _)| *name == word)
+            .map(|(_, code)| *code)
+    };
+    // Arabic writes a counted noun in the accusative after 11-99: «٦٠ ديناراً», «٥٠ درهماً».
+    find(word).or_else(|| {
+        let bare = word.trim_end_matches('\u{064B}').strip_suffix('ا')?;
+        bare.chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+            .then(|| find(bare))?
+    })
 }
 
 pub fn currency_sign(sign: char) -> Currency {
@@ -216,7 +225,11 @@ pub fn quantities(tokens: &[Token]) -> Vec<Quantity> {
                     prefix: false,
                 });
                 next += 1;
-            } else if let Some(found_unit) = word_at(tokens, next).and_then(Unit::of_word) {
+            } else if let Some(found_unit) = word_at(tokens, next)
+                // «٦٠ للغرام» is "60 for the gram", a price; «٦٠ غرام» is a weight.
+                .filter(|word| !word.starts_with("لل"))
+                .and_then(Unit::of_word)
+            {
                 unit = Some(found_unit);
                 next += 1;
             }

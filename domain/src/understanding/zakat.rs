@@ -132,8 +132,14 @@ const CASH: &[&str] = &[
 ];
 
 fn mentions(words: &[&str], cues: &[&str]) -> bool {
-    let joined = words.join(" ");
-    contains_any_word(&joined, cues)
+    // A currency is never a cue: Arabic cues match a word's start, and «دينار» (dinar) begins
+    // with «دين» (debt).
+    let words: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|word| super::money::currency_word(word).is_none())
+        .collect();
+    contains_any_word(&words.join(" "), cues)
 }
 
 /// Words before an amount that name it as earnings ("my salary is", "I earn", «راتبي»).
@@ -597,6 +603,29 @@ mod tests {
         let r = read("معي ١٢ ألف دولار وعليّ دين ٣ آلاف دولار");
         assert_eq!(amount(&r, "cash"), Some(d("12000")));
         assert_eq!(amount(&r, "debts_due"), Some(d("3000")));
+    }
+
+    #[test]
+    fn dinars_are_money_not_debts_and_prices_for_the_gram_are_prices() {
+        // «دينار» begins with «دين» (debt); the accusative «ديناراً» after a number is the same
+        // currency; «٦٠ للغرام» is a price for the gram, not sixty grams.
+        for message in [
+            "كم زكاة 10000 دينار إذا كان سعر الذهب 60 دينارا للغرام؟",
+            "كم زكاة ١٠٠٠٠ دينار إذا كان سعر الذهب ٦٠ ديناراً للغرام؟",
+            "عندي 10000 دينار وسعر الذهب 60 للغرام",
+        ] {
+            let r = read(message);
+            assert_eq!(amount(&r, "cash"), Some(d("10000")), "{message}");
+            assert_eq!(amount(&r, "debts_due"), None, "{message}");
+            assert_eq!(amount(&r, "gold_grams"), None, "{message}");
+            assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("60")), "{message}");
+        }
+        let r = read("لدي ٨٠٠٠ دينار وعلي دين ٢٠٠٠ دينار مستحق الآن");
+        assert_eq!(amount(&r, "cash"), Some(d("8000")));
+        assert_eq!(amount(&r, "debts_due"), Some(d("2000")));
+        let r = read("عندي ٥٠ درهماً");
+        assert_eq!(amount(&r, "cash"), Some(d("50")));
+        assert_eq!(r.currency.map(|currency| currency.display).as_deref(), Some("درهم"));
     }
 
     #[test]
