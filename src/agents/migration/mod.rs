@@ -260,6 +260,53 @@ const KEYWORDS: &[Keyword] = &[
     kw("الإقامة", 0.5),
 ];
 
+/// The keywords that name halal food, which the guide helps a newcomer find.
+const HALAL: &[&str] = &["halal food", "halal", "حلال"];
+
+/// Whether the message asks if something is permitted ("is it halal to eat crab?", «هل أكل
+/// السلطعون حلال؟», "is gelatin haram") rather than where to find halal food: a question for the
+/// texts, which this agent's halal-food guide does not answer. Words of finding or settling
+/// ("where", "buy", "restaurant", "moved to") keep it ours.
+fn asks_if_permitted(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    let permitted = ["halal", "haram", "حلال", "حرام"]
+        .iter()
+        .any(|word| matches(&lower, word));
+    let asked = lower.contains('?')
+        || lower.contains('؟')
+        || ["is ", "are ", "can ", "هل "]
+            .iter()
+            .any(|start| lower.trim_start().starts_with(start));
+    const FINDING: &[&str] = &[
+        "where",
+        "find",
+        "buy",
+        "shop",
+        "store",
+        "restaurant",
+        "butcher",
+        "near",
+        "certif",
+        "groceries",
+        "supermarket",
+        "أين",
+        "اين",
+        "أجد",
+        "اجد",
+        "أشتري",
+        "اشتري",
+        "مطعم",
+        "محل",
+        "متجر",
+        "ملحمة",
+    ];
+    let finding = FINDING.iter().any(|word| matches(&lower, word))
+        || KEYWORDS
+            .iter()
+            .any(|k| !HALAL.contains(&k.text) && matches(&lower, k.text));
+    permitted && asked && !finding
+}
+
 pub struct MigrationAgent {
     agent_id: String,
     pool: PgPool,
@@ -378,6 +425,10 @@ impl Agent for MigrationAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
+        if asks_if_permitted(&request.content) {
+            let keywords: Vec<Keyword> = KEYWORDS.iter().filter(|k| !HALAL.contains(&k.text)).copied().collect();
+            return score_keywords(&request.content, &keywords);
+        }
         score_keywords(&request.content, KEYWORDS)
     }
 
@@ -403,6 +454,30 @@ mod tests {
                 "{}",
                 item.item_id
             );
+        }
+    }
+
+    #[test]
+    fn a_question_whether_something_is_halal_is_not_a_search_for_halal_food() {
+        let scored = |message: &str| score_keywords(message, KEYWORDS).score > 0.0 && !asks_if_permitted(message);
+        for ruling in [
+            "is it halal to eat crab?",
+            "Is shrimp halal or haram",
+            "هل أكل السلطعون حلال؟",
+            "is gelatin haram?",
+        ] {
+            assert!(asks_if_permitted(ruling), "{ruling}");
+            assert!(!scored(ruling), "{ruling}");
+        }
+        for finding in [
+            "where can I buy halal meat?",
+            "I just moved to Germany, how do I find halal food and a mosque?",
+            "is there a halal restaurant near the station?",
+            "أين أجد لحماً حلالاً في برلين؟",
+            "halal food in Vienna",
+        ] {
+            assert!(!asks_if_permitted(finding), "{finding}");
+            assert!(scored(finding), "{finding}");
         }
     }
 
