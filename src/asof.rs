@@ -19,11 +19,12 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use hijraah_domain::DecodeError;
 use hijraah_projections::queries::{AnalyticsView, analytics_on};
 use hijraah_projections::{Projection, ProjectionError};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, Row};
+
+use crate::projector::{FetchedBatch, recorded};
 
 /// What marks a schema as an as-of build (its comment starts with it).
 const MARK: &str = "hijraah as-of";
@@ -136,31 +137,15 @@ async fn replay_range(
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.get("position");
-        let mut envelopes = Vec::with_capacity(rows.len());
-        let mut events = Vec::with_capacity(rows.len());
-        for (index, row) in rows.iter().enumerate() {
-            let (_, envelope, event) = crate::store::postgres::decoded_from_row(row)?;
-            match event {
-                Ok(event) => events.push((index, event)),
-                Err(DecodeError::UnknownType { .. }) => {}
-                Err(source) => {
-                    return Err(ProjectionError::Decode {
-                        position: envelope.position,
-                        source,
-                    }
-                    .into());
-                }
-            }
-            envelopes.push(envelope);
-        }
+        let decoded = rows
+            .iter()
+            .map(crate::store::postgres::decoded_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let FetchedBatch {
+            envelopes, mut events, ..
+        } = FetchedBatch::of_known(decoded)?;
         crate::privacy::withhold_decoded(&mut events);
-        let decoded: Vec<_> = events
-            .into_iter()
-            .map(|(index, event)| hijraah_projections::Recorded {
-                envelope: &envelopes[index],
-                event,
-            })
-            .collect();
+        let decoded = recorded(&envelopes, events);
         // Every projection gets the whole batch, as in a rebuild: each passes over what it does
         // not read, and an erasure splits the batch for each.
         for projection in projections {

@@ -227,14 +227,47 @@ pub async fn rebuild_all(pool: &PgPool, vault: &Vault, projections: &[Projection
 }
 
 /// A batch of the log, unsealed, with the events the projections know decoded (by index).
-struct FetchedBatch {
-    checkpoints: Vec<Checkpoint>,
-    envelopes: Vec<hijraah_domain::Envelope>,
-    events: Vec<(usize, hijraah_domain::Event)>,
+pub(crate) struct FetchedBatch {
+    pub checkpoints: Vec<Checkpoint>,
+    pub envelopes: Vec<hijraah_domain::Envelope>,
+    pub events: Vec<(usize, hijraah_domain::Event)>,
+}
+
+impl FetchedBatch {
+    /// Keeps the events this build knows, by the index of their envelope; passes over other
+    /// features' types; a known type that fails to decode is an error at its position.
+    pub(crate) fn of_known(
+        batch: Vec<(
+            Checkpoint,
+            hijraah_domain::Envelope,
+            Result<hijraah_domain::Event, hijraah_domain::DecodeError>,
+        )>,
+    ) -> Result<Self, ProjectionError> {
+        let mut fetched = FetchedBatch {
+            checkpoints: Vec::with_capacity(batch.len()),
+            envelopes: Vec::with_capacity(batch.len()),
+            events: Vec::with_capacity(batch.len()),
+        };
+        for (index, (checkpoint, envelope, event)) in batch.into_iter().enumerate() {
+            match event {
+                Ok(event) => fetched.events.push((index, event)),
+                Err(hijraah_domain::DecodeError::UnknownType { .. }) => {}
+                Err(source) => {
+                    return Err(ProjectionError::Decode {
+                        position: envelope.position,
+                        source,
+                    });
+                }
+            }
+            fetched.checkpoints.push(checkpoint);
+            fetched.envelopes.push(envelope);
+        }
+        Ok(fetched)
+    }
 }
 
 /// The decoded events with their envelopes, as the projections take them.
-fn recorded(
+pub(crate) fn recorded(
     envelopes: &[hijraah_domain::Envelope],
     events: Vec<(usize, hijraah_domain::Event)>,
 ) -> Vec<hijraah_projections::Recorded<'_>> {
@@ -256,34 +289,13 @@ async fn read_batch(
     limit: i64,
     unseal: bool,
 ) -> Result<FetchedBatch, ProjectorError> {
-    let batch = read_decoded_on(&mut *connection, from, limit).await?;
-    let mut checkpoints = Vec::with_capacity(batch.len());
-    let mut envelopes = Vec::with_capacity(batch.len());
-    let mut events = Vec::with_capacity(batch.len());
-    for (index, (checkpoint, envelope, event)) in batch.into_iter().enumerate() {
-        match event {
-            Ok(event) => events.push((index, event)),
-            // Another feature's type: not the projections' business.
-            Err(hijraah_domain::DecodeError::UnknownType { .. }) => {}
-            Err(source) => {
-                return Err(ProjectionError::Decode {
-                    position: envelope.position,
-                    source,
-                }
-                .into());
-            }
-        }
-        checkpoints.push(checkpoint);
-        envelopes.push(envelope);
-    }
+    let mut batch = FetchedBatch::of_known(read_decoded_on(&mut *connection, from, limit).await?)?;
     if unseal {
-        vault.unseal_decoded(&mut *connection, &envelopes, &mut events).await?;
+        vault
+            .unseal_decoded(&mut *connection, &batch.envelopes, &mut batch.events)
+            .await?;
     }
-    Ok(FetchedBatch {
-        checkpoints,
-        envelopes,
-        events,
-    })
+    Ok(batch)
 }
 
 /// [`read_batch`] on a connection of its own: the rebuild prepares the next batch while it

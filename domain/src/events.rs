@@ -475,28 +475,24 @@ impl Event {
     /// version stays decodable forever: when a shape changes, its old version gets an arm here
     /// that upcasts it, never an edit of the current one.
     pub fn decode(event_type: &str, schema_version: i32, data: &Value) -> Result<Event, DecodeError> {
-        let unknown = || DecodeError::UnknownType {
-            event_type: event_type.to_owned(),
-            schema_version,
-        };
-        if schema_version != Self::CURRENT_SCHEMA_VERSION {
-            return Err(unknown());
-        }
-        match Self::decode_current(event_type, data) {
-            Some(Ok(event)) => Ok(event),
-            Some(Err(source)) => Err(DecodeError::InvalidBody {
-                event_type: event_type.to_owned(),
-                schema_version,
-                source,
-            }),
-            None => Err(unknown()),
-        }
+        Self::decode_with(event_type, schema_version, || Self::decode_current(event_type, data))
     }
 
     /// [`Event::decode`] from the stored JSON text: the same event, without building a
     /// `serde_json::Value` first. A replay reads most of the log this way; the tree and its
     /// freeing were a third of its own CPU.
     pub fn decode_text(event_type: &str, schema_version: i32, text: &str) -> Result<Event, DecodeError> {
+        Self::decode_with(event_type, schema_version, || {
+            Self::decode_current_text(event_type, text)
+        })
+    }
+
+    /// Refuses versions this build does not know, and names the type of a body that fails.
+    fn decode_with(
+        event_type: &str,
+        schema_version: i32,
+        decode_current: impl FnOnce() -> Option<Result<Event, serde_json::Error>>,
+    ) -> Result<Event, DecodeError> {
         let unknown = || DecodeError::UnknownType {
             event_type: event_type.to_owned(),
             schema_version,
@@ -504,7 +500,7 @@ impl Event {
         if schema_version != Self::CURRENT_SCHEMA_VERSION {
             return Err(unknown());
         }
-        match Self::decode_current_text(event_type, text) {
+        match decode_current() {
             Some(Ok(event)) => Ok(event),
             Some(Err(source)) => Err(DecodeError::InvalidBody {
                 event_type: event_type.to_owned(),
