@@ -13,6 +13,7 @@ const TABS = [
   { id: "knowledge", label: "Knowledge", roles: ["admin", "curator"], show: knowledge },
   { id: "analytics", label: "Analytics", roles: ["admin", "analyst"], show: analytics },
   { id: "events", label: "Events", roles: ["admin", "analyst"], show: events },
+  { id: "corrections", label: "Corrections", roles: ["admin", "curator"], show: corrections },
   { id: "workflows", label: "Workflows", roles: ["admin", "curator", "analyst"], show: workflows },
   { id: "audit", label: "Audit", roles: ["admin"], show: audit },
 ];
@@ -179,11 +180,97 @@ async function knowledge() {
     } catch (failure) { notify(failure.message); }
   };
 
+  const editions = el("div", { id: "editions" });
+  const loadEditions = async () => {
+    const list = await api("/api/v1/knowledge/editions");
+    const quote = (id, quotable) => async () => {
+      try {
+        await api(`/api/v1/knowledge/editions/${encodeURIComponent(id)}`, { method: "PUT", body: { quotable } });
+        notify(`${id}: ${quotable ? "quoted" : "withheld"}.`, "ok");
+        await loadEditions();
+      } catch (failure) { notify(failure.message); }
+    };
+    clear(editions, list.length === 0 ? el("p", { class: "hint" }, "No editions yet: import texts first.") :
+      table(["Edition", "Work", "Language", "Translator", "Source", "Licence", "Texts", "Quoted", ""], list.map((edition) => [
+        el("span", { title: edition.id }, edition.name), edition.work, edition.language, edition.translator || "",
+        el("span", { title: `version ${edition.version}` }, edition.source), edition.licence, String(edition.documents), edition.quotable ? "yes" : "withheld",
+        el("button", { type: "button", class: edition.quotable ? "danger" : "secondary", "data-edition": edition.id,
+          onclick: quote(edition.id, !edition.quotable) }, edition.quotable ? "Withhold" : "Quote")]), { id: "editions-table" }));
+  };
+
   clear(panel, el("h2", {}, "Knowledge"), importForm,
+    el("section", { class: "card" }, el("h3", {}, "Editions"),
+      el("p", { class: "hint" }, "Which published text each document is from. A withheld edition stays searchable, but no agent quotes it."),
+      editions),
     el("section", { class: "card" }, el("h3", {}, "Reindex"),
       el("p", { class: "hint" }, "Builds a new index from the log, then swaps it in: searches keep working throughout."),
       el("button", { type: "button", id: "reindex", onclick: reindex }, "Start a reindex"), reindexBar, reindexState),
     search, results);
+  await loadEditions();
+}
+
+// A word-level diff of two wordings (longest common subsequence of words): what the proposal
+// removes and what it adds, for the review queue's side-by-side view.
+function diffWords(before, after) {
+  const a = before.split(/(\s+)/).filter((token) => token !== "");
+  const b = after.split(/(\s+)/).filter((token) => token !== "");
+  if (a.length * b.length > 4_000_000) return { left: [["del", before]], right: [["ins", after]] };
+  const lcs = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const left = [], right = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) { left.push(["same", a[i]]); right.push(["same", b[j]]); i++; j++; }
+    else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) { right.push(["ins", b[j]]); j++; }
+    else { left.push(["del", a[i]]); i++; }
+  }
+  return { left, right };
+}
+
+function wording(parts) {
+  return el("p", { class: "quote", dir: "auto" }, parts.map(([kind, text]) =>
+    kind === "same" ? text : el(kind, {}, text)));
+}
+
+async function corrections() {
+  const status = el("select", { id: "correction-status" }, [["open", "Awaiting a verdict"], ["approved", "Approved"], ["rejected", "Rejected"], ["", "All"]]
+    .map(([value, label]) => el("option", { value }, label)));
+  const listing = el("div", { id: "corrections" });
+  const decide = (correction, verdict, note) => async () => {
+    try {
+      await api(`/api/v1/workflows/runs/${correction.run_id}/signals/verdict`, { method: "POST", body: { verdict, note: note.value.trim() } });
+      notify(`Verdict sent: ${verdict}.`, "ok");
+      setTimeout(() => load().catch((failure) => notify(failure.message)), 500);
+    } catch (failure) { notify(failure.message); }
+  };
+  const card = (correction) => {
+    const { left, right } = diffWords(correction.current || "", correction.proposed || "");
+    const note = el("input", { class: "verdict-note", placeholder: "A note (why)", "aria-label": "Note" });
+    return el("section", { class: "card correction", "data-correction": correction.correction_id, "data-status": correction.status },
+      el("h3", {}, `${correction.document_id} · ${correction.field}`),
+      el("p", { class: "hint" }, `Proposed by ${correction.proposed_by}, ${when(correction.proposed_at)}: ${correction.reason || ""}`),
+      el("div", { class: "diff" },
+        el("div", {}, el("p", { class: "hint" }, "Now"), correction.current == null ? el("p", { class: "hint" }, "Reading the text…") : wording(left)),
+        el("div", {}, el("p", { class: "hint" }, "Proposed"), wording(right))),
+      correction.status === "open"
+        ? el("div", { class: "inline" }, note,
+          el("button", { type: "button", onclick: decide(correction, "approve", note) }, "Approve"),
+          el("button", { type: "button", class: "danger", onclick: decide(correction, "reject", note) }, "Reject"))
+        : el("p", {}, `${correction.status}${correction.reviewer ? ` by ${correction.reviewer}` : ""}${correction.revision ? `, revision ${correction.revision}` : ""}${correction.note ? `: ${correction.note}` : ""}${correction.why ? ` (${correction.why})` : ""}`));
+  };
+  const load = async () => {
+    const list = await api(`/api/v1/knowledge/corrections?limit=100${status.value ? `&status=${status.value}` : ""}`);
+    clear(listing, list.length === 0 ? el("p", { class: "hint" }, "Nothing here.") : list.map(card));
+  };
+  status.addEventListener("change", () => load().catch((failure) => notify(failure.message)));
+  clear(panel, el("h2", {}, "Corrections"),
+    el("p", { class: "hint" }, "Problems readers reported, with the wording they propose. Approval records a revision naming who proposed it and who approved it."),
+    el("div", { class: "inline" }, el("div", {}, el("label", { for: "correction-status" }, "Show"), status)), listing);
+  await load();
 }
 
 async function analytics() {

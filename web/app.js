@@ -84,10 +84,55 @@ function grades(list) {
       el("span", { class: "hint", dir: "auto" }, ` · ${grade.source}`))));
 }
 
+// What became of a quoted text since: corrected (a later revision changed its text) or retracted.
+function since(history, revision) {
+  const later = history.filter((entry) => entry.revision > revision);
+  const last = history[history.length - 1];
+  if (last && last.action === "retracted" && last.revision > revision) {
+    return el("p", { class: "since", "data-since": "retracted" },
+      `This text has since been retracted${last.reason ? `: ${last.reason}` : ""}.`);
+  }
+  const revised = later.filter((entry) => entry.action === "revised");
+  if (!revised.length) return null;
+  const latest = revised[revised.length - 1];
+  return el("p", { class: "since", "data-since": "corrected" },
+    `This text has since been corrected (revision ${latest.revision}, ${when(latest.recorded_at)}${latest.reason ? `: ${latest.reason}` : ""}). It is shown here as it was quoted.`);
+}
+
+// "Report a problem": the reader proposes the wording a text should have, with a reason; a
+// curator reviews it, and nothing changes before that.
+function reportProblem(id, doc) {
+  const fields = [["text_en", "English text"], ["text_ar", "Arabic text"], ["text_other", "Translation"], ["reference", "Reference"]]
+    .filter(([field]) => typeof doc[field] === "string" && doc[field]);
+  if (!fields.length) return null;
+  const field = el("select", { class: "report-field", "aria-label": "Which part" },
+    fields.map(([value, label]) => el("option", { value }, label)));
+  const proposed = el("textarea", { class: "report-proposed", rows: 3, dir: "auto", "aria-label": "The wording it should have" });
+  const reason = el("input", { class: "report-reason", required: true, maxlength: 2000, placeholder: "Why: the printed edition, a typo, a missing word", "aria-label": "Why" });
+  const state = el("p", { class: "hint report-state", "aria-live": "polite" });
+  const fill = () => { proposed.value = doc[field.value] || ""; };
+  field.addEventListener("change", fill);
+  fill();
+  const form = el("form", {
+    class: "report", hidden: true, onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        await api(`/api/v1/knowledge/documents/${encodeURIComponent(id)}/corrections`, { method: "POST",
+          body: { field: field.value, proposed: proposed.value.trim(), reason: reason.value.trim() } });
+        form.hidden = true;
+        state.textContent = "Thank you: a curator will review your correction.";
+      } catch (failure) { state.textContent = failure.message; }
+    },
+  }, field, proposed, reason, el("button", { type: "submit" }, "Send for review"));
+  const open = el("button", { type: "button", class: "secondary report-open", onclick: () => { form.hidden = !form.hidden; } }, "Report a problem");
+  return el("div", { class: "report-problem" }, open, form, state);
+}
+
 function citation(cite) {
   const body = el("div", {}, el("p", { class: "hint" }, "Loading the text…"));
   const details = el("details", { class: "citation", "data-id": cite.id },
     el("summary", {}, `${cite.reference || cite.id}`, el("span", { class: "hint" }, ` (${cite.id})`),
+      cite.edition_name ? el("span", { class: "edition", dir: "auto" }, ` · ${cite.edition_name}`) : null,
       Array.isArray(cite.grades)
         ? el("span", { class: "grade-tag", dir: "auto" },
           cite.grades.length ? `${cite.grades[0].grade} · ${cite.grades[0].grader}` : "not graded here")
@@ -97,12 +142,22 @@ function citation(cite) {
     if (!details.open || details.dataset.loaded) return;
     details.dataset.loaded = "1";
     try {
-      const doc = await api(`/api/v1/knowledge/documents/${encodeURIComponent(cite.id)}`);
-      clear(body,
+      const path = `/api/v1/knowledge/documents/${encodeURIComponent(cite.id)}`;
+      // The text as it was quoted (the revision the reply recorded), and what became of it since.
+      let doc, note = null;
+      if (Number.isInteger(cite.revision)) {
+        const [asQuoted, history] = await Promise.all([api(`${path}?revision=${cite.revision}`), api(`${path}/history`)]);
+        doc = asQuoted.document || {};
+        note = since(history, cite.revision);
+      } else {
+        doc = await api(path);
+      }
+      clear(body, note,
         doc.text_ar ? el("p", { class: "quote arabic", dir: "rtl", lang: "ar" }, doc.text_ar) : null,
         doc.text_en ? el("p", { class: "quote", dir: "ltr", lang: "en" }, doc.text_en) : null,
-        !doc.text_ar && !doc.text_en ? el("p", { class: "quote", dir: "auto" }, doc.text) : null,
-        el("p", { class: "hint" }, `${doc.reference} · ${doc.collection || doc.source}`));
+        !doc.text_ar && !doc.text_en ? el("p", { class: "quote", dir: "auto" }, doc.text || doc.text_other || "") : null,
+        el("p", { class: "hint" }, [doc.reference, cite.edition_name || doc.collection || doc.source].filter(Boolean).join(" · ")),
+        note ? null : reportProblem(cite.id, doc));
     } catch (failure) {
       clear(body, el("p", { class: "form-error" }, `This text could not be shown: ${failure.message}`));
     }

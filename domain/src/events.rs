@@ -221,6 +221,18 @@ pub struct KnowledgeDocumentRetracted {
     pub reason: String,
 }
 
+/// A curator described an edition, or changed whether the agents may quote it (the first
+/// event of `edition-{id}` records it; each later one is its whole new state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeEditionRecorded {
+    pub edition: crate::editions::Edition,
+    /// Whether the agents may quote its texts.
+    pub quotable: bool,
+    /// Why, when the curator said.
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// A curator published a mosque (the first event of `mosque-{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MosquePublished {
@@ -421,6 +433,7 @@ events! {
     KnowledgeDocumentRevised,
     KnowledgeDocumentRetracted,
     KnowledgeDocumentGraded,
+    KnowledgeEditionRecorded,
     MosquePublished,
     MosqueUpdated,
     MosqueRemoved,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::editions::{self, EditionError};
 use crate::grades::{self, Grade, GradeError};
 
 /// A text the knowledge agent can quote. Its `id` is kept exactly as imported.
@@ -55,6 +56,10 @@ pub struct KnowledgeDocument {
     /// grades are events of their own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grades: Vec<Grade>,
+    /// The edition the text is from (see [`crate::editions`]); absent only in documents
+    /// imported before editions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -71,6 +76,8 @@ pub enum DocumentError {
     NoText,
     #[error("`grades` must be a list of {{\"grade\", \"grader\", \"source\"}}: {0}")]
     BadGrade(GradeError),
+    #[error(transparent)]
+    BadEdition(#[from] EditionError),
 }
 
 fn text(value: &Value, field: &'static str) -> Option<String> {
@@ -125,7 +132,7 @@ impl KnowledgeDocument {
         if !value.is_object() {
             return Err(DocumentError::NotAnObject);
         }
-        let document = if value.get("arabic_imlai").is_some() {
+        let mut document = if value.get("arabic_imlai").is_some() {
             Self::from_quran(value)?
         } else if value.get("translation_id").is_some() && value.get("verse_id").is_some() {
             Self::from_translation(value)?
@@ -140,6 +147,14 @@ impl KnowledgeDocument {
         if document.text_en.is_none() && document.text_ar.is_none() && document.text_other.is_none() {
             return Err(DocumentError::NoText);
         }
+        // The edition the record names, else its corpus file's, else its collection's.
+        document.edition = Some(match editions::named_in(value)? {
+            Some(named) => named.id().to_owned(),
+            None => match editions::corpus_default(value) {
+                Some(edition) => edition.id,
+                None => document.collection.clone(),
+            },
+        });
         Ok(document)
     }
 
@@ -169,6 +184,7 @@ impl KnowledgeDocument {
             attribution: text(value, "english_translation"),
             transliteration: text(value, "transliteration"),
             grades: Vec::new(),
+            edition: None,
         })
     }
 
@@ -205,6 +221,7 @@ impl KnowledgeDocument {
             attribution: translator,
             transliteration: None,
             grades: Vec::new(),
+            edition: None,
         })
     }
 
@@ -251,6 +268,7 @@ impl KnowledgeDocument {
             attribution: None,
             transliteration: None,
             grades,
+            edition: None,
         })
     }
 
@@ -280,7 +298,58 @@ impl KnowledgeDocument {
             attribution: text(value, "attribution"),
             transliteration: text(value, "transliteration"),
             grades: own_grades(value)?,
+            edition: None,
         })
+    }
+
+    /// The text fields a correction may change, by name.
+    pub const CORRECTABLE: [&'static str; 9] = [
+        "text_en",
+        "text_ar",
+        "text_ar_search",
+        "text_other",
+        "reference",
+        "narrator",
+        "chapter",
+        "attribution",
+        "transliteration",
+    ];
+
+    /// A correctable field's value (`None`: not a correctable field, or empty).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "reference" => Some(self.reference.as_str()),
+            "text_en" => self.text_en.as_deref(),
+            "text_ar" => self.text_ar.as_deref(),
+            "text_ar_search" => self.text_ar_search.as_deref(),
+            "text_other" => self.text_other.as_deref(),
+            "narrator" => self.narrator.as_deref(),
+            "chapter" => self.chapter.as_deref(),
+            "attribution" => self.attribution.as_deref(),
+            "transliteration" => self.transliteration.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Sets a correctable field; `false` for a name that is not one.
+    pub fn set_field(&mut self, name: &str, value: String) -> bool {
+        let slot = match name {
+            "reference" => {
+                self.reference = value;
+                return true;
+            }
+            "text_en" => &mut self.text_en,
+            "text_ar" => &mut self.text_ar,
+            "text_ar_search" => &mut self.text_ar_search,
+            "text_other" => &mut self.text_other,
+            "narrator" => &mut self.narrator,
+            "chapter" => &mut self.chapter,
+            "attribution" => &mut self.attribution,
+            "transliteration" => &mut self.transliteration,
+            _ => return false,
+        };
+        *slot = Some(value);
+        true
     }
 
     /// A digest of the whole document: re-importing an unchanged document records nothing.
@@ -356,6 +425,19 @@ mod tests {
             KnowledgeDocument::from_record(&json!({"id":"x","source":"custom","reference":"r"})),
             Err(DocumentError::NoText)
         );
+    }
+
+    #[test]
+    fn every_correctable_field_reads_back_what_was_set() {
+        let own = json!({"id":"c:1","source":"custom","reference":"r","text_en":"t"});
+        let mut document = KnowledgeDocument::from_record(&own).unwrap();
+        for name in KnowledgeDocument::CORRECTABLE {
+            assert!(document.set_field(name, format!("new {name}")), "{name}");
+            assert_eq!(document.field(name), Some(format!("new {name}").as_str()));
+        }
+        assert!(!document.set_field("id", "other".into()));
+        assert_eq!(document.id, "c:1");
+        assert_eq!(document.field("source"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`conversation`]: the `Conversation` aggregate and its commands.
 //! - [`aggregates`]: mosques, community events and custom agents, each decided from its stream.
 //! - [`user`]: roles and the user stream.
+//! - [`editions`]: which published text a document is, and which ones agents may quote.
 //! - [`knowledge`]: the texts the knowledge agent quotes, and parsing them from JSON Lines.
 //! - [`community`]: mosques and community events.
 //! - [`calculators`]: zakat, prayer times, qibla and the Umm al-Qura calendar.
@@ -18,6 +19,7 @@ pub mod aggregates;
 pub mod calculators;
 pub mod community;
 pub mod conversation;
+pub mod editions;
 pub mod envelope;
 pub mod events;
 pub mod grades;

@@ -43,13 +43,18 @@ pub enum IndexError {
 /// A change to the index, in log order.
 #[derive(Debug, Clone)]
 pub enum Change {
-    Upsert(Box<KnowledgeDocument>),
+    /// A text added or revised, as of `revision` (its stream's version).
+    Upsert {
+        document: Box<KnowledgeDocument>,
+        revision: u64,
+    },
     Delete(String),
     /// A curator's grade: added to the document's, and kept when its text is revised. A grade
     /// for a document the index does not hold (retracted, or never added) changes nothing.
     Grade {
         id: String,
         grade: Grade,
+        revision: u64,
     },
 }
 
@@ -132,11 +137,11 @@ impl KnowledgeIndex {
         };
         for change in changes {
             match change {
-                Change::Upsert(document) => {
+                Change::Upsert { document, revision } => {
                     let kept = current(&document.id, &written)?
                         .map(|previous| annotations_of(&self.fields, &previous))
                         .unwrap_or_default();
-                    let converted = to_tantivy(&self.fields, document, &kept);
+                    let converted = to_tantivy(&self.fields, document, &kept, *revision);
                     writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
                     writer.add_document(converted.clone())?;
                     written.insert(&document.id, Some(converted));
@@ -145,7 +150,7 @@ impl KnowledgeIndex {
                     writer.delete_term(Term::from_field_text(self.fields.id, id));
                     written.insert(id, None);
                 }
-                Change::Grade { id, grade } => {
+                Change::Grade { id, grade, revision } => {
                     let Some(previous) = current(id, &written)? else {
                         continue;
                     };
@@ -154,7 +159,7 @@ impl KnowledgeIndex {
                         continue;
                     }
                     annotations.push(grade.clone());
-                    let regraded = with_annotations(&self.fields, &previous, &annotations);
+                    let regraded = with_annotations(&self.fields, &previous, &annotations, *revision);
                     writer.delete_term(Term::from_field_text(self.fields.id, id));
                     writer.add_document(regraded.clone())?;
                     written.insert(id, Some(regraded));
@@ -178,14 +183,16 @@ impl KnowledgeIndex {
         payload: &str,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Self, IndexError> {
-        Self::build_graded(dir, documents, &HashMap::new(), payload, progress)
+        Self::build_graded(dir, documents, &HashMap::new(), &HashMap::new(), payload, progress)
     }
 
-    /// [`Self::build`], with the curators' grades of each document by id.
+    /// [`Self::build`], with the curators' grades of each document by id, and each one's
+    /// revision (1 when not given).
     pub fn build_graded(
         dir: &Path,
         documents: &[KnowledgeDocument],
         annotations: &HashMap<String, Vec<Grade>>,
+        revisions: &HashMap<String, u64>,
         payload: &str,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Self, IndexError> {
@@ -197,7 +204,14 @@ impl KnowledgeIndex {
             for (chunk_number, chunk) in documents.chunks(2_000).enumerate() {
                 let converted: Vec<TantivyDocument> = chunk
                     .par_iter()
-                    .map(|doc| to_tantivy(&fields, doc, annotations.get(&doc.id).map_or(&[], Vec::as_slice)))
+                    .map(|doc| {
+                        to_tantivy(
+                            &fields,
+                            doc,
+                            annotations.get(&doc.id).map_or(&[], Vec::as_slice),
+                            revisions.get(&doc.id).copied().unwrap_or(1),
+                        )
+                    })
                     .collect();
                 for document in converted {
                     writer.add_document(document)?;
@@ -247,6 +261,31 @@ impl KnowledgeIndex {
         Ok(texts)
     }
 
+    /// How many texts each edition holds (texts with no edition are not counted).
+    pub fn documents_by_edition(&self) -> Result<HashMap<String, u64>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut editions = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.edition)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                editions.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        let mut counts = HashMap::with_capacity(editions.len());
+        for edition in editions {
+            let query = tantivy::query::TermQuery::new(
+                Term::from_field_text(self.fields.edition, &edition),
+                tantivy::schema::IndexRecordOption::Basic,
+            );
+            let count = searcher.search(&query, &tantivy::collector::Count)?;
+            if count > 0 {
+                counts.insert(edition, count as u64);
+            }
+        }
+        Ok(counts)
+    }
+
     /// The document stored under `id`, if it is in the index.
     pub fn get(&self, id: &str) -> Result<Option<Hit>, IndexError> {
         search::get(&self.reader.searcher(), &self.fields, id)
@@ -260,14 +299,20 @@ fn annotations_of(fields: &Fields, document: &TantivyDocument) -> Vec<Grade> {
         .unwrap_or_default()
 }
 
-/// A stored document with its curators' grades replaced.
-fn with_annotations(fields: &Fields, document: &TantivyDocument, annotations: &[Grade]) -> TantivyDocument {
+/// A stored document with its curators' grades replaced, as of `revision`.
+fn with_annotations(
+    fields: &Fields,
+    document: &TantivyDocument,
+    annotations: &[Grade],
+    revision: u64,
+) -> TantivyDocument {
     let mut copy = TantivyDocument::default();
     for (field, value) in document.field_values() {
-        if field != fields.annotations {
+        if field != fields.annotations && field != fields.revision {
             copy.add_field_value(field, &tantivy::schema::OwnedValue::from(value));
         }
     }
+    copy.add_u64(fields.revision, revision);
     copy.add_text(
         fields.annotations,
         serde_json::to_string(annotations).unwrap_or_default(),
@@ -275,8 +320,12 @@ fn with_annotations(fields: &Fields, document: &TantivyDocument, annotations: &[
     copy
 }
 
-fn to_tantivy(fields: &Fields, document: &KnowledgeDocument, annotations: &[Grade]) -> TantivyDocument {
+fn to_tantivy(fields: &Fields, document: &KnowledgeDocument, annotations: &[Grade], revision: u64) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
+    doc.add_u64(fields.revision, revision);
+    if let Some(edition) = &document.edition {
+        doc.add_text(fields.edition, edition);
+    }
     doc.add_text(fields.id, &document.id);
     doc.add_text(fields.source, &document.source);
     doc.add_text(fields.collection, &document.collection);

@@ -42,6 +42,10 @@ pub struct Fields {
     pub grades: Field,
     /// Curators' grades recorded since, as JSON (stored only): kept across revisions.
     pub annotations: Field,
+    /// The edition the text is from (an id; absent for texts imported before editions).
+    pub edition: Field,
+    /// The document stream's version this stored text is as of (its revision).
+    pub revision: Field,
 }
 
 fn text(tokenizer: &str) -> TextOptions {
@@ -73,6 +77,8 @@ pub fn build() -> (Schema, Fields) {
         translit: builder.add_text_field("translit", text(TRANSLIT)),
         grades: builder.add_text_field("grades", STORED),
         annotations: builder.add_text_field("annotations", STORED),
+        edition: builder.add_text_field("edition", STRING | STORED),
+        revision: builder.add_u64_field("revision", STORED),
     };
     (builder.build(), fields)
 }

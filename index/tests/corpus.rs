@@ -99,7 +99,13 @@ fn deletes_and_revisions_apply_and_the_checkpoint_survives_a_reopen() {
     revised.text_en = Some("A revised translation of the basmala".into());
     index
         .apply(
-            &[Change::Upsert(Box::new(revised)), Change::Delete("quran:1:2".into())],
+            &[
+                Change::Upsert {
+                    document: Box::new(revised),
+                    revision: 2,
+                },
+                Change::Delete("quran:1:2".into()),
+            ],
             "2",
         )
         .unwrap();
@@ -109,6 +115,15 @@ fn deletes_and_revisions_apply_and_the_checkpoint_survives_a_reopen() {
         "a retracted text is no longer found"
     );
     assert_eq!(search(&index, "revised basmala", None), ["quran:1:1"]);
+    // Each text keeps its edition, and the revision it is as of.
+    let basmala = index.get("quran:1:1").unwrap().unwrap();
+    assert_eq!(basmala.revision, Some(2));
+    assert_eq!(basmala.edition.as_deref(), Some("quran.en.sahih"));
+    assert_eq!(index.get("quran:1:3").unwrap().unwrap().revision, Some(1));
+    assert_eq!(
+        index.documents_by_edition().unwrap(),
+        [("quran.en.sahih".to_owned(), 6)].into_iter().collect()
+    );
     drop(index);
     let reopened = KnowledgeIndex::open(dir.path(), false).unwrap();
     assert_eq!(reopened.checkpoint_payload().as_deref(), Some("2"));

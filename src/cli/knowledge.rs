@@ -85,9 +85,45 @@ pub enum KnowledgeCommand {
         limit: i64,
         #[arg(long)]
         collection: Option<String>,
+        /// Only the documents of this edition.
+        #[arg(long)]
+        edition: Option<String>,
         /// Follow every page until caught up, instead of printing one.
         #[arg(long)]
         all: bool,
+    },
+    /// Proposed corrections, newest first (the review queue); with `--approve` or `--reject`
+    /// and a correction's id, the verdict, as the curator named by `--as`.
+    Corrections {
+        /// `open`, `approved` or `rejected`.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long, value_name = "CORRECTION_ID", conflicts_with = "reject", requires = "curator")]
+        approve: Option<uuid::Uuid>,
+        #[arg(long, value_name = "CORRECTION_ID", requires = "curator")]
+        reject: Option<uuid::Uuid>,
+        /// The curator giving the verdict.
+        #[arg(long = "as", value_name = "CURATOR")]
+        curator: Option<String>,
+        /// Why, kept with the verdict.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The editions and how many texts each holds; with an id and `--quote` or `--withhold`,
+    /// whether the agents may quote it.
+    Editions {
+        id: Option<String>,
+        /// Let the agents quote this edition's texts.
+        #[arg(long, requires = "id", conflicts_with = "withhold")]
+        quote: bool,
+        /// Keep the agents from quoting this edition's texts (they stay searchable).
+        #[arg(long, requires = "id")]
+        withhold: bool,
+        /// Why, for the history.
+        #[arg(long, default_value = "")]
+        reason: String,
     },
 }
 
@@ -214,11 +250,12 @@ pub(super) async fn knowledge(
                 eprintln!("{}:{}: {}", line.file, line.line, line.error);
             }
             println!(
-                "added {}, revised {}, unchanged {}, malformed {}",
+                "added {}, revised {}, unchanged {}, malformed {}, editions recorded {}",
                 counts.added,
                 counts.revised,
                 counts.unchanged,
-                malformed.len()
+                malformed.len(),
+                counts.editions_recorded
             );
             let (service, writable) = open_knowledge(database, settings)?;
             if writable {
@@ -350,12 +387,17 @@ pub(super) async fn knowledge(
             since,
             limit,
             collection,
+            edition,
             all,
         } => {
             let store = EventStore::new(database.pool.clone());
             let mut since = since;
+            let filter = crate::knowledge::feed::Filter {
+                collection: collection.as_deref(),
+                edition: edition.as_deref(),
+            };
             loop {
-                let page = crate::knowledge::feed::page(&store, since.as_deref(), limit, collection.as_deref())
+                let page = crate::knowledge::feed::page(&store, since.as_deref(), limit, filter)
                     .await
                     .map_err(|error| anyhow::anyhow!("{error}"))?;
                 let mut out = std::io::stdout().lock();
@@ -369,6 +411,105 @@ pub(super) async fn knowledge(
                     return Ok(());
                 }
             }
+        }
+        KnowledgeCommand::Corrections {
+            status,
+            limit,
+            approve,
+            reject,
+            curator,
+            note,
+        } => {
+            let kek = crate::privacy::load_kek(
+                settings.security.kek.as_deref(),
+                &settings.data_dir,
+                settings.bind.ip().is_loopback(),
+            )?;
+            let vault = crate::privacy::Vault::new(database.pool.clone(), kek);
+            let workflows = crate::workflows::WorkflowService::new(
+                EventStore::new(database.pool.clone()),
+                database.pool.clone(),
+                vault,
+            );
+            let staff = crate::auth::Principal {
+                user_id: hijraah_domain::ids::UserId::parse(curator.as_deref().unwrap_or("cli"))
+                    .map_err(|error| anyhow::anyhow!("--as: {error}"))?,
+                role: hijraah_domain::user::Role::Curator,
+            };
+            if let Some((run_id, verdict)) = approve.map(|id| (id, "approve")).or(reject.map(|id| (id, "reject"))) {
+                workflows
+                    .signal(
+                        run_id,
+                        "verdict",
+                        serde_json::json!({"verdict": verdict, "note": note}),
+                        &staff,
+                        None,
+                    )
+                    .await?;
+                println!("{run_id}: {verdict} sent; the review records it");
+                return Ok(());
+            }
+            for correction in
+                crate::knowledge::corrections::list(&workflows, &staff, status.as_deref(), limit.clamp(1, 200)).await?
+            {
+                println!("{}", serde_json::to_string(&correction)?);
+            }
+            Ok(())
+        }
+        KnowledgeCommand::Editions {
+            id,
+            quote,
+            withhold,
+            reason,
+        } => {
+            let store = EventStore::new(database.pool.clone());
+            if let Some(id) = &id
+                && (quote || withhold)
+            {
+                let Some(current) = crate::knowledge::editions::all(&store).await?.remove(id) else {
+                    anyhow::bail!("{id}: no such edition (`hijraah knowledge editions` lists them)");
+                };
+                let (_, recorded) =
+                    crate::knowledge::editions::record(&store, current.edition, quote, &reason, &cli_actor(), None)
+                        .await?;
+                println!(
+                    "{id}: {}{}",
+                    if quote { "quoted" } else { "withheld" },
+                    if recorded.is_some() { "" } else { " already" }
+                );
+            }
+            let (service, writable) = open_knowledge(database, settings)?;
+            if writable {
+                service.catch_up().await?;
+            }
+            let index = service.index();
+            let counts = tokio::task::spawn_blocking(move || index.documents_by_edition()).await??;
+            for (edition_id, recorded) in crate::knowledge::editions::all(&store).await? {
+                if id.as_ref().is_some_and(|id| id != &edition_id) {
+                    continue;
+                }
+                let edition = &recorded.edition;
+                println!(
+                    "{edition_id}  {}  {} texts  {}",
+                    if recorded.quotable { "quoted  " } else { "withheld" },
+                    counts.get(&edition_id).copied().unwrap_or(0),
+                    edition.name
+                );
+                println!(
+                    "    {} ({}){}; {}; version {}; licence: {}",
+                    edition.work,
+                    edition.language,
+                    edition
+                        .translator
+                        .as_ref()
+                        .map(|translator| format!(", {translator}"))
+                        .unwrap_or_default(),
+                    edition.source,
+                    edition.version,
+                    edition.licence
+                );
+            }
+            Ok(())
         }
     }
 }

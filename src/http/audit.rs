@@ -1,5 +1,5 @@
 //! `GET /api/v1/audit` (admin): the curators' and admins' actions, newest first, each an event
-//! of the log naming its actor in `metadata.actor`: texts imported, revised and retracted,
+//! of the log naming its actor in `metadata.actor`: texts imported, revised and retracted, editions described or withheld,
 //! reindexes, mosques and community events, custom agents, workflow definitions, review
 //! verdicts, routing models promoted or rolled back, and erasures.
 
@@ -17,11 +17,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppQuery, Auth};
 
 /// The event types that record a staff action.
-pub const STAFF_ACTIONS: [&str; 19] = [
+pub const STAFF_ACTIONS: [&str; 20] = [
     "KnowledgeDocumentAdded",
     "KnowledgeDocumentRevised",
     "KnowledgeDocumentRetracted",
     "KnowledgeDocumentGraded",
+    "KnowledgeEditionRecorded",
     "KnowledgeReindexRequested",
     "EncoderModelImported",
     "MosquePublished",

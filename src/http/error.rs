@@ -348,6 +348,17 @@ impl From<crate::knowledge::import::GradeError> for ApiError {
     }
 }
 
+impl From<crate::knowledge::editions::EditionError> for ApiError {
+    fn from(error: crate::knowledge::editions::EditionError) -> Self {
+        use crate::knowledge::editions::EditionError;
+        match error {
+            EditionError::Invalid(_) | EditionError::IdMismatch { .. } => ApiError::invalid(error.to_string()),
+            EditionError::Conflict => ApiError::new(ErrorCode::VersionConflict, error.to_string()),
+            EditionError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<crate::knowledge::feed::FeedError> for ApiError {
     fn from(error: crate::knowledge::feed::FeedError) -> Self {
         use crate::knowledge::feed::FeedError;

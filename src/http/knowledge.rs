@@ -30,6 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_documents))
         .routes(routes!(get_document, retract_document))
         .routes(routes!(grade_document))
+        .routes(routes!(list_editions))
+        .routes(routes!(propose_correction))
+        .routes(routes!(list_corrections))
+        .routes(routes!(put_edition))
         .routes(routes!(document_history))
         .routes(routes!(changes))
         .routes(routes!(start_reindex))
@@ -159,9 +163,13 @@ async fn add_documents(
     }
     let mut documents = Vec::with_capacity(records.len());
     let mut problems = Vec::new();
+    let mut named = crate::knowledge::editions::Named::default();
     for (index, record) in records.iter().enumerate() {
         match KnowledgeDocument::from_record(record) {
-            Ok(document) => documents.push(document),
+            Ok(document) => {
+                named.note(record, &document);
+                documents.push(document);
+            }
             Err(error) => problems.push(format!("document {index}: {error}")),
         }
     }
@@ -170,13 +178,19 @@ async fn add_documents(
         return Err(ApiError::invalid(problems.join("; ")));
     }
     let correlation = correlation_id(request_id.as_deref());
-    let (counts, checkpoint) = import_documents(
+    let editions_recorded =
+        crate::knowledge::editions::register(&state.store, &named, curator.user_id.as_str()).await?;
+    if editions_recorded > 0 {
+        state.knowledge.editions().invalidate();
+    }
+    let (mut counts, checkpoint) = import_documents(
         &state.store,
         documents,
         curator.user_id.as_str(),
         correlation.as_deref(),
     )
     .await?;
+    counts.editions_recorded = editions_recorded;
     if let Some(checkpoint) = checkpoint {
         state
             .knowledge
@@ -194,13 +208,12 @@ struct DocumentQuery {
     revision: Option<i64>,
 }
 
-/// The current text, with its revision.
+/// The current text, with its edition and its revision (1 when created, one more with each
+/// change: see the history).
 #[derive(Debug, Serialize, ToSchema)]
 struct CurrentDocument {
     #[serde(flatten)]
     hit: hijraah_index::Hit,
-    /// The document's revision: 1 when created, one more with each change (see the history).
-    revision: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,16 +251,19 @@ async fn get_document(
             .ok_or_else(|| ApiError::not_found(format!("the document has no revision {revision}")))?;
         return Ok(Json(DocumentView::AsOf(Box::new(found))));
     }
-    let hit = state
+    let mut hit = state
         .knowledge
         .get(id.clone())
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("no such document"))?;
-    let revision = crate::knowledge::feed::current_revision(&state.store, &id)
-        .await?
-        .unwrap_or(1);
-    Ok(Json(DocumentView::Current(Box::new(CurrentDocument { hit, revision }))))
+    // The log's word on the revision, for texts indexed before the index kept it.
+    if hit.revision.is_none() {
+        hit.revision = crate::knowledge::feed::current_revision(&state.store, &id)
+            .await?
+            .map(|revision| revision as u64);
+    }
+    Ok(Json(DocumentView::Current(Box::new(CurrentDocument { hit }))))
 }
 
 /// Every revision of a text, oldest first: what changed, who changed it, when and why (any
@@ -313,6 +329,10 @@ struct ChangesQuery {
     /// Only the documents of this collection (`quran`, `bukhari`, `en.pickthall`…).
     #[param(max_length = 100)]
     collection: Option<String>,
+    /// Only the documents of this edition (`quran.en.sahih`, `hadith.bukhari`…; see
+    /// `/knowledge/editions`).
+    #[param(max_length = 200)]
+    edition: Option<String>,
 }
 
 fn default_changes_limit() -> i64 {
@@ -347,11 +367,21 @@ async fn changes(
     {
         return Err(ApiError::invalid("since and collection are at most 100 characters"));
     }
+    if query
+        .edition
+        .as_ref()
+        .is_some_and(|edition| edition.chars().count() > 200)
+    {
+        return Err(ApiError::invalid("edition is at most 200 characters"));
+    }
     let page = crate::knowledge::feed::page(
         &state.store,
         query.since.as_deref(),
         query.limit,
-        query.collection.as_deref(),
+        crate::knowledge::feed::Filter {
+            collection: query.collection.as_deref(),
+            edition: query.edition.as_deref(),
+        },
     )
     .await?;
     Ok(Json(page))
@@ -522,4 +552,287 @@ async fn reindex_job(
         .job(job_id)
         .map(Json)
         .ok_or_else(|| ApiError::not_found("no such reindex job"))
+}
+
+/// An edition as the API shows it: what it is, whether the agents may quote it, and how many
+/// texts it holds in the index.
+#[derive(Debug, Serialize, ToSchema)]
+struct EditionView {
+    #[serde(flatten)]
+    recorded: crate::knowledge::editions::Recorded,
+    /// Texts of this edition in the index now.
+    documents: u64,
+}
+
+async fn edition_views(state: &AppState) -> Result<Vec<EditionView>, ApiError> {
+    let recorded = crate::knowledge::editions::all(&state.store).await?;
+    let index = state.knowledge.index();
+    let counts = tokio::task::spawn_blocking(move || index.documents_by_edition())
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(recorded
+        .into_values()
+        .map(|recorded| EditionView {
+            documents: counts.get(&recorded.edition.id).copied().unwrap_or(0),
+            recorded,
+        })
+        .collect())
+}
+
+/// Every edition of the texts (any signed-in user): the work, its language, its translator or
+/// editor, where it comes from, its licence and version, whether the agents may quote it, and
+/// how many of its texts are indexed. Imports record the editions their texts name.
+#[utoipa::path(get, path = "/knowledge/editions", tag = "knowledge",
+    responses((status = 200, body = [EditionView])))]
+async fn list_editions(State(state): State<AppState>, _auth: Auth) -> Result<Json<Vec<EditionView>>, ApiError> {
+    Ok(Json(edition_views(&state).await?))
+}
+
+/// What a curator changes of an edition: any of its fields, and whether it is quoted. A new
+/// edition needs every field but `translator`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct EditionBody {
+    #[schema(max_length = 500)]
+    work: Option<String>,
+    #[schema(max_length = 500)]
+    language: Option<String>,
+    /// How a citation names it.
+    #[schema(max_length = 500)]
+    name: Option<String>,
+    /// The translator or editor; `""` clears it.
+    #[schema(max_length = 500)]
+    translator: Option<String>,
+    #[schema(max_length = 500)]
+    source: Option<String>,
+    #[schema(max_length = 500)]
+    licence: Option<String>,
+    #[schema(max_length = 500)]
+    version: Option<String>,
+    /// Whether the agents may quote its texts (a new edition: `true` unless given).
+    quotable: Option<bool>,
+    /// Why, for the history.
+    #[schema(max_length = 500)]
+    reason: Option<String>,
+}
+
+/// Describes an edition or changes it (curator, admin): its metadata, and whether the agents
+/// may quote its texts. Withholding an edition keeps its texts searchable but no agent quotes
+/// them; the change reaches every server within a few seconds. Each change is an event naming
+/// the curator.
+#[utoipa::path(put, path = "/knowledge/editions/{id}", tag = "knowledge",
+    params(("id" = String, Path, description = "The edition's id, e.g. `quran.en.pickthall`")),
+    request_body = EditionBody,
+    responses(
+        (status = 200, description = "Changed (or already so)", body = EditionView),
+        (status = 201, description = "A new edition, recorded", body = EditionView),
+        (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 409, description = "Changed by another curator meanwhile", body = ErrorBody),
+        (status = 422, description = "A field empty, too long or missing for a new edition", body = ErrorBody),
+    ))]
+async fn put_edition(
+    State(state): State<AppState>,
+    auth: Auth,
+    request_id: Option<Extension<RequestId>>,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<EditionBody>,
+) -> Result<(StatusCode, Json<EditionView>), ApiError> {
+    use hijraah_domain::editions::Edition;
+    let curator = auth.require(&[Role::Curator, Role::Admin])?;
+    if !valid_id(&id) {
+        return Err(ApiError::invalid(
+            "an edition id is 1 to 200 characters of letters, digits and : . _ -",
+        ));
+    }
+    let current = crate::knowledge::editions::all(&state.store).await?.remove(&id);
+    let created = current.is_none();
+    let (edition, quotable) = match current {
+        Some(current) => {
+            let mut edition = current.edition;
+            let keep = |field: &mut String, given: Option<String>| {
+                if let Some(given) = given {
+                    *field = given;
+                }
+            };
+            keep(&mut edition.work, body.work);
+            keep(&mut edition.language, body.language);
+            keep(&mut edition.name, body.name);
+            keep(&mut edition.source, body.source);
+            keep(&mut edition.licence, body.licence);
+            keep(&mut edition.version, body.version);
+            if let Some(translator) = body.translator {
+                edition.translator = Some(translator).filter(|translator| !translator.trim().is_empty());
+            }
+            (edition, body.quotable.unwrap_or(current.quotable))
+        }
+        None => {
+            let missing: Vec<&str> = [
+                ("work", body.work.is_none()),
+                ("language", body.language.is_none()),
+                ("name", body.name.is_none()),
+                ("source", body.source.is_none()),
+                ("licence", body.licence.is_none()),
+                ("version", body.version.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(field, missing)| missing.then_some(field))
+            .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::invalid(format!("a new edition needs {}", missing.join(", "))));
+            }
+            let edition = Edition {
+                id: id.clone(),
+                work: body.work.unwrap_or_default(),
+                language: body.language.unwrap_or_default(),
+                name: body.name.unwrap_or_default(),
+                translator: body.translator.filter(|translator| !translator.trim().is_empty()),
+                source: body.source.unwrap_or_default(),
+                licence: body.licence.unwrap_or_default(),
+                version: body.version.unwrap_or_default(),
+            };
+            (edition, body.quotable.unwrap_or(true))
+        }
+    };
+    let correlation = correlation_id(request_id.as_deref());
+    let (recorded, _) = crate::knowledge::editions::record(
+        &state.store,
+        edition,
+        quotable,
+        body.reason.as_deref().unwrap_or_default(),
+        curator.user_id.as_str(),
+        correlation.as_deref(),
+    )
+    .await?;
+    state.knowledge.editions().invalidate();
+    let documents = edition_views(&state)
+        .await?
+        .into_iter()
+        .find(|view| view.recorded.edition.id == id)
+        .map_or(0, |view| view.documents);
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(EditionView { recorded, documents })))
+}
+
+/// A problem reported with a text, and the wording proposed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CorrectionBody {
+    /// Which part of the text: `text_en`, `text_ar`, `text_ar_search`, `text_other`,
+    /// `reference`, `narrator`, `chapter`, `attribution` or `transliteration`.
+    field: String,
+    /// The wording proposed for it.
+    #[schema(min_length = 1, max_length = 20000)]
+    proposed: String,
+    /// Why: the printed edition it follows, the typo, the missing word.
+    #[schema(min_length = 1, max_length = 2000)]
+    reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct CorrectionStarted {
+    correction_id: Uuid,
+    /// The review's workflow run: a curator or an admin sends it the signal `verdict`
+    /// (`{"verdict": "approve"|"reject", "note"}`).
+    run_id: Uuid,
+}
+
+/// Reports a problem with a text and proposes its wording (anyone signed in; a curator
+/// proposing a correction directly uses the same route). It starts a review, a workflow run
+/// that waits for a curator's verdict: approval records the revision naming who proposed it,
+/// who approved it and why; rejection records the reason. Nothing changes before approval.
+#[utoipa::path(post, path = "/knowledge/documents/{id}/corrections", tag = "knowledge",
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    request_body = CorrectionBody,
+    responses(
+        (status = 202, description = "The review is started", body = CorrectionStarted),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 422, description = "Not a field a correction may change, an empty or too long wording or reason, or the text already reads so", body = ErrorBody),
+    ))]
+async fn propose_correction(
+    State(state): State<AppState>,
+    auth: Auth,
+    request_id: Option<Extension<RequestId>>,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<CorrectionBody>,
+) -> Result<(StatusCode, Json<CorrectionStarted>), ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::not_found("no such document"));
+    }
+    if !KnowledgeDocument::CORRECTABLE.contains(&body.field.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "`field` must be one of: {}",
+            KnowledgeDocument::CORRECTABLE.join(", ")
+        )));
+    }
+    let proposed = body.proposed.trim();
+    let reason = body.reason.trim();
+    if proposed.is_empty() || proposed.chars().count() > 20_000 {
+        return Err(ApiError::invalid("`proposed` must be 1 to 20000 characters"));
+    }
+    if reason.is_empty() || reason.chars().count() > 2_000 {
+        return Err(ApiError::invalid("`reason` must be 1 to 2000 characters"));
+    }
+    let (document, _) = crate::knowledge::import::own_document(&state.store, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such document"))?;
+    if document.field(&body.field).map(str::trim) == Some(proposed) {
+        return Err(ApiError::invalid(format!("the text's {} already reads so", body.field)));
+    }
+    let correlation = correlation_id(request_id.as_deref());
+    let input = serde_json::json!({
+        "document_id": id,
+        "field": body.field,
+        "proposed": proposed,
+        "reason": reason,
+    });
+    let (run_id, _) = state
+        .workflows
+        .start("text_correction", input, &auth.0, None, correlation.as_deref())
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CorrectionStarted {
+            correction_id: run_id,
+            run_id,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct CorrectionsQuery {
+    /// `open` (awaiting a verdict), `approved`, `rejected`, or absent for all.
+    #[param(pattern = "^(open|approved|rejected)$")]
+    status: Option<String>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+}
+
+/// Proposed corrections, newest first: every one for curators and admins (the review queue),
+/// one's own for anyone else.
+#[utoipa::path(get, path = "/knowledge/corrections", tag = "knowledge", params(CorrectionsQuery),
+    responses(
+        (status = 200, body = [crate::knowledge::corrections::Correction]),
+        (status = 422, description = "An unknown status, or a limit out of range", body = ErrorBody),
+    ))]
+async fn list_corrections(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppQuery(query): AppQuery<CorrectionsQuery>,
+) -> Result<Json<Vec<crate::knowledge::corrections::Correction>>, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit must be between 1 and 200"));
+    }
+    if let Some(status) = &query.status
+        && !matches!(status.as_str(), "open" | "approved" | "rejected")
+    {
+        return Err(ApiError::invalid("status must be open, approved or rejected"));
+    }
+    let corrections =
+        crate::knowledge::corrections::list(&state.workflows, &auth.0, query.status.as_deref(), limit).await?;
+    Ok(Json(corrections))
 }

@@ -94,7 +94,15 @@ pub fn fold(events: &[Envelope]) -> Vec<Revision> {
             }
             Event::KnowledgeDocumentRevised(revised) => {
                 own = Some(revised.document);
-                (Action::Revised, None, None)
+                // A correction approved through review says why.
+                let reason = envelope
+                    .metadata
+                    .extra
+                    .get("reason")
+                    .and_then(|reason| reason.as_str())
+                    .filter(|reason| !reason.is_empty())
+                    .map(str::to_owned);
+                (Action::Revised, reason, None)
             }
             Event::KnowledgeDocumentRetracted(retracted) => {
                 own = None;
@@ -273,14 +281,16 @@ pub struct Page {
     pub mode: &'static str,
 }
 
+/// Which documents a page covers: all, or one collection's, or one edition's, or both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    pub collection: Option<&'a str>,
+    pub edition: Option<&'a str>,
+}
+
 /// A page of the feed after `since` (a snapshot from the start when `None`), of at most `limit`
-/// entries, of one collection's documents only when `collection` is given.
-pub async fn page(
-    store: &EventStore,
-    since: Option<&str>,
-    limit: i64,
-    collection: Option<&str>,
-) -> Result<Page, FeedError> {
+/// entries, of the documents `filter` names.
+pub async fn page(store: &EventStore, since: Option<&str>, limit: i64, filter: Filter<'_>) -> Result<Page, FeedError> {
     let limit = limit.clamp(1, MAX_LIMIT);
     let since = match since {
         None => Token::Snapshot { epoch: 0, after: 0 },
@@ -364,15 +374,21 @@ pub async fn page(
         let Some(found) = revisions.iter().find(|revision| revision.position == *position) else {
             continue;
         };
-        // The collection of a retracted document is that of its last text.
-        if let Some(collection) = collection {
-            let of = revisions
+        // The collection and edition of a retracted document are those of its last text.
+        if filter.collection.is_some() || filter.edition.is_some() {
+            let last_text = revisions
                 .iter()
                 .filter(|revision| revision.position <= *position)
                 .rev()
-                .find_map(|revision| revision.document.as_ref())
-                .map(|document| document.collection.as_str());
-            if of != Some(collection) {
+                .find_map(|revision| revision.document.as_ref());
+            if let Some(collection) = filter.collection
+                && last_text.map(|document| document.collection.as_str()) != Some(collection)
+            {
+                continue;
+            }
+            if let Some(edition) = filter.edition
+                && last_text.and_then(|document| document.edition.as_deref()) != Some(edition)
+            {
                 continue;
             }
         }

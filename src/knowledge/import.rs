@@ -25,6 +25,8 @@ pub struct ImportCounts {
     pub added: u64,
     pub revised: u64,
     pub unchanged: u64,
+    /// Editions recorded: new ones the documents name, and ones given whole that changed.
+    pub editions_recorded: u64,
 }
 
 impl ImportCounts {
@@ -32,6 +34,7 @@ impl ImportCounts {
         self.added += other.added;
         self.revised += other.revised;
         self.unchanged += other.unchanged;
+        self.editions_recorded += other.editions_recorded;
     }
 }
 
@@ -140,6 +143,50 @@ pub async fn import_documents(
     }
 }
 
+/// A document's own latest text (without curators' grades) and its stream's version; `None`
+/// when there is no such document or it is retracted.
+pub async fn own_document(store: &EventStore, id: &str) -> Result<Option<(KnowledgeDocument, i64)>, StoreError> {
+    let stream_id = KnowledgeDocument::stream_id(id);
+    let current = latest(store, std::slice::from_ref(&stream_id)).await?;
+    let Some(latest) = current.get(&stream_id).filter(|latest| !latest.retracted) else {
+        return Ok(None);
+    };
+    let data: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT data->'document' FROM events
+         WHERE stream_id = $1 AND event_type IN ('KnowledgeDocumentAdded', 'KnowledgeDocumentRevised')
+         ORDER BY position DESC LIMIT 1",
+    )
+    .bind(&stream_id)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(data
+        .and_then(|data| serde_json::from_value::<KnowledgeDocument>(data).ok())
+        .map(|document| (document, latest.version)))
+}
+
+/// Records a corrected text as a revision: `proposed_by` made it, `approved_by` approved it,
+/// for `reason`. `expected` is the stream's version it was read at; `event_id` makes a retried
+/// attempt record nothing new.
+pub async fn record_correction(
+    store: &EventStore,
+    document: KnowledgeDocument,
+    expected: i64,
+    proposed_by: &str,
+    approved_by: &str,
+    reason: &str,
+    event_id: uuid::Uuid,
+) -> Result<Checkpoint, StoreError> {
+    let stream_id = KnowledgeDocument::stream_id(&document.id);
+    let content_hash = document.content_hash();
+    let event = Event::KnowledgeDocumentRevised(KnowledgeDocumentRevised { document, content_hash });
+    let mut metadata = EventMetadata::by(proposed_by, None);
+    metadata.extra.insert("approved_by".into(), approved_by.into());
+    metadata.extra.insert("reason".into(), reason.into());
+    let mut new_event = NewEvent::new(&event, metadata);
+    new_event.event_id = event_id;
+    store.append_to_streams(&[(stream_id, expected, new_event)]).await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RetractError {
     #[error("no such document")]
@@ -238,6 +285,7 @@ pub async fn import_file(
     let mut batch = Vec::with_capacity(BATCH);
     let mut line_number = 0u64;
     let mut line = String::new();
+    let mut named = super::editions::Named::default();
     loop {
         line.clear();
         let read = match reader.read_line(&mut line) {
@@ -264,9 +312,16 @@ pub async fn import_file(
         }
         let parsed = serde_json::from_str::<serde_json::Value>(trimmed)
             .map_err(|error| error.to_string())
-            .and_then(|value| KnowledgeDocument::from_record(&value).map_err(|error| error.to_string()));
+            .and_then(|value| {
+                KnowledgeDocument::from_record(&value)
+                    .map(|document| (value, document))
+                    .map_err(|error| error.to_string())
+            });
         match parsed {
-            Ok(document) => batch.push(document),
+            Ok((record, document)) => {
+                named.note(&record, &document);
+                batch.push(document);
+            }
             Err(error) => malformed.push(Malformed {
                 file: name.clone(),
                 line: line_number,
@@ -282,5 +337,6 @@ pub async fn import_file(
         let (batch_counts, _) = import_documents(store, batch, actor, None).await?;
         counts.add(&batch_counts);
     }
+    counts.editions_recorded = super::editions::register(store, &named, actor).await?;
     Ok((counts, malformed))
 }

@@ -7,6 +7,8 @@
 //! answered by the old index until the swap, and the live indexer carries on from the new one's
 //! checkpoint.
 
+pub mod corrections;
+pub mod editions;
 pub mod feed;
 pub mod import;
 
@@ -97,12 +99,19 @@ fn changes(batch: &[Envelope]) -> Vec<Change> {
         .iter()
         .filter(|envelope| envelope.event_type.starts_with(KNOWLEDGE_EVENTS))
         .filter_map(|envelope| match envelope.decode() {
-            Ok(Event::KnowledgeDocumentAdded(added)) => Some(Change::Upsert(Box::new(added.document))),
-            Ok(Event::KnowledgeDocumentRevised(revised)) => Some(Change::Upsert(Box::new(revised.document))),
+            Ok(Event::KnowledgeDocumentAdded(added)) => Some(Change::Upsert {
+                document: Box::new(added.document),
+                revision: envelope.stream_version as u64,
+            }),
+            Ok(Event::KnowledgeDocumentRevised(revised)) => Some(Change::Upsert {
+                document: Box::new(revised.document),
+                revision: envelope.stream_version as u64,
+            }),
             Ok(Event::KnowledgeDocumentRetracted(retracted)) => Some(Change::Delete(retracted.id)),
             Ok(Event::KnowledgeDocumentGraded(graded)) => Some(Change::Grade {
                 id: graded.id,
                 grade: graded.grade,
+                revision: envelope.stream_version as u64,
             }),
             Ok(_) => None,
             Err(error) => {
@@ -124,6 +133,8 @@ pub struct KnowledgeService {
     reindexing: AtomicBool,
     /// The sentence encoder and the texts' vectors, when the server runs them.
     semantic: OnceLock<Arc<crate::semantic::SemanticService>>,
+    /// The editions, and which ones the agents may quote.
+    editions: editions::Cache,
 }
 
 /// Candidates each ranking gives the fusion.
@@ -158,6 +169,7 @@ impl KnowledgeService {
         if writable && let Err(error) = generations.remove_stale(&[]) {
             tracing::warn!(error = %error, "old index generations not removed");
         }
+        let editions = editions::Cache::new(store.clone());
         Ok(Arc::new(Self {
             store,
             notifier,
@@ -168,7 +180,13 @@ impl KnowledgeService {
             jobs: Mutex::new(HashMap::new()),
             reindexing: AtomicBool::new(false),
             semantic: OnceLock::new(),
+            editions,
         }))
+    }
+
+    /// The editions as the agents see them (re-read from the log every few seconds).
+    pub fn editions(&self) -> &editions::Cache {
+        &self.editions
     }
 
     pub fn index(&self) -> Arc<KnowledgeIndex> {
@@ -463,8 +481,8 @@ impl KnowledgeService {
         progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
     ) -> Result<ReindexReport, KnowledgeError> {
         let started = std::time::Instant::now();
-        // Each document's latest version and its curators' grades (None: retracted).
-        let mut latest: HashMap<String, Option<(KnowledgeDocument, Vec<Grade>)>> = HashMap::new();
+        // Each document's latest version, its curators' grades and its revision (None: retracted).
+        let mut latest: HashMap<String, Option<(KnowledgeDocument, Vec<Grade>, u64)>> = HashMap::new();
         let mut from = Checkpoint::START;
         let mut events = 0u64;
         loop {
@@ -475,36 +493,39 @@ impl KnowledgeService {
             for change in changes(&envelopes) {
                 events += 1;
                 match change {
-                    Change::Upsert(document) => {
+                    Change::Upsert { document, revision } => {
                         let kept = latest
                             .remove(&document.id)
                             .flatten()
-                            .map(|(_, annotations)| annotations)
+                            .map(|(_, annotations, _)| annotations)
                             .unwrap_or_default();
-                        latest.insert(document.id.clone(), Some((*document, kept)));
+                        latest.insert(document.id.clone(), Some((*document, kept, revision)));
                     }
                     Change::Delete(id) => {
                         latest.insert(id, None);
                     }
                     // The same rules as the live index ([`KnowledgeIndex::apply`]).
-                    Change::Grade { id, grade } => {
-                        if let Some(Some((_, annotations))) = latest.get_mut(&id)
+                    Change::Grade { id, grade, revision } => {
+                        if let Some(Some((_, annotations, at))) = latest.get_mut(&id)
                             && !annotations.contains(&grade)
                         {
                             annotations.push(grade);
+                            *at = revision;
                         }
                     }
                 }
             }
         }
         let mut annotations: HashMap<String, Vec<Grade>> = HashMap::new();
+        let mut revisions: HashMap<String, u64> = HashMap::with_capacity(latest.len());
         let documents: Vec<KnowledgeDocument> = latest
             .into_values()
             .flatten()
-            .map(|(document, graded)| {
+            .map(|(document, graded, revision)| {
                 if !graded.is_empty() {
                     annotations.insert(document.id.clone(), graded);
                 }
+                revisions.insert(document.id.clone(), revision);
                 document
             })
             .collect();
@@ -514,9 +535,14 @@ impl KnowledgeService {
         let checkpoint = from;
         let report_progress = progress.clone();
         let built = tokio::task::spawn_blocking(move || {
-            KnowledgeIndex::build_graded(&dir, &documents, &annotations, &payload(checkpoint), &|done| {
-                report_progress(done as u64, total)
-            })
+            KnowledgeIndex::build_graded(
+                &dir,
+                &documents,
+                &annotations,
+                &revisions,
+                &payload(checkpoint),
+                &|done| report_progress(done as u64, total),
+            )
         })
         .await
         .map_err(|error| KnowledgeError::Task(error.to_string()))??;

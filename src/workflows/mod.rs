@@ -31,10 +31,11 @@ use crate::privacy::{PrivacyError, Vault, seal_event};
 use crate::store::{AppendResult, EventStore, ExpectedVersion, StoreError};
 
 /// The definitions that ship with the binary.
-const BUILTIN: [&str; 3] = [
+const BUILTIN: [&str; 4] = [
     include_str!("builtin/zakat_assessment.json"),
     include_str!("builtin/relocation_onboarding.json"),
     include_str!("builtin/answer_review.json"),
+    include_str!("builtin/text_correction.json"),
 ];
 
 /// The built-in definitions, parsed and validated (a broken one is a build defect, caught by the

@@ -21,9 +21,10 @@ use uuid::Uuid;
 use crate::agents::registry::{CallOutcome, Registry};
 use crate::agents::{AgentRequest, language};
 use crate::community::{self, gazetteer, prayer};
-use crate::knowledge::KnowledgeService;
+use crate::knowledge::{KnowledgeService, import};
 use crate::privacy::{Vault, seal_event};
 use crate::store::{EventStore, ExpectedVersion};
+use hijraah_domain::knowledge::KnowledgeDocument;
 
 /// What steps reach.
 pub struct StepContext {
@@ -360,6 +361,74 @@ async fn act(context: &StepContext, running: &Running<'_>, action: Action, input
             let stream = format!("conversation-{conversation_id}");
             let position = append_once(context, running, &stream, &event, Some(owner)).await?;
             Ok(json!({"message_id": message_id, "verdict": verdict, "position": position}))
+        }
+        Action::ProposeCorrection => {
+            let id = text("document_id").ok_or("propose_correction needs a `document_id`")?;
+            let field = text("field").ok_or("propose_correction needs a `field`")?;
+            let proposed = text("proposed").ok_or("propose_correction needs the `proposed` wording")?;
+            if !KnowledgeDocument::CORRECTABLE.contains(&field) {
+                return Err(format!("`{field}` is not a field a correction may change"));
+            }
+            let (document, revision) = import::own_document(&context.store, id)
+                .await
+                .map_err(|error| error.to_string())?
+                .ok_or_else(|| format!("no text `{id}` (or it was retracted)"))?;
+            Ok(json!({
+                "document_id": id,
+                "field": field,
+                "current": document.field(field),
+                "proposed": proposed,
+                "revision": revision,
+            }))
+        }
+        Action::ApplyCorrection => {
+            let id = text("document_id").ok_or("apply_correction needs a `document_id`")?;
+            let field = text("field").ok_or("apply_correction needs a `field`")?;
+            let proposed = text("proposed").ok_or("apply_correction needs the `proposed` wording")?;
+            let current = text("current");
+            let verdict = match text("verdict").unwrap_or("timed_out") {
+                "approve" | "approved" => "approved",
+                "reject" | "rejected" => return Ok(json!({"verdict": "rejected", "applied": false})),
+                "timed_out" => return Ok(json!({"verdict": "timed_out", "applied": false})),
+                other => return Err(format!("`{other}` is not a verdict (approve or reject)")),
+            };
+            let reviewer = text("reviewer").unwrap_or_default();
+            let reason = match (text("reason"), text("note")) {
+                (Some(reason), Some(note)) => format!("{reason} (approved: {note})"),
+                (Some(reason), None) => reason.to_owned(),
+                (None, note) => note.unwrap_or_default().to_owned(),
+            };
+            let Some((mut document, version)) = import::own_document(&context.store, id)
+                .await
+                .map_err(|error| error.to_string())?
+            else {
+                return Ok(json!({"verdict": verdict, "applied": false,
+                                 "why": "the text was retracted after the proposal"}));
+            };
+            let now = document.field(field).map(str::trim).filter(|now| !now.is_empty());
+            if now == Some(proposed) {
+                // Already so: this correction applied by an earlier attempt, or the same
+                // wording reached the text another way.
+                return Ok(json!({"verdict": verdict, "applied": true, "revision": version}));
+            }
+            if now != current {
+                return Ok(json!({"verdict": verdict, "applied": false,
+                                 "why": "the text changed after the proposal; propose again against its current wording"}));
+            }
+            document.set_field(field, proposed.to_owned());
+            let event_id = Uuid::new_v5(&running.run_id, format!("action:{}", running.step_id).as_bytes());
+            import::record_correction(
+                &context.store,
+                document,
+                version,
+                running.started_by,
+                reviewer,
+                &reason,
+                event_id,
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+            Ok(json!({"verdict": verdict, "applied": true, "revision": version + 1}))
         }
     }
 }

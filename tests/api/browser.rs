@@ -1,7 +1,8 @@
 //! The web app and the admin panel in a real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`, driven over WebDriver): sign in, a calendar answer, a citation expanded
-//! with its Arabic right-to-left, feedback and a review request, a curator's verdict seen by the
-//! user, a curator's import and reindex, an analyst's chart, an injected script that stays text,
+//! with its Arabic right-to-left, feedback and a review request, a problem reported with a text
+//! and approved in the review queue, a curator's verdict seen by the user, the editions, a
+//! curator's import and reindex, an analyst's chart, an injected script that stays text,
 //! and the export and erasure of an account. Screenshots go to `target/screenshots/`.
 //!
 //! Without chromedriver on the machine the test says so and passes, unless
@@ -203,6 +204,29 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     );
     screenshot(&browser, "chat").await;
 
+    // The reader reports a problem with the quoted text, proposing its wording.
+    click(&browser, "li[data-agent='knowledge'] details.citation .report-open").await;
+    find(&browser, "li[data-agent='knowledge'] details.citation .report-proposed")
+        .await
+        .send_keys(" [a word missing here]")
+        .await
+        .unwrap();
+    find(&browser, "li[data-agent='knowledge'] details.citation .report-reason")
+        .await
+        .send_keys("The printed edition has one more word.")
+        .await
+        .unwrap();
+    click(
+        &browser,
+        "li[data-agent='knowledge'] details.citation form.report button[type=submit]",
+    )
+    .await;
+    find_xpath(
+        &browser,
+        "//li[@data-agent='knowledge']//p[contains(@class,'report-state') and contains(., 'a curator will review')]",
+    )
+    .await;
+
     // A question in Arabic: its reply is right to left in our own Uthmani font, enlarged once;
     // the page around it keeps its size and its language (it once grew 1.15x per level of
     // nesting, to a page of 19,319 px).
@@ -289,6 +313,39 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     )
     .await;
 
+    // The review queue shows the reader's proposal beside the text, the change marked; the
+    // curator approves it.
+    click(&browser, "#tab-corrections").await;
+    find(&browser, "section.correction[data-status='open'] .diff ins").await;
+    let marked = browser
+        .execute(
+            "return [...document.querySelectorAll(\"section.correction[data-status='open'] .diff ins\")].map((node) => node.textContent).join('')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        marked.as_str().map(str::trim),
+        Some("[a word missing here]"),
+        "only the added words are marked"
+    );
+    find(&browser, "section.correction[data-status='open'] .verdict-note")
+        .await
+        .send_keys("Checked against the printed edition.")
+        .await
+        .unwrap();
+    click_xpath(
+        &browser,
+        "//section[contains(@class,'correction') and @data-status='open']//button[contains(., 'Approve')]",
+    )
+    .await;
+    find_xpath(
+        &browser,
+        "//p[contains(@class,'notice') and contains(., 'Verdict sent: approve')]",
+    )
+    .await;
+    screenshot(&browser, "admin-corrections").await;
+
     // The curator imports a small file (one line malformed) and reindexes to the swap.
     let file = tempfile::Builder::new().suffix(".jsonl").tempfile().unwrap();
     std::fs::write(
@@ -299,6 +356,12 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     )
     .unwrap();
     click(&browser, "#tab-knowledge").await;
+    // The editions, with what each holds.
+    find_xpath(
+        &browser,
+        "//table[@id='editions-table']//tr[td[contains(., 'Saheeh International')]]",
+    )
+    .await;
     find(&browser, "#import-file")
         .await
         .send_keys(file.path().to_str().unwrap())

@@ -341,7 +341,11 @@ async fn curators_add_revise_and_retract_documents_and_the_index_follows() {
         .json()
         .await
         .unwrap();
-    assert_eq!(added, json!({"added": 1, "revised": 0, "unchanged": 0}));
+    // Its edition (named like its collection) is new, so it is recorded too.
+    assert_eq!(
+        added,
+        json!({"added": 1, "revised": 0, "unchanged": 0, "editions_recorded": 1})
+    );
     // Read-your-writes: the index has it when the call returns.
     assert_eq!(search(&app, "ablution basmala").await["hits"][0]["id"], "guide:wudu:1");
 

@@ -13,6 +13,8 @@ mod chat;
 mod chat_cases;
 mod cli;
 mod community;
+mod corrections;
+mod editions;
 mod embedded;
 mod errors;
 mod eval;

@@ -394,6 +394,8 @@ async fn every_admin_and_curator_action_is_an_event_naming_the_actor() {
     .await
     .unwrap();
     let expected = [
+        // The document's edition, new, recorded with it.
+        ("KnowledgeEditionRecorded", "carla"),
         ("KnowledgeDocumentAdded", "carla"),
         ("KnowledgeDocumentRetracted", "carla"),
         ("KnowledgeReindexRequested", "carla"),

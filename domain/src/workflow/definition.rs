@@ -105,6 +105,12 @@ pub enum Action {
     FindMessage,
     /// Records a curator's verdict on a reply (`AnswerReviewed`).
     RecordReview,
+    /// Reads the text a correction is proposed for: its current wording of the field, and its
+    /// revision.
+    ProposeCorrection,
+    /// Applies an approved correction as a revision naming who proposed and who approved it;
+    /// records nothing when rejected, or when the text changed since the proposal.
+    ApplyCorrection,
 }
 
 /// A branch's test of one value of the run.

@@ -56,6 +56,12 @@ pub struct Hit {
     pub similarity: Option<f32>,
     /// What graders said of a hadith: the grades it was imported with, then curators'.
     pub grades: Vec<Grade>,
+    /// The edition the text is from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// The text's revision (its document stream's version): what a reply quoting it records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,6 +116,8 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
         highlight,
         similarity: None,
         grades: grades_of(fields, document),
+        edition: first_text(document, fields.edition),
+        revision: document.get_first(fields.revision).and_then(|value| value.as_u64()),
     }
 }
 

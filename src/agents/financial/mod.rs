@@ -61,6 +61,8 @@ pub(crate) struct Verse {
     pub reference: String,
     pub text_en: Option<String>,
     pub text_ar: Option<String>,
+    pub edition: Option<String>,
+    pub revision: Option<u64>,
 }
 
 pub struct FinancialAgent {
@@ -128,11 +130,20 @@ impl FinancialAgent {
 
     async fn recipients_verse(&self) -> Option<Verse> {
         let hit = self.knowledge.get("quran:9:60".to_owned()).await.ok()??;
+        // A curator may have withheld the edition it is in.
+        let editions = self.knowledge.editions().get().await.ok()?;
+        if let Some(edition) = hit.edition.as_ref().and_then(|edition| editions.get(edition))
+            && !edition.quotable
+        {
+            return None;
+        }
         Some(Verse {
             id: hit.id,
             reference: hit.reference,
             text_en: hit.text_en,
             text_ar: hit.text_ar,
+            edition: hit.edition,
+            revision: hit.revision,
         })
     }
 

@@ -59,6 +59,20 @@ impl KnowledgeAgent {
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
         let language = Language::of(request);
+        // Curators decide which editions are quoted: a withheld edition's texts stay searchable,
+        // but no answer quotes them.
+        let editions = self
+            .knowledge
+            .editions()
+            .get()
+            .await
+            .map_err(|error| AgentError::Failed(error.to_string()))?;
+        let quotable = |hit: &Hit| {
+            hit.edition
+                .as_ref()
+                .and_then(|edition| editions.get(edition))
+                .is_none_or(|edition| edition.quotable)
+        };
         let mut passages: Vec<Hit> = Vec::new();
         let mut more_verses = None;
         let named = names_a_text(&request.content);
@@ -82,8 +96,8 @@ impl KnowledgeAgent {
             };
             for id in named.ids.iter().take(shown) {
                 match self.knowledge.get(id.clone()).await {
-                    Ok(Some(hit)) => passages.push(hit),
-                    Ok(None) => {}
+                    Ok(Some(hit)) if quotable(&hit) => passages.push(hit),
+                    Ok(_) => {}
                     Err(error) => return Err(AgentError::Failed(error.to_string())),
                 }
             }
@@ -124,6 +138,7 @@ impl KnowledgeAgent {
             if let Some(verses) = &within_surah {
                 results.hits.retain(|hit| verses.contains(&hit.id));
             }
+            results.hits.retain(|hit| quotable(hit));
             // Quote the primary texts; translations in other languages are not the answer here.
             let mut budget = 0usize;
             passages = Vec::new();
@@ -261,11 +276,19 @@ impl KnowledgeAgent {
         let citations: Vec<_> = passages
             .iter()
             .map(|hit| {
+                // Each citation names its edition and the revision it quoted, so an old answer
+                // can be read against the text as it was.
+                let mut citation = json!({
+                    "id": hit.id,
+                    "reference": hit.reference,
+                    "edition": hit.edition,
+                    "edition_name": hit.edition.as_ref().and_then(|edition| editions.get(edition)).map(|edition| &edition.edition.name),
+                    "revision": hit.revision,
+                });
                 if hit.source == "hadith" {
-                    json!({"id": hit.id, "reference": hit.reference, "grades": hit.grades})
-                } else {
-                    json!({"id": hit.id, "reference": hit.reference})
+                    citation["grades"] = json!(hit.grades);
                 }
+                citation
             })
             .collect();
         let closing = match (more_verses, passages.first(), language) {
@@ -419,6 +442,8 @@ mod tests {
             highlight: String::new(),
             similarity: None,
             grades: Vec::new(),
+            edition: Some("quran.en.sahih".to_owned()),
+            revision: Some(1),
         }
     }
 
