@@ -590,30 +590,54 @@ async fn list_editions(State(state): State<AppState>, _auth: Auth) -> Result<Jso
 }
 
 /// What a curator changes of an edition: any of its fields, and whether it is quoted. A new
-/// edition needs every field but `translator`.
+/// edition needs every field but `translator` (without them, an unknown id is 404).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EditionBody {
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     work: Option<String>,
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     language: Option<String>,
     /// How a citation names it.
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     /// The translator or editor; `""` clears it.
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     translator: Option<String>,
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     source: Option<String>,
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     licence: Option<String>,
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     version: Option<String>,
     /// Whether the agents may quote its texts (a new edition: `true` unless given).
     quotable: Option<bool>,
     /// Why, for the history.
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     reason: Option<String>,
 }
 
@@ -622,14 +646,15 @@ struct EditionBody {
 /// them; the change reaches every server within a few seconds. Each change is an event naming
 /// the curator.
 #[utoipa::path(put, path = "/knowledge/editions/{id}", tag = "knowledge",
-    params(("id" = String, Path, description = "The edition's id, e.g. `quran.en.pickthall`")),
+    params(("id" = String, Path, description = "The edition's id, e.g. `quran.en.pickthall`", pattern = r"^[A-Za-z0-9:._-]{1,200}$")),
     request_body = EditionBody,
     responses(
         (status = 200, description = "Changed (or already so)", body = EditionView),
         (status = 201, description = "A new edition, recorded", body = EditionView),
         (status = 403, description = "Needs the curator or admin role", body = ErrorBody),
+        (status = 404, description = "No such edition, and not every field needed to record it", body = ErrorBody),
         (status = 409, description = "Changed by another curator meanwhile", body = ErrorBody),
-        (status = 422, description = "A field empty, too long or missing for a new edition", body = ErrorBody),
+        (status = 422, description = "A field empty, too long or with control characters", body = ErrorBody),
     ))]
 async fn put_edition(
     State(state): State<AppState>,
@@ -679,7 +704,10 @@ async fn put_edition(
             .filter_map(|(field, missing)| missing.then_some(field))
             .collect();
             if !missing.is_empty() {
-                return Err(ApiError::invalid(format!("a new edition needs {}", missing.join(", "))));
+                return Err(ApiError::not_found(format!(
+                    "no edition `{id}`; to record a new one, give also {}",
+                    missing.join(", ")
+                )));
             }
             let edition = Edition {
                 id: id.clone(),
@@ -694,12 +722,18 @@ async fn put_edition(
             (edition, body.quotable.unwrap_or(true))
         }
     };
+    let reason = body.reason.as_deref().unwrap_or_default();
+    if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "`reason` is at most 500 characters, with no control characters",
+        ));
+    }
     let correlation = correlation_id(request_id.as_deref());
     let (recorded, _) = crate::knowledge::editions::record(
         &state.store,
         edition,
         quotable,
-        body.reason.as_deref().unwrap_or_default(),
+        reason,
         curator.user_id.as_str(),
         correlation.as_deref(),
     )
@@ -714,18 +748,56 @@ async fn put_edition(
     Ok((status, Json(EditionView { recorded, documents })))
 }
 
+/// The parts of a text a correction may change.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum CorrectableField {
+    TextEn,
+    TextAr,
+    TextArSearch,
+    TextOther,
+    Reference,
+    Narrator,
+    Chapter,
+    Attribution,
+    Transliteration,
+}
+
+impl CorrectableField {
+    fn name(self) -> &'static str {
+        match self {
+            CorrectableField::TextEn => "text_en",
+            CorrectableField::TextAr => "text_ar",
+            CorrectableField::TextArSearch => "text_ar_search",
+            CorrectableField::TextOther => "text_other",
+            CorrectableField::Reference => "reference",
+            CorrectableField::Narrator => "narrator",
+            CorrectableField::Chapter => "chapter",
+            CorrectableField::Attribution => "attribution",
+            CorrectableField::Transliteration => "transliteration",
+        }
+    }
+}
+
 /// A problem reported with a text, and the wording proposed.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CorrectionBody {
-    /// Which part of the text: `text_en`, `text_ar`, `text_ar_search`, `text_other`,
-    /// `reference`, `narrator`, `chapter`, `attribution` or `transliteration`.
-    field: String,
-    /// The wording proposed for it.
-    #[schema(min_length = 1, max_length = 20000)]
+    /// Which part of the text.
+    field: CorrectableField,
+    /// The wording proposed for it (it may run over lines).
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     proposed: String,
     /// Why: the printed edition it follows, the typo, the missing word.
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
 }
 
@@ -742,7 +814,7 @@ struct CorrectionStarted {
 /// that waits for a curator's verdict: approval records the revision naming who proposed it,
 /// who approved it and why; rejection records the reason. Nothing changes before approval.
 #[utoipa::path(post, path = "/knowledge/documents/{id}/corrections", tag = "knowledge",
-    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`")),
+    params(("id" = String, Path, description = "The document id as imported, e.g. `quran:2:255`", pattern = r"^[A-Za-z0-9:._-]{1,200}$")),
     request_body = CorrectionBody,
     responses(
         (status = 202, description = "The review is started", body = CorrectionStarted),
@@ -759,30 +831,31 @@ async fn propose_correction(
     if !valid_id(&id) {
         return Err(ApiError::not_found("no such document"));
     }
-    if !KnowledgeDocument::CORRECTABLE.contains(&body.field.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "`field` must be one of: {}",
-            KnowledgeDocument::CORRECTABLE.join(", ")
-        )));
-    }
+    let field = body.field.name();
     let proposed = body.proposed.trim();
     let reason = body.reason.trim();
-    if proposed.is_empty() || proposed.chars().count() > 20_000 {
-        return Err(ApiError::invalid("`proposed` must be 1 to 20000 characters"));
+    // A text may run over lines; no other control character belongs in one.
+    let printable = |text: &str| !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    if proposed.is_empty() || proposed.chars().count() > 20_000 || !printable(proposed) {
+        return Err(ApiError::invalid(
+            "`proposed` must be 1 to 20000 characters, with no control characters but line breaks and tabs",
+        ));
     }
-    if reason.is_empty() || reason.chars().count() > 2_000 {
-        return Err(ApiError::invalid("`reason` must be 1 to 2000 characters"));
+    if reason.is_empty() || reason.chars().count() > 2_000 || !printable(reason) {
+        return Err(ApiError::invalid(
+            "`reason` must be 1 to 2000 characters, with no control characters but line breaks and tabs",
+        ));
     }
     let (document, _) = crate::knowledge::import::own_document(&state.store, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such document"))?;
-    if document.field(&body.field).map(str::trim) == Some(proposed) {
-        return Err(ApiError::invalid(format!("the text's {} already reads so", body.field)));
+    if document.field(field).map(str::trim) == Some(proposed) {
+        return Err(ApiError::invalid(format!("the text's {field} already reads so")));
     }
     let correlation = correlation_id(request_id.as_deref());
     let input = serde_json::json!({
         "document_id": id,
-        "field": body.field,
+        "field": field,
         "proposed": proposed,
         "reason": reason,
     });

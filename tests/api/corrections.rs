@@ -115,6 +115,8 @@ async fn a_reported_problem_is_reviewed_approved_into_a_revision_or_rejected_wit
         json!({"field": "text_en", "proposed": "x"}),
         json!({"field": "text_en", "proposed": "x", "reason": "r", "by": "me"}),
         json!({"field": "text_en", "proposed": "x".repeat(20_001), "reason": "r"}),
+        json!({"field": "text_en", "proposed": "a\u{0}b", "reason": "r"}),
+        json!({"field": "text_en", "proposed": "x", "reason": "r\u{7}"}),
     ] {
         expect_error(
             propose(&app, &alice, "guide:fast", bad).await,

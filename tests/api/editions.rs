@@ -193,13 +193,19 @@ async fn imports_record_editions_that_curators_describe_and_withhold_and_citatio
             .unwrap();
         expect_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    // An unknown edition without the fields to record it is not found.
     expect_error(
         put_edition(&app, &curator, "brand.new", json!({"name": "Only a name"})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::NOT_FOUND,
     )
     .await;
     expect_error(
         put_edition(&app, &curator, "notes.draft", json!({"name": ""})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    expect_error(
+        put_edition(&app, &curator, "notes.draft", json!({"reason": "a\u{0}"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
