@@ -91,6 +91,16 @@ pub fn ruling_cue(message: &str, computing: bool) -> Option<&'static str> {
     WEAK_RULING.iter().find(|cue| contains_word(&lower, cue)).copied()
 }
 
+/// Whether the message asks for words to say (a supplication, a remembrance): a question for
+/// the texts, whatever place or occasion it names ("the dua for entering the mosque").
+pub fn asks_for_a_supplication(message: &str) -> bool {
+    let lower = normalize(&message.to_lowercase()).replace('’', "'");
+    let folded = fold_arabic(&lower);
+    SUPPLICATION
+        .iter()
+        .any(|cue| contains_word(&lower, cue) || contains_word(&folded, &fold_arabic(cue)))
+}
+
 /// A word of how a prayer is done (combining, shortening, units, making one up), if any.
 pub fn practice_cue(message: &str) -> Option<&'static str> {
     let lower = normalize(&message.to_lowercase()).replace('’', "'");
@@ -294,6 +304,28 @@ pub fn asks_zakat_recipients(message: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn words_to_say_are_asked_for_in_either_language() {
+        for asked in [
+            "what is the dua for entering the mosque?",
+            "Du'a before sleeping",
+            "what should I say when I enter the masjid",
+            "ما هو دعاء دخول المسجد؟",
+            "أذكار الصباح",
+            "ماذا أقول عند دخول المسجد",
+        ] {
+            assert!(asks_for_a_supplication(asked), "{asked}");
+        }
+        for not_asked in [
+            "is there a mosque near me?",
+            "المسجد الأقرب في عمان",
+            "duality of man",
+            "I said no",
+        ] {
+            assert!(!asks_for_a_supplication(not_asked), "{not_asked}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -422,6 +422,11 @@ mod tests {
         assert_eq!(intents("When does Ramadan start in 2027?"), [Intent::Calendar]);
         assert_eq!(intents("Is there a mosque near me?"), [Intent::Mosques]);
         assert!(intents("Tell me a joke").is_empty());
+        // Words to say on entering a mosque are for the texts, in either language; a place
+        // named beside them still asks for mosques.
+        assert!(intents("what is the dua for entering the mosque?").is_empty());
+        assert!(intents("ما هو دعاء دخول المسجد؟").is_empty());
+        assert_eq!(intents("mosques in Cairo where I can make dua"), [Intent::Mosques]);
     }
 
     /// Asks `first`, then `then` as the next message of the same conversation, as the chat does:

@@ -62,6 +62,7 @@ pub(crate) struct Verse {
     pub text_en: Option<String>,
     pub text_ar: Option<String>,
     pub edition: Option<String>,
+    pub edition_name: Option<String>,
     pub revision: Option<u64>,
 }
 
@@ -132,17 +133,18 @@ impl FinancialAgent {
         let hit = self.knowledge.get("quran:9:60".to_owned()).await.ok()??;
         // A curator may have withheld the edition it is in.
         let editions = self.knowledge.editions().get().await.ok()?;
-        if let Some(edition) = hit.edition.as_ref().and_then(|edition| editions.get(edition))
-            && !edition.quotable
-        {
+        let edition = hit.edition.as_ref().and_then(|edition| editions.get(edition));
+        if edition.is_some_and(|edition| !edition.quotable) {
             return None;
         }
+        let edition_name = edition.map(|edition| edition.edition.name.clone());
         Some(Verse {
             id: hit.id,
             reference: hit.reference,
             text_en: hit.text_en,
             text_ar: hit.text_ar,
             edition: hit.edition,
+            edition_name,
             revision: hit.revision,
         })
     }

@@ -159,7 +159,7 @@ fn money(currency: &Option<Currency>, amount: Decimal) -> String {
 fn citations(verse: Option<&Verse>) -> Value {
     json!(
         verse
-            .map(|v| vec![json!({"id": v.id, "reference": v.reference, "edition": v.edition, "revision": v.revision})])
+            .map(|v| vec![json!({"id": v.id, "reference": v.reference, "edition": v.edition, "edition_name": v.edition_name, "revision": v.revision})])
             .unwrap_or_default()
     )
 }

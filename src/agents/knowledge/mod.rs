@@ -235,7 +235,17 @@ impl KnowledgeAgent {
                 let graded = grade_note(hit, language);
                 match language {
                     Language::Arabic => format!("«{}» ({}{graded})", quotation(text, keep_end), hit.reference),
-                    Language::English => format!("\"{}\" ({}{graded})", quotation(text, keep_end), hit.reference),
+                    // A text that is itself wholly in quotation marks keeps its own, not ours
+                    // around them as well ("\"The laughter…\"\"").
+                    Language::English => {
+                        let quoted = quotation(text, keep_end);
+                        if quoted.starts_with(['"', '“']) && quoted.ends_with(['"', '”']) && quoted.chars().count() > 1
+                        {
+                            format!("{quoted} ({}{graded})", hit.reference)
+                        } else {
+                            format!("\"{quoted}\" ({}{graded})", hit.reference)
+                        }
+                    }
                 }
             })
             .collect();

@@ -486,3 +486,29 @@ pub(super) const ARABIC_RELIGIOUS_WORDS: &[&str] = &[
     "فتوى",
     "الشريعة",
 ];
+
+/// Words that ask for words to say: a supplication or a remembrance ("the dua for entering the
+/// mosque", «دعاء دخول المسجد»). What follows them is the occasion, not a place to find.
+pub(super) const SUPPLICATION: &[&str] = &[
+    "dua",
+    "du'a",
+    "duaa",
+    "dua'",
+    "supplication",
+    "supplications",
+    "dhikr",
+    "adhkar",
+    "azkar",
+    "what do i say",
+    "what should i say",
+    "what to say",
+    "دعاء",
+    "ادعيه",
+    "الدعاء",
+    "ذكر",
+    "اذكار",
+    "الاذكار",
+    "ماذا اقول",
+    "ما اقول",
+    "ماذا نقول",
+];

@@ -103,7 +103,9 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
         } else {
             score_keywords(content, keywords)
         };
-        if scored.score >= 0.5 && (ruling.is_none() || has_place) {
+        // "The dua for entering the mosque" asks for words to say, not for a mosque to find.
+        let asks_words = intent != Intent::Qibla && !has_place && questions::asks_for_a_supplication(content);
+        if scored.score >= 0.5 && (ruling.is_none() || has_place) && !asks_words {
             intents.push((intent, scored.reasons.join(", "), scored.score));
         }
     }
