@@ -432,6 +432,25 @@ async fn a_person_chats_reads_sources_asks_for_review_and_staff_use_the_admin_pa
     sign_in(&browser, &address, "/", "amina", "user").await;
     click(&browser, "#conversations li button").await;
     find(&browser, "li[data-agent='knowledge'] .review[data-verdict='approved']").await;
+    // The text she reported was corrected since: her old answer shows it as it was quoted, and
+    // says so.
+    click(&browser, "li[data-agent='knowledge'] details.citation summary").await;
+    let since = find(
+        &browser,
+        "li[data-agent='knowledge'] details.citation .since[data-since='corrected']",
+    )
+    .await;
+    assert!(since.text().await.unwrap().contains("since been corrected"));
+    let quoted = find(
+        &browser,
+        "li[data-agent='knowledge'] details.citation .quote[dir='ltr']",
+    )
+    .await;
+    assert!(
+        !quoted.text().await.unwrap().contains("[a word missing here]"),
+        "the text as it was quoted, not as corrected"
+    );
+    screenshot(&browser, "chat-corrected-since").await;
     click(&browser, "#export").await;
     find_xpath(&browser, "//p[contains(., 'Your data was downloaded')]").await;
     click(&browser, "#erase").await;
