@@ -909,3 +909,40 @@ async fn list_corrections(
         crate::knowledge::corrections::list(&state.workflows, &auth.0, query.status.as_deref(), limit).await?;
     Ok(Json(corrections))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CorrectableField;
+    use hijraah_domain::knowledge::KnowledgeDocument;
+
+    /// The fields a correction may change are named in three places: the document's own list
+    /// (which the workflow's steps check), this route's enum (the OpenAPI document), and the
+    /// workflow's input. A field added to one and not the others would be refused, or offered
+    /// and then refused, so they must agree.
+    #[test]
+    fn the_correctable_fields_agree_everywhere_they_are_named() {
+        for name in KnowledgeDocument::CORRECTABLE {
+            let field: CorrectableField =
+                serde_json::from_value(serde_json::json!(name)).unwrap_or_else(|_| panic!("the route takes `{name}`"));
+            assert_eq!(field.name(), name);
+        }
+        let workflow: serde_json::Value =
+            serde_json::from_str(include_str!("../workflows/builtin/text_correction.json"))
+                .expect("the workflow parses");
+        let values: Vec<&str> = workflow["input"]["field"]["values"]
+            .as_array()
+            .expect("the workflow lists the fields")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert_eq!(values, KnowledgeDocument::CORRECTABLE);
+        let openapi = serde_json::to_value(<CorrectableField as utoipa::PartialSchema>::schema()).expect("schema");
+        let offered: Vec<&str> = openapi["enum"]
+            .as_array()
+            .expect("an enum in the OpenAPI document")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert_eq!(offered, KnowledgeDocument::CORRECTABLE);
+    }
+}

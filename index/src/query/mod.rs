@@ -9,7 +9,7 @@ pub mod topics;
 
 use crate::arabic;
 
-pub use references::{Named, named};
+pub use references::{Named, mentions_a_name, named, without_surah_name};
 
 /// Question words and fillers dropped from English queries (documents keep them: a quotation
 /// still matches its own wording through the phrase bonus).

@@ -400,6 +400,60 @@ pub fn named(query: &str) -> Option<Named> {
     })
 }
 
+/// Whether the query speaks of a surah or a named passage anywhere in it, even among other words
+/// ("what advice did luqman give his son", "why is laylatul qadr so special"): not a request to
+/// see it, as [`named`] reads, but a sign that the question is one for the texts. Names that are
+/// also everyday words ("the cow", "iron") count only after "surah".
+pub fn mentions_a_name(query: &str) -> bool {
+    let names = Names::get();
+    if arabic::has_arabic(query) {
+        let key = name_key(query);
+        let words: Vec<&str> = key.split(' ').collect();
+        return (1..=4.min(words.len())).rev().any(|length| {
+            words
+                .windows(length)
+                .any(|window| names.passage_by_key(&window.join(" ")).is_some())
+        }) || words.iter().any(|word| *word == "سوره");
+    }
+    let folded = fold_latin(&query.to_lowercase());
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    if find_surah(names, &words).is_some() {
+        return true;
+    }
+    (1..=7.min(words.len())).rev().any(|length| {
+        words.windows(length).any(|window| {
+            !window.iter().all(|w| FILLER.contains(w))
+                && names.passage_by_key(&super::names::latin_key(window)).is_some()
+        })
+    })
+}
+
+/// The query without the surah it names ("the story of musa in surah al-kahf" → "the story of
+/// musa in"), for a search within that surah by what the question asks of it. A query naming no
+/// surah (or in Arabic script, whose names the search reads apart) comes back as it was.
+pub fn without_surah_name(query: &str) -> String {
+    if arabic::has_arabic(query) {
+        return query.to_owned();
+    }
+    let folded = fold_latin(&query.to_lowercase());
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let Some((_, start, length)) = find_surah(Names::get(), &words) else {
+        return query.to_owned();
+    };
+    let from = if start > 0 && TRIGGERS.contains(&words[start - 1]) {
+        start - 1
+    } else {
+        start
+    };
+    words
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !(from..start + length).contains(index))
+        .map(|(_, word)| *word)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn arabic_named(names: &Names, query: &str) -> Option<Named> {
     let key = name_key(query);
     let words: Vec<String> = key.split(' ').map(str::to_owned).collect();
@@ -437,6 +491,17 @@ mod tests {
 
     fn ids(query: &str) -> Vec<String> {
         named(query).map(|n| n.ids).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_question_within_a_surah_is_searched_without_its_name() {
+        let asked = without_surah_name("the story of musa and khidr in surah al-kahf");
+        assert_eq!(asked, "the story of musa and khidr in");
+        assert!(named(&asked).is_none(), "no surah is named any more");
+        assert_eq!(without_surah_name("patience and prayer"), "patience and prayer");
+        assert!(mentions_a_name("what advice did luqman give his son"));
+        assert!(mentions_a_name("ما فضل سورة الملك"));
+        assert!(!mentions_a_name("what is the ruling on crab"));
     }
 
     #[test]

@@ -314,16 +314,24 @@ pub(super) fn names_a_text(content: &str) -> Option<hijraah_index::query::Named>
     if named.kind == "reference" && !quranic_context(content) && content.split_whitespace().count() > 2 {
         return None;
     }
-    if named.kind == "surah" && !quranic_context(content) {
-        let lower = content.to_lowercase();
-        let names_a_prayer = lower
-            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .any(|word| PRAYER_NAMED_SURAHS.contains(&word));
-        if names_a_prayer {
-            return None;
-        }
+    if named.kind == "surah" && !quranic_context(content) && names_a_prayer(content) {
+        return None;
     }
     Some(named)
+}
+
+/// Whether the message names a prayer that is also a surah's name ("asr", "fajr").
+fn names_a_prayer(content: &str) -> bool {
+    content
+        .to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .any(|word| PRAYER_NAMED_SURAHS.contains(&word))
+}
+
+/// Whether a question speaks of a surah or a named passage among its other words ("what advice
+/// did luqman give his son"), a prayer's name aside unless the Qur'an is named too.
+pub(super) fn speaks_of_a_named_text(content: &str) -> bool {
+    hijraah_index::query::mentions_a_name(content) && (quranic_context(content) || !names_a_prayer(content))
 }
 
 /// Whether the message also asks for a computation, a time or a date (then phrases such as

@@ -116,6 +116,13 @@ impl KnowledgeAgent {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
+            // Within a named surah, the search is for what is asked of it: with the surah's name
+            // left in, the search would name the whole surah, from its first verse.
+            let query = if within_surah.is_some() {
+                hijraah_index::query::without_surah_name(&query)
+            } else {
+                query
+            };
             searched = Some(query.clone());
             let search = SearchRequest {
                 query,
@@ -401,6 +408,17 @@ impl Agent for KnowledgeAgent {
         {
             score = score.with(0.55, format!("asks about conduct the texts teach: `{conduct}`"));
         }
+        // A question that speaks of a surah or a named passage among other words ("what advice
+        // did luqman give his son", "why is laylatul qadr special") is one for the texts, not
+        // out of scope, even when no rule knows its wording.
+        if score.score < super::routing::SELECTION_THRESHOLD
+            && !computing
+            && questions::is_question(&request.content)
+            && !is_errand(&request.content)
+            && speaks_of_a_named_text(&request.content)
+        {
+            score = score.with(0.55, "speaks of a surah or a named passage");
+        }
         score
     }
 
@@ -419,6 +437,26 @@ mod tests {
             "I just moved to Germany, how do I register my address and find a mosque?"
         ));
         assert!(!is_errand("Is it allowed to pray in a mosque with pictures?"));
+    }
+
+    #[test]
+    fn a_question_that_speaks_of_a_named_text_is_one_for_the_texts() {
+        for asked in [
+            "what advice did luqman give his son",
+            "why is laylatul qadr so special and which night should i look for it",
+            "what is the main lesson of surah yusuf for someone who was betrayed?",
+        ] {
+            assert!(speaks_of_a_named_text(asked), "{asked}");
+        }
+        for not_asked in [
+            "what about asr?",
+            "when is fajr tomorrow in london?",
+            "what is the weather in paris?",
+            "can i eat crab?",
+            "how much is my rent?",
+        ] {
+            assert!(!speaks_of_a_named_text(not_asked), "{not_asked}");
+        }
     }
 
     #[test]
