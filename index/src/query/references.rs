@@ -413,7 +413,7 @@ pub fn mentions_a_name(query: &str) -> bool {
             words
                 .windows(length)
                 .any(|window| names.passage_by_key(&window.join(" ")).is_some())
-        }) || words.iter().any(|word| *word == "سوره");
+        }) || words.contains(&"سوره");
     }
     let folded = fold_latin(&query.to_lowercase());
     let words: Vec<&str> = folded.split_whitespace().collect();
