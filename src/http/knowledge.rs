@@ -929,20 +929,24 @@ mod tests {
         let workflow: serde_json::Value =
             serde_json::from_str(include_str!("../workflows/builtin/text_correction.json"))
                 .expect("the workflow parses");
-        let values: Vec<&str> = workflow["input"]["field"]["values"]
-            .as_array()
-            .expect("the workflow lists the fields")
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect();
-        assert_eq!(values, KnowledgeDocument::CORRECTABLE);
+        assert_eq!(
+            strings(&workflow["input"]["field"]["values"], "the workflow lists the fields"),
+            KnowledgeDocument::CORRECTABLE
+        );
         let openapi = serde_json::to_value(<CorrectableField as utoipa::PartialSchema>::schema()).expect("schema");
-        let offered: Vec<&str> = openapi["enum"]
+        assert_eq!(
+            strings(&openapi["enum"], "an enum in the OpenAPI document"),
+            KnowledgeDocument::CORRECTABLE
+        );
+    }
+
+    /// A JSON array's strings, in order.
+    fn strings<'a>(array: &'a serde_json::Value, what: &str) -> Vec<&'a str> {
+        array
             .as_array()
-            .expect("an enum in the OpenAPI document")
+            .unwrap_or_else(|| panic!("{what}"))
             .iter()
             .filter_map(serde_json::Value::as_str)
-            .collect();
-        assert_eq!(offered, KnowledgeDocument::CORRECTABLE);
+            .collect()
     }
 }

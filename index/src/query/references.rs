@@ -408,12 +408,8 @@ pub fn mentions_a_name(query: &str) -> bool {
     let names = Names::get();
     if arabic::has_arabic(query) {
         let key = name_key(query);
-        let words: Vec<&str> = key.split(' ').collect();
-        return (1..=4.min(words.len())).rev().any(|length| {
-            words
-                .windows(length)
-                .any(|window| names.passage_by_key(&window.join(" ")).is_some())
-        }) || words.contains(&"سوره");
+        let words: Vec<String> = key.split(' ').map(str::to_owned).collect();
+        return arabic_passage(names, &words).is_some() || words.iter().any(|word| word == "سوره");
     }
     let folded = fold_latin(&query.to_lowercase());
     let words: Vec<&str> = folded.split_whitespace().collect();
@@ -454,20 +450,23 @@ pub fn without_surah_name(query: &str) -> String {
         .join(" ")
 }
 
+/// The longest window (up to 4) of folded Arabic words that is a passage's name, and its ids.
+fn arabic_passage<'a>(names: &'a Names, words: &[String]) -> Option<&'a [String]> {
+    (1..=4.min(words.len())).rev().find_map(|length| {
+        words
+            .windows(length)
+            .find_map(|window| names.passage_by_key(&window.join(" ")))
+    })
+}
+
 fn arabic_named(names: &Names, query: &str) -> Option<Named> {
     let key = name_key(query);
     let words: Vec<String> = key.split(' ').map(str::to_owned).collect();
-    // Passages: the longest window of folded words that is a passage name.
-    for length in (1..=4.min(words.len())).rev() {
-        for start in 0..=words.len() - length {
-            let window = words[start..start + length].join(" ");
-            if let Some(ids) = names.passage_by_key(&window) {
-                return Some(Named {
-                    ids: ids.to_vec(),
-                    kind: "passage",
-                });
-            }
-        }
+    if let Some(ids) = arabic_passage(names, &words) {
+        return Some(Named {
+            ids: ids.to_vec(),
+            kind: "passage",
+        });
     }
     // "سورة X": the name right after the trigger (folded, so سوره).
     let trigger = words.iter().position(|w| w == "سوره")?;
