@@ -16,6 +16,8 @@ pub mod language;
 pub mod migration;
 pub mod registry;
 pub mod routing;
+#[cfg(test)]
+mod routing_snapshot;
 pub mod user_interface;
 pub mod workflow;
 

@@ -167,6 +167,24 @@ fn rules_choice_after(
     context: &Value,
     previous: &[String],
 ) -> Vec<String> {
+    rules
+        .route(&rules_request(rules, text, language, context, previous))
+        .selected
+        .iter()
+        .map(|registered| registered.agent.agent_type().to_owned())
+        .filter(|agent| !ALWAYS_ANSWERING.contains(&agent.as_str()))
+        .collect()
+}
+
+/// A request as the chat makes it for `text`, following an exchange the agents `previous`
+/// answered (none: a first message), for running the rules without a server.
+pub fn rules_request(
+    rules: &Coordinator,
+    text: &str,
+    language: &str,
+    context: &Value,
+    previous: &[String],
+) -> AgentRequest {
     let previous = (!previous.is_empty()).then(|| {
         std::sync::Arc::new(hijraah_domain::conversation::LastExchange {
             content: String::new(),
@@ -181,7 +199,7 @@ fn rules_choice_after(
                 .collect(),
         })
     });
-    let request = AgentRequest {
+    AgentRequest {
         message_id: Uuid::nil(),
         conversation_id: Uuid::nil(),
         user_id: "learn".into(),
@@ -193,14 +211,7 @@ fn rules_choice_after(
         asked_at: Utc::now(),
         previous,
         answered: Vec::new(),
-    };
-    rules
-        .route(&request)
-        .selected
-        .iter()
-        .map(|registered| registered.agent.agent_type().to_owned())
-        .filter(|agent| !ALWAYS_ANSWERING.contains(&agent.as_str()))
-        .collect()
+    }
 }
 
 fn forest_scores(training: &[Example], features: &[Features], judged: &[&Example]) -> anyhow::Result<Scores> {
