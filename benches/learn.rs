@@ -121,6 +121,7 @@ fn events_of(n: usize, text: String, agents: &[String], user: &str) -> Vec<Event
             router: Default::default(),
             shadow: None,
             meaning: None,
+            reading: None,
         }),
     ];
     for agent in std::iter::once("user_interface").chain(agents.iter().map(String::as_str)) {

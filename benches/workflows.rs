@@ -89,6 +89,7 @@ async fn run() {
         asked_at: Utc::now(),
         previous: None,
         answered: Vec::new(),
+        read: Default::default(),
     };
     let calls = 2_000;
     let started = Instant::now();

@@ -190,6 +190,7 @@ impl ChatService {
             asked_at: Utc::now(),
             previous: conversation.last_exchange().cloned().map(Arc::new),
             answered: Vec::new(),
+            read: Default::default(),
         };
         let mut routing = self.coordinator.route(&request);
         // A message the rules cannot place is read for meaning (the encoder's cost is paid only
@@ -218,6 +219,7 @@ impl ChatService {
             router: decided.router,
             shadow: decided.shadow,
             meaning: routing.meaning,
+            reading: Some(request.reading().record()),
         };
         let outcomes: Vec<AgentOutcome> = dispatched
             .into_iter()

@@ -98,6 +98,7 @@ pub fn chat_events(conversation_id: Uuid, user: &str, first: bool) -> Vec<NewEve
         router: Default::default(),
         shadow: None,
         meaning: None,
+        reading: None,
     }));
     events.push(Event::AgentReplied(AgentReplied {
         message_id: Uuid::now_v7(),

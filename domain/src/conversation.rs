@@ -246,6 +246,7 @@ mod tests {
                 router: Default::default(),
                 shadow: None,
                 meaning: None,
+                reading: None,
             },
             outcomes,
         }

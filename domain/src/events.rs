@@ -63,6 +63,27 @@ pub struct RequestRouted {
     /// examples), when the rules could not place it and a model was loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meaning: Option<MeaningRead>,
+    /// How the message was read, once, before the agents scored it: the cues that fired and
+    /// the roles of the amounts it gives (absent in events recorded before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<MessageRead>,
+}
+
+/// What one reading of a message found (#23): no values of the user's (no amounts, no places),
+/// only which of the rules' cues fired and what roles the amounts were read in, so an analyst
+/// can see why a message went where it did without opening the sealed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRead {
+    pub language: String,
+    /// The cue of each kind that fired, by kind: `greeting`, `prayer`, `practice`, `ruling`,
+    /// `follow_up`, `prayer_times`, `calendar`.
+    pub cues: std::collections::BTreeMap<String, String>,
+    /// The roles of the amounts read (`cash`, `gold_price_per_gram`, `debts_due_now`, `income`,
+    /// `persons`…), one per amount.
+    pub amounts: Vec<String>,
+    /// What holds of it: `question`, `supplication`, `mentions_religion`, `zakat_al_fitr`,
+    /// `zakat_recipients`, `computing`, `names_a_city`.
+    pub flags: Vec<String>,
 }
 
 /// A message's best intent by meaning, and whether it changed the routing.
@@ -563,6 +584,7 @@ mod tests {
                 router: RouterUsed::Rules,
                 shadow: None,
                 meaning: None,
+                reading: None,
             }),
             Event::AgentReplied(AgentReplied {
                 message_id: id,

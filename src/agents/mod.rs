@@ -14,6 +14,7 @@ pub mod financial;
 pub mod knowledge;
 pub mod language;
 pub mod migration;
+pub mod reading;
 pub mod registry;
 pub mod routing;
 #[cfg(test)]
@@ -21,7 +22,7 @@ mod routing_snapshot;
 pub mod user_interface;
 pub mod workflow;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -55,6 +56,9 @@ pub struct AgentRequest {
     /// For the agents that answer last (the user interface): the specialised agents that did
     /// answer this request, so nothing is promised that is not in the same response.
     pub answered: Vec<String>,
+    /// The message read once, the first time an agent or the coordinator asks ([`Self::reading`]);
+    /// `Default::default()` when a request is made.
+    pub read: OnceLock<Arc<reading::Reading>>,
 }
 
 impl AgentRequest {
@@ -72,11 +76,23 @@ impl AgentRequest {
         self.language == "ar" || self.language.starts_with("ar-")
     }
 
+    /// The message read once for every agent: its cues, amounts with their roles, the city it
+    /// names, the computation or ruling it asks for ([`reading::Reading`]).
+    pub fn reading(&self) -> &reading::Reading {
+        self.read.get_or_init(|| {
+            Arc::new(reading::Reading::new(
+                &self.content,
+                &self.language,
+                self.today(None),
+                self.previous.is_some(),
+            ))
+        })
+    }
+
     /// Why this message continues the previous exchange ("and dhuhr?", «وفي دمشق؟»), or `None`
     /// for a first message and for a question of its own.
     pub fn follow_up(&self) -> Option<&'static str> {
-        self.previous.as_ref()?;
-        hijraah_domain::understanding::follow_up::reads_as_follow_up(&self.content)
+        self.reading().follow_up
     }
 
     /// The specialised agents that answered the previous exchange.

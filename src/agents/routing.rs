@@ -112,7 +112,7 @@ pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::e
             && score.agent_type != "knowledge"
             && score.agent_type != "user_interface"
     });
-    let asks_the_texts = super::knowledge::asks_the_texts(&request.content);
+    let asks_the_texts = request.reading().asks_the_texts;
     for score in scores.iter_mut() {
         let owner = owners.contains(&score.agent_type.as_str());
         if owner && !claimed_elsewhere && score.score < FOLLOW_UP_SCORE {
@@ -158,7 +158,7 @@ pub fn wants_meaning(request: &super::AgentRequest, scores: &[hijraah_domain::ev
         && !scores
             .iter()
             .any(|score| score.agent_type != "user_interface" && score.score >= OUTRIGHT)
-        && !super::user_interface::is_small_talk(&request.content)
+        && !super::user_interface::is_small_talk(&request.reading().message)
 }
 
 /// What meaning changes, for a message the rules could not place outright: when one intent reads
@@ -268,6 +268,7 @@ mod tests {
                 replies,
             })),
             answered: vec![],
+            read: Default::default(),
         }
     }
 

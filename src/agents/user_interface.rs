@@ -8,7 +8,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use hijraah_domain::understanding::{questions, text};
+use hijraah_domain::understanding::message::Message;
+use hijraah_domain::understanding::questions;
 
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
 
@@ -198,11 +199,11 @@ const SMALL_TALK_WORDS: usize = 6;
 /// Whether this agent alone answers the message: a greeting, thanks or a question about what the
 /// assistant does, short, and naming no topic of another agent. Such a message is not read for
 /// meaning (it pays nothing for the encoder).
-pub fn is_small_talk(content: &str) -> bool {
-    let lower = text::normalize(&content.to_lowercase());
+pub fn is_small_talk(message: &Message) -> bool {
+    let lower = &message.lower;
     lower.split_whitespace().count() <= SMALL_TALK_WORDS
-        && (questions::greeting(content).is_some() || matches_any(&lower, THANKS) || matches_any(&lower, CAPABILITIES))
-        && !TOPICS.iter().any(|topic| matches_any(&lower, topic.keywords))
+        && (questions::greeting(message).is_some() || matches_any(lower, THANKS) || matches_any(lower, CAPABILITIES))
+        && !TOPICS.iter().any(|topic| matches_any(lower, topic.keywords))
 }
 
 fn matches_any(lower: &str, keywords: &[&str]) -> bool {
@@ -236,15 +237,16 @@ impl UserInterfaceAgent {
     }
 
     fn answer(&self, request: &AgentRequest) -> AgentAnswer {
-        let lower = text::normalize(&request.content.to_lowercase());
+        let reading = request.reading();
+        let lower = &reading.message.lower;
         let arabic = request.in_arabic();
         let topics: Vec<&Topic> = TOPICS
             .iter()
-            .filter(|topic| matches_any(&lower, topic.keywords))
+            .filter(|topic| matches_any(lower, topic.keywords))
             .collect();
-        let greeting = questions::greeting(&request.content);
-        let thanks = matches_any(&lower, THANKS);
-        let capabilities = matches_any(&lower, CAPABILITIES);
+        let greeting = reading.greeting;
+        let thanks = matches_any(lower, THANKS);
+        let capabilities = matches_any(lower, CAPABILITIES);
         let answered: Vec<&String> = request
             .answered
             .iter()
@@ -440,6 +442,7 @@ mod tests {
             asked_at: Utc::now(),
             previous: None,
             answered: answered.iter().map(|t| t.to_string()).collect(),
+            read: Default::default(),
         };
         UserInterfaceAgent::new("ui-1").answer(&request)
     }
@@ -479,7 +482,7 @@ mod tests {
             "جزاك الله خيرا",
             "who are you?",
         ] {
-            assert!(is_small_talk(message), "{message}");
+            assert!(is_small_talk(&message.into()), "{message}");
         }
         for message in [
             "hello, what does the Qur'an say about anger?",
@@ -487,7 +490,7 @@ mod tests {
             "what is the capital of Australia",
             "thanks, and how much zakat on 5000?",
         ] {
-            assert!(!is_small_talk(message), "{message}");
+            assert!(!is_small_talk(&message.into()), "{message}");
         }
     }
 

@@ -97,6 +97,7 @@ async fn call_agent(
         asked_at: running.now,
         previous: None,
         answered: Vec::new(),
+        read: Default::default(),
     };
     let started = Instant::now();
     let result = registered.agent.handle(&request).await;

@@ -162,6 +162,11 @@ async fn a_missing_price_given_next_completes_the_calculation_even_on_another_se
         .unwrap()["reasons"]
         .to_string();
     assert!(reasons.contains("previous exchange"), "{reasons}");
+    // The message was read once, and that reading is recorded: the role of the amount it gave,
+    // not the amount (the sealed request holds that).
+    assert_eq!(routed["reading"]["amounts"], json!(["price_per_gram"]), "{routed}");
+    assert_eq!(routed["reading"]["language"], "en", "{routed}");
+    assert!(!routed["reading"].to_string().contains("90"), "{routed}");
     stop.cancel();
     server.await.unwrap().unwrap();
 }

@@ -266,6 +266,7 @@ mod tests {
             router: RouterUsed::Rules,
             shadow: None,
             meaning: None,
+            reading: None,
         })
     }
 

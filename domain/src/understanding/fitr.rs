@@ -5,8 +5,9 @@
 
 use rust_decimal::Decimal;
 
+use super::message::Message;
 use super::money::{Currency, Unit, quantities, window};
-use super::text::{Token, contains_any_word, normalize, tokenize};
+use super::text::{Token, contains_any_word};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FitrReading {
@@ -206,8 +207,12 @@ fn priced_per_sa(before: &[&str], after: &[&str]) -> bool {
 }
 
 pub fn read(message: &str) -> FitrReading {
-    let lower = normalize(&message.to_lowercase());
-    let tokens = tokenize(&lower);
+    read_message(&Message::new(message))
+}
+
+/// [`read`] of a message already prepared (its tokens and lowercased text read once).
+pub fn read_message(message: &Message) -> FitrReading {
+    let (lower, tokens) = (&message.lower, &message.tokens);
     let words: Vec<&str> = tokens.iter().filter_map(Token::word).collect();
     let mut reading = FitrReading {
         staple: words

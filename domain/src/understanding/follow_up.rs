@@ -3,6 +3,7 @@
 //! أيضًا ١٠ غرامات؟». Only the form is read here; which answer it continues is the caller's
 //! (the conversation's previous exchange), so a first message is never a follow-up.
 
+use super::message::Message;
 use super::text::{contains_any_word, fold_arabic, normalize};
 
 /// Openings that carry a question over from the previous answer.
@@ -65,8 +66,8 @@ const ARABIC_OPENINGS: &[&str] = &[
 const LONGEST: usize = 16;
 
 /// Why a message reads as a continuation of the previous exchange, or `None`.
-pub fn reads_as_follow_up(message: &str) -> Option<&'static str> {
-    let lower = normalize(&message.to_lowercase());
+pub fn reads_as_follow_up(message: &Message) -> Option<&'static str> {
+    let lower = &message.lower;
     let words: Vec<&str> = lower.split_whitespace().collect();
     if words.is_empty() || words.len() > LONGEST {
         return None;
@@ -92,10 +93,7 @@ pub fn reads_as_follow_up(message: &str) -> Option<&'static str> {
     {
         return Some("و");
     }
-    if let Some(word) = ADDING
-        .iter()
-        .find(|word| contains_any_word(&fold_arabic(&lower), &[word]))
-    {
+    if let Some(word) = ADDING.iter().find(|word| contains_any_word(&message.folded, &[word])) {
         return Some(word);
     }
     None
@@ -149,7 +147,7 @@ mod tests {
             "وماذا لو كان عندي ١٠ غرامات ذهب أيضا؟",
             "نسيت، علي دين ٣٠٠٠",
         ] {
-            assert!(reads_as_follow_up(message).is_some(), "{message}");
+            assert!(reads_as_follow_up(&Message::new(message)).is_some(), "{message}");
         }
     }
 
@@ -167,7 +165,7 @@ mod tests {
             "is there a hadith about honouring guests",
             "is it too late to pray fajr now",
         ] {
-            assert_eq!(reads_as_follow_up(message), None, "{message}");
+            assert_eq!(reads_as_follow_up(&Message::new(message)), None, "{message}");
         }
     }
 

@@ -1,6 +1,8 @@
 //! Understanding what people type: the values a plain message carries, read once here and used
 //! by every agent. Pure functions over text; nothing here knows about agents or storage.
 //!
+//! - [`message`]: a message prepared once (lowercased, normalised, folded, tokenised) for every
+//!   reader, and cue tables folded once.
 //! - [`text`]: normalising digits and separators, tokens, whole-word matching.
 //! - [`money`]: amounts, currencies, units and prices per unit.
 //! - [`zakat`]: zakat al-mal inputs; [`fitr`]: zakat al-fitr inputs.
@@ -11,6 +13,7 @@
 pub mod dates;
 pub mod fitr;
 pub mod follow_up;
+pub mod message;
 pub mod money;
 pub mod questions;
 pub mod text;

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use super::message::Message;
 use super::money::{Currency, Quantity, Unit, quantities, window};
-use super::text::{Token, contains_any_word, normalize, tokenize};
+use super::text::contains_any_word;
 
 /// What a message says about zakat al-mal.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -286,8 +287,12 @@ fn is_year(quantity: &Quantity, before: &[&str]) -> bool {
 
 /// Reads zakat al-mal inputs from a message.
 pub fn read(message: &str) -> ZakatReading {
-    let lower = normalize(&message.to_lowercase());
-    let tokens: Vec<Token> = tokenize(&lower);
+    read_message(&Message::new(message))
+}
+
+/// [`read`] of a message already prepared (its tokens and lowercased text read once).
+pub fn read_message(message: &Message) -> ZakatReading {
+    let (lower, tokens) = (&message.lower, &message.tokens);
     let mut reading = ZakatReading::default();
     for quantity in quantities(&tokens) {
         let (before, after) = window(&tokens, quantity.at, 6, 6);

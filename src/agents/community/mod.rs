@@ -395,6 +395,7 @@ mod tests {
             asked_at: Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
             previous: None,
             answered: vec![],
+            read: Default::default(),
         }
     }
 

@@ -4,7 +4,6 @@
 use std::str::FromStr;
 
 use hijraah_domain::calculators::zakat::zakat_al_fitr;
-use hijraah_domain::understanding::fitr;
 use hijraah_domain::understanding::money::Currency;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -23,7 +22,7 @@ fn decimal(value: &Value) -> Option<Decimal> {
 
 pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
     let language = Language::of(request);
-    let read = fitr::read(&request.content);
+    let read = &request.reading().fitr;
     let previous = continued(request).filter(|previous| previous["topic"] == Topic::ZakatAlFitr.name());
     let earlier = |key: &str| previous.map(|previous| &previous["inputs"][key]);
     let persons = read.persons.or_else(|| {

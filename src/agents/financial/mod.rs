@@ -12,7 +12,6 @@ mod zakat;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use hijraah_domain::understanding::{questions, zakat as zakat_text};
 use serde_json::{Value, json};
 
 use super::{Agent, AgentAnswer, AgentError, AgentRequest, RouteScore};
@@ -79,12 +78,12 @@ fn continued(request: &AgentRequest) -> Option<&Value> {
     let previous = request.previous_reply("financial_services")?;
     match previous["kind"].as_str() {
         Some("needs_input") => Some(previous),
-        Some("calculation") if only_changes_figures(&request.content, previous) => Some(previous),
+        Some("calculation") if only_changes_figures(request, previous) => Some(previous),
         // "I forgot, I also owe 3,000", "and 30 grams of gold": figures added to the calculation.
         Some("calculation")
             if request.follow_up().is_some()
                 && previous["topic"] == Topic::ZakatAlMal.name()
-                && !zakat_text::read(&request.content).is_empty() =>
+                && !request.reading().zakat.is_empty() =>
         {
             Some(previous)
         }
@@ -94,16 +93,16 @@ fn continued(request: &AgentRequest) -> Option<&Value> {
 
 /// Whether a short message gives only figures of the calculation before: a price, the nisab's
 /// basis, the persons or the sa', and no wealth of its own.
-fn only_changes_figures(content: &str, previous: &Value) -> bool {
-    if content.split_whitespace().count() > 14 {
+fn only_changes_figures(request: &AgentRequest, previous: &Value) -> bool {
+    if request.content.split_whitespace().count() > 14 {
         return false;
     }
-    let reading = zakat_text::read(content);
+    let reading = &request.reading().zakat;
     if reading.has_wealth() {
         return false;
     }
     if previous["topic"] == Topic::ZakatAlFitr.name() {
-        let fitr = hijraah_domain::understanding::fitr::read(content);
+        let fitr = &request.reading().fitr;
         return fitr.persons.is_some()
             || fitr.staple_price_per_kg.is_some()
             || fitr.price_per_sa.is_some()
@@ -150,10 +149,10 @@ impl FinancialAgent {
     }
 
     fn topic(request: &AgentRequest) -> Topic {
-        if questions::asks_zakat_recipients(&request.content) {
+        if request.reading().asks_zakat_recipients {
             return Topic::Recipients;
         }
-        if questions::asks_zakat_al_fitr(&request.content) {
+        if request.reading().asks_zakat_al_fitr {
             return Topic::ZakatAlFitr;
         }
         if zakat::asks_about_personal_assets(&request.content) {
@@ -197,18 +196,18 @@ impl Agent for FinancialAgent {
     fn score(&self, request: &AgentRequest) -> RouteScore {
         // "Remind me of my zakat next year" asks for a workflow, which the workflow agent starts
         // with the amounts already given; asking for them again would only confuse.
-        if crate::agents::workflow::asks_for_workflow(&request.content) {
+        let read = request.reading();
+        if read.workflow {
             return RouteScore {
                 score: 0.0,
                 reasons: vec!["asks for a workflow (a review or a reminder), not a calculation".to_owned()],
             };
         }
-        let lower = request.content.to_lowercase();
         let mut reasons = Vec::new();
-        if let Some(keyword) = mentions_zakat(&lower) {
+        if let Some(keyword) = mentions_zakat(&request.content.to_lowercase()) {
             reasons.push(format!("keyword `{keyword}`"));
         }
-        if questions::asks_zakat_al_fitr(&request.content) {
+        if read.asks_zakat_al_fitr {
             reasons.push("asks about zakat al-fitr".to_owned());
         }
         if request.context.get("zakat").is_some() {
@@ -217,7 +216,7 @@ impl Agent for FinancialAgent {
         if reasons.is_empty() {
             // Wealth and a gold or silver price with no word for zakat ("18k in savings, gold is
             // 95 a gram, what do we owe?") is a zakat calculation.
-            let reading = zakat_text::read(&request.content);
+            let reading = &read.zakat;
             let priced = reading.amounts.contains_key("gold_price_per_gram")
                 || reading.amounts.contains_key("silver_price_per_gram")
                 || reading.unnamed_price_per_gram.is_some();
@@ -229,8 +228,7 @@ impl Agent for FinancialAgent {
             && let Some(previous) = continued(request)
         {
             // A follow-up that gives the figure asked for ("90 dollars a gram").
-            let reading = zakat_text::read(&request.content);
-            let fitr = hijraah_domain::understanding::fitr::read(&request.content);
+            let (reading, fitr) = (&read.zakat, &read.fitr);
             let gives_figures = !reading.is_empty() || fitr.persons.is_some() || fitr.staple_price_per_kg.is_some();
             if gives_figures {
                 reasons.push(format!(

@@ -2,9 +2,7 @@
 //! about the texts (topics, conduct, rulings, a passage's virtue), the errands and computations
 //! that are other agents' business, and a verse or hadith named outright.
 
-use hijraah_domain::understanding::{dates, fitr, questions, text, zakat};
-
-use crate::agents::AgentRequest;
+use hijraah_domain::understanding::text;
 
 pub(super) const KEYWORDS: &[&str] = &[
     "quran",
@@ -88,7 +86,7 @@ pub(super) const ARABIC_RULING_WORDS: &[&str] = &[
     "يجوز", "حكم", "يجب", "يحل", "يحرم", "حلال", "حرام", "جايز", "جائز", "مباح",
 ];
 
-pub(super) fn is_errand(message: &str) -> bool {
+pub(crate) fn is_errand(message: &str) -> bool {
     let lower = message.to_lowercase();
     ERRANDS.iter().any(|errand| text::contains_word(&lower, errand))
 }
@@ -309,7 +307,7 @@ pub(super) fn asks_within_a_surah(content: &str) -> bool {
 
 /// A bare "10:30" is a time as often as a verse: a numeric reference counts only in a Qur'anic
 /// context or as the whole message.
-pub(super) fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
+pub(crate) fn names_a_text(content: &str) -> Option<hijraah_index::query::Named> {
     let named = hijraah_index::query::named(content)?;
     if named.kind == "reference" && !quranic_context(content) && content.split_whitespace().count() > 2 {
         return None;
@@ -332,23 +330,4 @@ fn names_a_prayer(content: &str) -> bool {
 /// did luqman give his son"), a prayer's name aside unless the Qur'an is named too.
 pub(super) fn speaks_of_a_named_text(content: &str) -> bool {
     hijraah_index::query::mentions_a_name(content) && (quranic_context(content) || !names_a_prayer(content))
-}
-
-/// Whether the message also asks for a computation, a time or a date (then phrases such as
-/// "can I" are that request's, not a question about the texts).
-/// Whether a message asks for the texts in its own words: a verse or hadith by name, "the
-/// Qur'an", "a hadith", or what one may do ("can I combine…").
-pub(crate) fn asks_the_texts(content: &str) -> bool {
-    names_a_text(content).is_some()
-        || hijraah_index::query::source_hint(content).is_some()
-        || questions::ruling_cue(content, false).is_some()
-}
-
-pub(super) fn computing(request: &AgentRequest) -> bool {
-    let content = &request.content;
-    questions::asks_prayer_times(content, crate::community::gazetteer::find_in_text(content).is_some()).is_some()
-        || dates::read_calendar_question(content, request.today(None)).is_some()
-        || zakat::read(content).has_wealth()
-        // "My parents" counts two persons, but is a sum only in a question about zakat al-fitr.
-        || (questions::asks_zakat_al_fitr(content) && fitr::read(content).persons.is_some())
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use hijraah_domain::grades::Grade;
-use hijraah_domain::understanding::{questions, text};
+use hijraah_domain::understanding::text;
 use hijraah_index::{Hit, SearchRequest};
 use serde_json::json;
 
@@ -19,8 +19,8 @@ mod cues;
 mod quoting;
 
 use crate::knowledge::KnowledgeService;
-pub(crate) use cues::asks_the_texts;
 use cues::*;
+pub(crate) use cues::{is_errand, names_a_text};
 use quoting::*;
 
 /// Below this score the best passage found by search is not a reliable answer.
@@ -75,7 +75,8 @@ impl KnowledgeAgent {
         };
         let mut passages: Vec<Hit> = Vec::new();
         let mut more_verses = None;
-        let named = names_a_text(&request.content);
+        let reading = request.reading();
+        let named = reading.named_text.clone();
         // A question about a passage's virtue is answered by the texts about it (the hadith),
         // not by the passage quoted verse by verse.
         let about_passage = named.as_ref().is_some_and(|named| named.kind != "hadith_reference")
@@ -103,7 +104,7 @@ impl KnowledgeAgent {
             }
         }
         let direct = !passages.is_empty();
-        let ruling = questions::ruling_cue(&request.content, computing(request));
+        let ruling = reading.ruling();
         let mut best_score = None;
         let mut searched = None;
         if !direct {
@@ -351,14 +352,15 @@ impl Agent for KnowledgeAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        if let Some(named) = names_a_text(&request.content) {
+        let reading = request.reading();
+        if let Some(named) = &reading.named_text {
             return RouteScore {
                 score: 0.95,
                 reasons: vec![format!("names a verse, hadith or passage ({})", named.kind)],
             };
         }
-        let computing = computing(request);
-        if questions::asks_zakat_recipients(&request.content) {
+        let computing = reading.computing;
+        if reading.asks_zakat_recipients {
             // The financial agent answers it with Qur'an 9:60, which names them; other texts
             // on zakat that share its words would only crowd that answer.
             return RouteScore {
@@ -366,9 +368,7 @@ impl Agent for KnowledgeAgent {
                 reasons: vec!["asks who receives zakat, which the financial agent answers with 9:60".to_owned()],
             };
         }
-        if crate::agents::community::asks_qibla(&request.content)
-            && questions::ruling_cue(&request.content, true).is_none()
-        {
+        if reading.qibla && reading.ruling_strong.is_none() {
             // A direction to compute, not a question for the texts: quoting verses that merely
             // share a word with it would only mislead.
             return RouteScore {
@@ -380,31 +380,31 @@ impl Agent for KnowledgeAgent {
             score: 0.0,
             reasons: Vec::new(),
         };
-        if let Some(cue) = questions::ruling_cue(&request.content, computing) {
+        if let Some(cue) = reading.ruling() {
             score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
-        } else if !computing && questions::is_question(&request.content) && !is_errand(&request.content) {
-            if questions::mentions_religion(&request.content) {
+        } else if !computing && reading.question && !reading.errand {
+            if reading.mentions_religion {
                 // "how many rakats is maghrib?": a question about the practice of the religion.
                 score = score.with(0.6, "a question about the practice of the religion");
-            } else if questions::religious_context(&request.content) {
+            } else if reading.religious_context {
                 // A question in Arabic with no word of the religion in it: the texts answer it
                 // only when no other agent does ("وفي دمشق؟" after prayer times is the community
                 // agent's; "ما جزاء الصابرين؟" is still the texts').
                 score = score.with(0.4, "a question in Arabic, naming nothing of the religion");
             }
         }
-        let lower = request.content.to_lowercase();
+        let lower = &reading.message.lower;
         for keyword in KEYWORDS.iter().filter(|keyword| lower.contains(*keyword)) {
             score = score.with(0.85, format!("keyword `{}`", keyword.trim()));
         }
-        for topic in TOPICS.iter().filter(|topic| text::contains_word(&lower, topic)) {
+        for topic in TOPICS.iter().filter(|topic| text::contains_word(lower, topic)) {
             score = score.with(0.55, format!("a topic of the texts: `{topic}`"));
         }
         if score.score < super::routing::SELECTION_THRESHOLD
             && !computing
-            && questions::is_question(&request.content)
-            && !is_errand(&request.content)
-            && let Some(conduct) = CONDUCT.iter().find(|conduct| text::contains_word(&lower, conduct))
+            && reading.question
+            && !reading.errand
+            && let Some(conduct) = CONDUCT.iter().find(|conduct| text::contains_word(lower, conduct))
         {
             score = score.with(0.55, format!("asks about conduct the texts teach: `{conduct}`"));
         }
@@ -413,8 +413,8 @@ impl Agent for KnowledgeAgent {
         // out of scope, even when no rule knows its wording.
         if score.score < super::routing::SELECTION_THRESHOLD
             && !computing
-            && questions::is_question(&request.content)
-            && !is_errand(&request.content)
+            && reading.question
+            && !reading.errand
             && speaks_of_a_named_text(&request.content)
         {
             score = score.with(0.55, "speaks of a surah or a named passage");

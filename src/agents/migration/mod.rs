@@ -331,7 +331,7 @@ impl MigrationAgent {
             .or_else(|| gazetteer::country_in_text(&request.content).map(|(code, _)| code.to_owned()))
             .or_else(|| {
                 // The city the user is going to, and its country.
-                gazetteer::find_in_text(&request.content).map(|city| city.country_code.clone())
+                request.reading().city.map(|city| city.country_code.clone())
             });
         let mut sections = Vec::new();
         let mut metadata = json!({"citations": [], "country": country});

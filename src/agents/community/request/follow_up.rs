@@ -188,7 +188,7 @@ pub(super) fn follow_up(content: &str, names_place: bool, has_date: bool) -> Opt
             day = true;
         } else if METHOD_WORDS.contains(&plain.as_str()) || method_words.contains(word) {
             method = true;
-        } else if questions::prayer_named(&plain).is_some() {
+        } else if questions::prayer_named(&plain.as_str().into()).is_some() {
             prayer = true;
         } else {
             rest.push(*word);

@@ -66,8 +66,9 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
             .flatten()
     });
     // A question about what the texts say is not a request for times, unless it names a place.
-    let ruling = questions::ruling_cue(content, true);
-    let any_ruling = questions::ruling_cue(content, false);
+    let reading = request.reading();
+    let ruling = reading.ruling_strong;
+    let any_ruling = reading.ruling_any;
     let mut intents = Vec::new();
     if let Some(question) = &calendar {
         intents.push((
@@ -78,8 +79,13 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     }
     // "Which way do I face to pray in Toronto?" asks for the qibla, not the times: prayer words
     // beside a qibla question count for the times only when the times are asked for.
-    let qibla_asked = qibla_score(content).score >= 0.9;
-    match questions::asks_prayer_times(content, has_place) {
+    let qibla_asked = reading.qibla;
+    let prayer_times = if has_place == reading.city.is_some() {
+        reading.prayer_times.clone()
+    } else {
+        questions::asks_prayer_times(&reading.message, has_place)
+    };
+    match prayer_times {
         Some(reason) if qibla_asked && !reason.starts_with("asks for prayer times") => {}
         Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
             intents.push((Intent::PrayerTimes, reason, 0.9));
@@ -104,7 +110,7 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
             score_keywords(content, keywords)
         };
         // "The dua for entering the mosque" asks for words to say, not for a mosque to find.
-        let asks_words = intent != Intent::Qibla && !has_place && questions::asks_for_a_supplication(content);
+        let asks_words = intent != Intent::Qibla && !has_place && reading.supplication;
         if scored.score >= 0.5 && (ruling.is_none() || has_place) && !asks_words {
             intents.push((intent, scored.reasons.join(", "), scored.score));
         }
