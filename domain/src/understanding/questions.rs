@@ -44,6 +44,11 @@ pub fn is_question(message: &Message) -> bool {
                 | "explain"
                 | "give"
                 | "ما"
+                | "كم"
+                | "أين"
+                | "اين"
+                | "أي"
+                | "اي"
                 | "ماذا"
                 | "لماذا"
                 | "كيف"
@@ -321,6 +326,10 @@ mod tests {
 
     #[test]
     fn questions_about_the_texts() {
+        // «كم» (how many) opens a question as "how" does: how many units a prayer has is the
+        // texts', not a request for the prayer's time.
+        assert_eq!(ruling_cue(&m("كم عدد ركعات صلاة الفجر"), false), Some("ركعات"));
+        assert_eq!(asks_prayer_times(&m("كم عدد ركعات صلاة الفجر"), false), None);
         assert!(ruling_cue(&m("can I combine dhuhr and asr when I'm travelling for work?"), false).is_some());
         // How a prayer is done, beside a prayer's name and a time word.
         assert_eq!(
