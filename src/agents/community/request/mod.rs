@@ -52,9 +52,16 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     let lower = content.to_lowercase();
     let has_place = place.is_some();
     let today = request.today(place.and_then(|p| p.timezone));
+    // The reading read it against the request's day; read again only where the place's day differs.
+    let reading = request.reading();
+    let calendar = if today == reading.today {
+        reading.calendar.clone()
+    } else {
+        dates::read_calendar_question(content, today)
+    };
     // After a calendar answer, a follow-up that names another occasion ("and eid al-adha?",
     // «وعيد الأضحى؟») asks when that one is.
-    let calendar = dates::read_calendar_question(content, today).or_else(|| {
+    let calendar = calendar.or_else(|| {
         let after_calendar = request.follow_up().is_some()
             && request.previous_reply("community").is_some_and(|previous| {
                 previous["intents"]
@@ -66,7 +73,6 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
             .flatten()
     });
     // A question about what the texts say is not a request for times, unless it names a place.
-    let reading = request.reading();
     let ruling = reading.ruling_strong;
     let any_ruling = reading.ruling_any;
     let mut intents = Vec::new();
