@@ -90,15 +90,66 @@ pub fn select(scores: &[f64]) -> (Vec<usize>, &'static str) {
     (close, "ambiguous")
 }
 
-/// Which agent answers when a follow-up and fresh claims meet: the one named, tested
-/// precedence applied to the agents' own scores before selection.
+/// Which agent answers when two claim a message: the one named, tested precedence, applied to
+/// the agents' own scores before selection. The agents score from the message's reading and do
+/// not second-guess each other; where one agent's computation owns a message another's words
+/// also claim, it is decided here ([`steps_aside`]), then the follow-ups ([`follow_ups`]).
+pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
+    for (agent_type, reason) in steps_aside(request.reading()) {
+        for score in scores
+            .iter_mut()
+            .filter(|score| score.agent_type == agent_type && score.score > 0.0)
+        {
+            score.score = 0.0;
+            score.reasons.push(format!("{reason} (0)"));
+        }
+    }
+    follow_ups(request, scores);
+}
+
+/// The agents that step aside for another agent's answer to the message, and why:
 ///
+/// - A workflow asked for ("remind me of my zakat next year") is the workflow agent's, which
+///   starts it with the amounts already given: the financial agent asking for them again would
+///   only confuse.
+/// - Who receives zakat is the financial agent's, with Qur'an 9:60, which names them: other
+///   texts on zakat that share its words would only crowd that answer.
+/// - The qibla's direction is the community agent's to compute: verses that merely share a word
+///   with it would only mislead (a ruling about it, "can I pray without knowing the qibla?", is
+///   still the texts').
+///
+/// A text named outright ("9:60", "ayat al-kursi") stays the texts'.
+pub fn steps_aside(reading: &super::reading::Reading) -> Vec<(&'static str, &'static str)> {
+    let mut aside = Vec::new();
+    if reading.workflow {
+        aside.push((
+            "financial_services",
+            "asks for a workflow (a review or a reminder), not a calculation",
+        ));
+    }
+    if reading.named_text.is_none() {
+        if reading.asks_zakat_recipients {
+            aside.push((
+                "knowledge",
+                "asks who receives zakat, which the financial agent answers with 9:60",
+            ));
+        }
+        if reading.qibla && reading.ruling_strong.is_none() {
+            aside.push((
+                "knowledge",
+                "asks for the qibla's direction, which the community agent computes",
+            ));
+        }
+    }
+    aside
+}
+
 /// A short follow-up ("and dhuhr?", "I also owe 2,000", «وفي دمشق؟») continues the agents that
 /// answered the previous exchange: they answer it unless another specialist claims the message
 /// outright. It is not a question for the texts unless it asks one ("is there a hadith on…",
 /// "can I…", a verse by name): a prayer's or an occasion's name after a computed answer is that
 /// computation's follow-up, not a request to quote Surah al-'Asr.
-pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
+fn follow_ups(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
     let Some(cue) = request.follow_up() else {
         return;
     };
@@ -403,6 +454,48 @@ mod tests {
         let mut hello = after(&[], "Assalamu alaikum, what can you do?");
         hello.previous = None;
         assert!(!wants_meaning(&hello, &scores(&[("knowledge", 0.0)])));
+    }
+
+    #[test]
+    fn an_agents_computation_owns_what_another_agents_words_also_claim() {
+        let first = |content: &str| {
+            let mut request = after(&[], content);
+            request.previous = None;
+            request
+        };
+        let mut ranked = scores(&[("knowledge", 0.9), ("community", 0.93)]);
+        precedence(&first("which direction is mecca from toronto?"), &mut ranked);
+        assert_eq!(score_of(&ranked, "knowledge"), 0.0);
+        assert_eq!(score_of(&ranked, "community"), 0.93);
+        assert!(ranked[0].reasons[0].contains("qibla"), "{:?}", ranked[0].reasons);
+        // A ruling about the qibla is still the texts'.
+        let mut ranked = scores(&[("knowledge", 0.9), ("community", 0.9)]);
+        precedence(
+            &first("is it allowed to pray if I do not know the qibla direction?"),
+            &mut ranked,
+        );
+        assert_eq!(score_of(&ranked, "knowledge"), 0.9);
+
+        let mut ranked = scores(&[("knowledge", 0.9), ("financial_services", 0.9)]);
+        precedence(&first("who can receive zakat?"), &mut ranked);
+        assert_eq!(
+            (score_of(&ranked, "knowledge"), score_of(&ranked, "financial_services")),
+            (0.0, 0.9)
+        );
+        // A text named outright stays the texts'.
+        let mut ranked = scores(&[("knowledge", 0.95), ("financial_services", 0.9)]);
+        precedence(
+            &first("what does quran 9:60 say about who can receive zakat?"),
+            &mut ranked,
+        );
+        assert_eq!(score_of(&ranked, "knowledge"), 0.95);
+
+        let mut ranked = scores(&[("financial_services", 0.9), ("workflow", 0.95)]);
+        precedence(&first("remind me to pay my zakat next year"), &mut ranked);
+        assert_eq!(
+            (score_of(&ranked, "financial_services"), score_of(&ranked, "workflow")),
+            (0.0, 0.95)
+        );
     }
 
     #[test]

@@ -221,8 +221,8 @@ pub fn read_message(message: &Message) -> FitrReading {
             .map(|word| (*word).to_owned()),
         ..Default::default()
     };
-    for quantity in quantities(&tokens) {
-        let (before, after) = window(&tokens, quantity.at, 5, 4);
+    for quantity in quantities(tokens) {
+        let (before, after) = window(tokens, quantity.at, 5, 4);
         if quantity.unit.is_none() && quantity.per.is_none() && priced_per_sa(&before, &after) {
             reading.price_per_sa = Some(quantity.value.normalize());
             if let Some(currency) = quantity.currency.clone() {
@@ -281,13 +281,12 @@ pub fn read_message(message: &Message) -> FitrReading {
         }
     }
     if reading.persons.is_none()
-        && let Some((count, named)) = household_count(&tokens)
+        && let Some((count, named)) = household_count(tokens)
     {
         reading.persons = Some(count);
         reading.persons_from = Some(named);
     }
-    if reading.persons.is_none()
-        && contains_any_word(&lower, &["for me", "for myself", "just me", "only me", "عن نفسي"])
+    if reading.persons.is_none() && contains_any_word(lower, &["for me", "for myself", "just me", "only me", "عن نفسي"])
     {
         reading.persons = Some(1);
         reading.persons_from = Some("yourself".to_owned());

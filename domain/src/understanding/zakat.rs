@@ -294,8 +294,8 @@ pub fn read(message: &str) -> ZakatReading {
 pub fn read_message(message: &Message) -> ZakatReading {
     let (lower, tokens) = (&message.lower, &message.tokens);
     let mut reading = ZakatReading::default();
-    for quantity in quantities(&tokens) {
-        let (before, after) = window(&tokens, quantity.at, 6, 6);
+    for quantity in quantities(tokens) {
+        let (before, after) = window(tokens, quantity.at, 6, 6);
         if is_year(&quantity, &before) || quantity.value.is_zero() {
             continue;
         }
@@ -424,7 +424,7 @@ pub fn read_message(message: &Message) -> ZakatReading {
         }
     }
     if contains_any_word(
-        &lower,
+        lower,
         &[
             "silver nisab",
             "nisab of silver",
@@ -436,7 +436,7 @@ pub fn read_message(message: &Message) -> ZakatReading {
     ) {
         reading.nisab_basis = Some("silver");
     } else if contains_any_word(
-        &lower,
+        lower,
         &[
             "gold nisab",
             "nisab of gold",
@@ -449,7 +449,7 @@ pub fn read_message(message: &Message) -> ZakatReading {
     }
     reading.jewellery = reading.amounts.contains_key("gold_grams")
         && contains_any_word(
-            &lower,
+            lower,
             &[
                 "jewellery",
                 "jewelry",
@@ -466,11 +466,11 @@ pub fn read_message(message: &Message) -> ZakatReading {
                 "ذهب ملبوس",
             ],
         );
-    if contains_any_word(&lower, &["tola"]) && contains_any_word(&lower, &["nisab"]) {
+    if contains_any_word(lower, &["tola"]) && contains_any_word(lower, &["nisab"]) {
         reading.nisab_standard = Some("tola_87.48_612.36");
     }
     if contains_any_word(
-        &lower,
+        lower,
         &[
             "less than a year",
             "not a full year",

@@ -194,15 +194,7 @@ impl Agent for FinancialAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        // "Remind me of my zakat next year" asks for a workflow, which the workflow agent starts
-        // with the amounts already given; asking for them again would only confuse.
         let read = request.reading();
-        if read.workflow {
-            return RouteScore {
-                score: 0.0,
-                reasons: vec!["asks for a workflow (a review or a reminder), not a calculation".to_owned()],
-            };
-        }
         let mut reasons = Vec::new();
         if let Some(keyword) = mentions_zakat(&request.content.to_lowercase()) {
             reasons.push(format!("keyword `{keyword}`"));

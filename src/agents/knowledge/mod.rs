@@ -360,22 +360,6 @@ impl Agent for KnowledgeAgent {
             };
         }
         let computing = reading.computing;
-        if reading.asks_zakat_recipients {
-            // The financial agent answers it with Qur'an 9:60, which names them; other texts
-            // on zakat that share its words would only crowd that answer.
-            return RouteScore {
-                score: 0.0,
-                reasons: vec!["asks who receives zakat, which the financial agent answers with 9:60".to_owned()],
-            };
-        }
-        if reading.qibla && reading.ruling_strong.is_none() {
-            // A direction to compute, not a question for the texts: quoting verses that merely
-            // share a word with it would only mislead.
-            return RouteScore {
-                score: 0.0,
-                reasons: vec!["asks for the qibla's direction, which the community agent computes".to_owned()],
-            };
-        }
         let mut score = RouteScore {
             score: 0.0,
             reasons: Vec::new(),
