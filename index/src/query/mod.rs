@@ -486,6 +486,25 @@ mod tests {
     }
 
     #[test]
+    fn words_to_say_at_a_moment_are_searched_in_the_supplications_words() {
+        let topics = topics::Topics::get();
+        let bereaved = topics.recognise("my grandmother passed away, what should I say when I hear the news?");
+        assert!(bereaved.answer.contains(&"return"), "{bereaved:?}");
+        assert!(bereaved.situation.contains(&"passed".to_owned()), "{bereaved:?}");
+        assert!(
+            topics
+                .answers_for("what do I say when entering my house?")
+                .contains(&"enters")
+        );
+        assert!(topics.answers_for("ماذا أقول عند دخول المنزل").contains(&"مبيت"));
+        assert!(topics.answers_for("ماذا أقول عند الخروج من البيت").contains(&"توكلت"));
+        assert!(topics.answers_for("توفي والدي فماذا أقول").contains(&"راجعون"));
+        // Death asked about is not a bereavement: nothing is added.
+        assert!(topics.answers_for("what happens to the soul after death?").is_empty());
+        assert!(topics.answers_for("ماذا يحدث بعد الموت").is_empty());
+    }
+
+    #[test]
     fn a_common_question_is_known_by_words_apart_as_well_as_by_a_phrase() {
         let topics = topics::Topics::get();
         let added = topics.answers_for("how many rakat do I pray for asr when I'm on a journey?");
