@@ -180,6 +180,8 @@ struct Gazetteer {
     by_name: HashMap<String, Vec<usize>>,
     /// Folded country names → ISO codes, for "Birmingham, United States".
     countries: HashMap<String, String>,
+    /// States and provinces written after a city, to their country's code ([`REGIONS`]).
+    regions: HashMap<String, String>,
 }
 
 /// Lowercase, accents removed, words joined by single spaces; Arabic folded.
@@ -302,12 +304,105 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     ] {
         countries.insert(fold(alias), code.to_owned());
     }
+    let regions = REGIONS
+        .iter()
+        .flat_map(|(code, names)| names.iter().map(move |name| (fold(name), (*code).to_owned())))
+        .collect();
     Gazetteer {
         cities,
         by_name,
         countries,
+        regions,
     }
 });
+
+/// States, provinces and nations people write after a city ("Paris, Texas", "London, Ontario",
+/// "Birmingham, Alabama"), by country: such a city is that country's or none the gazetteer holds,
+/// never the better-known city of the name elsewhere. Georgia is left out (also a country).
+const REGIONS: &[(&str, &[&str])] = &[
+    (
+        "US",
+        &[
+            "alabama",
+            "alaska",
+            "arizona",
+            "arkansas",
+            "california",
+            "colorado",
+            "connecticut",
+            "delaware",
+            "florida",
+            "hawaii",
+            "idaho",
+            "illinois",
+            "indiana",
+            "iowa",
+            "kansas",
+            "kentucky",
+            "louisiana",
+            "maine",
+            "maryland",
+            "massachusetts",
+            "michigan",
+            "minnesota",
+            "mississippi",
+            "missouri",
+            "montana",
+            "nebraska",
+            "nevada",
+            "new hampshire",
+            "new jersey",
+            "new mexico",
+            "north carolina",
+            "north dakota",
+            "ohio",
+            "oklahoma",
+            "oregon",
+            "pennsylvania",
+            "rhode island",
+            "south carolina",
+            "south dakota",
+            "tennessee",
+            "texas",
+            "utah",
+            "vermont",
+            "virginia",
+            "washington state",
+            "west virginia",
+            "wisconsin",
+            "wyoming",
+            "usa",
+            "u.s.",
+            "america",
+        ],
+    ),
+    (
+        "CA",
+        &[
+            "ontario",
+            "quebec",
+            "british columbia",
+            "alberta",
+            "manitoba",
+            "saskatchewan",
+            "nova scotia",
+            "new brunswick",
+            "newfoundland",
+            "prince edward island",
+        ],
+    ),
+    (
+        "AU",
+        &[
+            "new south wales",
+            "queensland",
+            "south australia",
+            "tasmania",
+            "western australia",
+        ],
+    ),
+    ("GB", &["england", "scotland", "wales", "northern ireland", "uk"]),
+];
 
 /// Every city, most populous first.
 pub fn cities() -> &'static [City] {
@@ -348,7 +443,22 @@ pub fn find_in_text(text: &str) -> Option<&'static City> {
 /// The city a text names, leaving out the cities `except` says are not the place asked about
 /// (Mecca in a question about the direction of Mecca).
 pub fn find_in_text_except(text: &str, except: impl Fn(&City) -> bool) -> Option<&'static City> {
+    scan(text, except).0
+}
+
+/// A city the text names with a state or country where the gazetteer holds no city of that name
+/// ("Paris, Texas"), as written: `(city, where)`. Only when the text names no city it holds.
+pub fn unheld_in_text(text: &str) -> Option<(String, String)> {
+    match scan(text, |_| false) {
+        (None, unheld) => unheld,
+        (Some(_), _) => None,
+    }
+}
+
+/// The city a text names, and the first city named with a state or country it is not in.
+fn scan(text: &str, except: impl Fn(&City) -> bool) -> (Option<&'static City>, Option<(String, String)>) {
     let gazetteer = &*GAZETTEER;
+    let mut unheld = None;
     let words = words_of(text);
     let mut best: Option<(i64, usize)> = None;
     for start in 0..words.len() {
@@ -390,21 +500,39 @@ pub fn find_in_text_except(text: &str, except: impl Fn(&City) -> bool) -> Option
             // "Birmingham, United States", "London in Canada": the named country's city.
             let country = (1..=3).find_map(|extra| {
                 let from = start + length + usize::from(words.get(start + length).is_some_and(|w| w.folded == "in"));
-                let phrase: Vec<&str> = words
-                    .get(from..from + extra)?
-                    .iter()
-                    .map(|w| w.folded.as_str())
-                    .collect();
-                gazetteer.countries.get(&phrase.join(" "))
-            });
-            let city = country
-                .and_then(|code| {
-                    candidates
+                let qualifier = words.get(from..from + extra)?;
+                let phrase: Vec<&str> = qualifier.iter().map(|w| w.folded.as_str()).collect();
+                let phrase = phrase.join(" ");
+                let code = gazetteer
+                    .countries
+                    .get(&phrase)
+                    .or_else(|| gazetteer.regions.get(&phrase))?;
+                let written = |words: &[Word]| {
+                    words
                         .iter()
-                        .copied()
-                        .find(|&i| gazetteer.cities[i].country_code == *code)
-                })
-                .unwrap_or(candidates[0]);
+                        .map(|w| w.original.trim_matches(|c: char| !c.is_alphanumeric()))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                Some((code, written(window), written(qualifier)))
+            });
+            let city = match country {
+                Some((code, name, qualifier)) => match candidates
+                    .iter()
+                    .copied()
+                    .find(|&i| gazetteer.cities[i].country_code == *code)
+                {
+                    Some(city) => city,
+                    // "Paris, Texas": a city of that name the gazetteer does not hold there. Not
+                    // the Paris it does hold: a wrong city's prayer times are worse than a
+                    // question back.
+                    None => {
+                        unheld.get_or_insert((name, qualifier));
+                        continue;
+                    }
+                },
+                None => candidates[0],
+            };
             if except(&gazetteer.cities[city]) {
                 continue;
             }
@@ -417,7 +545,7 @@ pub fn find_in_text_except(text: &str, except: impl Fn(&City) -> bool) -> Option
             break;
         }
     }
-    best.map(|(_, index)| &gazetteer.cities[index])
+    (best.map(|(_, index)| &gazetteer.cities[index]), unheld)
 }
 
 /// A city by its exact name or alias (case-insensitive), as sent in a context, optionally as
@@ -429,15 +557,22 @@ pub fn by_name(name: &str) -> Option<&'static City> {
         None => (name, None),
     };
     let candidates = gazetteer.by_name.get(&fold(city))?;
-    let code = country.and_then(|country| gazetteer.countries.get(&country));
-    let index = code
-        .and_then(|code| {
+    let index = match country {
+        // "Paris, Texas": that country's city of the name, or none; never the better-known one
+        // elsewhere, nor a guess when the country or state is one the gazetteer does not know.
+        Some(country) => {
+            let country = country.trim();
+            let code = gazetteer
+                .countries
+                .get(country)
+                .or_else(|| gazetteer.regions.get(country))?;
             candidates
                 .iter()
                 .copied()
-                .find(|&i| gazetteer.cities[i].country_code == *code)
-        })
-        .unwrap_or(candidates[0]);
+                .find(|&i| gazetteer.cities[i].country_code == *code)?
+        }
+        None => candidates[0],
+    };
     Some(&gazetteer.cities[index])
 }
 
@@ -519,6 +654,28 @@ mod tests {
             assert!((-180.0..=180.0).contains(&city.longitude), "{}", city.name);
             assert!(city.timezone.parse::<chrono_tz::Tz>().is_ok(), "{}", city.timezone);
         }
+    }
+
+    #[test]
+    fn a_city_with_its_state_or_country_is_that_one_or_none() {
+        assert_eq!(found("when is maghrib in Paris, Texas?"), None);
+        assert_eq!(found("prayer times in Paris Canada"), None);
+        assert_eq!(found("qibla from Birmingham, Alabama"), Some(("Birmingham", "US")));
+        assert_eq!(found("fajr in London, Ontario tomorrow"), Some(("London", "CA")));
+        assert_eq!(found("isha in Birmingham England"), Some(("Birmingham", "GB")));
+        assert_eq!(found("when is maghrib in Paris?"), Some(("Paris", "FR")));
+        assert_eq!(
+            unheld_in_text("when is maghrib in Paris, Texas?"),
+            Some(("Paris".to_owned(), "Texas".to_owned()))
+        );
+        assert_eq!(unheld_in_text("when is maghrib in Paris?"), None);
+        // As sent in a context or to the prayer-times endpoint.
+        let named = |name: &str| by_name(name).map(|city| city.country_code.as_str());
+        assert_eq!(named("Paris, Texas"), None);
+        assert_eq!(named("Paris, Atlantis"), None);
+        assert_eq!(named("Birmingham, Alabama"), Some("US"));
+        assert_eq!(named("Birmingham, United Kingdom"), Some("GB"));
+        assert_eq!(named("Paris"), Some("FR"));
     }
 
     #[test]

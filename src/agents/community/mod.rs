@@ -307,7 +307,10 @@ impl CommunityAgent {
             }
         }
         if needs_place {
-            sections.push(texts::needs_place(language).to_owned());
+            sections.push(match crate::community::gazetteer::unheld_in_text(&request.content) {
+                Some((city, qualifier)) => texts::unheld_place(language, &city, &qualifier),
+                None => texts::needs_place(language).to_owned(),
+            });
             metadata["needs"] = json!(["place"]);
         }
         let answered = sections.len() - usize::from(needs_place);
@@ -506,6 +509,35 @@ mod tests {
         assert_eq!(answer.metadata["place"]["source"], "previous exchange");
         let (direct, _) = exchange("isha in Manchester today", "qibla from Cairo").await;
         assert_eq!(answer.metadata["qibla"], direct.metadata["qibla"]);
+    }
+
+    #[tokio::test]
+    async fn a_city_the_gazetteer_does_not_hold_there_gets_a_question_not_another_citys_times() {
+        let agent = CommunityAgent::new(
+            "community-test",
+            sqlx::postgres::PgPoolOptions::new()
+                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
+                .unwrap(),
+        );
+        let answer = agent
+            .answer(&request("when is maghrib in Paris, Texas?"))
+            .await
+            .unwrap();
+        assert!(
+            answer
+                .content
+                .starts_with("Paris, Texas is not among the cities I know"),
+            "{}",
+            answer.content
+        );
+        assert!(!answer.content.contains("Europe/Paris"), "{}", answer.content);
+        assert_eq!(answer.metadata["needs"], json!(["place"]));
+        // With a state where it does hold one, that city's.
+        let answer = agent
+            .answer(&request("when is maghrib in Birmingham, Alabama?"))
+            .await
+            .unwrap();
+        assert!(answer.content.contains("America/Chicago"), "{}", answer.content);
     }
 
     #[tokio::test]

@@ -148,6 +148,22 @@ pub(super) fn needs_place(language: Language) -> &'static str {
     }
 }
 
+/// A city named with a state or country the gazetteer holds no city of that name in.
+pub(super) fn unheld_place(language: Language, city: &str, qualifier: &str) -> String {
+    match language {
+        Language::English => format!(
+            "{city}, {qualifier} is not among the cities I know (I hold cities of 100,000 people or more, and every \
+             capital), so I have not answered for another {city}. Send its latitude, longitude and timezone in the \
+             request's context, or name a larger city nearby."
+        ),
+        Language::Arabic => format!(
+            "{city}، {qualifier} ليست بين المدن التي أعرفها (أعرف المدن التي يبلغ سكانها مئة ألف أو أكثر، وكل \
+             العواصم)، فلم أجب عن مدينة أخرى بالاسم نفسه. أرسل خط العرض وخط الطول والمنطقة الزمنية في سياق الطلب، \
+             أو اذكر مدينة أكبر قريبة منها."
+        ),
+    }
+}
+
 pub(super) fn unusable(language: Language, problem: &str) -> String {
     match language {
         Language::English => format!("I could not work this out: {problem}."),
