@@ -23,8 +23,12 @@ use crate::community::gazetteer::{self, City};
 
 #[derive(Debug, Clone)]
 pub struct Reading {
-    /// The request's language (given, or detected from the script).
+    /// The request's language (given, or detected from the script): the language of the reply.
     pub language: String,
+    /// The script the message is written in, as [`crate::agents::language::detect`] reads it
+    /// (`ar`, `ur`, `en` or `und`): what its words are searched in, whatever the client sent as
+    /// its language.
+    pub script: &'static str,
     pub message: Message,
     /// It asks something: a question mark, or a question word first.
     pub question: bool,
@@ -103,6 +107,7 @@ impl Reading {
             workflow: crate::agents::workflow::asks_for_workflow(content),
             errand: crate::agents::knowledge::is_errand(content),
             language: language.to_owned(),
+            script: crate::agents::language::detect(content),
             question: questions::is_question(&message),
             greeting: questions::greeting(&message),
             prayer,

@@ -502,6 +502,44 @@ async fn arabic_requests_are_answered_in_arabic_and_stored_intact() {
     assert_eq!(stored["language"], "ar");
 }
 
+/// A client may send its interface's language with a question typed in another script: the
+/// words are searched in the script they are written in, and the reply keeps the language sent.
+#[tokio::test]
+async fn a_question_typed_in_arabic_is_searched_in_arabic_whatever_language_the_client_sends() {
+    let app = TestApp::spawn().await;
+    crate::eval::import_quran(&app).await;
+    let replies: Vec<Value> = app
+        .chat(
+            "bilal",
+            json!({"user_id": "bilal", "content": "ما تفسير آية إنما المؤمنون إخوة؟", "language": "en"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let knowledge = replies
+        .iter()
+        .find(|reply| reply["agent_type"] == "knowledge")
+        .unwrap_or_else(|| panic!("{replies:?}"));
+    let cited: Vec<&str> = knowledge["metadata"]["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|citation| citation["id"].as_str())
+        .collect();
+    // "The believers are but brothers" (49:10), searched in Arabic; searched as English, the
+    // Arabic words found nothing.
+    assert_eq!(
+        cited.first(),
+        Some(&"quran:49:10"),
+        "{cited:?}: {}",
+        knowledge["response"]
+    );
+    // In the language the client asked for.
+    let response = knowledge["response"].as_str().unwrap();
+    assert!(response.starts_with("These"), "{response}");
+}
+
 #[tokio::test]
 async fn a_failing_agents_circuit_opens_and_it_is_then_not_called_at_all() {
     use hijraah::agents::Registry;

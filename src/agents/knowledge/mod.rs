@@ -76,6 +76,14 @@ impl KnowledgeAgent {
         let mut passages: Vec<Hit> = Vec::new();
         let mut more_verses = None;
         let reading = request.reading();
+        // The words are searched in the script they are written in: a client may send its
+        // interface's language ("en") with a question typed in Arabic, which searched as English
+        // found nothing. The reply keeps the request's language.
+        let searched_in = match reading.script {
+            "ar" => Language::Arabic,
+            "en" => Language::English,
+            _ => language,
+        };
         let named = reading.named_text.clone();
         // A question about a passage's virtue is answered by the texts about it (the hadith),
         // not by the passage quoted verse by verse.
@@ -135,7 +143,7 @@ impl KnowledgeAgent {
                     None
                 },
                 collection: None,
-                lang: Some(if language == Language::Arabic { "ar" } else { "en" }.to_owned()),
+                lang: Some(if searched_in == Language::Arabic { "ar" } else { "en" }.to_owned()),
                 limit: if within_surah.is_some() { 60 } else { 15 },
             };
             let mut results = self
@@ -158,7 +166,7 @@ impl KnowledgeAgent {
             let closest = results
                 .hits
                 .iter()
-                .filter(|_| language == Language::English)
+                .filter(|_| searched_in == Language::English)
                 .filter(|hit| !hit.collection.contains('.'))
                 .filter_map(|hit| hit.similarity)
                 .fold(None, |best: Option<f32>, similarity| {
