@@ -62,6 +62,10 @@ const ARABIC_OPENINGS: &[&str] = &[
     "نسيت",
 ];
 
+/// Arabic opening words, folded, that add a fact to what was asked («وعليّ دين…», «وعندي…»,
+/// «لكن…»): whole words only, so «وعليكم السلام» is not one.
+const ARABIC_OPENING_WORDS: &[&str] = &["وعلي", "وعندي", "ولدي", "ولكن", "لكن", "بس"];
+
 /// Words in a message at most this long can be a follow-up; a longer one is a question of its own.
 const LONGEST: usize = 16;
 
@@ -84,6 +88,14 @@ pub fn reads_as_follow_up(message: &Message) -> Option<&'static str> {
     }
     let folded = fold_arabic(trimmed);
     if let Some(opening) = ARABIC_OPENINGS.iter().find(|opening| folded.starts_with(*opening)) {
+        return Some(opening);
+    }
+    let first = folded.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
+    // «وعليكم السلام» returns a greeting; it continues nothing.
+    if first == "وعليكم" {
+        return None;
+    }
+    if let Some(opening) = ARABIC_OPENING_WORDS.iter().find(|opening| **opening == first) {
         return Some(opening);
     }
     // «والعصر؟», «وبكرة؟»: one or two words joined to "and".
@@ -146,6 +158,9 @@ mod tests {
             "ماذا عن العشاء؟",
             "وماذا لو كان عندي ١٠ غرامات ذهب أيضا؟",
             "نسيت، علي دين ٣٠٠٠",
+            "وعليّ دين ٣٠٠٠ دولار مستحق الآن",
+            "وعندي ٥٠ غرام ذهب",
+            "لكن الذهب بـ ٩٠ دولار للغرام",
         ] {
             assert!(reads_as_follow_up(&Message::new(message)).is_some(), "{message}");
         }
@@ -160,6 +175,8 @@ mod tests {
             "I have 10,000 pounds in the bank, gold is 80 pounds a gram, how much zakat?",
             "Android or iPhone, which is better for a student and also for work and for games and for everything else I do",
             "وعليكم السلام ورحمة الله وبركاته",
+            "وعليكم السلام",
+            "لكنني لا أفهم معنى الصبر في القرآن الكريم ولماذا هو مهم جدا في حياة المسلم اليومية كلها",
             "ما هو اتجاه مكة من عمّان؟",
             "Is it allowed to see the girl before I propose to her?",
             "is there a hadith about honouring guests",

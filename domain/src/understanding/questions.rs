@@ -177,7 +177,7 @@ pub fn greeting(message: &Message) -> Option<&'static str> {
         "assalam",
         "peace be upon you",
     ]);
-    static SALAM_ARABIC: Cues = Cues::new(&["السلام عليكم", "سلام عليكم"]);
+    static SALAM_ARABIC: Cues = Cues::new(&["السلام عليكم", "سلام عليكم", "وعليكم السلام"]);
     static HELLO: &[&str] = &[
         "hello",
         "hi",
@@ -401,6 +401,9 @@ mod tests {
         assert!(!asks_zakat_recipients(&m("how much zakat do I pay on 5000?")));
         assert_eq!(greeting(&m("salam alaikum")), Some("salam"));
         assert_eq!(greeting(&m("السلام عليكم ورحمة الله وبركاته")), Some("salam"));
+        // The greeting returned is a greeting too, not a question out of scope.
+        assert_eq!(greeting(&m("وعليكم السلام")), Some("salam"));
+        assert_eq!(greeting(&m("wa alaikum salam")), Some("salam"));
         assert_eq!(greeting(&m("What is today's Hijri date?")), None);
         assert_eq!(greeting(&m("hi there")), Some("hello"));
         assert!(asks_zakat_al_fitr(&m("how much zakat ul fitr for me")));
