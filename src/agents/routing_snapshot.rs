@@ -25,6 +25,8 @@ const WORDINGS: &[&str] = &[
     "can i eat crab?",
     "what is the weather in paris?",
     "how much is my rent?",
+    "how many times should I make tawaf?",
+    "what is the fatwa on crypto?",
     "how many rakat is maghrib",
     "how many rakats is maghrib?",
     "كم عدد ركعات صلاة الفجر",

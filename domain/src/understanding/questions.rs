@@ -321,6 +321,9 @@ mod tests {
         assert!(mentions_religion(&m("ما حكم الصلاة في الطائرة؟")));
         assert!(mentions_religion(&m("ماذا يقول الإسلام عن الغيبة؟")));
         assert!(mentions_religion(&m("how many rakats is maghrib?")));
+        // The pilgrimage's rites and the words of the law name the religion too.
+        assert!(mentions_religion(&m("how many times should I make tawaf?")));
+        assert!(mentions_religion(&m("what is the fatwa on crypto?")));
         assert!(!mentions_religion(&m("what is the capital of France?")));
     }
 
