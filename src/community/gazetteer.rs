@@ -409,6 +409,22 @@ pub fn cities() -> &'static [City] {
     &GAZETTEER.cities
 }
 
+/// The city nearest a point, if one is within `within_km` (great-circle distance).
+pub fn nearest(latitude: f64, longitude: f64, within_km: f64) -> Option<&'static City> {
+    let distance = |city: &City| {
+        let (phi1, phi2) = (latitude.to_radians(), city.latitude.to_radians());
+        let (dphi, dlambda) = (phi2 - phi1, (city.longitude - longitude).to_radians());
+        let a = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
+        2.0 * 6371.0 * a.sqrt().atan2((1.0 - a).sqrt())
+    };
+    cities()
+        .iter()
+        .map(|city| (distance(city), city))
+        .filter(|(km, _)| *km <= within_km)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, city)| city)
+}
+
 /// A word of the message as written and folded.
 struct Word<'a> {
     original: &'a str,

@@ -362,6 +362,7 @@ impl Agent for CommunityAgent {
                 match place.source {
                     "context" => "context gives a place".to_owned(),
                     "previous exchange" => format!("the previous answer was for {}", place.name),
+                    "text" => format!("gives coordinates: {}", place.name),
                     _ => format!("names a city in the gazetteer: {}", place.name),
                 },
             );
@@ -538,6 +539,38 @@ mod tests {
             .await
             .unwrap();
         assert!(answer.content.contains("America/Chicago"), "{}", answer.content);
+    }
+
+    #[tokio::test]
+    async fn coordinates_typed_in_the_question_are_the_place() {
+        let agent = CommunityAgent::new(
+            "community-test",
+            sqlx::postgres::PgPoolOptions::new()
+                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
+                .unwrap(),
+        );
+        let answer = agent
+            .answer(&request("prayer times at 51.5, -0.12 please"))
+            .await
+            .unwrap();
+        assert_eq!(answer.metadata["place"]["latitude"], 51.5, "{}", answer.metadata);
+        assert_eq!(answer.metadata["place"]["longitude"], -0.12);
+        assert_eq!(answer.metadata["place"]["timezone"], "Europe/London");
+        assert!(answer.content.contains("near London"), "{}", answer.content);
+        // Far from any city: the times in UTC, said so.
+        let answer = agent.answer(&request("prayer times at -45.5, -130.25")).await.unwrap();
+        assert_eq!(answer.metadata["place"]["timezone"], Value::Null, "{}", answer.metadata);
+        // Amounts are not coordinates.
+        assert_eq!(
+            request::coordinates_in_text("I have 12,000 and gold is 85.5 a gram"),
+            None
+        );
+        assert_eq!(request::coordinates_in_text("2.5, 3"), None);
+        assert_eq!(
+            request::coordinates_in_text("qibla from 21.4225 39.8262?"),
+            Some((21.4225, 39.8262))
+        );
+        assert_eq!(request::coordinates_in_text("at 95.5, 10.5"), None);
     }
 
     #[tokio::test]

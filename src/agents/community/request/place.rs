@@ -63,6 +63,27 @@ pub(in crate::agents::community) fn place_of(request: &AgentRequest) -> Result<O
             source: "context",
         }));
     }
+    // Coordinates typed in the question ("the nearest mosque to 51.5, -0.12"): that point, in the
+    // time zone of the nearest city the gazetteer holds within 300 km (else UTC, as said).
+    if context_str(context, "city").is_none()
+        && let Some((latitude, longitude)) = coordinates_in_text(&request.content)
+    {
+        hijraah_domain::community::validate_place(latitude, longitude).map_err(|error| Unusable(error.to_string()))?;
+        let near = gazetteer::nearest(latitude, longitude, NEAR_KM);
+        let name = format!("{latitude:.4}, {longitude:.4}");
+        return Ok(Some(Place {
+            shown: match near {
+                Some(city) => format!("{name} (near {}, {})", city.name, city.country),
+                None => name.clone(),
+            },
+            name,
+            latitude,
+            longitude,
+            timezone: timezone.or_else(|| near.and_then(|city| city.timezone.parse().ok())),
+            city: None,
+            source: "text",
+        }));
+    }
     let (named, written) = match context_str(context, "city") {
         Some(name) => (
             Some(gazetteer::by_name(&name).ok_or_else(|| {
@@ -97,6 +118,31 @@ pub(in crate::agents::community) fn place_of(request: &AgentRequest) -> Result<O
             source: "gazetteer",
         }
     }))
+}
+
+/// How far the nearest city may be for its time zone to be taken for coordinates.
+const NEAR_KM: f64 = 300.0;
+
+/// A latitude and a longitude typed in a message: two numbers written with a decimal point, next
+/// to each other ("51.5, -0.12", "21.4225 39.8262"), each in range. Amounts ("12,000", "2.5 %")
+/// are not: they come alone, or without a point.
+pub(in crate::agents::community) fn coordinates_in_text(text: &str) -> Option<(f64, f64)> {
+    let pieces: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '،' | '°'))
+        .filter(|piece| !piece.is_empty())
+        .collect();
+    let coordinate = |piece: &str| -> Option<f64> {
+        let piece = piece.trim_end_matches(['?', '.', '!', '؟']);
+        let digits = piece.trim_start_matches(['-', '+']);
+        let (whole, fraction) = digits.split_once('.')?;
+        (!whole.is_empty() && !fraction.is_empty() && whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()))
+            .then(|| piece.parse::<f64>().ok())
+            .flatten()
+    };
+    pieces.windows(2).find_map(|pair| {
+        let (latitude, longitude) = (coordinate(pair[0])?, coordinate(pair[1])?);
+        ((-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude)).then_some((latitude, longitude))
+    })
 }
 
 /// The place the previous answer was for, as it recorded it.
