@@ -145,10 +145,6 @@ impl Reading {
         }
     }
 
-    pub fn in_arabic(&self) -> bool {
-        self.language == "ar" || self.language.starts_with("ar-")
-    }
-
     /// What the reading found, as `RequestRouted` records it: the cues that fired and the roles
     /// of the amounts, not the amounts, nor the city (a reason of the community agent's score
     /// names it when it counts).

@@ -73,10 +73,6 @@ impl Cues {
         }
     }
 
-    pub fn list(&self) -> &'static [&'static str] {
-        self.list
-    }
-
     /// The cues, each folded.
     pub fn folded(&self) -> &[String] {
         self.folded

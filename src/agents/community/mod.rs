@@ -434,15 +434,20 @@ mod tests {
         assert_eq!(intents("mosques in Cairo where I can make dua"), [Intent::Mosques]);
     }
 
-    /// Asks `first`, then `then` as the next message of the same conversation, as the chat does:
-    /// the second request carries the first exchange (its words and this agent's reply).
-    async fn exchange(first: &str, then: &str) -> (AgentAnswer, RouteScore) {
-        let agent = CommunityAgent::new(
+    /// The agent with a pool that never connects: these tests read no read model.
+    fn agent() -> CommunityAgent {
+        CommunityAgent::new(
             "community-test",
             sqlx::postgres::PgPoolOptions::new()
                 .connect_lazy("postgres://unused@127.0.0.1:1/unused")
                 .unwrap(),
-        );
+        )
+    }
+
+    /// Asks `first`, then `then` as the next message of the same conversation, as the chat does:
+    /// the second request carries the first exchange (its words and this agent's reply).
+    async fn exchange(first: &str, then: &str) -> (AgentAnswer, RouteScore) {
+        let agent = agent();
         let in_language = |content: &str| {
             let mut asked = request(content);
             if content.chars().any(hijraah_domain::understanding::text::is_arabic) {
@@ -514,12 +519,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_city_the_gazetteer_does_not_hold_there_gets_a_question_not_another_citys_times() {
-        let agent = CommunityAgent::new(
-            "community-test",
-            sqlx::postgres::PgPoolOptions::new()
-                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
-                .unwrap(),
-        );
+        let agent = agent();
         let answer = agent
             .answer(&request("when is maghrib in Paris, Texas?"))
             .await
@@ -543,12 +543,7 @@ mod tests {
 
     #[tokio::test]
     async fn coordinates_typed_in_the_question_are_the_place() {
-        let agent = CommunityAgent::new(
-            "community-test",
-            sqlx::postgres::PgPoolOptions::new()
-                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
-                .unwrap(),
-        );
+        let agent = agent();
         let answer = agent
             .answer(&request("prayer times at 51.5, -0.12 please"))
             .await
