@@ -76,6 +76,10 @@ pub struct Tuning {
     pub quote_band: f32,
     /// The meaning weight for a question in Arabic (the vectors are of the English texts).
     pub arabic_meaning_weight: f32,
+    /// An Arabic question's quotes by meaning: the floor of its cosine to the English texts'
+    /// vectors (lower than an English question's, across languages), with the same band. None
+    /// (the default, `HIJRAAH_ARABIC_QUOTE_FLOOR` unset): chosen by the words.
+    pub arabic_quote_floor: Option<f32>,
     /// Embed the question's topic, its framing taken off (`hijraah_index::query::meaning_of`),
     /// rather than the question whole.
     pub embed_topic: bool,
@@ -92,6 +96,7 @@ impl Default for Tuning {
             quote_floor: 0.80,
             quote_band: 0.04,
             arabic_meaning_weight: 0.5,
+            arabic_quote_floor: None,
             embed_topic: false,
             intents: true,
         }
@@ -118,6 +123,11 @@ impl Tuning {
                 default.arabic_meaning_weight,
                 0.0..=10.0,
             ),
+            arabic_quote_floor: std::env::var("HIJRAAH_ARABIC_QUOTE_FLOOR")
+                .ok()
+                .and_then(|value| value.trim().parse::<f32>().ok())
+                .filter(|value| (-1.0..=1.0).contains(value))
+                .or(default.arabic_quote_floor),
             embed_topic: std::env::var("HIJRAAH_MEANING_QUERY")
                 .map_or(default.embed_topic, |value| value.trim() != "whole"),
             intents: std::env::var("HIJRAAH_INTENTS").map_or(default.intents, |value| value.trim() != "off"),

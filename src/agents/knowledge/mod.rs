@@ -162,11 +162,17 @@ impl KnowledgeAgent {
             // merely share a word ("hold fast" for fasting).
             // The vectors are of the English texts: an Arabic question's cosines to them are not
             // comparable from text to text (it dropped 49:12 for «الغيبة»), so its quotes are
-            // chosen by the words, as without the encoder.
+            // chosen by the words, as without the encoder, unless the operator set a floor for
+            // them across languages (`HIJRAAH_ARABIC_QUOTE_FLOOR`).
+            let tuning = crate::semantic::tuning();
+            let floor = match searched_in {
+                Language::English => Some(tuning.quote_floor),
+                Language::Arabic => tuning.arabic_quote_floor,
+            };
             let closest = results
                 .hits
                 .iter()
-                .filter(|_| searched_in == Language::English)
+                .filter(|_| floor.is_some())
                 .filter(|hit| !hit.collection.contains('.'))
                 .filter_map(|hit| hit.similarity)
                 .fold(None, |best: Option<f32>, similarity| {
@@ -174,9 +180,9 @@ impl KnowledgeAgent {
                 });
             // With the sentence encoder: a text is quoted only when its meaning is close to the
             // question's, and near the closest text's (`semantic::Tuning`).
-            let tuning = crate::semantic::tuning();
+            let floor = floor.unwrap_or(tuning.quote_floor);
             if let Some(closest) = closest
-                && closest < tuning.quote_floor
+                && closest < floor
             {
                 return Ok(nothing_reliable(language, None, searched));
             }
@@ -194,7 +200,7 @@ impl KnowledgeAgent {
                 }
                 match (closest, hit.similarity) {
                     (Some(closest), Some(similarity)) => {
-                        if similarity < tuning.quote_floor || similarity < closest - tuning.quote_band {
+                        if similarity < floor || similarity < closest - tuning.quote_band {
                             continue;
                         }
                     }
@@ -213,7 +219,7 @@ impl KnowledgeAgent {
                     }
                 }
                 // The same saying in other words of another narration adds nothing: skip it.
-                if passages.iter().any(|quoted| near_duplicates(&quoted.text, &hit.text)) {
+                if passages.iter().any(|quoted| same_saying(quoted, &hit)) {
                     continue;
                 }
                 budget += hit.text.chars().count().min(QUOTE_CHARS);
@@ -543,6 +549,32 @@ mod tests {
             "The Prophet prayed on his mount",
             "Zakat is due on gold after a year"
         ));
+    }
+
+    #[test]
+    fn narrations_of_one_saying_are_one_saying_whatever_their_chains() {
+        let hadith = |id: &str, arabic: &str| Hit {
+            source: "hadith".to_owned(),
+            text: arabic.to_owned(),
+            text_en: None,
+            text_ar: Some(arabic.to_owned()),
+            ..verse(id)
+        };
+        let bukhari = hadith(
+            "bukhari:2611",
+            "حَدَّثَنَا عَبْدُ اللَّهِ بْنُ يُوسُفَ، حَدَّثَنَا اللَّيْثُ، قَالَ حَدَّثَنِي يَزِيدُ بْنُ أَبِي حَبِيبٍ، عَنْ أَبِي الْخَيْرِ، عَنْ عُقْبَةَ بْنِ عَامِرٍ قَالَ قَالَ رَسُولُ اللَّهِ صلى الله عليه وسلم \"‏ أَحَقُّ الشُّرُوطِ أَنْ تُوفُوا بِهِ مَا اسْتَحْلَلْتُمْ بِهِ الْفُرُوجَ ‏\"‏‏.‏",
+        );
+        let nasai = hadith(
+            "nasai:3287",
+            "أَخْبَرَنَا عِيسَى بْنُ حَمَّادٍ، قَالَ أَنْبَأَنَا اللَّيْثُ، عَنْ يَزِيدَ بْنِ أَبِي حَبِيبٍ، عَنْ أَبِي الْخَيْرِ، عَنْ عُقْبَةَ بْنِ عَامِرٍ، عَنْ رَسُولِ اللَّهِ صلى الله عليه وسلم قَالَ \"‏ إِنَّ أَحَقَّ الشُّرُوطِ أَنْ يُوَفَّى بِهِ مَا اسْتَحْلَلْتُمْ بِهِ الْفُرُوجَ ‏\"‏ ‏.‏",
+        );
+        let other = hadith(
+            "bukhari:1",
+            "حَدَّثَنَا عَبْدُ اللَّهِ بْنُ يُوسُفَ، حَدَّثَنَا اللَّيْثُ، قَالَ حَدَّثَنِي يَزِيدُ بْنُ أَبِي حَبِيبٍ، عَنْ أَبِي الْخَيْرِ، عَنْ عُقْبَةَ بْنِ عَامِرٍ قَالَ قَالَ رَسُولُ اللَّهِ صلى الله عليه وسلم \"‏ إِنَّمَا الأَعْمَالُ بِالنِّيَّاتِ وَإِنَّمَا لِكُلِّ امْرِئٍ مَا نَوَى ‏\"‏‏.‏",
+        );
+        assert!(!near_duplicates(&bukhari.text, &nasai.text), "their chains differ");
+        assert!(same_saying(&bukhari, &nasai), "their sayings are one");
+        assert!(!same_saying(&bukhari, &other), "one chain, two sayings");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! neighbouring verses as one passage, the same saying once; and what it says when nothing found
 //! is a reliable answer.
 
+use hijraah_domain::understanding::text;
 use hijraah_index::Hit;
 use serde_json::json;
 
@@ -120,9 +121,47 @@ pub(super) fn near_duplicates(one: &str, other: &str) -> bool {
             .collect()
     };
     let (one, other) = (words(one), words(other));
+    if one.is_empty() || other.is_empty() {
+        return false;
+    }
     let shared = one.intersection(&other).count() as f64;
-    let smaller = one.len().min(other.len()).max(1) as f64;
+    let smaller = one.len().min(other.len()) as f64;
     shared / smaller > 0.7
+}
+
+/// What an Arabic hadith reports, without its chain of narrators: the words in its quotation
+/// marks (the saying), marks folded away, so two narrations of one saying compare by their
+/// words. The chains differ from narration to narration, so whole texts never looked alike
+/// («أحق الشروط…» was quoted three times). None for a text with no quoted saying: its last words
+/// may still be its chain, shared with other sayings.
+pub(super) fn saying(arabic: &str) -> Option<String> {
+    let folded = text::fold_arabic(arabic);
+    let open = folded.find('"')?;
+    let close = folded.rfind('"')?;
+    let words = folded.get(open + 1..close)?;
+    (words.split_whitespace().filter(|word| word.chars().count() > 2).count() >= 3).then(|| words.to_owned())
+}
+
+/// Whether two quoted texts are the same saying: their English, or their Arabic sayings, nearly
+/// the same.
+pub(super) fn same_saying(one: &Hit, other: &Hit) -> bool {
+    if near_duplicates(&one.text, &other.text) {
+        return true;
+    }
+    if let (Some(one), Some(other)) = (&one.text_en, &other.text_en)
+        && near_duplicates(one, other)
+    {
+        return true;
+    }
+    one.source == "hadith"
+        && other.source == "hadith"
+        && match (&one.text_ar, &other.text_ar) {
+            (Some(one), Some(other)) => match (saying(one), saying(other)) {
+                (Some(one), Some(other)) => near_duplicates(&one, &other),
+                _ => false,
+            },
+            _ => false,
+        }
 }
 
 /// What graders said of a quoted hadith, to follow its reference: "; graded hasan sahih (حسن
