@@ -227,7 +227,56 @@ const ARABIC_FILLER: &[&str] = &[
     "افعل",
     "يمكنني",
     "استطيع",
+    // How much, which, this and that, I want, is there: the question, not its topic. «وكم
+    // مقداره» found the verses that say how many generations were destroyed (كم أهلكنا).
+    "كم",
+    "اي",
+    "لم",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "الذي",
+    "التي",
+    "الذين",
+    "انا",
+    "نحن",
+    "انت",
+    "اريد",
+    "ارجو",
+    "ممكن",
+    "يمكن",
+    "هناك",
+    "يوجد",
+    "اذا",
+    "لو",
+    "ثم",
+    "قد",
+    "لقد",
+    "جدا",
+    "ايضا",
+    "فقط",
+    "شيء",
+    "شي",
+    // Whether it is allowed is the question; what is allowed is its topic (as "haram", "halal"
+    // and "allowed" in English).
+    "يجوز",
+    "جايز",
+    "مباح",
+    "حلال",
+    "حرام",
 ];
+
+/// Whether a folded Arabic word is a filler word, with its article or a leading و or ف.
+fn arabic_filler(folded: &str) -> bool {
+    let bare = arabic::strip_clitics(folded);
+    ARABIC_FILLER.contains(&bare)
+        || ['و', 'ف'].iter().any(|conjunction| {
+            folded
+                .strip_prefix(*conjunction)
+                .is_some_and(|rest| rest.chars().count() >= 2 && ARABIC_FILLER.contains(&arabic::strip_clitics(rest)))
+        })
+}
 
 /// Which source a query asks for in its own words.
 pub fn source_hint(query: &str) -> Option<&'static str> {
@@ -364,7 +413,7 @@ pub fn arabic_content(query: &str) -> String {
         .split(|c: char| c.is_whitespace() || matches!(c, '؟' | '?' | '،' | ',' | '.' | '!'))
         .filter(|word| {
             let folded = arabic::fold(word);
-            !folded.is_empty() && !ARABIC_FILLER.contains(&arabic::strip_clitics(&folded))
+            !folded.is_empty() && !arabic_filler(&folded)
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -544,6 +593,13 @@ mod tests {
             ["orphans", "wealth"]
         );
         assert_eq!(arabic_content("ماذا يقول الإسلام عن الغيبة؟"), "الغيبة");
+        assert_eq!(arabic_content("ما حكم المهر في الإسلام وكم مقداره؟"), "المهر مقداره");
+        assert_eq!(arabic_content("هل الموسيقى حرام"), "الموسيقى");
+        assert_eq!(
+            arabic_content("وفاة الوالد"),
+            "وفاة الوالد",
+            "a word that only begins with و"
+        );
     }
 
     #[test]
