@@ -70,12 +70,24 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
                     .map_or(0, |i| i + haystack[i..].chars().next().map_or(1, char::len_utf8));
                 is_clitic_prefix(&haystack[word_start..start])
             };
-            // Arabic words take suffixes (ـها، ـكم، ـاً): accept any ending.
-            prefix_ok
+            // Arabic words take suffixes (ـها، ـكم، ـاً): accept any ending, except after a
+            // word of two letters, which begins too many others («بر» in «البرمجة»,
+            // programming; «حج» in «حجز», a booking): only a pronoun or a case ending there.
+            prefix_ok && (needle.chars().count() > 2 || short_word_ends(&haystack[start + needle.len()..]))
         } else {
             boundary(before) && boundary(after)
         }
     })
+}
+
+/// Whether what follows a two-letter Arabic word ends it: nothing more, or an attached pronoun
+/// or ending («بره»، «حجكم»، «حجا»).
+fn short_word_ends(after: &str) -> bool {
+    let ending = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
+    matches!(
+        ending,
+        "" | "ه" | "ها" | "هم" | "هما" | "هن" | "ك" | "كم" | "كما" | "كن" | "ي" | "نا" | "ا" | "ة" | "ى"
+    )
 }
 
 /// Whether what comes before a word is its clitics: a conjunction (و، ف), then a preposition
@@ -352,11 +364,19 @@ mod tests {
             ("والصلاة", "صلاة"),
             ("فبالصبر", "صبر"),
             ("كالصبر", "صبر"),
+            ("ما فضل بر الوالدين", "بر"),
+            ("بره بأمه", "بر"),
+            ("حجكم مبرور", "حج"),
         ] {
             assert!(contains_word(haystack, needle), "{needle} in {haystack}");
         }
-        for (haystack, needle) in [("ما هو أفضل هاتف", "فضل"), ("افضل", "فضل"), ("استغفار", "غفار")]
-        {
+        for (haystack, needle) in [
+            ("ما هو أفضل هاتف", "فضل"),
+            ("افضل", "فضل"),
+            ("استغفار", "غفار"),
+            ("كيف أتعلم البرمجة", "بر"),
+            ("أريد حجز فندق", "حج"),
+        ] {
             assert!(!contains_word(haystack, needle), "{needle} not in {haystack}");
         }
     }
