@@ -572,7 +572,6 @@ mod tests {
             "bukhari:1",
             "حَدَّثَنَا عَبْدُ اللَّهِ بْنُ يُوسُفَ، حَدَّثَنَا اللَّيْثُ، قَالَ حَدَّثَنِي يَزِيدُ بْنُ أَبِي حَبِيبٍ، عَنْ أَبِي الْخَيْرِ، عَنْ عُقْبَةَ بْنِ عَامِرٍ قَالَ قَالَ رَسُولُ اللَّهِ صلى الله عليه وسلم \"‏ إِنَّمَا الأَعْمَالُ بِالنِّيَّاتِ وَإِنَّمَا لِكُلِّ امْرِئٍ مَا نَوَى ‏\"‏‏.‏",
         );
-        assert!(!near_duplicates(&bukhari.text, &nasai.text), "their chains differ");
         assert!(same_saying(&bukhari, &nasai), "their sayings are one");
         assert!(!same_saying(&bukhari, &other), "one chain, two sayings");
     }

@@ -142,25 +142,21 @@ pub(super) fn saying(arabic: &str) -> Option<String> {
     (words.split_whitespace().filter(|word| word.chars().count() > 2).count() >= 3).then(|| words.to_owned())
 }
 
-/// Whether two quoted texts are the same saying: their English, or their Arabic sayings, nearly
-/// the same.
+/// Whether two quoted texts are the same saying: their Arabic sayings nearly the same when both
+/// are hadith with one (a shared chain is not a shared saying), else their texts; or their
+/// English nearly the same.
 pub(super) fn same_saying(one: &Hit, other: &Hit) -> bool {
-    if near_duplicates(&one.text, &other.text) {
-        return true;
-    }
-    if let (Some(one), Some(other)) = (&one.text_en, &other.text_en)
-        && near_duplicates(one, other)
-    {
-        return true;
-    }
-    one.source == "hadith"
-        && other.source == "hadith"
-        && match (&one.text_ar, &other.text_ar) {
-            (Some(one), Some(other)) => match (saying(one), saying(other)) {
-                (Some(one), Some(other)) => near_duplicates(&one, &other),
-                _ => false,
-            },
-            _ => false,
+    let english = match (&one.text_en, &other.text_en) {
+        (Some(one), Some(other)) => near_duplicates(one, other),
+        _ => false,
+    };
+    let sayings = (one.source == "hadith" && other.source == "hadith")
+        .then(|| Some((saying(one.text_ar.as_deref()?)?, saying(other.text_ar.as_deref()?)?)))
+        .flatten();
+    english
+        || match sayings {
+            Some((one, other)) => near_duplicates(&one, &other),
+            None => near_duplicates(&one.text, &other.text),
         }
 }
 
