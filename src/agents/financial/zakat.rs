@@ -156,6 +156,51 @@ fn money(currency: &Option<Currency>, amount: Decimal) -> String {
     }
 }
 
+/// The nisab at each metal's price the user gave, by the calculator (85 g of gold, 595 g of
+/// silver, or the tola standard when asked for): a sentence for the reply, and the figures.
+fn nisab_at_prices(
+    fields: &Map<String, Value>,
+    language: Language,
+    currency: &Option<Currency>,
+) -> Vec<(String, Value)> {
+    let mut nisab = Vec::new();
+    for (key, basis) in [("gold_price_per_gram", "gold"), ("silver_price_per_gram", "silver")] {
+        let Some(price) = decimal(fields, key) else {
+            continue;
+        };
+        let mut priced = fields.clone();
+        priced.insert("nisab_basis".into(), json!(basis));
+        let Ok(input) = ZakatInput::from_json(&priced) else {
+            continue;
+        };
+        let Ok(result) = zakat_al_mal(&input) else {
+            continue;
+        };
+        let value = result.nisab_value;
+        let (value, grams, price) = (
+            money(currency, value).replace(&value.to_string(), &texts::grouped(value)),
+            result.nisab_grams.normalize(),
+            money(currency, price),
+        );
+        let sentence = match (language, basis) {
+            (Language::English, _) => {
+                format!("At {price} a gram of {basis}, the nisab by {basis} is {value} ({grams} g of {basis}). ")
+            }
+            (Language::Arabic, "gold") => {
+                format!("بسعر {price} لغرام الذهب، نصاب الذهب {value} ({grams} غرامًا من الذهب). ")
+            }
+            (Language::Arabic, _) => {
+                format!("بسعر {price} لغرام الفضة، نصاب الفضة {value} ({grams} غرامًا من الفضة). ")
+            }
+        };
+        nisab.push((
+            sentence,
+            json!({"basis": basis, "grams": result.nisab_grams, "value": result.nisab_value}),
+        ));
+    }
+    nisab
+}
+
 fn citations(verse: Option<&Verse>) -> Value {
     json!(
         verse
@@ -195,21 +240,26 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
             .keys()
             .any(|key| !key.ends_with("price_per_gram") && !key.starts_with("nisab") && key != "hawl_complete")
     {
-        // Nothing to calculate with: explain the method and ask for the figures.
+        // Nothing to calculate with: explain the method and ask for the figures. A price given
+        // alone already answers what the nisab is at that price ("how much is the nisab if
+        // silver is 0.9 a gram?"): say it first.
         let mut needs = vec!["amounts"];
         if !fields.contains_key("gold_price_per_gram") {
             needs.push("gold_price_per_gram");
         }
+        let nisab = nisab_at_prices(&fields, language, &currency);
         return AgentAnswer {
             content: format!(
-                "{} {}{}",
+                "{}{} {}{}",
+                nisab.iter().map(|(sentence, _)| sentence.as_str()).collect::<String>(),
                 texts::method(language),
                 texts::ask_amounts(language),
                 texts::verse_quote(language, verse)
             ),
             confidence: 0.85,
             metadata: json!({"kind": "needs_input", "topic": Topic::ZakatAlMal.name(), "needs": needs,
-                             "inputs": fields, "currency": currency_json, "citations": citations(verse)}),
+                             "inputs": fields, "currency": currency_json, "citations": citations(verse),
+                             "nisab": nisab.iter().map(|(_, value)| value).collect::<Vec<_>>()}),
         };
     }
     let input = match ZakatInput::from_json(&fields) {
