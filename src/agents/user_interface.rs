@@ -378,7 +378,7 @@ fn join_english(items: &[String]) -> String {
     }
 }
 
-fn capabilities_text(arabic: bool, available: &[String]) -> String {
+pub(crate) fn capabilities_text(arabic: bool, available: &[String]) -> String {
     let specialised = available.iter().any(|agent_type| agent_type != "user_interface");
     match (arabic, specialised) {
         (false, true) => "I can help with prayer times and the qibla, the Hijri calendar and Islamic dates, zakat and \

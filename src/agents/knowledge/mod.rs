@@ -112,6 +112,17 @@ impl KnowledgeAgent {
             }
         }
         let direct = !passages.is_empty();
+        // Asked only because no other agent claimed the message (an Arabic question that names
+        // nothing of the religion): when the texts have nothing on it either, it is no question
+        // for a scholar but one outside what Hijraah does («كيف أتعلم البرمجة؟»).
+        let unclaimed = self.score(request).score < super::routing::SELECTION_THRESHOLD;
+        let nothing_found = |best_score: Option<f32>, searched: Option<String>| {
+            if unclaimed {
+                outside_the_texts(language, &request.available_agent_types, searched)
+            } else {
+                nothing_reliable(language, best_score, searched)
+            }
+        };
         let ruling = reading.ruling();
         let mut best_score = None;
         let mut searched = None;
@@ -184,7 +195,7 @@ impl KnowledgeAgent {
             if let Some(closest) = closest
                 && closest < floor
             {
-                return Ok(nothing_reliable(language, None, searched));
+                return Ok(nothing_found(None, searched));
             }
             // For a ruling, the deployment or the request may want only hadith held sahih.
             let sahih_only = ruling.is_some()
@@ -228,7 +239,7 @@ impl KnowledgeAgent {
             best_score = passages.iter().map(|hit| hit.score).reduce(f32::max);
             let lexical_only = closest.is_none();
             if passages.is_empty() || (lexical_only && best_score.is_none_or(|score| score < MIN_SCORE)) {
-                return Ok(nothing_reliable(language, best_score, searched));
+                return Ok(nothing_found(best_score, searched));
             }
         }
         // Neighbouring verses found by search are one passage, quoted together.

@@ -30,6 +30,23 @@ pub(super) fn nothing_reliable(language: Language, best_score: Option<f32>, quer
     }
 }
 
+/// The answer to a question that names nothing of the religion and that no text speaks to: it
+/// is outside what Hijraah does, and here is what it does. Cites nothing.
+pub(super) fn outside_the_texts(language: Language, available: &[String], query: Option<String>) -> AgentAnswer {
+    let opening = match language {
+        Language::Arabic => "لم أجد في القرآن والحديث اللذين لديّ شيئًا في هذا، ولا يبدو سؤالًا عن الدين.",
+        Language::English => {
+            "I found nothing on this in the Qur'an and hadith I hold, and it does not read as a question about the faith."
+        }
+    };
+    let capabilities = crate::agents::user_interface::capabilities_text(language == Language::Arabic, available);
+    AgentAnswer {
+        content: format!("{opening} {capabilities}"),
+        confidence: 0.2,
+        metadata: json!({"citations": [], "found": false, "query": query, "out_of_scope": true}),
+    }
+}
+
 /// A verbatim quotation, cut at a sentence when long. Arabic hadith open with their chain of
 /// narrators and end with the saying, so a long one keeps its end.
 pub(super) fn quotation(text: &str, keep_end: bool) -> String {
