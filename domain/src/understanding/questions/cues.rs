@@ -377,6 +377,11 @@ pub(super) const RELIGIOUS_WORDS: &[&str] = &[
     "wajib",
     "fard",
     "sunnah",
+    // What one recites is the Qur'an or a remembrance ("what should I recite before going to
+    // sleep?" was out of scope).
+    "recite",
+    "reciting",
+    "recitation",
     // Pilgrimage, and the words of worship, belief and law that name nothing else.
     "tawaf",
     "ihram",
