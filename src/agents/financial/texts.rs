@@ -9,6 +9,12 @@ pub(super) use crate::agents::language::Language;
 
 use super::Verse;
 
+/// An amount written with its currency ("$12000.00"), its figure grouped for reading
+/// ("$12,000.00").
+pub(super) fn shown(written: &str, amount: Decimal) -> String {
+    written.replace(&amount.to_string(), &grouped(amount))
+}
+
 /// 12345.50 → "12,345.50" (the figures stay exact; only grouped for reading).
 pub(super) fn grouped(amount: Decimal) -> String {
     let text = amount.to_string();
@@ -124,7 +130,7 @@ pub(super) fn verdict(
     money: impl Fn(Decimal) -> String,
 ) -> String {
     // The currency as the user wrote it, the figure grouped for reading ("$12,000.00").
-    let show = |amount: Decimal| money(amount).replace(&amount.to_string(), &grouped(amount));
+    let show = |amount: Decimal| shown(&money(amount), amount);
     let deducted = if input.debts_due > Decimal::ZERO {
         Some(input.debts_due)
     } else {
@@ -185,7 +191,7 @@ pub(super) fn verdict(
 
 /// The difference of opinion on worn gold jewellery, with the figure without it.
 pub(super) fn jewellery_note(language: Language, without: &ZakatResult, money: impl Fn(Decimal) -> String) -> String {
-    let show = |amount: Decimal| money(amount).replace(&amount.to_string(), &grouped(amount));
+    let show = |amount: Decimal| shown(&money(amount), amount);
     match (language, without.zakat_due) {
         (Language::English, true) => format!(
             " Scholars differ on gold jewellery that is worn: the Hanafi school counts it, as above; the Maliki, \
@@ -211,7 +217,7 @@ pub(super) fn income_note(language: Language, income: &[Decimal], money: impl Fn
     if income.is_empty() {
         return String::new();
     }
-    let show = |amount: Decimal| money(amount).replace(&amount.to_string(), &grouped(amount));
+    let show = |amount: Decimal| shown(&money(amount), amount);
     let amounts = income.iter().map(|amount| show(*amount)).collect::<Vec<_>>().join(", ");
     match language {
         Language::English => format!(

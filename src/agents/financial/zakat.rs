@@ -178,7 +178,7 @@ fn nisab_at_prices(
         };
         let value = result.nisab_value;
         let (value, grams, price) = (
-            money(currency, value).replace(&value.to_string(), &texts::grouped(value)),
+            texts::shown(&money(currency, value), value),
             result.nisab_grams.normalize(),
             money(currency, price),
         );
