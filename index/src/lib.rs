@@ -9,6 +9,7 @@
 
 pub mod arabic;
 pub mod english;
+pub mod isnad;
 pub mod query;
 pub mod schema;
 mod search;
@@ -347,6 +348,13 @@ fn to_tantivy(fields: &Fields, document: &KnowledgeDocument, annotations: &[Grad
     }
     if let Some(searchable) = document.text_ar_search.as_ref().or(document.text_ar.as_ref()) {
         doc.add_text(fields.ar, searchable);
+        // A verse is all report; a hadith's chain is not.
+        let report = if document.source == "hadith" {
+            isnad::split(searchable).1
+        } else {
+            searchable.as_str()
+        };
+        doc.add_text(fields.ar_report, report);
     }
     for (field, value) in [
         (fields.surah, document.surah),

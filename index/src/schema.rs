@@ -29,6 +29,10 @@ pub struct Fields {
     pub text_ar: Field,
     /// Arabic as searched: the imla'i text for the Qur'an, the text itself otherwise.
     pub ar: Field,
+    /// A hadith's report alone, without its chain of narrators and its compiler's notes (see
+    /// [`crate::isnad`]), searched beside the whole text: the report's words count twice. Stored,
+    /// so that a document copied with new annotations keeps it.
+    pub ar_report: Field,
     pub text_other: Field,
     pub narrator: Field,
     pub chapter: Field,
@@ -67,6 +71,7 @@ pub fn build() -> (Schema, Fields) {
         text_en: builder.add_text_field("text_en", text(ENGLISH)),
         text_ar: builder.add_text_field("text_ar", STORED),
         ar: builder.add_text_field("ar", text(ARABIC)),
+        ar_report: builder.add_text_field("ar_report", text(ARABIC)),
         text_other: builder.add_text_field("text_other", text(OTHER)),
         narrator: builder.add_text_field("narrator", text(ENGLISH)),
         chapter: builder.add_text_field("chapter", text(ARABIC)),

@@ -200,6 +200,12 @@ const ARABIC_FILLER: &[&str] = &[
     "هل",
     "يقول",
     "قال",
+    // "What do I say when…": the asking, not what is said («ماذا أقول إذا رأيت الهلال» found
+    // texts with «أقول» in them).
+    "اقول",
+    "نقول",
+    "تقول",
+    "قلت",
     "اسلام",
     "قران",
     "حديث",

@@ -259,6 +259,9 @@ pub(super) fn english_query(
     })
 }
 
+/// The weight of a hadith's report alone, beside its whole text's (see `isnad`).
+const REPORT_BOOST: f32 = 1.0;
+
 pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let content = query::arabic_content(text);
     let content = if content.trim().is_empty() { text } else { &content };
@@ -273,8 +276,10 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
         (1.0, query::topics::ADDED_WEIGHT)
     };
     let added = recognised.answer.join(" ");
-    let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter]);
+    let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter, fields.ar_report]);
     parser.set_field_boost(fields.chapter, 0.5);
+    // A word of a hadith's report counts more than a narrator's name or a formula of its chain.
+    parser.set_field_boost(fields.ar_report, REPORT_BOOST);
     let (parsed, _errors) = parser.parse_query_lenient(content);
     let parsed: Box<dyn Query> = if asked_weight < 1.0 {
         Box::new(BoostQuery::new(parsed, asked_weight))
