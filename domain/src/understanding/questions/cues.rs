@@ -152,6 +152,14 @@ pub(super) const ARABIC_RULING: &[&str] = &[
     "هل يصح",
     "هل تصح",
     "ما الدليل",
+    // The reward or the punishment of a deed, as "virtue of" and "reward for" in English: what the
+    // texts promise, not a time («ما ثواب صيام يوم عرفة» asked for a city's prayer times).
+    "ثواب",
+    "الثواب",
+    "اجر",
+    "الاجر",
+    "جزاء",
+    "عقوبه",
 ];
 
 /// Prayers by name, in the spellings people use.
@@ -555,4 +563,9 @@ pub(super) const SUPPLICATION: &[&str] = &[
     "ماذا اقول",
     "ما اقول",
     "ماذا نقول",
+    // "What does one say when…" («ماذا يقول المسلم عند دخول المسجد» asked for a mosque nearby).
+    "ماذا يقول",
+    "ما يقول",
+    "what does one say",
+    "what do we say",
 ];
