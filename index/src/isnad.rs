@@ -145,16 +145,16 @@ pub fn report_start(text: &str) -> usize {
             last = at;
         }
     }
-    let mut start = last + 1;
-    for at in last + 1..words.len().min(last + 9) {
-        if prophet(&words[at].folded) {
-            break;
-        }
-        if SPEECH.contains(&words[at].folded.as_str()) {
-            start = at + 1;
-            break;
-        }
-    }
+    // The last narrator's name, then his «قال», within a name's length; none before the Prophet.
+    let said = words
+        .iter()
+        .enumerate()
+        .skip(last + 1)
+        .take(8)
+        .take_while(|(_, word)| !prophet(&word.folded))
+        .find(|(_, word)| SPEECH.contains(&word.folded.as_str()))
+        .map(|(at, _)| at);
+    let start = said.map_or(last + 1, |at| at + 1);
     words.get(start).map_or(text.len(), |word| word.start)
 }
 
