@@ -259,8 +259,8 @@ pub(super) fn english_query(
     })
 }
 
-/// The weight of a hadith's report alone, beside its whole text's (see `isnad`).
-const REPORT_BOOST: f32 = 1.0;
+/// The weight of an Arabic text's whole and of its report alone, each (see `isnad`).
+const HALF: f32 = 0.5;
 
 pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let content = query::arabic_content(text);
@@ -277,9 +277,12 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
     };
     let added = recognised.answer.join(" ");
     let mut parser = QueryParser::for_index(index, vec![fields.ar, fields.chapter, fields.ar_report]);
-    parser.set_field_boost(fields.chapter, 0.5);
-    // A word of a hadith's report counts more than a narrator's name or a formula of its chain.
-    parser.set_field_boost(fields.ar_report, REPORT_BOOST);
+    // A word of a hadith's report counts more than a narrator's name or a formula of its chain:
+    // the whole text and the report weigh half each, so a score stays on the scale the knowledge
+    // agent's floor was set on (a verse, all report, scores as it did with the text alone).
+    parser.set_field_boost(fields.ar, HALF);
+    parser.set_field_boost(fields.ar_report, HALF);
+    parser.set_field_boost(fields.chapter, 0.5 * HALF);
     let (parsed, _errors) = parser.parse_query_lenient(content);
     let parsed: Box<dyn Query> = if asked_weight < 1.0 {
         Box::new(BoostQuery::new(parsed, asked_weight))
@@ -293,7 +296,7 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
     }
     // Pairs of the topic's words, not of the way of asking: «آيات عن الصدق» gave a bonus to
     // 10:101 for «الآيات والنذر عن».
-    clauses.extend(phrase_bonus(index, fields.ar, content, PHRASE_BOOST));
+    clauses.extend(phrase_bonus(index, fields.ar, content, PHRASE_BOOST * HALF));
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
