@@ -72,36 +72,26 @@ struct Word<'a> {
 }
 
 fn words(text: &str) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (offset, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        match (c.is_whitespace(), start) {
-            (true, Some(from)) => {
-                let raw = &text[from..offset];
-                let folded: String = fold(raw)
-                    .chars()
-                    .filter(|c| ('\u{0621}'..='\u{064A}').contains(c))
-                    .collect();
-                out.push(Word {
-                    start: from,
-                    raw,
-                    folded,
-                });
-                start = None;
-            }
-            (false, None) => start = Some(offset),
-            _ => {}
-        }
-    }
-    out
+    text.split_whitespace()
+        .map(|raw| Word {
+            // Where the word starts in `text`: `split_whitespace` yields slices of it.
+            start: raw.as_ptr() as usize - text.as_ptr() as usize,
+            raw,
+            folded: fold(raw)
+                .chars()
+                .filter(|c| ('\u{0621}'..='\u{064A}').contains(c))
+                .collect(),
+        })
+        .collect()
 }
 
+/// A word of transmission, with or without «و» before it.
 fn transmits(word: &str) -> bool {
     let bare = word
         .strip_prefix('و')
         .filter(|rest| rest.chars().count() > 1)
         .unwrap_or(word);
-    TRANSMISSION.contains(&bare) || TRANSMISSION.contains(&word)
+    TRANSMISSION.contains(&bare)
 }
 
 /// Whether the word at `at` is a link of a chain: a word of transmission, or «عن» after a name
