@@ -3,8 +3,13 @@
 # COPY of the same event rows out of PostgreSQL and into a table of the same shape, in the same
 # run (#25 item 5). The log is CONVERSATIONS synthetic chats of seven events each (a conversation
 # started, then two requests, each routed and answered), written by SQL with plain, unsealed
-# contents, and kept in the database hijraah_bench_replay_cli for the next run. (The sealed
+# contents, and kept in the database hijraah_bench_replay_ids for the next run. (The sealed
 # case, where the replay also opens every message, is `cargo bench --bench event_store -- replay`.)
+# Ids are shaped as the product makes them: event and message ids are UUIDv7 (`Uuid::now_v7()`,
+# time-ordered, so their indexes grow at one end), conversation ids are UUIDv5 of the user and
+# session (`conversation_id_for`, scattered). Before 2026-12-05 every id here was a random v4,
+# which made each index insert a random one: `HIJRAAH_BENCH_RANDOM_IDS=1` writes that log again
+# (in hijraah_bench_replay_cli) to compare.
 #
 #   benches/replay_cli.sh [BIN] [CONVERSATIONS] [RUNS]   (target/release/hijraah, 50000, 3)
 #
@@ -14,7 +19,13 @@ bin=${1:-target/release/hijraah}
 conversations=${2:-50000}
 runs=${3:-3}
 admin=${DATABASE_URL:?DATABASE_URL is needed}
-db=hijraah_bench_replay_cli
+if [ "${HIJRAAH_BENCH_RANDOM_IDS:-0}" = 1 ]; then
+  db=hijraah_bench_replay_cli
+  id7=""
+else
+  db=hijraah_bench_replay_ids
+  id7="pg_temp.uuid7"
+fi
 url="${admin%/*}/$db"
 data_dir=$(mktemp -d)
 trap 'rm -rf "$data_dir"' EXIT
@@ -26,13 +37,22 @@ if [ "$present" -ne "$events" ]; then
   psql "$admin" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   DATABASE_URL="$url" "$bin" migrate >/dev/null
   psql "$url" -q <<SQL
+-- A UUIDv7 for a moment: its first 48 bits the Unix milliseconds, the version nibble 7, the rest
+-- random (gen_random_uuid's variant bits kept). With HIJRAAH_BENCH_RANDOM_IDS=1, a v4 instead.
+CREATE FUNCTION pg_temp.uuid7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS \$\$
+  SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+           PLACING substring(int8send((extract(epoch FROM at) * 1000)::int8) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+\$\$;
+CREATE FUNCTION pg_temp.uuid4(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS 'SELECT gen_random_uuid()';
 INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at)
-SELECT gen_random_uuid(), 'conversation-' || c.id, e.version, e.type, 1, e.data,
-       jsonb_build_object('correlation_id', gen_random_uuid()),
-       timestamptz '2026-11-01 00:00:00+00' + (c.n * interval '30 days' / $conversations) + e.version * interval '1 second'
-FROM (SELECT n, gen_random_uuid() AS id, 'user-' || (n % 5000) AS user_id,
-             gen_random_uuid() AS m1, gen_random_uuid() AS m2, gen_random_uuid() AS r1, gen_random_uuid() AS r2
-      FROM generate_series(1, $conversations) n) c
+SELECT ${id7:-pg_temp.uuid4}(c.at + e.version * interval '1 second'), 'conversation-' || c.id, e.version, e.type, 1, e.data,
+       jsonb_build_object('correlation_id', ${id7:-pg_temp.uuid4}(c.at)),
+       c.at + e.version * interval '1 second'
+FROM (SELECT n, at, gen_random_uuid() AS id, 'user-' || (n % 5000) AS user_id,
+             ${id7:-pg_temp.uuid4}(at + interval '2 seconds') AS m1, ${id7:-pg_temp.uuid4}(at + interval '5 seconds') AS m2,
+             ${id7:-pg_temp.uuid4}(at + interval '4 seconds') AS r1, ${id7:-pg_temp.uuid4}(at + interval '7 seconds') AS r2
+      FROM generate_series(1, $conversations) n,
+           LATERAL (SELECT timestamptz '2026-11-01 00:00:00+00' + (n * interval '30 days' / $conversations) AS at) t) c
 CROSS JOIN LATERAL (VALUES
   (1, 'ConversationStarted', jsonb_build_object('conversation_id', c.id, 'user_id', c.user_id, 'session_id', 'bench')),
   (2, 'UserRequestReceived', jsonb_build_object('message_id', c.m1, 'conversation_id', c.id, 'user_id', c.user_id,
