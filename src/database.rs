@@ -50,6 +50,17 @@ impl Database {
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         MIGRATOR.run(&self.pool).await.context("cannot apply migrations")?;
+        // Indexes a rebuild set aside and did not live to build again.
+        let mut connection = self.pool.acquire().await?;
+        let built = hijraah_projections::deferred::restore(&mut connection, None)
+            .await
+            .context("cannot build the indexes an interrupted rebuild set aside")?;
+        if built > 0 {
+            tracing::warn!(
+                built,
+                "built the read models' indexes that an interrupted rebuild had set aside"
+            );
+        }
         Ok(())
     }
 

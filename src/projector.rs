@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hijraah_projections::{Projection, ProjectionError, checkpoint};
+use hijraah_projections::{Projection, ProjectionError, checkpoint, deferred};
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -217,6 +217,14 @@ pub async fn rebuild_all(pool: &PgPool, vault: &Vault, projections: &[Projection
         .execute(&mut *connection)
         .await?;
     let result = rebuild_locked(pool, vault, &mut connection, &projections).await;
+    // A rebuild that failed still builds the indexes it set aside, when it can; when it cannot
+    // (the database went away), the next start does.
+    if result.is_err() {
+        let tables = tables_of(&projections);
+        if let Err(error) = deferred::restore(&mut connection, Some(&tables)).await {
+            tracing::warn!(%error, "the indexes a failed rebuild set aside are left for the next start to build");
+        }
+    }
     // Released on every path; a dropped connection would release them too.
     let unlocked = sqlx::query("SELECT pg_advisory_unlock_all()")
         .execute(&mut *connection)
@@ -342,6 +350,8 @@ async fn rebuild_locked(
     use sqlx::Connection;
     let mut transaction = connection.begin().await?;
     hijraah_projections::reset_all(&mut transaction, projections).await?;
+    // Their secondary indexes are built once the tables are full (`deferred`).
+    deferred::defer(&mut transaction, &tables_of(projections)).await?;
     transaction.commit().await?;
 
     // The read models that take most of PostgreSQL's work each apply on a connection of their
@@ -361,11 +371,31 @@ async fn rebuild_locked(
     let mut limit = REBUILD_FIRST_BATCH;
     let mut next = fetch(Checkpoint::START, limit);
     let mut read = 0u64;
+    // Whether each lane's indexes are built again: at the end, or before an erasure, which
+    // deletes a user's rows through them.
+    let mut restored = vec![false; lanes.len()];
     loop {
         let batch = next.await.map_err(|error| ProjectorError::Task(error.to_string()))??;
         let Some(&last) = batch.checkpoints.last() else {
+            // Each lane builds its tables' indexes on its own connection, side by side.
+            let built =
+                connections
+                    .iter_mut()
+                    .zip(&lanes)
+                    .zip(&restored)
+                    .map(|((connection, lane), done)| async move {
+                        if !*done {
+                            deferred::restore(connection, Some(&tables_of(lane))).await?;
+                        }
+                        Ok::<_, ProjectorError>(())
+                    });
+            futures_util::future::try_join_all(built).await?;
             return Ok(read);
         };
+        let erasing = batch
+            .events
+            .iter()
+            .any(|(_, event)| matches!(event, hijraah_domain::Event::UserErased(_)));
         // The next batch is read, unsealed and decoded while this one is applied.
         limit = (limit * 2).min(REBUILD_BATCH_SIZE);
         next = fetch(last, limit);
@@ -373,24 +403,41 @@ async fn rebuild_locked(
         let decoded = recorded(&envelopes, batch.events);
         // Each lane applies the batch and saves its projections' checkpoints in a transaction of
         // its own: a projection's rows and its checkpoint still move together.
-        let applied = connections.iter_mut().zip(&lanes).map(|(connection, lane)| {
-            let decoded = &decoded;
-            async move {
-                let mut transaction = connection.begin().await?;
-                for projection in lane {
-                    projection.apply_decoded(&mut transaction, decoded).await?;
+        let applied = connections
+            .iter_mut()
+            .zip(&lanes)
+            .zip(&mut restored)
+            .map(|((connection, lane), done)| {
+                let decoded = &decoded;
+                async move {
+                    if erasing && !*done {
+                        deferred::restore(connection, Some(&tables_of(lane))).await?;
+                        *done = true;
+                    }
+                    let mut transaction = connection.begin().await?;
+                    for projection in lane {
+                        projection.apply_decoded(&mut transaction, decoded).await?;
+                    }
+                    checkpoint::save_many(&mut transaction, lane, last).await?;
+                    transaction.commit().await?;
+                    Ok::<_, ProjectorError>(())
                 }
-                checkpoint::save_many(&mut transaction, lane, last).await?;
-                transaction.commit().await?;
-                Ok::<_, ProjectorError>(())
-            }
-        });
+            });
         futures_util::future::try_join_all(applied).await?;
         read += envelopes.len() as u64;
         // Freeing a batch (its JSON trees) is a tenth of the replay's own CPU: off this path.
         let events: Vec<_> = decoded.into_iter().map(|recorded| recorded.event).collect();
         tokio::task::spawn_blocking(move || drop((events, envelopes)));
     }
+}
+
+/// The read-model tables of `projections`.
+fn tables_of(projections: &[Projection]) -> Vec<&'static str> {
+    projections
+        .iter()
+        .flat_map(|projection| projection.tables())
+        .copied()
+        .collect()
 }
 
 /// Splits `projections` into lanes that apply concurrently: conversations and agent interactions

@@ -15,6 +15,7 @@ pub mod checkpoint;
 pub mod community;
 pub mod conversations;
 mod custom_agents;
+pub mod deferred;
 pub mod queries;
 pub mod users;
 mod workflows;

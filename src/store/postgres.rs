@@ -309,11 +309,13 @@ pub(crate) fn envelope_from_row(row: &PgRow) -> Envelope {
 }
 
 /// The columns [`decoded_from_row`] reads, as a literal for `concat!`: the envelope's, with data
-/// and metadata as text.
+/// as text, and of the metadata only its `subject` (whose key opens the sealed fields): no read
+/// model reads the rest, and turning every event's metadata into text and parsing it again was a
+/// tenth of a replay's reading.
 macro_rules! decoded_columns {
     () => {
         "position, tx_id::text::int8 AS tx_id, stream_id, stream_version, event_id, event_type, schema_version,
-         data::text AS data, metadata::text AS metadata, recorded_at"
+         data::text AS data, metadata->>'subject' AS subject, recorded_at"
     };
 }
 pub(crate) use decoded_columns;
@@ -323,7 +325,10 @@ pub(crate) use decoded_columns;
 /// way; building, reading and freeing the tree was a third of its own CPU.
 pub(crate) fn decoded_from_row(row: &PgRow) -> Result<(Checkpoint, Envelope, Result<Event, DecodeError>), sqlx::Error> {
     let data: &str = row.try_get("data")?;
-    let metadata: &str = row.try_get("metadata")?;
+    let mut metadata = EventMetadata::default();
+    if let Some(subject) = row.try_get::<Option<String>, _>("subject")? {
+        metadata.extra.insert("subject".to_owned(), Value::String(subject));
+    }
     let envelope = Envelope {
         position: row.try_get("position")?,
         stream_id: row.try_get("stream_id")?,
@@ -332,7 +337,7 @@ pub(crate) fn decoded_from_row(row: &PgRow) -> Result<(Checkpoint, Envelope, Res
         event_type: row.try_get("event_type")?,
         schema_version: row.try_get("schema_version")?,
         data: Value::Null,
-        metadata: serde_json::from_str::<EventMetadata>(metadata).unwrap_or_default(),
+        metadata,
         recorded_at: row.try_get("recorded_at")?,
         hash: None,
         previous_hash: None,

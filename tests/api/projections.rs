@@ -225,3 +225,87 @@ async fn a_projection_being_rebuilt_does_not_hold_the_others_back() {
         .unwrap();
     assert_eq!(users, 2_501, "rebuilt whole, every event once");
 }
+
+/// Every index of the public schema, by name, with its definition.
+async fn indexes(pool: &PgPool) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// A full rebuild builds the read models' secondary indexes once their tables are full (cheaper
+/// than keeping them up to date row by row): afterwards every index is there as the migrations
+/// made it, also when the log holds an erasure (which deletes through them), and a rebuild that
+/// stopped half-way has its indexes built by the next start.
+#[tokio::test]
+async fn a_rebuild_sets_secondary_indexes_aside_and_every_start_builds_them_again() {
+    let app = TestApp::spawn().await;
+    for (user, content) in [
+        ("alice", "hello"),
+        ("bob", "what does the quran say about patience"),
+        ("alice", "I need prayer guidance"),
+    ] {
+        let response = app.chat(user, json!({"user_id": user, "content": content})).await;
+        assert_eq!(response.status(), 200);
+    }
+    let erased = app
+        .client
+        .delete(app.url("/api/v1/users/alice"))
+        .bearer_auth(app.token("alice", Role::User))
+        .send()
+        .await
+        .unwrap();
+    assert!(erased.status().is_success(), "{}", erased.status());
+    app.chat("bob", json!({"user_id": "bob", "content": "thank you"})).await;
+    let pool = &app.db.pool;
+    for projection in Projection::ALL {
+        projector::catch_up(pool, &app.vault(), projection).await.unwrap();
+    }
+    let live = dump(pool).await;
+    let made = indexes(pool).await;
+    assert!(made.iter().any(|(name, _)| name == "messages_by_conversation"));
+
+    projector::rebuild_all(pool, &app.vault(), &Projection::ALL)
+        .await
+        .unwrap();
+    assert_eq!(live, dump(pool).await, "the same rows, alice's erased again");
+    assert_eq!(made, indexes(pool).await, "every index built again, as it was");
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM deferred_indexes")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+
+    // A rebuild that stops after setting its indexes aside (its process killed)...
+    let mut transaction = pool.begin().await.unwrap();
+    let dropped = hijraah_projections::deferred::defer(&mut transaction, &["messages", "agent_interactions", "users"])
+        .await
+        .unwrap();
+    transaction.commit().await.unwrap();
+    assert_eq!(
+        dropped,
+        [
+            "agent_interactions_by_conversation",
+            "agent_interactions_by_user",
+            "messages_by_conversation"
+        ],
+        "secondary indexes only: primary keys and unique indexes stay"
+    );
+    assert!(
+        !indexes(pool)
+            .await
+            .iter()
+            .any(|(name, _)| name == "messages_by_conversation")
+    );
+    // ...has them built by the next start, which runs the migrations.
+    let database = hijraah::database::Database {
+        pool: pool.clone(),
+        embedded: None,
+    };
+    database.migrate().await.unwrap();
+    assert_eq!(made, indexes(pool).await);
+    // Another start finds nothing left to build.
+    database.migrate().await.unwrap();
+    assert_eq!(made, indexes(pool).await);
+}
