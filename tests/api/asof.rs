@@ -175,13 +175,7 @@ async fn replay_until_builds_the_read_models_as_they_stood_into_their_own_schema
         .await
             > 0
     );
-    let erased = app
-        .client
-        .delete(app.url("/api/v1/users/alice"))
-        .bearer_auth(app.token("alice", Role::User))
-        .send()
-        .await
-        .unwrap();
+    let erased = app.erase("alice").await;
     assert_eq!(erased.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         count(

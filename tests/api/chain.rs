@@ -72,13 +72,7 @@ async fn the_hash_chain_finds_a_row_changed_or_removed_in_sql_and_an_erasure_kee
         );
     }
     // The right to erasure shreds alice's key; it changes no event.
-    let erased = app
-        .client
-        .delete(app.url("/api/v1/users/alice"))
-        .bearer_auth(app.token("alice", Role::User))
-        .send()
-        .await
-        .unwrap();
+    let erased = app.erase("alice").await;
     assert!(erased.status().is_success(), "{}", erased.status());
 
     // Every envelope links to the one before it.

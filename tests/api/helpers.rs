@@ -193,6 +193,16 @@ impl TestApp {
         )
     }
 
+    /// `DELETE /api/v1/users/{user}`, as the user themself: the right to erasure.
+    pub async fn erase(&self, user: &str) -> Response {
+        self.client
+            .delete(self.url(&format!("/api/v1/users/{user}")))
+            .bearer_auth(self.token(user, Role::User))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))

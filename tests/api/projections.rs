@@ -249,13 +249,7 @@ async fn a_rebuild_sets_secondary_indexes_aside_and_every_start_builds_them_agai
         let response = app.chat(user, json!({"user_id": user, "content": content})).await;
         assert_eq!(response.status(), 200);
     }
-    let erased = app
-        .client
-        .delete(app.url("/api/v1/users/alice"))
-        .bearer_auth(app.token("alice", Role::User))
-        .send()
-        .await
-        .unwrap();
+    let erased = app.erase("alice").await;
     assert!(erased.status().is_success(), "{}", erased.status());
     app.chat("bob", json!({"user_id": "bob", "content": "thank you"})).await;
     let pool = &app.db.pool;
