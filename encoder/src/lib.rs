@@ -178,8 +178,26 @@ pub fn normalise(vector: &mut [f32]) {
 }
 
 /// The dot product, which is the cosine for unit vectors.
+///
+/// Summed in 16 independent lanes, which the compiler turns into vector instructions; one running
+/// sum would make every multiply wait for the previous add (a sum of floats is not reordered).
 pub fn cosine(one: &[f32], other: &[f32]) -> f32 {
-    one.iter().zip(other).map(|(a, b)| a * b).sum()
+    const LANES: usize = 16;
+    let (one, other) = (&one[..one.len().min(other.len())], &other[..one.len().min(other.len())]);
+    let mut lanes = [0.0f32; LANES];
+    let (pairs, other_pairs) = (one.chunks_exact(LANES), other.chunks_exact(LANES));
+    let tail: f32 = pairs
+        .remainder()
+        .iter()
+        .zip(other_pairs.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in pairs.zip(other_pairs) {
+        for lane in 0..LANES {
+            lanes[lane] += a[lane] * b[lane];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
