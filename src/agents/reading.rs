@@ -50,6 +50,10 @@ pub struct Reading {
     pub prayer_times: Option<String>,
     /// The calendar question it asks, read against `today`.
     pub calendar: Option<CalendarQuestion>,
+    /// The dates it gives ("tomorrow", "next Friday", "15 January"), read but not yet placed
+    /// on the calendar: each answer resolves them against the day it counts from
+    /// ([`dates::resolve_first`]), which for prayer times is today where the user is.
+    pub dates: Vec<dates::DateWords>,
     /// The day it is asked on (`context.date`, else the request's day in UTC).
     pub today: NaiveDate,
     /// Zakat al-mal inputs: the amounts with their roles.
@@ -118,6 +122,7 @@ impl Reading {
             city,
             prayer_times,
             calendar,
+            dates: dates::parse_dates(content),
             today,
             asks_zakat_recipients: questions::asks_zakat_recipients(&message),
             asks_zakat_al_fitr,
@@ -167,6 +172,7 @@ impl Reading {
             CalendarQuestion::ToGregorian(_) => "to_gregorian".to_owned(),
         });
         cue("calendar", calendar.as_deref());
+        cue("date", self.dates.first().map(dates::DateWords::kind));
         let mut amounts: Vec<String> = self.zakat.amounts.keys().map(|role| (*role).to_owned()).collect();
         if self.zakat.unnamed_price_per_gram.is_some() {
             amounts.push("price_per_gram".to_owned());
@@ -212,6 +218,15 @@ mod tests {
         assert!(asked.prayer_times.is_some());
         assert_eq!(asked.ruling(), None);
         assert_eq!(asked.city.map(|city| city.name.as_str()), Some("Manchester"));
+        // The date is read once, unresolved, and recorded by its kind, not its day.
+        assert_eq!(asked.dates[0].kind(), "relative");
+        assert_eq!(asked.record().cues.get("date").map(String::as_str), Some("relative"));
+        let fifteenth = read("isha in Cairo on 15 January 2027");
+        assert_eq!(
+            dates::resolve_first(&fifteenth.dates, fifteenth.today).map(|mention| mention.date),
+            NaiveDate::from_ymd_opt(2027, 1, 15)
+        );
+        assert!(!read("hello").record().cues.contains_key("date"));
 
         let zakat = read("I have 12,000 dollars saved and gold is 85 dollars a gram, how much zakat do I owe?");
         assert!(zakat.computing);

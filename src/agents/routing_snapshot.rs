@@ -137,7 +137,13 @@ fn decision(
     context: &Value,
     previous: &[String],
 ) -> (String, Vec<String>) {
-    let routing = rules.route(&rules_request(rules, text, language, context, previous));
+    let mut request = rules_request(rules, text, language, context, previous);
+    // A message without a date in its context is asked on a fixed day, so the snapshot does not
+    // change with the day the test runs ("what is today's hijri date?").
+    request.asked_at = chrono::DateTime::parse_from_rfc3339("2026-12-05T12:00:00Z")
+        .expect("a fixed moment")
+        .with_timezone(&chrono::Utc);
+    let routing = rules.route(&request);
     let chosen: Vec<String> = routing
         .selected
         .iter()

@@ -104,9 +104,11 @@ fn lower_tokens(message: &str) -> (String, Vec<Token>) {
     (lower, tokens)
 }
 
-/// A Gregorian date written out: ISO, "15 January 2027", "January 15th, 2027", "15/01/2027",
-/// with or without the year (then the year of `today`).
-fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
+/// Gregorian dates written out, in the order the words give them: ISO, "15 January 2027",
+/// "January 15th, 2027", "15/01/2027", with or without the year. Only a day that exists in the
+/// year written is one; a day without its year is checked when it is resolved.
+fn written_dates(tokens: &[Token]) -> Vec<DateWords> {
+    let mut found = Vec::new();
     for index in 0..tokens.len() {
         // ISO: 2027-01-15 arrives as 2027, -, 01, -, 15.
         if let (Some(year), Some(Token::Mark('-')), Some(month), Some(Token::Mark('-')), Some(day)) = (
@@ -115,11 +117,13 @@ fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
             tokens.get(index + 2).and_then(day_number),
             tokens.get(index + 3),
             tokens.get(index + 4).and_then(day_number),
-        ) && let Some(date) = NaiveDate::from_ymd_opt(year, month, day)
+        ) && NaiveDate::from_ymd_opt(year, month, day).is_some()
         {
-            return Some(DateMention {
-                date,
-                phrase: date.to_string(),
+            found.push(DateWords::Written {
+                year: Some(year),
+                month,
+                day,
+                style: Written::Iso,
             });
         }
         // Day-first with slashes: 15/01/2027.
@@ -129,11 +133,13 @@ fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
             tokens.get(index + 2).and_then(day_number),
             tokens.get(index + 3),
             tokens.get(index + 4).and_then(year_number),
-        ) && let Some(date) = NaiveDate::from_ymd_opt(year, month, day)
+        ) && NaiveDate::from_ymd_opt(year, month, day).is_some()
         {
-            return Some(DateMention {
-                date,
-                phrase: format!("{day}/{month}/{year}"),
+            found.push(DateWords::Written {
+                year: Some(year),
+                month,
+                day,
+                style: Written::Slashes,
             });
         }
         // "15 January 2027", "15th of January".
@@ -142,12 +148,12 @@ fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
             if let Some(month) = token_word(tokens, at).and_then(gregorian_month) {
                 let year_at = skip_joiners(tokens, at + 1);
                 let year = tokens.get(year_at).and_then(year_number).filter(|y| *y > 1800);
-                if let Some(date) = NaiveDate::from_ymd_opt(year.unwrap_or(today.year()), month, day) {
-                    return Some(DateMention {
-                        date,
-                        phrase: date.format("%-d %B %Y").to_string(),
-                    });
-                }
+                found.push(DateWords::Written {
+                    year,
+                    month,
+                    day,
+                    style: Written::Words,
+                });
             }
         }
         // "January 15th, 2027".
@@ -157,72 +163,164 @@ fn written_date(tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
             // "may" is also a verb: take it as a month only with a day right after it.
             let year_at = skip_joiners(tokens, index + 2);
             let year = tokens.get(year_at).and_then(year_number).filter(|y| *y > 1800);
-            if let Some(date) = NaiveDate::from_ymd_opt(year.unwrap_or(today.year()), month, day) {
-                return Some(DateMention {
-                    date,
-                    phrase: date.format("%-d %B %Y").to_string(),
-                });
-            }
+            found.push(DateWords::Written {
+                year,
+                month,
+                day,
+                style: Written::Words,
+            });
         }
     }
-    None
+    found
 }
 
 /// "today", "tomorrow", "yesterday", "the day after tomorrow", "next Friday", "on Friday",
-/// "in 3 days", "next week", and the Arabic words for them.
-fn relative_date(lower: &str, tokens: &[Token], today: NaiveDate) -> Option<DateMention> {
-    let mention = |date: NaiveDate, phrase: &str| {
-        Some(DateMention {
-            date,
+/// "in 3 days", "next week", and the Arabic words for them: the first that the words give.
+fn relative_words(lower: &str, tokens: &[Token]) -> Option<DateWords> {
+    let days = |days: i64, phrase: &str| {
+        Some(DateWords::Relative {
+            days,
             phrase: phrase.to_owned(),
         })
     };
     if contains_any_word(lower, &["day after tomorrow", "بعد غد", "بعد بكرة"]) {
-        return mention(today + Duration::days(2), "the day after tomorrow");
+        return days(2, "the day after tomorrow");
     }
     if contains_any_word(lower, &["tomorrow", "tmrw", "tmr", "غدا", "غداً", "بكرة", "بكره"]) {
-        return mention(today + Duration::days(1), "tomorrow");
+        return days(1, "tomorrow");
     }
     if contains_any_word(lower, &["yesterday", "أمس", "امس", "البارحة"]) {
-        return mention(today - Duration::days(1), "yesterday");
+        return days(-1, "yesterday");
     }
     for (index, token) in tokens.iter().enumerate() {
         if let Some(word) = token.word()
-            && let Some((_, weekday)) = WEEKDAYS.iter().find(|(name, _)| *name == word)
+            && let Some((name, weekday)) = WEEKDAYS.iter().find(|(name, _)| *name == word)
         {
-            let ahead = (7 + weekday.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
-            let next_word = index.checked_sub(1).and_then(|i| token_word(tokens, i)) == Some("next");
-            let days = if ahead == 0 && next_word { 7 } else { ahead };
-            return mention(today + Duration::days(days), word);
+            return Some(DateWords::Weekday {
+                weekday: *weekday,
+                next: index.checked_sub(1).and_then(|i| token_word(tokens, i)) == Some("next"),
+                phrase: (*name).to_owned(),
+            });
         }
         if token_word(tokens, index) == Some("in")
             && let Some(count) = tokens.get(index + 1).and_then(Token::number)
             && let Some(unit) = token_word(tokens, index + 2)
         {
             let count = i64::try_from(count.trunc().mantissa()).ok()?;
-            let days = match unit {
+            let ahead = match unit {
                 "day" | "days" => count,
                 "week" | "weeks" => count * 7,
                 _ => continue,
             };
-            if (0..=3660).contains(&days) {
-                return mention(today + Duration::days(days), &format!("in {count} {unit}"));
+            if (0..=3660).contains(&ahead) {
+                return days(ahead, &format!("in {count} {unit}"));
             }
         }
     }
     if contains_any_word(lower, &["next week"]) {
-        return mention(today + Duration::days(7), "next week");
+        return days(7, "next week");
     }
     if contains_any_word(lower, &["today", "tonight", "now", "current", "اليوم", "الليلة"]) {
-        return mention(today, "today");
+        return days(0, "today");
     }
     None
 }
 
+/// How a date was written out, so it is said back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// 2027-01-15.
+    Iso,
+    /// 15/01/2027.
+    Slashes,
+    /// "15 January 2027", "January 15th".
+    Words,
+}
+
+/// A date as the words give it, before it is placed on the calendar: reading a message needs
+/// no day, and each answer resolves the words against the day it counts from (the request's,
+/// the context's, or today where the user is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateWords {
+    /// A day written out; without its year, the year of the day it counts from.
+    Written {
+        year: Option<i32>,
+        month: u32,
+        day: u32,
+        style: Written,
+    },
+    /// Days from the day it counts from: "today" 0, "tomorrow" 1, "in 2 weeks" 14.
+    Relative { days: i64, phrase: String },
+    /// A weekday: the next one from the day it counts from (that day itself, unless "next").
+    Weekday {
+        weekday: chrono::Weekday,
+        next: bool,
+        phrase: String,
+    },
+}
+
+impl DateWords {
+    /// The day these words name, counted from `today`; `None` for a day without its year that
+    /// does not exist in `today`'s (the 29th of February).
+    pub fn resolve(&self, today: NaiveDate) -> Option<DateMention> {
+        match self {
+            DateWords::Written {
+                year,
+                month,
+                day,
+                style,
+            } => {
+                let date = NaiveDate::from_ymd_opt(year.unwrap_or(today.year()), *month, *day)?;
+                let phrase = match style {
+                    Written::Iso => date.to_string(),
+                    Written::Slashes => format!("{day}/{month}/{}", date.year()),
+                    Written::Words => date.format("%-d %B %Y").to_string(),
+                };
+                Some(DateMention { date, phrase })
+            }
+            DateWords::Relative { days, phrase } => Some(DateMention {
+                date: today + Duration::days(*days),
+                phrase: phrase.clone(),
+            }),
+            DateWords::Weekday { weekday, next, phrase } => {
+                let ahead =
+                    (7 + weekday.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+                let days = if ahead == 0 && *next { 7 } else { ahead };
+                Some(DateMention {
+                    date: today + Duration::days(days),
+                    phrase: phrase.clone(),
+                })
+            }
+        }
+    }
+
+    /// The kind of words, as `RequestRouted` records it (not the date itself).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DateWords::Written { .. } => "written",
+            DateWords::Relative { .. } => "relative",
+            DateWords::Weekday { .. } => "weekday",
+        }
+    }
+}
+
+/// Every date a message gives, unresolved and in the order they count: dates written out first,
+/// then the first relative one.
+pub fn parse_dates(message: &str) -> Vec<DateWords> {
+    let (lower, tokens) = lower_tokens(message);
+    let mut found = written_dates(&tokens);
+    found.extend(relative_words(&lower, &tokens));
+    found
+}
+
+/// The first of `words` that names a day, counted from `today`.
+pub fn resolve_first(words: &[DateWords], today: NaiveDate) -> Option<DateMention> {
+    words.iter().find_map(|words| words.resolve(today))
+}
+
 /// The day a message is about: a date written out, else a relative one, else none.
 pub fn read_date(message: &str, today: NaiveDate) -> Option<DateMention> {
-    let (lower, tokens) = lower_tokens(message);
-    written_date(&tokens, today).or_else(|| relative_date(&lower, &tokens, today))
+    resolve_first(&parse_dates(message), today)
 }
 
 /// A Hijri date written out: "1 Muharram 1449", "15th of Sha'ban 1448 AH", "Muharram 1, 1449",

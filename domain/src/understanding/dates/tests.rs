@@ -118,3 +118,61 @@ fn conversions_both_ways() {
         "naming Ramadan is not asking its date"
     );
 }
+
+#[test]
+fn a_date_is_read_once_and_resolved_against_the_day_each_answer_counts_from() {
+    // "Tomorrow" read once: a day later in Jakarta than in UTC when it is already tomorrow there.
+    let words = parse_dates("fajr in Jakarta tomorrow");
+    assert_eq!(
+        words,
+        vec![DateWords::Relative {
+            days: 1,
+            phrase: "tomorrow".to_owned()
+        }]
+    );
+    assert_eq!(
+        resolve_first(&words, day("2026-12-02")).unwrap().date,
+        day("2026-12-03")
+    );
+    assert_eq!(
+        resolve_first(&words, day("2026-12-03")).unwrap().date,
+        day("2026-12-04")
+    );
+
+    // A weekday counts from the day asked: "next" skips that day itself.
+    let friday = parse_dates("isha next friday");
+    assert_eq!(
+        resolve_first(&friday, day("2026-12-04")).unwrap().date,
+        day("2026-12-11")
+    );
+    let friday = parse_dates("isha on friday");
+    assert_eq!(
+        resolve_first(&friday, day("2026-12-04")).unwrap().date,
+        day("2026-12-04")
+    );
+    assert_eq!(
+        resolve_first(&friday, day("2026-12-05")).unwrap().date,
+        day("2026-12-11")
+    );
+
+    // A day without its year takes the year it is resolved in; the 29th of February is a day
+    // only in a leap year, and otherwise the next date of the message counts.
+    let leap = parse_dates("maghrib on 29 February, or tomorrow");
+    assert_eq!(leap.len(), 2);
+    assert_eq!(resolve_first(&leap, day("2028-01-10")).unwrap().date, day("2028-02-29"));
+    assert_eq!(resolve_first(&leap, day("2027-01-10")).unwrap().date, day("2027-01-11"));
+
+    // A written year is part of the words; a day that does not exist in it is no date at all.
+    assert_eq!(
+        parse_dates("15/01/2027"),
+        vec![DateWords::Written {
+            year: Some(2027),
+            month: 1,
+            day: 15,
+            style: Written::Slashes
+        }]
+    );
+    assert_eq!(parse_dates("2027-02-30"), Vec::new());
+    assert_eq!(parse_dates("what may I do"), Vec::new());
+    assert_eq!(parse_dates("غداً")[0].kind(), "relative");
+}

@@ -170,7 +170,7 @@ pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood)
     let Some(previous) = request.previous_reply("community") else {
         return Ok((place, understood));
     };
-    let has_date = dates::read_date(&request.content, request.today(None)).is_some();
+    let has_date = dates::resolve_first(&request.reading().dates, request.today(None)).is_some();
     if understood.intents.is_empty()
         && let Some(follow_up) = follow_up(&request.content, place.is_some(), has_date)
     {

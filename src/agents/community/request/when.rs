@@ -45,10 +45,10 @@ pub(in crate::agents::community) fn date_of(request: &AgentRequest, timezone: Tz
     if let Some(date) = context_str(&request.context, "date") {
         // `context.date` is the day the question is asked on; "tomorrow" counts from it.
         let today = crate::community::parse_date("date", &date).map_err(Unusable)?;
-        return Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date));
+        return Ok(dates::resolve_first(&request.reading().dates, today).map_or(today, |mention| mention.date));
     }
     let today = request.today(Some(timezone));
-    Ok(dates::read_date(&request.content, today).map_or(today, |mention| mention.date))
+    Ok(dates::resolve_first(&request.reading().dates, today).map_or(today, |mention| mention.date))
 }
 
 /// A calculation method named in the message ("using ISNA", "the Karachi method").
