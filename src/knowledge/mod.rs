@@ -244,19 +244,35 @@ impl KnowledgeService {
         let source = request.source.clone();
         let collection = request.collection.clone();
         let query = request.query.clone();
-        let lexical = self
-            .search_lexical(SearchRequest {
-                limit: limit.max(HYBRID_CANDIDATES),
-                ..request
-            })
-            .await?;
         let tuning = crate::semantic::tuning();
         let asked = if tuning.embed_topic {
             hijraah_index::query::meaning_of(&query)
         } else {
             query.clone()
         };
-        let Some(query_vector) = semantic.query_vector(&asked).await else {
+        // By words and by meaning at once, each on its own blocking thread: the flat scan (and a
+        // new query's embedding) no longer waits for the lexical search to finish. The scan keeps
+        // enough candidates for a query that asks for one source to take its own from them.
+        let by_meaning = {
+            let semantic = semantic.clone();
+            async move {
+                let vector = semantic.query_vector(&asked).await?;
+                let scanned = vector.clone();
+                let nearest = tokio::task::spawn_blocking(move || semantic.nearest(&scanned, HYBRID_CANDIDATES * 4))
+                    .await
+                    .ok()?;
+                Some((vector, nearest))
+            }
+        };
+        let (lexical, by_meaning) = tokio::join!(
+            self.search_lexical(SearchRequest {
+                limit: limit.max(HYBRID_CANDIDATES),
+                ..request
+            }),
+            by_meaning
+        );
+        let lexical = lexical?;
+        let Some((query_vector, nearest)) = by_meaning else {
             return Ok(truncated(lexical, limit));
         };
         // A query that asks for the Qur'an or for hadith in its words ("hadith about anger",
@@ -266,15 +282,11 @@ impl KnowledgeService {
             .then(|| hijraah_index::query::source_hint(&query))
             .flatten()
             .filter(|hinted| lexical.hits.iter().any(|hit| hit.source == *hinted));
-        let nearest: Vec<(String, f32)> = match hinted {
-            Some(hinted) => semantic
-                .nearest(&query_vector, HYBRID_CANDIDATES * 4)
-                .into_iter()
-                .filter(|(id, _)| id.starts_with("quran:") == (hinted == "quran"))
-                .take(HYBRID_CANDIDATES)
-                .collect(),
-            None => semantic.nearest(&query_vector, HYBRID_CANDIDATES),
-        };
+        let nearest: Vec<(String, f32)> = nearest
+            .into_iter()
+            .filter(|(id, _)| hinted.is_none_or(|hinted| id.starts_with("quran:") == (hinted == "quran")))
+            .take(HYBRID_CANDIDATES)
+            .collect();
         let arabic = hijraah_index::arabic::has_arabic(&query);
         let meaning_weight = if arabic {
             tuning.arabic_meaning_weight
