@@ -203,3 +203,24 @@ pub fn cosine(one: &[f32], other: &[f32]) -> f32 {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cosine;
+
+    #[test]
+    fn the_lane_sum_is_the_dot_product_at_every_length() {
+        for length in [0usize, 1, 15, 16, 17, 31, 384, 385] {
+            let one: Vec<f32> = (0..length).map(|i| ((i * 7 % 13) as f32 - 6.0) / 5.0).collect();
+            let other: Vec<f32> = (0..length).map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0).collect();
+            let plain: f64 = one.iter().zip(&other).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum();
+            let lanes = f64::from(cosine(&one, &other));
+            assert!(
+                (lanes - plain).abs() <= 1e-4 * plain.abs().max(1.0),
+                "{length}: {lanes} vs {plain}"
+            );
+        }
+        // Vectors of different lengths are compared over the shorter one.
+        assert_eq!(cosine(&[1.0, 2.0, 3.0], &[1.0, 1.0]), 3.0);
+    }
+}
