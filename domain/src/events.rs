@@ -81,6 +81,10 @@ pub struct MessageRead {
     /// The roles of the amounts read (`cash`, `gold_price_per_gram`, `debts_due_now`, `income`,
     /// `persons`…), one per amount.
     pub amounts: Vec<String>,
+    /// The parts of the places named, in order (`city_from`, `city_to`, `city_at`, `city_faced`,
+    /// `country_at`…), one per place; not the places.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
     /// What holds of it: `question`, `supplication`, `mentions_religion`, `zakat_al_fitr`,
     /// `zakat_recipients`, `computing`, `names_a_city`.
     pub flags: Vec<String>,

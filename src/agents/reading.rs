@@ -44,8 +44,11 @@ pub struct Reading {
     pub mentions_religion: bool,
     /// It is about the religion at all (Arabic script counts).
     pub religious_context: bool,
-    /// The city the text names, from the gazetteer.
+    /// The city the text asks about, from the gazetteer ([`gazetteer::Places::asked_about`]).
     pub city: Option<&'static City>,
+    /// Every city and country it names, with the part each plays ("from Amman", "to Berlin",
+    /// "the direction of Mecca"): the qibla stands at one, a move goes to another.
+    pub places: gazetteer::Places,
     /// Why it asks for prayer times, if it does.
     pub prayer_times: Option<String>,
     /// The calendar question it asks, read against `today`.
@@ -89,7 +92,8 @@ impl Reading {
     pub fn new(content: &str, language: &str, today: NaiveDate, previous: bool) -> Self {
         let message = Message::new(content);
         let prayer = questions::prayer_named(&message);
-        let city = gazetteer::find_in_text(content);
+        let places = gazetteer::places_in_text(content);
+        let city = places.asked_about();
         let prayer_times = questions::asks_prayer_times(&message, city.is_some());
         let calendar = dates::read_calendar_question(content, today);
         let zakat = zakat::read_message(&message);
@@ -120,6 +124,7 @@ impl Reading {
             mentions_religion: questions::mentions_religion(&message),
             religious_context: questions::religious_context(&message),
             city,
+            places,
             prayer_times,
             calendar,
             dates: dates::parse_dates(content),
@@ -194,6 +199,7 @@ impl Reading {
             language: self.language.clone(),
             cues,
             amounts,
+            places: self.places.roles(),
             flags: flags
                 .into_iter()
                 .filter(|(_, set)| *set)

@@ -8,6 +8,11 @@
 //! with a capital after "in", "at", "from"…; a name followed by "method" is a calculation method,
 //! not a place ("the Karachi method"); "Birmingham, United States" picks that country's city; and
 //! otherwise the most populous city of a name wins.
+//!
+//! Each place named has a part, read from the words before it ([`Role`]): where one comes from
+//! ("from Amman"), where one is or goes ("in Cairo", "to Berlin", «بالقاهرة»), what one faces
+//! ("the direction of Mecca", «اتجاه مكة»). [`places_in_text`] reads them all once, for the
+//! message's reading; the qibla stands at one place, a move goes to another.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -451,42 +456,208 @@ fn without_clitics(word: &str) -> Option<&str> {
         .filter(|rest| rest.chars().count() >= 2)
 }
 
-/// The city a text names: see the module comment for how a name is trusted and which wins.
-pub fn find_in_text(text: &str) -> Option<&'static City> {
-    find_in_text_except(text, |_| false)
+/// The part a place plays in a message (#23 item 0): read from the word before its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Where one is or sets out from: "from Amman", "من عمّان".
+    From,
+    /// Where one goes: "to Melbourne", "إلى برلين", «للرياض».
+    To,
+    /// Where one is, or is asked about: "in Cairo", "near Leeds", «بالقاهرة», «في دمشق».
+    At,
+    /// What one faces: "the direction of Mecca", "towards the Kaaba", "اتجاه مكة".
+    Faced,
+    /// Named with no word that gives it a part: "Mecca" in "which way is Mecca from here".
+    Bare,
 }
 
-/// The city a text names, leaving out the cities `except` says are not the place asked about
-/// (Mecca in a question about the direction of Mecca).
-pub fn find_in_text_except(text: &str, except: impl Fn(&City) -> bool) -> Option<&'static City> {
-    scan(text, except).0
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::From => "from",
+            Self::To => "to",
+            Self::At => "at",
+            Self::Faced => "faced",
+            Self::Bare => "bare",
+        }
+    }
+}
+
+/// A city named in a message, with its part.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedCity {
+    pub city: &'static City,
+    pub role: Role,
+    /// Its first word's position among the message's words.
+    pub position: usize,
+    /// How strongly it is the place asked about: longer names first, then a place after a
+    /// preposition other than "from", then the more populous.
+    rank: i64,
+}
+
+/// A country named in a message, with its part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedCountry {
+    /// ISO 3166 code.
+    pub code: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    pub position: usize,
+}
+
+/// Every place a message names, in the order written, read once (#23 item 0).
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    pub cities: Vec<NamedCity>,
+    /// Countries named on their own, not as the qualifier of a city ("Birmingham, United States").
+    pub countries: Vec<NamedCountry>,
+    /// The first city named with a state or country it is not in ("Paris, Texas"), as written.
+    unheld: Option<(String, String)>,
+}
+
+impl Places {
+    /// The city the message asks about: see the module comment for how a name is trusted and
+    /// which wins.
+    pub fn asked_about(&self) -> Option<&'static City> {
+        self.best(|_| true)
+    }
+
+    /// Where one stands to face something (the qibla's origin): not the place faced, and not
+    /// Mecca when another city is named ("اتجاه مكة من عمّان", "which way is Mecca from Amman");
+    /// a place named "from" first.
+    pub fn standing_at(&self) -> Option<&'static City> {
+        let not_faced = |named: &NamedCity| named.role != Role::Faced && named.city.name != "Makkah";
+        self.cities
+            .iter()
+            .find(|named| named.role == Role::From && not_faced(named))
+            .map(|named| named.city)
+            .or_else(|| self.best(not_faced))
+            .or_else(|| self.asked_about())
+    }
+
+    /// The country one goes to, or asks about, of those the message names as countries or by a
+    /// city: the last named "to" ("from Egypt to Berlin": Germany), else the last named "in",
+    /// else the last not named "from". None when every place named is one the user comes from.
+    pub fn destination_country(&self) -> Option<&'static str> {
+        let mut named: Vec<(usize, Role, &'static str)> = self
+            .countries
+            .iter()
+            .map(|country| (country.position, country.role, country.code))
+            .chain(
+                self.cities
+                    .iter()
+                    .map(|named| (named.position, named.role, named.city.country_code.as_str())),
+            )
+            .collect();
+        named.sort_by_key(|(position, _, _)| *position);
+        named
+            .iter()
+            .rev()
+            .find(|(_, role, _)| *role == Role::To)
+            .or_else(|| named.iter().rev().find(|(_, role, _)| *role == Role::At))
+            .or_else(|| named.iter().rev().find(|(_, role, _)| *role != Role::From))
+            .map(|(_, _, code)| *code)
+    }
+
+    /// The countries the user comes from: those named "from", as countries or by a city.
+    pub fn origin_countries(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.countries
+            .iter()
+            .filter(|country| country.role == Role::From)
+            .map(|country| country.code)
+            .chain(
+                self.cities
+                    .iter()
+                    .filter(|named| named.role == Role::From)
+                    .map(|named| named.city.country_code.as_str()),
+            )
+    }
+
+    /// The parts of the places named, in order, as `RequestRouted` records them (no names).
+    pub fn roles(&self) -> Vec<String> {
+        let mut roles: Vec<(usize, String)> = self
+            .cities
+            .iter()
+            .map(|named| (named.position, format!("city_{}", named.role.as_str())))
+            .chain(
+                self.countries
+                    .iter()
+                    .map(|named| (named.position, format!("country_{}", named.role.as_str()))),
+            )
+            .collect();
+        roles.sort();
+        roles.into_iter().map(|(_, role)| role).collect()
+    }
+
+    fn best(&self, keep: impl Fn(&NamedCity) -> bool) -> Option<&'static City> {
+        let mut best: Option<&NamedCity> = None;
+        for named in self.cities.iter().filter(|named| keep(named)) {
+            if best.is_none_or(|best| named.rank > best.rank) {
+                best = Some(named);
+            }
+        }
+        best.map(|named| named.city)
+    }
+}
+
+/// The part a place plays, from the words before it (`start` is its first word).
+fn role_at(words: &[Word], start: usize, clitic: Option<&str>) -> Role {
+    let word = |back: usize| start.checked_sub(back).map(|i| words[i].folded.as_str());
+    if let Some(clitic) = clitic {
+        // «بالقاهرة»: the place one is in; «للرياض»: the place one goes to.
+        if clitic.contains('ب') {
+            return Role::At;
+        }
+        if clitic.contains('ل') {
+            return Role::To;
+        }
+    }
+    let direction =
+        |w: Option<&str>| w.is_some_and(|w| matches!(w, "direction" | "way" | "bearing" | "اتجاه" | "جهة" | "اتجاة"));
+    match word(1) {
+        Some("towards" | "toward" | "facing" | "face" | "faces" | "نحو" | "اتجاه" | "جهة" | "صوب" | "شطر") => {
+            Role::Faced
+        }
+        Some("to" | "of" | "الى") if direction(word(2)) => Role::Faced,
+        Some("from" | "من") => Role::From,
+        Some("to" | "الى" | "إلى") => Role::To,
+        Some(before) if PREPOSITIONS.contains(&before) => Role::At,
+        _ => Role::Bare,
+    }
+}
+
+/// The city a text names: see the module comment for how a name is trusted and which wins.
+pub fn find_in_text(text: &str) -> Option<&'static City> {
+    places_in_text(text).asked_about()
 }
 
 /// A city the text names with a state or country where the gazetteer holds no city of that name
 /// ("Paris, Texas"), as written: `(city, where)`. Only when the text names no city it holds.
 pub fn unheld_in_text(text: &str) -> Option<(String, String)> {
-    match scan(text, |_| false) {
-        (None, unheld) => unheld,
-        (Some(_), _) => None,
-    }
+    let places = places_in_text(text);
+    if places.cities.is_empty() { places.unheld } else { None }
 }
 
-/// The city a text names, and the first city named with a state or country it is not in.
-fn scan(text: &str, except: impl Fn(&City) -> bool) -> (Option<&'static City>, Option<(String, String)>) {
+/// Every city and country a text names, with the part each plays.
+pub fn places_in_text(text: &str) -> Places {
     let gazetteer = &*GAZETTEER;
-    let mut unheld = None;
+    let mut places = Places::default();
     let words = words_of(text);
-    let mut best: Option<(i64, usize)> = None;
+    // The words that qualify a city ("United States" in "Birmingham, United States"): not a
+    // country named on its own.
+    let mut qualifiers = vec![false; words.len()];
     for start in 0..words.len() {
         for length in (1..=4.min(words.len() - start)).rev() {
             let window = &words[start..start + length];
             let mut key = window.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
             let mut candidates = gazetteer.by_name.get(&key);
+            let mut clitic = None;
             if candidates.is_none()
                 && length == 1
                 && key.chars().any(is_arabic)
                 && let Some(bare) = without_clitics(&key)
             {
+                clitic = Some(key[..key.len() - bare.len()].to_owned());
                 key = bare.to_owned();
                 candidates = gazetteer
                     .by_name
@@ -530,38 +701,69 @@ fn scan(text: &str, except: impl Fn(&City) -> bool) -> (Option<&'static City>, O
                         .collect::<Vec<_>>()
                         .join(" ")
                 };
-                Some((code, written(window), written(qualifier)))
+                Some((code, written(window), written(qualifier), from..from + extra))
             });
             let city = match country {
-                Some((code, name, qualifier)) => match candidates
-                    .iter()
-                    .copied()
-                    .find(|&i| gazetteer.cities[i].country_code == *code)
-                {
-                    Some(city) => city,
-                    // "Paris, Texas": a city of that name the gazetteer does not hold there. Not
-                    // the Paris it does hold: a wrong city's prayer times are worse than a
-                    // question back.
-                    None => {
-                        unheld.get_or_insert((name, qualifier));
-                        continue;
+                Some((code, name, qualifier, span)) => {
+                    qualifiers[span].fill(true);
+                    match candidates
+                        .iter()
+                        .copied()
+                        .find(|&i| gazetteer.cities[i].country_code == *code)
+                    {
+                        Some(city) => city,
+                        // "Paris, Texas": a city of that name the gazetteer does not hold there.
+                        // Not the Paris it does hold: a wrong city's prayer times are worse than
+                        // a question back.
+                        None => {
+                            places.unheld.get_or_insert((name, qualifier));
+                            continue;
+                        }
                     }
-                },
+                }
                 None => candidates[0],
             };
-            if except(&gazetteer.cities[city]) {
-                continue;
-            }
-            let score = (length as i64) * 1_000_000_000_000
-                + i64::from(destination) * 100_000_000_000
-                + gazetteer.cities[city].population as i64;
-            if best.is_none_or(|(best_score, _)| score > best_score) {
-                best = Some((score, city));
-            }
+            let city = &gazetteer.cities[city];
+            places.cities.push(NamedCity {
+                city,
+                role: role_at(&words, start, clitic.as_deref()),
+                position: start,
+                rank: (length as i64) * 1_000_000_000_000
+                    + i64::from(destination) * 100_000_000_000
+                    + city.population as i64,
+            });
             break;
         }
     }
-    (best.map(|(_, index)| &gazetteer.cities[index]), unheld)
+    let mut start = 0;
+    while start < words.len() {
+        let matched = (1..=3.min(words.len() - start)).rev().find_map(|length| {
+            let window = &words[start..start + length];
+            let key = window.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+            if key == "us" && window[0].original != "US" {
+                return None;
+            }
+            let code = gazetteer.countries.get(&key)?;
+            Some((length, code))
+        });
+        match matched {
+            Some((length, code)) => {
+                if !qualifiers[start]
+                    && let Some(name) = country_name(code)
+                {
+                    places.countries.push(NamedCountry {
+                        code: code.as_str(),
+                        name,
+                        role: role_at(&words, start, None),
+                        position: start,
+                    });
+                }
+                start += length;
+            }
+            None => start += 1,
+        }
+    }
+    places
 }
 
 /// A city by its exact name or alias (case-insensitive), as sent in a context, optionally as
@@ -599,37 +801,6 @@ pub fn country_name(code: &str) -> Option<&'static str> {
         .iter()
         .find(|city| city.country_code.eq_ignore_ascii_case(code))
         .map(|city| city.country.as_str())
-}
-
-/// A country a text names ("moving to Sweden", "settling in the United Arab Emirates"), as its
-/// ISO code and English name, the one said last where several are ("from Egypt to Japan": Japan).
-/// "us" counts only when written "US".
-pub fn country_in_text(text: &str) -> Option<(&'static str, &'static str)> {
-    let gazetteer = &*GAZETTEER;
-    let words = words_of(text);
-    let mut found = None;
-    let mut start = 0;
-    while start < words.len() {
-        let matched = (1..=3.min(words.len() - start)).rev().find_map(|length| {
-            let window = &words[start..start + length];
-            let key = window.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
-            if key == "us" && window[0].original != "US" {
-                return None;
-            }
-            let code = gazetteer.countries.get(&key)?;
-            Some((length, code))
-        });
-        match matched {
-            Some((length, code)) => {
-                if let Some(name) = country_name(code) {
-                    found = Some((code.as_str(), name));
-                }
-                start += length;
-            }
-            None => start += 1,
-        }
-    }
-    found
 }
 
 /// The city a phrase is, and nothing more: its name or alias ("Ankara", "new york", "أنقرة"),
@@ -737,13 +908,76 @@ mod tests {
             Some(("Melbourne", "AU"))
         );
         assert_eq!(by_name("London, Canada").map(|c| c.country_code.as_str()), Some("CA"));
+        let going_to = |text: &str| places_in_text(text).destination_country();
+        assert_eq!(going_to("We are moving to Sweden in March"), Some("SE"));
+        assert_eq!(going_to("from Egypt to Japan"), Some("JP"));
+        assert_eq!(going_to("help us settle"), None);
+        assert_eq!(going_to("moving to the US"), Some("US"));
+        assert_eq!(going_to("سننتقل إلى اليابان"), Some("JP"));
+    }
+
+    #[test]
+    fn each_place_has_its_part() {
+        let roles = |text: &str| {
+            let places = places_in_text(text);
+            let mut named: Vec<(usize, String, Role)> = places
+                .cities
+                .iter()
+                .map(|named| (named.position, named.city.name.clone(), named.role))
+                .chain(
+                    places
+                        .countries
+                        .iter()
+                        .map(|named| (named.position, named.name.to_owned(), named.role)),
+                )
+                .collect();
+            named.sort_by_key(|(position, _, _)| *position);
+            named
+                .into_iter()
+                .map(|(_, name, role)| (name, role))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
-            country_in_text("We are moving to Sweden in March"),
-            Some(("SE", "Sweden"))
+            roles("which direction is Mecca from Amman?"),
+            [("Makkah".to_owned(), Role::Bare), ("Amman".to_owned(), Role::From)]
         );
-        assert_eq!(country_in_text("from Egypt to Japan"), Some(("JP", "Japan")));
-        assert_eq!(country_in_text("help us settle"), None);
-        assert_eq!(country_in_text("moving to the US"), Some(("US", "United States")));
-        assert_eq!(country_in_text("سننتقل إلى اليابان"), Some(("JP", "Japan")));
+        assert_eq!(
+            roles("ما هو اتجاه مكة من عمّان؟"),
+            [("Makkah".to_owned(), Role::Faced), ("Amman".to_owned(), Role::From)]
+        );
+        assert_eq!(
+            roles("the direction to the Kaaba in Mecca from Jakarta"),
+            [("Makkah".to_owned(), Role::At), ("Jakarta".to_owned(), Role::From)]
+        );
+        assert_eq!(
+            roles("we are moving from Egypt to Berlin"),
+            [("Egypt".to_owned(), Role::From), ("Berlin".to_owned(), Role::To)]
+        );
+        assert_eq!(roles("مواقيت الصلاة بالقاهرة"), [("Cairo".to_owned(), Role::At)]);
+        // A country that only says which city is meant is no place of its own.
+        assert_eq!(
+            roles("qibla in Birmingham, United States"),
+            [("Birmingham".to_owned(), Role::At)]
+        );
+
+        let places = places_in_text("which way is Mecca from Amman");
+        assert_eq!(places.standing_at().map(|city| city.name.as_str()), Some("Amman"));
+        assert_eq!(places.roles(), ["city_bare", "city_from"]);
+        // Asked about Mecca alone, the qibla is asked from Mecca.
+        let places = places_in_text("qibla in Mecca");
+        assert_eq!(places.standing_at().map(|city| city.name.as_str()), Some("Makkah"));
+
+        let going_to = |text: &str| places_in_text(text).destination_country();
+        assert_eq!(going_to("moving from Germany to Sweden next year"), Some("SE"));
+        assert_eq!(going_to("I'm moving from London to Berlin"), Some("DE"));
+        assert_eq!(going_to("أنا من مصر وسأنتقل إلى ألمانيا"), Some("DE"));
+        // Only where the user comes from: no destination.
+        assert_eq!(going_to("I come from Egypt, what should I prepare?"), None);
+        assert_eq!(
+            places_in_text("I come from Egypt")
+                .origin_countries()
+                .collect::<Vec<_>>(),
+            ["EG"]
+        );
     }
 }

@@ -107,6 +107,45 @@ fn country_in(text: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// The country the answer is for: the context's, else the one the user goes to, named or by a
+/// city, and never the one they come from ("moving from Germany to Sweden": Sweden); else a
+/// country the guide's own words name ("anmeldung") that is not where they come from.
+fn destination_of(request: &AgentRequest) -> Option<String> {
+    if let Some(country) = request.context.get("country").and_then(Value::as_str) {
+        return Some(country.to_uppercase());
+    }
+    let places = &request.reading().places;
+    places.destination_country().map(str::to_owned).or_else(|| {
+        country_in(&request.content)
+            .filter(|code| !places.origin_countries().any(|origin| origin == *code))
+            .map(str::to_owned)
+    })
+}
+
+/// Words of moving one's home, in any tense.
+const MOVING: &[&str] = &[
+    "moving",
+    "moved",
+    "relocating",
+    "relocate",
+    "relocated",
+    "emigrating",
+    "emigrate",
+    "immigrating",
+    "going to live",
+    "coming to live",
+];
+
+/// A move between places named, however it is worded ("moving from Germany to Sweden", "we are
+/// relocating our family to Toronto"): a word of moving, and a place named as where it goes to or
+/// comes from, as the reading found them ("the imam moved the khutbah, in Berlin" is no move).
+fn moves_between_places(request: &AgentRequest) -> bool {
+    let places = &request.reading().places;
+    let placed = |role: gazetteer::Role| matches!(role, gazetteer::Role::From | gazetteer::Role::To);
+    (places.cities.iter().any(|named| placed(named.role)) || places.countries.iter().any(|named| placed(named.role)))
+        && hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), MOVING)
+}
+
 /// How many items the settling-in checklist has.
 pub fn checklist_size() -> usize {
     GUIDE.checklist.len()
@@ -322,17 +361,7 @@ impl MigrationAgent {
 
     async fn answer(&self, request: &AgentRequest) -> Result<AgentAnswer, AgentError> {
         let lower = request.content.to_lowercase();
-        let country = request
-            .context
-            .get("country")
-            .and_then(Value::as_str)
-            .map(str::to_uppercase)
-            .or_else(|| country_in(&request.content).map(str::to_owned))
-            .or_else(|| gazetteer::country_in_text(&request.content).map(|(code, _)| code.to_owned()))
-            .or_else(|| {
-                // The city the user is going to, and its country.
-                request.reading().city.map(|city| city.country_code.clone())
-            });
+        let country = destination_of(request);
         let mut sections = Vec::new();
         let mut metadata = json!({"citations": [], "country": country});
         if matches(&lower, "checklist") || matches(&lower, "progress") {
@@ -425,11 +454,17 @@ impl Agent for MigrationAgent {
     }
 
     fn score(&self, request: &AgentRequest) -> RouteScore {
-        if asks_if_permitted(&request.content) {
+        let scored = if asks_if_permitted(&request.content) {
             let keywords: Vec<Keyword> = KEYWORDS.iter().filter(|k| !HALAL.contains(&k.text)).copied().collect();
-            return score_keywords(&request.content, &keywords);
+            score_keywords(&request.content, &keywords)
+        } else {
+            score_keywords(&request.content, KEYWORDS)
+        };
+        if moves_between_places(request) {
+            scored.with(0.7, "a move, with a place it goes to or comes from")
+        } else {
+            scored
         }
-        score_keywords(&request.content, KEYWORDS)
     }
 
     fn handle<'a>(&'a self, request: &'a AgentRequest) -> BoxFuture<'a, Result<AgentAnswer, AgentError>> {
@@ -455,6 +490,57 @@ mod tests {
                 item.item_id
             );
         }
+    }
+
+    fn request(content: &str) -> AgentRequest {
+        AgentRequest {
+            message_id: uuid::Uuid::nil(),
+            conversation_id: uuid::Uuid::nil(),
+            user_id: "alice".into(),
+            content: content.into(),
+            language: "en".into(),
+            context: Value::Null,
+            role: hijraah_domain::user::Role::User,
+            available_agent_types: vec![],
+            asked_at: chrono::Utc::now(),
+            previous: None,
+            answered: vec![],
+            read: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_move_is_for_where_it_goes_not_where_it_comes_from() {
+        let destination = |content: &str| destination_of(&request(content));
+        assert_eq!(
+            destination("I'm moving from Germany to Sweden next month").as_deref(),
+            Some("SE")
+        );
+        assert_eq!(
+            destination("We are moving from London to Berlin").as_deref(),
+            Some("DE")
+        );
+        assert_eq!(destination("أنا من مصر وسأنتقل إلى ألمانيا").as_deref(), Some("DE"));
+        assert_eq!(destination("how do I do my anmeldung?").as_deref(), Some("DE"));
+        // Where the user comes from is not where the answer is for, by name or by the guide's
+        // words.
+        assert_eq!(destination("I come from Egypt, what documents do I need?"), None);
+        assert_eq!(destination("I am moving from London, what should I pack?"), None);
+
+        // However the move is worded, it is the migration agent's.
+        let agent = MigrationAgent::new(
+            "migration-1",
+            sqlx::postgres::PgPoolOptions::new()
+                .connect_lazy("postgres://unused@127.0.0.1:1/unused")
+                .unwrap(),
+        );
+        let scored = |content: &str| agent.score(&request(content)).score;
+        assert!(scored("I'm moving from Germany to Sweden next month, what should I do first?") >= 0.7);
+        assert!(scored("we are relocating our family to Toronto") >= 0.7);
+        // A place without a move, or a move without a place, is not.
+        assert_eq!(scored("what is the weather in Berlin?"), 0.0);
+        assert_eq!(scored("the imam moved the khutbah earlier"), 0.0);
+        assert_eq!(scored("the imam moved the khutbah earlier in Berlin"), 0.0);
     }
 
     #[test]

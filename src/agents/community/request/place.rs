@@ -95,11 +95,7 @@ pub(in crate::agents::community) fn place_of(request: &AgentRequest) -> Result<O
         ),
         // Asked for the qibla, Mecca is where the user faces, not where they are: another city
         // named is the place ("اتجاه مكة من عمّان").
-        None if request.reading().qibla => (
-            gazetteer::find_in_text_except(&request.content, |city| city.name == "Makkah")
-                .or_else(|| gazetteer::find_in_text(&request.content)),
-            request.content.clone(),
-        ),
+        None if request.reading().qibla => (request.reading().places.standing_at(), request.content.clone()),
         None => (request.reading().city, request.content.clone()),
     };
     Ok(named.map(|city| {
