@@ -296,7 +296,8 @@ impl ChatService {
             )
             .await?;
         self.metrics.chats.fetch_add(1, Ordering::Relaxed);
-        self.await_read_model(&appended).await;
+        // The reply does not wait for the read models: a read of them waits instead, until they
+        // hold what was acknowledged before it (`Projector::wait_for_head`, #27 item 3).
 
         Ok(events
             .into_iter()

@@ -625,6 +625,44 @@ impl Projector {
         self.changes.subscribe()
     }
 
+    /// Read-your-writes on the read side: waits until each of `projections` has applied every
+    /// event committed before this call, on any server, at most `timeout`. A read of a read
+    /// model calls it first, so a chat acknowledged by any server is in the conversation read
+    /// right after it; the chat itself answers once its events are durable, without waiting for
+    /// the read models (#27 item 3). Costs one indexed query for the log's head, and a wait only
+    /// while the projector is behind. `false` if the wait timed out (the read goes on, as stale
+    /// as the read model is).
+    pub async fn wait_for_head(
+        &self,
+        pool: &PgPool,
+        projections: &[Projection],
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        let head = crate::store::postgres::head_on(pool).await?;
+        let reached = {
+            let progress = self.progress.borrow();
+            projections
+                .iter()
+                .all(|projection| progress.get(projection).is_some_and(|at| *at >= head))
+        };
+        if reached {
+            return Ok(true);
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        for projection in projections {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !self.wait_for(*projection, head, left).await {
+                tracing::warn!(
+                    position = head.position,
+                    ?projection,
+                    "read model did not catch up with the log in time; reading it as it is"
+                );
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Waits until `projection` has applied everything up to `checkpoint`, at most `timeout`.
     pub async fn wait_for(&self, projection: Projection, checkpoint: Checkpoint, timeout: Duration) -> bool {
         self.notifier.notify();

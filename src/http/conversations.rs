@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use hijraah_domain::ids::UserId;
+use hijraah_projections::Projection;
 use hijraah_projections::queries::{self, ConversationSummary, ConversationView};
 use serde::{Deserialize, Serialize};
 use tower_http::request_id::RequestId;
@@ -39,6 +40,7 @@ async fn conversation(
     auth: Auth,
     AppPath(conversation_id): AppPath<Uuid>,
 ) -> Result<Json<ConversationView>, ApiError> {
+    state.read_models_current(&[Projection::Conversations]).await?;
     let view = queries::conversation(&state.pool, conversation_id)
         .await?
         .filter(|view| auth.0.is_admin() || view.user_id == auth.0.user_id.as_str())
@@ -60,8 +62,13 @@ async fn end_conversation(
     request_id: Option<Extension<RequestId>>,
     AppPath(conversation_id): AppPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let owner = queries::conversation_owner(&state.pool, conversation_id)
-        .await?
+    let mut owner = queries::conversation_owner(&state.pool, conversation_id).await?;
+    if owner.is_none() {
+        // Started a moment ago, perhaps on another server.
+        state.read_models_current(&[Projection::Conversations]).await?;
+        owner = queries::conversation_owner(&state.pool, conversation_id).await?;
+    }
+    let owner = owner
         .filter(|owner| auth.0.is_admin() || owner == auth.0.user_id.as_str())
         .ok_or_else(|| ApiError::not_found("no such conversation"))?;
     let owner = UserId::parse(&owner).map_err(ApiError::internal)?;
@@ -117,6 +124,7 @@ async fn user_conversations(
     if !(1..=200).contains(&page.limit) || page.offset < 0 {
         return Err(ApiError::invalid("limit must be 1 to 200 and offset not negative"));
     }
+    state.read_models_current(&[Projection::Conversations]).await?;
     let conversations = queries::user_conversations(&state.pool, &user_id, page.limit, page.offset).await?;
     Ok(Json(ConversationList { user_id, conversations }))
 }

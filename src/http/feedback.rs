@@ -67,8 +67,13 @@ async fn give(
     AppPath(message_id): AppPath<Uuid>,
     AppJson(body): AppJson<FeedbackRequest>,
 ) -> Result<(StatusCode, Json<FeedbackRecorded>), ApiError> {
-    let reply = hijraah_projections::queries::reply(&state.pool, message_id)
-        .await?
+    let mut reply = hijraah_projections::queries::reply(&state.pool, message_id).await?;
+    if reply.is_none() {
+        // Given a moment after the chat, perhaps on another server.
+        state.read_models_current(&[Projection::Conversations]).await?;
+        reply = hijraah_projections::queries::reply(&state.pool, message_id).await?;
+    }
+    let reply = reply
         .filter(|reply| reply.owner == auth.0.user_id.as_str())
         .ok_or_else(|| ApiError::not_found("no such reply in your conversations"))?;
     let comment = body.comment.unwrap_or_default();

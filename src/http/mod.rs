@@ -49,6 +49,7 @@ use crate::metrics::Metrics;
 use crate::projector::Projector;
 use crate::store::{EventStore, LogNotifier};
 use error::{ApiError, ErrorCode};
+use hijraah_projections::Projection;
 
 /// Everything a handler may need, cheap to clone.
 /// What every handler shares, behind one `Arc`: each request clones the handle, not the parts.
@@ -58,6 +59,18 @@ pub struct AppState(std::sync::Arc<Services>);
 impl AppState {
     pub fn new(services: Services) -> Self {
         Self(std::sync::Arc::new(services))
+    }
+}
+
+impl AppState {
+    /// Read-your-writes for a read of `projections`' read models: waits until they hold every
+    /// event committed before the read, on whichever server committed it
+    /// ([`Projector::wait_for_head`]).
+    pub(crate) async fn read_models_current(&self, projections: &[Projection]) -> Result<(), ApiError> {
+        self.projector
+            .wait_for_head(&self.pool, projections, self.read_your_writes_timeout)
+            .await?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use hijraah_domain::user::Role;
 use hijraah_domain::workflow::RunView;
+use hijraah_projections::Projection;
 use hijraah_projections::queries::RunSummary;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -115,6 +116,9 @@ async fn start(
     AppJson(body): AppJson<StartRequest>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let correlation = correlation_id(request_id.as_deref());
+    // A run's steps read the read models (the reply to review): they hold what was acknowledged
+    // before the run started.
+    state.read_models_current(&[Projection::Conversations]).await?;
     let (run_id, _) = state
         .workflows
         .start(&name, body.input, &auth.0, body.run_id, correlation.as_deref())

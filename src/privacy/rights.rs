@@ -89,6 +89,10 @@ impl Rights<'_> {
         if !self.known(user_id).await? {
             return Err(RightsError::UnknownUser);
         }
+        // Conversations started a moment ago, perhaps on another server, end too.
+        self.projector
+            .wait_for_head(self.pool, &[Projection::Conversations], self.read_your_writes_timeout)
+            .await?;
         let open: Vec<uuid::Uuid> =
             sqlx::query_scalar("SELECT conversation_id FROM conversations WHERE user_id = $1 AND status <> 'ended'")
                 .bind(user_id.as_str())
@@ -140,6 +144,10 @@ impl Rights<'_> {
         if !self.known(user_id).await? {
             return Err(RightsError::UnknownUser);
         }
+        // Everything acknowledged before the export is in it, whichever server took it.
+        self.projector
+            .wait_for_head(self.pool, &PERSONAL, self.read_your_writes_timeout)
+            .await?;
         let id = user_id.as_str();
         // The user's own streams and the conversations they started.
         let own = [user_id.stream_id(), crate::agents::migration::checklist_stream(id)];

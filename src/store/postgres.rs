@@ -464,16 +464,7 @@ impl EventStore {
     /// The checkpoint of the last event in consumption order: a reader that reached it has seen
     /// every event committed before this call.
     pub async fn head(&self) -> Result<Checkpoint, StoreError> {
-        let row = sqlx::query(
-            "SELECT tx_id::text::int8 AS tx_id, position FROM events
-             ORDER BY events.tx_id DESC, events.position DESC LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
-            tx_id: row.get("tx_id"),
-            position: row.get("position"),
-        }))
+        head_on(&self.pool).await
     }
 
     /// The checkpoint of the event at `position`, to resume a reader that kept only positions.
@@ -571,6 +562,20 @@ impl EventStore {
 }
 
 /// Checks the connection can reach the log (for `/readyz`).
+/// The checkpoint of the last event in consumption order, on `pool`: see [`EventStore::head`].
+pub async fn head_on(pool: &PgPool) -> Result<Checkpoint, StoreError> {
+    let row = sqlx::query(
+        "SELECT tx_id::text::int8 AS tx_id, position FROM events
+         ORDER BY events.tx_id DESC, events.position DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
+        tx_id: row.get("tx_id"),
+        position: row.get("position"),
+    }))
+}
+
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     let mut connection = pool.acquire().await?;
     connection.ping().await

@@ -583,3 +583,67 @@ async fn a_failing_agents_circuit_opens_and_it_is_then_not_called_at_all() {
     let ui = health.iter().find(|h| h["agent_id"] == "ui-1").unwrap();
     assert_eq!(ui["metrics"]["circuit"], "closed");
 }
+
+/// The chat answers once its events are durable, without waiting for the read models; a read
+/// waits instead, until they hold what was acknowledged before it. So a client that chats through
+/// one server and reads through another (behind a load balancer) sees its chat at once: the
+/// conversation, the user's list, and feedback on the reply, with nothing waited for in between.
+#[tokio::test]
+async fn a_chat_on_one_server_is_read_at_once_on_another() {
+    let app = TestApp::spawn().await;
+    let second = crate::helpers::SecondServer::spawn(&app, |_| {}).await;
+    let token = app.token("alice", Role::User);
+    for round in 0..5 {
+        let replies: Vec<Value> = app
+            .chat(
+                "alice",
+                json!({"user_id": "alice", "content": format!("Assalamu alaikum, round {round}")}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let conversation_id = replies[0]["metadata"]["conversation_id"].as_str().unwrap();
+        let message_id = replies[0]["metadata"]["message_id"].as_str().unwrap();
+
+        let read = app
+            .client
+            .get(format!("{}/api/v1/conversations/{conversation_id}", second.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), StatusCode::OK, "round {round}");
+        let read: Value = read.json().await.unwrap();
+        let messages = read["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2, "round {round}: {read}");
+        assert_eq!(messages[1]["message_id"], message_id);
+
+        let listed: Value = app
+            .client
+            .get(format!("{}/api/v1/users/alice/conversations", second.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed["conversations"].as_array().unwrap().len(),
+            round + 1,
+            "round {round}: {listed}"
+        );
+
+        let feedback = app
+            .client
+            .post(format!("{}/api/v1/messages/{message_id}/feedback", second.address))
+            .bearer_auth(&token)
+            .json(&json!({"helpful": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(feedback.status(), StatusCode::ACCEPTED, "round {round}");
+    }
+    second.shutdown().await;
+}
