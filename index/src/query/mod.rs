@@ -415,14 +415,26 @@ pub fn topic_reframing() -> bool {
 
 /// An Arabic query without its question words (folded, clitics kept for the analyzer).
 pub fn arabic_content(query: &str) -> String {
-    query
+    let words: Vec<&str> = query
         .split(|c: char| c.is_whitespace() || matches!(c, '؟' | '?' | '،' | ',' | '.' | '!'))
-        .filter(|word| {
+        .filter(|word| !word.is_empty())
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .filter(|(at, word)| {
             let folded = arabic::fold(word);
-            !folded.is_empty() && !arabic_filler(&folded)
+            !folded.is_empty() && (!arabic_filler(&folded) || begins_a_name(&folded, words.get(at + 1)))
         })
+        .map(|(_, word)| *word)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// «آية» before a definite noun begins a passage's name («آية الكرسي», «آية النور»): part of the
+/// topic, not the filler it is in «آية عن الصبر».
+fn begins_a_name(folded: &str, next: Option<&&str>) -> bool {
+    arabic::strip_clitics(folded) == "ايه" && next.is_some_and(|next| arabic::fold(next).starts_with("ال"))
 }
 
 /// How an English question is framed, not what it asks about, longest first.
@@ -601,6 +613,9 @@ mod tests {
         assert_eq!(arabic_content("ماذا يقول الإسلام عن الغيبة؟"), "الغيبة");
         assert_eq!(arabic_content("ما حكم المهر في الإسلام وكم مقداره؟"), "المهر مقداره");
         assert_eq!(arabic_content("هل الموسيقى حرام"), "الموسيقى");
+        // «آية» that begins a passage's name is its topic; asking for «آية عن» it is not.
+        assert_eq!(arabic_content("ما فضل قراءة آية الكرسي؟"), "فضل قراءة آية الكرسي");
+        assert_eq!(arabic_content("آية عن الصبر"), "الصبر");
         assert_eq!(
             arabic_content("وفاة الوالد"),
             "وفاة الوالد",
