@@ -61,6 +61,29 @@ pub struct AgentRequest {
     pub read: OnceLock<Arc<reading::Reading>>,
 }
 
+#[cfg(test)]
+impl AgentRequest {
+    /// A first message from `alice`, in English, asked at noon UTC on 29 November 2026: the
+    /// request the agents' unit tests score and answer.
+    pub(crate) fn first_message(content: &str) -> Self {
+        use chrono::TimeZone;
+        Self {
+            message_id: Uuid::nil(),
+            conversation_id: Uuid::nil(),
+            user_id: "alice".into(),
+            content: content.into(),
+            language: "en".into(),
+            context: Value::Null,
+            role: hijraah_domain::user::Role::User,
+            available_agent_types: vec![],
+            asked_at: Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
+            previous: None,
+            answered: vec![],
+            read: Default::default(),
+        }
+    }
+}
+
 impl AgentRequest {
     /// The day the question is asked on: `context.date` (YYYY-MM-DD) when given, else the
     /// request's time in `timezone` (UTC when unknown).

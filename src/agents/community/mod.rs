@@ -383,24 +383,9 @@ pub(crate) fn asks_qibla(content: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use uuid::Uuid;
 
     fn request(content: &str) -> AgentRequest {
-        AgentRequest {
-            message_id: Uuid::nil(),
-            conversation_id: Uuid::nil(),
-            user_id: "alice".into(),
-            content: content.into(),
-            language: "en".into(),
-            context: Value::Null,
-            role: hijraah_domain::user::Role::User,
-            available_agent_types: vec![],
-            asked_at: Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
-            previous: None,
-            answered: vec![],
-            read: Default::default(),
-        }
+        AgentRequest::first_message(content)
     }
 
     fn intents(content: &str) -> Vec<Intent> {

@@ -493,20 +493,7 @@ mod tests {
     }
 
     fn request(content: &str) -> AgentRequest {
-        AgentRequest {
-            message_id: uuid::Uuid::nil(),
-            conversation_id: uuid::Uuid::nil(),
-            user_id: "alice".into(),
-            content: content.into(),
-            language: "en".into(),
-            context: Value::Null,
-            role: hijraah_domain::user::Role::User,
-            available_agent_types: vec![],
-            asked_at: chrono::Utc::now(),
-            previous: None,
-            answered: vec![],
-            read: Default::default(),
-        }
+        AgentRequest::first_message(content)
     }
 
     #[tokio::test]
