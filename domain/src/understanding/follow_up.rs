@@ -48,10 +48,11 @@ const ADDING: &[&str] = &[
     "بدلا",
 ];
 
-/// Arabic openings, folded: «و…», «ماذا عن», «طيب», «وماذا لو».
+/// Arabic openings, folded: «و…», «ماذا عن», «طيب», «وماذا لو», «وإذا كان…» (and if, as "and if").
 const ARABIC_OPENINGS: &[&str] = &[
     "ماذا عن",
     "وماذا",
+    "واذا",
     "طيب",
     "وكم",
     "وهل",
@@ -64,7 +65,7 @@ const ARABIC_OPENINGS: &[&str] = &[
 
 /// Arabic opening words, folded, that add a fact to what was asked («وعليّ دين…», «وعندي…»,
 /// «لكن…»): whole words only, so «وعليكم السلام» is not one.
-const ARABIC_OPENING_WORDS: &[&str] = &["وعلي", "وعندي", "ولدي", "ولكن", "لكن", "بس"];
+const ARABIC_OPENING_WORDS: &[&str] = &["وعلي", "وعندي", "ولدي", "ولكن", "لكن", "بس", "وان"];
 
 /// Words in a message at most this long can be a follow-up; a longer one is a question of its own.
 const LONGEST: usize = 16;
@@ -161,6 +162,9 @@ mod tests {
             "وعليّ دين ٣٠٠٠ دولار مستحق الآن",
             "وعندي ٥٠ غرام ذهب",
             "لكن الذهب بـ ٩٠ دولار للغرام",
+            // "And if…": after a zakat answer, «وإذا كان علي دين» was out of scope.
+            "وإذا كان علي دين ١٠٠٠٠ ريال؟",
+            "وإن كان سعر الذهب ٩٠ دولارا؟",
         ] {
             assert!(reads_as_follow_up(&Message::new(message)).is_some(), "{message}");
         }
@@ -181,6 +185,8 @@ mod tests {
             "Is it allowed to see the girl before I propose to her?",
             "is there a hadith about honouring guests",
             "is it too late to pray fajr now",
+            // «وأنا» is not «وإن».
+            "وأنا طالب، هل يجب علي الحج؟",
         ] {
             assert_eq!(reads_as_follow_up(&Message::new(message)), None, "{message}");
         }
