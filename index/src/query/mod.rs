@@ -271,6 +271,22 @@ const ARABIC_FILLER: &[&str] = &[
     "مباح",
     "حلال",
     "حرام",
+    // "Is it sunnah / recommended / disliked to…": the asking, not the topic («هل من السنة
+    // الإفطار على التمر» quoted a report with «سنة» in it, on travelling in Ramadan).
+    "سنه",
+    "يسن",
+    "يستحب",
+    "مستحب",
+    "يكره",
+    "مكروه",
+    // "The virtue of", "the reward of": what is asked of the topic, not the topic. Searched as
+    // words they found their other senses: «فضل الله» (God's bounty, 62:4) for «ما فضل
+    // الصدقة؟», «ثواب الدنيا» (3:148) for «ما ثواب زيارة المريض». A passage's virtue is searched
+    // with the words its hadith use (`topics_en.txt`).
+    "فضل",
+    "ثواب",
+    "اجر",
+    "جزاء",
 ];
 
 /// Whether a folded Arabic word is a filler word, with its article or a leading و or ف.
@@ -282,6 +298,39 @@ fn arabic_filler(folded: &str) -> bool {
                 .strip_prefix(*conjunction)
                 .is_some_and(|rest| rest.chars().count() >= 2 && ARABIC_FILLER.contains(&arabic::strip_clitics(rest)))
         })
+}
+
+/// Arabic wordings of "what the Prophet said": what he said is in the hadith.
+const PROPHET_SAID_ARABIC: &[&str] = &[
+    "قال النبي",
+    "يقول النبي",
+    "قال الرسول",
+    "يقول الرسول",
+    "قال رسول الله",
+    "يقول رسول الله",
+    "قول النبي",
+    "أقوال النبي",
+    "سنة النبي",
+];
+
+/// Whether an English query asks what the Prophet said or taught ("what did the Prophet say
+/// about…", "the messenger of Allah's sayings on…"): that is in the hadith, not the Qur'an.
+fn asks_what_the_prophet_said(lowercase: &str) -> bool {
+    let words: Vec<&str> = lowercase
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(at, word)| {
+        matches!(
+            *word,
+            "prophet" | "prophets" | "prophet's" | "messenger" | "messenger's"
+        ) && words[at + 1..].iter().take(3).any(|next| {
+            matches!(
+                *next,
+                "say" | "said" | "says" | "saying" | "sayings" | "teach" | "taught" | "teachings"
+            )
+        })
+    })
 }
 
 /// Which source a query asks for in its own words.
@@ -299,7 +348,14 @@ pub fn source_hint(query: &str) -> Option<&'static str> {
     let hadith = words
         .iter()
         .any(|w| matches!(*w, "hadith" | "hadiths" | "ahadith" | "narration" | "narrated"))
-        || ["حديث", "أحاديث", "احاديث"].iter().any(|word| query.contains(word));
+        || ["حديث", "أحاديث", "احاديث"].iter().any(|word| query.contains(word))
+        || asks_what_the_prophet_said(&folded)
+        || {
+            let folded_arabic = arabic::fold(query);
+            PROPHET_SAID_ARABIC
+                .iter()
+                .any(|phrase| folded_arabic.contains(arabic::fold(phrase).as_str()))
+        };
     match (quran, hadith) {
         (true, false) => Some("quran"),
         (false, true) => Some("hadith"),
@@ -602,6 +658,21 @@ mod tests {
         assert_eq!(source_hint("ماذا يقول القرآن عن الصبر"), Some("quran"));
         assert_eq!(source_hint("آيات عن الصدق"), Some("quran"));
         assert_eq!(source_hint("أحاديث عن بر الوالدين"), Some("hadith"));
+        // What the Prophet said is in the hadith, however it is asked.
+        assert_eq!(
+            source_hint("what did the prophet say about mercy to animals"),
+            Some("hadith")
+        );
+        assert_eq!(
+            source_hint("What did the Messenger of Allah say about anger?"),
+            Some("hadith")
+        );
+        assert_eq!(source_hint("the prophet's sayings on patience"), Some("hadith"));
+        assert_eq!(source_hint("ماذا قال النبي عن حق الجار؟"), Some("hadith"));
+        assert_eq!(source_hint("ماذا قال رسول الله ﷺ عن الغضب"), Some("hadith"));
+        // A prophet named without what he said is not a request for hadith.
+        assert_eq!(source_hint("stories of the prophets"), None);
+        assert_eq!(source_hint("what does the quran say about the prophet"), Some("quran"));
     }
 
     #[test]
@@ -613,8 +684,15 @@ mod tests {
         assert_eq!(arabic_content("ماذا يقول الإسلام عن الغيبة؟"), "الغيبة");
         assert_eq!(arabic_content("ما حكم المهر في الإسلام وكم مقداره؟"), "المهر مقداره");
         assert_eq!(arabic_content("هل الموسيقى حرام"), "الموسيقى");
+        assert_eq!(
+            arabic_content("هل من السنة الافطار على التمر في رمضان"),
+            "الافطار التمر رمضان"
+        );
+        assert_eq!(arabic_content("هل يستحب صيام الست من شوال"), "صيام الست شوال");
         // «آية» that begins a passage's name is its topic; asking for «آية عن» it is not.
-        assert_eq!(arabic_content("ما فضل قراءة آية الكرسي؟"), "فضل قراءة آية الكرسي");
+        assert_eq!(arabic_content("ما فضل قراءة آية الكرسي؟"), "قراءة آية الكرسي");
+        assert_eq!(arabic_content("ما فضل الصدقة؟"), "الصدقة");
+        assert_eq!(arabic_content("ما ثواب زيارة المريض"), "زيارة المريض");
         assert_eq!(arabic_content("آية عن الصبر"), "الصبر");
         assert_eq!(
             arabic_content("وفاة الوالد"),
