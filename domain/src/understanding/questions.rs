@@ -355,6 +355,12 @@ mod tests {
         assert_eq!(ruling_cue(&m("What are the pillars of Islam?"), false), Some("pillars"));
         assert!(ruling_cue(&m("ما حكم الصلاة في السفر"), false).is_some());
         assert!(ruling_cue(&m("ماذا يقول الإسلام عن الغيبة؟"), false).is_some());
+        // Whether a deed is sunnah, recommended or disliked, beside a month's name.
+        assert!(ruling_cue(&m("هل من السنة الإفطار على التمر في رمضان"), true).is_some());
+        assert!(ruling_cue(&m("هل يستحب صيام الست من شوال؟"), true).is_some());
+        assert!(ruling_cue(&m("هل يكره النوم بعد العصر؟"), true).is_some());
+        // «من السنة» alone is also "of the year": no ruling in how many days are left of it.
+        assert_eq!(ruling_cue(&m("كم يوما بقي من السنة؟"), true), None);
         assert_eq!(ruling_cue(&m("can i get the prayer times for london"), true), None);
         assert_eq!(ruling_cue(&m("What time is fajr in Manchester tomorrow?"), true), None);
         assert_eq!(

@@ -160,6 +160,18 @@ pub(super) const ARABIC_RULING: &[&str] = &[
     "الاجر",
     "جزاء",
     "عقوبه",
+    // Whether a deed is the Prophet's practice, recommended or disliked: a question for the
+    // texts («هل من السنة الإفطار على التمر في رمضان» asked for the Hijri calendar). Not «من
+    // السنة» alone, which is also "of the year".
+    "هل من السنه",
+    "من السنه ان",
+    "هل يسن",
+    "يسن",
+    "هل يستحب",
+    "يستحب",
+    "مستحب",
+    "هل يكره",
+    "مكروه",
 ];
 
 /// Prayers by name, in the spellings people use.
