@@ -303,6 +303,7 @@ pub(super) async fn knowledge(
                 collection: None,
                 lang: None,
                 limit: limit.clamp(1, 100),
+                surah: None,
             };
             let results = service.search(request).await?;
             println!("{} hits", results.total);

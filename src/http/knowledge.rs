@@ -121,6 +121,7 @@ async fn search(
             SearchLanguage::Ar => "ar".to_owned(),
         }),
         limit: query.limit,
+        surah: None,
     };
     Ok(Json(state.knowledge.search(request).await?))
 }

@@ -253,14 +253,30 @@ impl KnowledgeService {
         // By words and by meaning at once, each on its own blocking thread: the flat scan (and a
         // new query's embedding) no longer waits for the lexical search to finish. The scan keeps
         // enough candidates for a query that asks for one source to take its own from them.
+        let surah = request.surah;
         let by_meaning = {
             let semantic = semantic.clone();
             async move {
                 let vector = semantic.query_vector(&asked).await?;
                 let scanned = vector.clone();
-                let nearest = tokio::task::spawn_blocking(move || semantic.nearest(&scanned, HYBRID_CANDIDATES * 4))
-                    .await
-                    .ok()?;
+                let nearest = tokio::task::spawn_blocking(move || match surah {
+                    // Within one surah: its verses by meaning (at most 286 cosines), not the
+                    // nearest of the whole corpus, where its verses may not be.
+                    Some(surah) => {
+                        let verses = hijraah_index::query::names::Names::get()
+                            .surah(surah)
+                            .map_or(0, |named| named.verses);
+                        let mut nearest: Vec<(String, f32)> = (1..=verses)
+                            .map(|ayah| format!("quran:{surah}:{ayah}"))
+                            .filter_map(|id| semantic.similarity(&scanned, &id).map(|similarity| (id, similarity)))
+                            .collect();
+                        nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                        nearest
+                    }
+                    None => semantic.nearest(&scanned, HYBRID_CANDIDATES * 4),
+                })
+                .await
+                .ok()?;
                 Some((vector, nearest))
             }
         };

@@ -249,6 +249,7 @@ async fn search(
             collection: None,
             lang: None,
             limit: limit.unwrap_or(5),
+            surah: None,
         })
         .await
         .map_err(|error| error.to_string())?;

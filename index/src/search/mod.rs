@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use hijraah_domain::grades::Grade;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
@@ -33,6 +33,9 @@ pub struct SearchRequest {
     /// English and the other translations.
     pub lang: Option<String>,
     pub limit: usize,
+    /// Only the verses of this surah (and their translations): what a question asks of a named
+    /// surah ("the story of Musa and al-Khidr in surah al-Kahf") is searched within it.
+    pub surah: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,7 +140,8 @@ fn with_filters(
     query: Box<dyn Query>,
     source: Option<&str>,
     collection: Option<&str>,
-) -> BooleanQuery {
+    surah: Option<u32>,
+) -> Result<BooleanQuery, IndexError> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
     for (field, value) in [(fields.source, source), (fields.collection, collection)] {
         if let Some(value) = value {
@@ -145,7 +149,17 @@ fn with_filters(
             clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
         }
     }
-    BooleanQuery::new(clauses)
+    if let Some(surah) = surah {
+        // A verse's id and its translations' ids: `quran:18:60`, `quran:18:60:en.sahih`.
+        let verses = RegexQuery::from_pattern(&format!("quran:{surah}:[0-9]+(:.*)?"), fields.id)?;
+        clauses.push((Occur::Must, Box::new(verses)));
+    }
+    Ok(BooleanQuery::new(clauses))
+}
+
+/// Whether an id is one of the surah's verses or their translations.
+fn in_surah(id: &str, surah: Option<u32>) -> bool {
+    surah.is_none_or(|surah| verse_key(id).is_some_and(|key| key.starts_with(&format!("quran:{surah}:"))))
 }
 
 /// A candidate while merging: the document to show, its score, and its source group.
@@ -181,11 +195,14 @@ pub(crate) fn search(
 
     // What the query names outright comes first, in its own order.
     let mut hits: Vec<Hit> = Vec::new();
-    if let Some(named) = query::named(&request.query) {
+    // Within a surah, the surah's own name is where to look, not what to show from its first
+    // verse («قصة أصحاب الكهف في سورة الكهف»).
+    if let Some(named) = query::named(&request.query).filter(|named| request.surah.is_none() || named.kind != "surah") {
         for id in named.ids.iter().take(limit) {
             if let Some(hit) = get(searcher, fields, id)?
                 && source_filter.is_none_or(|source| source == hit.source)
                 && collection_filter.is_none_or(|collection| collection == hit.collection)
+                && in_surah(&hit.id, request.surah)
             {
                 hits.push(Hit {
                     score: NAMED_SCORE,
@@ -222,10 +239,16 @@ pub(crate) fn search(
         .is_none()
         .then(|| query::source_hint(&request.query))
         .flatten();
-    let mut query = with_filters(fields, topic.box_clone(), source_filter.or(hinted), collection_filter);
+    let mut query = with_filters(
+        fields,
+        topic.box_clone(),
+        source_filter.or(hinted),
+        collection_filter,
+        request.surah,
+    )?;
     let (mut total, mut top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
     if total == 0 && hinted.is_some() {
-        query = with_filters(fields, topic, source_filter, collection_filter);
+        query = with_filters(fields, topic, source_filter, collection_filter, request.surah)?;
         (total, top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
     }
 

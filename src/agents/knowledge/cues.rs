@@ -288,6 +288,18 @@ pub(super) fn asks_about_a_passage(content: &str) -> bool {
     text::contains_any_word(&content.to_lowercase(), ABOUT_A_PASSAGE)
 }
 
+/// Whether a surah's first verse is short enough to be what people call the surah by («قل هو
+/// الله أحد», «تبارك الذي بيده الملك», «يس»), and not the basmala, which opens far more than one.
+pub(super) fn is_a_surah_s_call_name(first_verse: &str) -> bool {
+    let words = first_verse.split_whitespace().count();
+    // Letters only: the Mushaf's small marks (U+06D6 onwards) are not folded away.
+    let letters: String = text::fold_arabic(first_verse)
+        .chars()
+        .filter(|c| ('\u{0621}'..='\u{064A}').contains(c))
+        .collect();
+    (1..=5).contains(&words) && !letters.starts_with("بسم")
+}
+
 /// Words that ask for something within a named surah rather than for the surah itself.
 pub(super) const WITHIN_A_SURAH: &[&str] = &[
     "story",

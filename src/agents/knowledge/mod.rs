@@ -85,6 +85,22 @@ impl KnowledgeAgent {
             _ => language,
         };
         let named = reading.named_text.clone();
+        // Hadith name a surah by its opening words as often as by its name («قل هو الله أحد
+        // تعدل ثلث القرآن», «تبارك الذي بيده الملك»): a question about a surah's virtue in
+        // Arabic searches them too, when the opening is short enough to be how it is called.
+        let opening = match named.as_ref() {
+            Some(named) if named.kind == "surah" && asks_about_a_passage(&request.content) => match named.ids.first() {
+                Some(first) => self
+                    .knowledge
+                    .get(first.clone())
+                    .await
+                    .map_err(|error| AgentError::Failed(error.to_string()))?
+                    .and_then(|verse| verse.text_ar)
+                    .filter(|verse| is_a_surah_s_call_name(verse)),
+                None => None,
+            },
+            _ => None,
+        };
         // A question about a passage's virtue is answered by the texts about it (the hadith),
         // not by the passage quoted verse by verse.
         let about_passage = named.as_ref().is_some_and(|named| named.kind != "hadith_reference")
@@ -143,6 +159,10 @@ impl KnowledgeAgent {
             } else {
                 query
             };
+            let query = match &opening {
+                Some(opening) if searched_in == Language::Arabic => format!("{query} {opening}"),
+                _ => query,
+            };
             searched = Some(query.clone());
             let search = SearchRequest {
                 query,
@@ -156,6 +176,13 @@ impl KnowledgeAgent {
                 collection: None,
                 lang: Some(if searched_in == Language::Arabic { "ar" } else { "en" }.to_owned()),
                 limit: if within_surah.is_some() { 60 } else { 15 },
+                // Searched within the surah: searched in the whole Qur'an, a story told in many
+                // surahs ("Musa") filled the first sixty with other surahs' verses.
+                surah: within_surah
+                    .as_ref()
+                    .and_then(|verses| verses.first())
+                    .and_then(|id| verse_number(id))
+                    .and_then(|(surah, _)| u32::try_from(surah).ok()),
             };
             let mut results = self
                 .knowledge
@@ -238,7 +265,11 @@ impl KnowledgeAgent {
             }
             best_score = passages.iter().map(|hit| hit.score).reduce(f32::max);
             let lexical_only = closest.is_none();
-            if passages.is_empty() || (lexical_only && best_score.is_none_or(|score| score < MIN_SCORE)) {
+            // Within a surah the user named, a verse that shares the question's words is what
+            // was asked for, however few the words: the floor guards against stray words across
+            // the whole library, and the search was confined to the surah.
+            let floor = if within_surah.is_some() { 0.0 } else { MIN_SCORE };
+            if passages.is_empty() || (lexical_only && best_score.is_none_or(|score| score <= floor)) {
                 return Ok(nothing_found(best_score, searched));
             }
         }
@@ -530,6 +561,16 @@ mod tests {
             3,
             "another surah, or a hadith, is another passage"
         );
+    }
+
+    #[test]
+    fn a_surah_is_called_by_a_short_opening_but_not_by_the_basmala() {
+        assert!(is_a_surah_s_call_name("قُلۡ هُوَ ٱللَّهُ أَحَدٌ"));
+        // A long first verse is not what the surah is called by; its name is.
+        assert!(!is_a_surah_s_call_name("تَبَٰرَكَ ٱلَّذِي بِيَدِهِ ٱلۡمُلۡكُ وَهُوَ عَلَىٰ كُلِّ شَيۡءٖ قَدِيرٌ"));
+        assert!(is_a_surah_s_call_name("يسٓ"));
+        assert!(!is_a_surah_s_call_name("بِسۡمِ ٱللَّهِ ٱلرَّحۡمَٰنِ ٱلرَّحِيمِ"));
+        assert!(!is_a_surah_s_call_name(""));
     }
 
     #[test]
