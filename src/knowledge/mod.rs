@@ -263,11 +263,12 @@ impl KnowledgeService {
                     // Within one surah: its verses by meaning (at most 286 cosines), not the
                     // nearest of the whole corpus, where its verses may not be.
                     Some(surah) => {
-                        let verses = hijraah_index::query::names::Names::get()
+                        let to = hijraah_index::query::names::Names::get()
                             .surah(surah)
                             .map_or(0, |named| named.verses);
-                        let mut nearest: Vec<(String, f32)> = (1..=verses)
-                            .map(|ayah| format!("quran:{surah}:{ayah}"))
+                        let verses = hijraah_index::query::names::Verses { surah, from: 1, to };
+                        let mut nearest: Vec<(String, f32)> = verses
+                            .ids()
                             .filter_map(|id| semantic.similarity(&scanned, &id).map(|similarity| (id, similarity)))
                             .collect();
                         nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -89,16 +89,22 @@ impl KnowledgeAgent {
         // تعدل ثلث القرآن», «تبارك الذي بيده الملك»): a question about a surah's virtue in
         // Arabic searches them too, when the opening is short enough to be how it is called.
         let opening = match named.as_ref() {
-            Some(named) if named.kind == "surah" && asks_about_a_passage(&request.content) => match named.ids.first() {
-                Some(first) => self
-                    .knowledge
-                    .get(first.clone())
-                    .await
-                    .map_err(|error| AgentError::Failed(error.to_string()))?
-                    .and_then(|verse| verse.text_ar)
-                    .filter(|verse| is_a_surah_s_call_name(verse)),
-                None => None,
-            },
+            Some(named)
+                if searched_in == Language::Arabic
+                    && named.kind == "surah"
+                    && asks_about_a_passage(&request.content) =>
+            {
+                match named.ids.first() {
+                    Some(first) => self
+                        .knowledge
+                        .get(first.clone())
+                        .await
+                        .map_err(|error| AgentError::Failed(error.to_string()))?
+                        .and_then(|verse| verse.text_ar)
+                        .filter(|verse| is_a_surah_s_call_name(verse)),
+                    None => None,
+                }
+            }
             _ => None,
         };
         // A question about a passage's virtue is answered by the texts about it (the hadith),
@@ -160,8 +166,8 @@ impl KnowledgeAgent {
                 query
             };
             let query = match &opening {
-                Some(opening) if searched_in == Language::Arabic => format!("{query} {opening}"),
-                _ => query,
+                Some(opening) => format!("{query} {opening}"),
+                None => query,
             };
             searched = Some(query.clone());
             let search = SearchRequest {
@@ -268,8 +274,8 @@ impl KnowledgeAgent {
             // Within a surah the user named, a verse that shares the question's words is what
             // was asked for, however few the words: the floor guards against stray words across
             // the whole library, and the search was confined to the surah.
-            let floor = if within_surah.is_some() { 0.0 } else { MIN_SCORE };
-            if passages.is_empty() || (lexical_only && best_score.is_none_or(|score| score <= floor)) {
+            let below_floor = within_surah.is_none() && best_score.is_none_or(|score| score < MIN_SCORE);
+            if passages.is_empty() || (lexical_only && below_floor) {
                 return Ok(nothing_found(best_score, searched));
             }
         }
