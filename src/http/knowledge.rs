@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppJson, AppPath, AppQuery, Auth};
+use super::extract::{AppJson, AppJsonAny, AppPath, AppQuery, Auth};
 use super::{AppState, correlation_id};
 use crate::knowledge::ReindexJob;
 use crate::knowledge::import::{ImportCounts, grade, import_documents, retract};
@@ -153,7 +153,7 @@ async fn add_documents(
     State(state): State<AppState>,
     auth: Auth,
     request_id: Option<Extension<RequestId>>,
-    AppJson(batch): AppJson<DocumentBatch>,
+    AppJsonAny(batch): AppJsonAny<DocumentBatch>,
 ) -> Result<Json<ImportCounts>, ApiError> {
     let curator = auth.require(&[Role::Curator, Role::Admin])?;
     let records = match batch {

@@ -124,6 +124,43 @@ async fn malformed_and_mistyped_bodies_are_client_errors_in_our_shape() {
     assert_eq!(events, 0, "no rejected request wrote anything");
 }
 
+/// Found by schemathesis: serde reads a struct from an array by position, so `[]` cancelled a
+/// community event (every field of that body has a default) and `["alice", "hi"]` would have
+/// been a chat. Every request schema is an object, and only an object passes.
+#[tokio::test]
+async fn a_body_sent_as_an_array_is_refused_even_where_its_fields_fit_by_position() {
+    let app = TestApp::spawn().await;
+    let json_type = Some("application/json");
+    let response = post_raw(&app, r#"["alice", "hi"]"#, json_type).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("a JSON object"),
+        "the message says what was expected: {message}"
+    );
+
+    let cancel = app.url(&format!("/api/v1/community/events/{}/cancel", uuid::Uuid::now_v7()));
+    let curator = app.token("carol", Role::Curator);
+    for (body, status) in [("[]", StatusCode::UNPROCESSABLE_ENTITY), ("{}", StatusCode::NOT_FOUND)] {
+        let response = app
+            .client
+            .post(&cancel)
+            .bearer_auth(&curator)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, status).await;
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "no array body wrote anything");
+}
+
 /// Found by schemathesis: numbers at the edges of a double went into a read model's JSONB, which
 /// writes them out as long decimals; reading them back must give the same numbers, so the
 /// conversation and the export still answer.
