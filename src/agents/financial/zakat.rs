@@ -139,6 +139,17 @@ fn inputs(request: &AgentRequest) -> Inputs {
         fields.insert(field.to_owned(), Value::String(price.to_string()));
         evidence.push((field.to_owned(), format!("{price} a gram")));
     }
+    // Silver's price alone, and no gold to value ("I have 9,000 saved; silver is 1.1 a gram"):
+    // the nisab by silver, the metal the user priced, rather than asking for gold's price only
+    // to choose the nisab. The reply names the nisab it used; gold's price in a follow-up
+    // recalculates by gold.
+    let priced_silver_only =
+        fields.contains_key("silver_price_per_gram") && !fields.contains_key("gold_price_per_gram");
+    let holds_gold = decimal(&fields, "gold_grams").is_some_and(|grams| grams > Decimal::ZERO);
+    if priced_silver_only && !holds_gold && !fields.contains_key("nisab_basis") {
+        fields.insert("nisab_basis".into(), json!("silver"));
+        evidence.push(("nisab_basis".into(), "only silver's price was given".into()));
+    }
     Inputs {
         fields,
         jewellery: read.jewellery,
