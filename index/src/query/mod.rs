@@ -333,18 +333,112 @@ fn asks_what_the_prophet_said(lowercase: &str) -> bool {
     })
 }
 
+/// What is done with the Qur'an, said just before its name ("the virtue of *reciting* the
+/// Quran", «فضل *قراءة* القرآن»): such a question is about the Qur'an, and the hadith answer it.
+const ACTS_ON_THE_QURAN: &[&str] = &[
+    "read",
+    "reading",
+    "reads",
+    "recite",
+    "reciting",
+    "recites",
+    "recitation",
+    "memorise",
+    "memorising",
+    "memorize",
+    "memorizing",
+    "memorisation",
+    "memorization",
+    "learn",
+    "learning",
+    "teach",
+    "teaching",
+    "touch",
+    "touching",
+    "listen",
+    "listening",
+    "complete",
+    "completing",
+    "finish",
+    "finishing",
+    "virtue",
+    "virtues",
+    "merit",
+    "merits",
+    "excellence",
+    "reward",
+    "rewards",
+    "hafiz",
+    "hafidh",
+];
+/// The same in Arabic, folded and without the article.
+const ACTS_ON_THE_QURAN_AR: &[&str] = &[
+    "قراءه",
+    "قرا",
+    "يقرا",
+    "اقرا",
+    "تلاوه",
+    "حفظ",
+    "تحفيظ",
+    "تعلم",
+    "تعليم",
+    "ختم",
+    "ختمه",
+    "مس",
+    "لمس",
+    "سماع",
+    "استماع",
+    "فضل",
+    "فضايل",
+    "قاري",
+    "حافظ",
+    "حمله",
+];
+
+/// Whether an English query names the Qur'an as where to look, not as what is read or recited.
+fn names_the_quran_as_source(words: &[&str]) -> bool {
+    words.iter().enumerate().any(|(at, word)| {
+        if !matches!(*word, "quran" | "koran") {
+            return false;
+        }
+        let before = words[..at].iter().rev().find(|before| {
+            !matches!(
+                **before,
+                "the" | "of" | "to" | "a" | "holy" | "noble" | "glorious" | "whole"
+            )
+        });
+        !before.is_some_and(|before| ACTS_ON_THE_QURAN.contains(before))
+    })
+}
+
+/// The same for an Arabic query («ماذا يقول القرآن» yes, «فضل قراءة القرآن» no).
+fn names_the_quran_as_source_ar(query: &str) -> bool {
+    let folded = arabic::fold(query);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(arabic::strip_clitics)
+        .collect();
+    words.iter().enumerate().any(|(at, word)| {
+        word.contains("قران")
+            && !at
+                .checked_sub(1)
+                .is_some_and(|before| ACTS_ON_THE_QURAN_AR.contains(&words[before]))
+    })
+}
+
 /// Which source a query asks for in its own words.
 pub fn source_hint(query: &str) -> Option<&'static str> {
     let folded = names::fold_latin(&query.to_lowercase());
     let words: Vec<&str> = folded.split_whitespace().collect();
-    let quran = words.iter().any(|w| {
-        matches!(
-            *w,
-            "quran" | "koran" | "verse" | "verses" | "ayah" | "ayat" | "ayahs" | "surah" | "sura"
-        )
-    }) || ["القرآن", "قرآن", "آية", "آيات", "ايات", "الآيات", "سورة"]
+    let quran = words
         .iter()
-        .any(|word| query.contains(word));
+        .any(|w| matches!(*w, "verse" | "verses" | "ayah" | "ayat" | "ayahs" | "surah" | "sura"))
+        || names_the_quran_as_source(&words)
+        || ["آية", "آيات", "ايات", "الآيات", "سورة"]
+            .iter()
+            .any(|word| query.contains(word))
+        || names_the_quran_as_source_ar(query);
     let hadith = words
         .iter()
         .any(|w| matches!(*w, "hadith" | "hadiths" | "ahadith" | "narration" | "narrated"))
@@ -609,6 +703,17 @@ mod tests {
     }
 
     #[test]
+    fn the_most_specific_common_question_asked_wins() {
+        let topics = topics::Topics::get();
+        // "sleep + wudu" is asked, so "wudu" (how to make it) adds nothing of its own.
+        let sleeping = topics.recognise("does sleeping break my wudu?");
+        assert!(sleeping.answer.contains(&"strap"), "{sleeping:?}");
+        assert!(!sleeping.answer.contains(&"elbows"), "{sleeping:?}");
+        // Asked alone, "wudu" still adds its words.
+        assert!(topics.answers_for("how do I make wudu").contains(&"elbows"));
+    }
+
+    #[test]
     fn words_to_say_at_a_moment_are_searched_in_the_supplications_words() {
         let topics = topics::Topics::get();
         let bereaved = topics.recognise("my grandmother passed away, what should I say when I hear the news?");
@@ -673,6 +778,14 @@ mod tests {
         // A prophet named without what he said is not a request for hadith.
         assert_eq!(source_hint("stories of the prophets"), None);
         assert_eq!(source_hint("what does the quran say about the prophet"), Some("quran"));
+        // The Qur'an as what is read, recited or praised: the hadith answer that.
+        assert_eq!(source_hint("what is the virtue of reading the quran"), None);
+        assert_eq!(source_hint("reward for reciting Quran"), None);
+        assert_eq!(source_hint("ما فضل قراءة القرآن؟"), None);
+        assert_eq!(source_hint("فضل تلاوة القرآن"), None);
+        assert_eq!(source_hint("أحاديث عن فضل القرآن"), Some("hadith"));
+        assert_eq!(source_hint("verses about reciting the quran"), Some("quran"));
+        assert_eq!(source_hint("ماذا يقول القرآن عن قراءة القرآن"), Some("quran"));
     }
 
     #[test]

@@ -21,6 +21,13 @@ struct Question {
     situation: bool,
 }
 
+impl Question {
+    /// The trigger's words, whatever its parts.
+    fn trigger_words(&self) -> Vec<&str> {
+        self.trigger.iter().flat_map(|part| part.split(' ')).collect()
+    }
+}
+
 /// What [`Topics::recognise`] found in a question.
 #[derive(Debug, Default)]
 pub struct Recognised {
@@ -127,21 +134,34 @@ impl Topics {
     pub fn recognise(&self, text: &str) -> Recognised {
         let words = normalize(text);
         let words = words.as_str();
+        let asked: Vec<&Question> = self
+            .questions
+            .iter()
+            .filter(|question| question.trigger.iter().all(|part| whole_words(words, part)))
+            .collect();
         let mut recognised = Recognised::default();
-        for question in &self.questions {
-            if question.trigger.iter().all(|part| whole_words(words, part)) {
-                for word in &question.answer {
-                    if !recognised.answer.contains(word) {
-                        recognised.answer.push(word);
-                    }
+        for question in &asked {
+            // The most specific question asked wins: "does sleeping break my wudu?" asks
+            // "sleep + wudu", and not also "wudu" (how to make it), whose words would outnumber
+            // the answer's.
+            let narrower_asked = asked.iter().any(|other| {
+                let (mine, theirs) = (question.trigger_words(), other.trigger_words());
+                theirs.len() > mine.len() && mine.iter().all(|word| theirs.contains(word))
+            });
+            if narrower_asked {
+                continue;
+            }
+            for word in &question.answer {
+                if !recognised.answer.contains(word) {
+                    recognised.answer.push(word);
                 }
-                if !question.situation {
-                    continue;
-                }
-                for asked in question.trigger.iter().flat_map(|part| part.split(' ')) {
-                    if !recognised.situation.iter().any(|known| known == asked) {
-                        recognised.situation.push(asked.to_owned());
-                    }
+            }
+            if !question.situation {
+                continue;
+            }
+            for asked in question.trigger.iter().flat_map(|part| part.split(' ')) {
+                if !recognised.situation.iter().any(|known| known == asked) {
+                    recognised.situation.push(asked.to_owned());
                 }
             }
         }
