@@ -607,6 +607,16 @@ mod tests {
             "The Prophet prayed on his mount",
             "Zakat is due on gold after a year"
         ));
+        // A very short verse is not a shorter version of every verse that shares its words.
+        assert!(!near_duplicates(
+            "For the Day of Judgement.",
+            "Indeed, the Day of Judgement is an appointed time -"
+        ));
+        // The same short verse, repeated in a surah, is.
+        assert!(near_duplicates(
+            "So which of the favors of your Lord would you deny?",
+            "So which of the favors of your Lord would you deny?"
+        ));
     }
 
     #[test]

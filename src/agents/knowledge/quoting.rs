@@ -129,7 +129,13 @@ pub(super) fn quote_passage(group: &[&Hit], language: Language) -> String {
     }
 }
 
-/// Whether two texts say nearly the same thing (most of their words shared).
+/// Below this many words a text is too short to be "contained" in another: a verse of four
+/// words ("For the Day of Judgement.") shares most of them with every verse on that day.
+const CONTAINED_AT_LEAST: usize = 6;
+
+/// Whether two texts say nearly the same thing: most of the shorter one's words in the longer
+/// (a shorter narration of the same saying), or, for a very short text, most of both texts'
+/// words shared.
 pub(super) fn near_duplicates(one: &str, other: &str) -> bool {
     let words = |text: &str| -> std::collections::HashSet<String> {
         text.split(|c: char| !c.is_alphanumeric())
@@ -142,8 +148,13 @@ pub(super) fn near_duplicates(one: &str, other: &str) -> bool {
         return false;
     }
     let shared = one.intersection(&other).count() as f64;
-    let smaller = one.len().min(other.len()) as f64;
-    shared / smaller > 0.7
+    let smaller = one.len().min(other.len());
+    let compared = if smaller >= CONTAINED_AT_LEAST {
+        smaller
+    } else {
+        one.len().max(other.len())
+    };
+    shared / compared as f64 > 0.7
 }
 
 /// What an Arabic hadith reports, without its chain of narrators: the words in its quotation
