@@ -89,6 +89,7 @@ async fn run() {
         asked_at: Utc::now(),
         previous: None,
         answered: Vec::new(),
+        intent_by_meaning: None,
         read: Default::default(),
     };
     let calls = 2_000;

@@ -178,7 +178,7 @@ impl ChatService {
             .clone()
             .unwrap_or_else(|| crate::agents::language::detect(&command.content).to_owned());
         let message_id = Uuid::now_v7();
-        let request = AgentRequest {
+        let mut request = AgentRequest {
             message_id,
             conversation_id,
             user_id: command.user_id.as_str().to_owned(),
@@ -190,6 +190,7 @@ impl ChatService {
             asked_at: Utc::now(),
             previous: conversation.last_exchange().cloned().map(Arc::new),
             answered: Vec::new(),
+            intent_by_meaning: None,
             read: Default::default(),
         };
         let mut routing = self.coordinator.route(&request);
@@ -205,6 +206,12 @@ impl ChatService {
             .router
             .decide(&request, routing, &self.coordinator.registry().agents());
         let routing = decided.routing;
+        // What the message was read as by meaning, for the user interface's own reply.
+        request.intent_by_meaning = routing
+            .meaning
+            .as_ref()
+            .filter(|meaning| meaning.applied)
+            .map(|meaning| meaning.intent.clone());
         // The user's key is fetched (or made) while the agents work.
         let (dispatched, key) = tokio::join!(
             self.coordinator.dispatch(&request, &routing.selected),

@@ -56,6 +56,10 @@ pub struct AgentRequest {
     /// For the agents that answer last (the user interface): the specialised agents that did
     /// answer this request, so nothing is promised that is not in the same response.
     pub answered: Vec<String>,
+    /// The intent the message was read as by meaning, when that reading was clear enough to
+    /// route by (`RequestRouted.meaning.applied`): so the user interface greets a greeting the
+    /// rules did not know («كيف حالك؟») instead of calling it out of scope.
+    pub intent_by_meaning: Option<String>,
     /// The message read once, the first time an agent or the coordinator asks ([`Self::reading`]);
     /// `Default::default()` when a request is made.
     pub read: OnceLock<Arc<reading::Reading>>,
@@ -79,6 +83,7 @@ impl AgentRequest {
             asked_at: Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap(),
             previous: None,
             answered: vec![],
+            intent_by_meaning: None,
             read: Default::default(),
         }
     }

@@ -319,6 +319,7 @@ mod tests {
                 replies,
             })),
             answered: vec![],
+            intent_by_meaning: None,
             read: Default::default(),
         }
     }

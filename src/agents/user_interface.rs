@@ -247,6 +247,10 @@ impl UserInterfaceAgent {
         let greeting = reading.greeting;
         let thanks = matches_any(lower, THANKS);
         let capabilities = matches_any(lower, CAPABILITIES);
+        // Small talk in words the rules do not list («كيف حالك؟», "what are you able to do?"),
+        // recognised by meaning: greeted, not called out of scope.
+        let greeted_by_meaning =
+            greeting.is_none() && !thanks && !capabilities && request.intent_by_meaning.as_deref() == Some("greeting");
         let answered: Vec<&String> = request
             .answered
             .iter()
@@ -334,9 +338,19 @@ impl UserInterfaceAgent {
                 )
             });
             parts.push(capabilities_text(arabic, &request.available_agent_types));
-        } else if capabilities || (greeting.is_some() && !thanks) {
+        } else if capabilities || (greeting.is_some() && !thanks) || greeted_by_meaning {
             kind = if capabilities { "capabilities" } else { "greeting" };
             confidence = 0.95;
+            if greeted_by_meaning {
+                parts.push(
+                    if arabic {
+                        "أهلًا وسهلًا."
+                    } else {
+                        "Hello, and welcome."
+                    }
+                    .to_owned(),
+                );
+            }
             parts.push(capabilities_text(arabic, &request.available_agent_types));
         } else if thanks {
             kind = "small_talk";
@@ -430,6 +444,10 @@ mod tests {
     use uuid::Uuid;
 
     fn ask_told(content: &str, available: &[&str], answered: &[&str]) -> AgentAnswer {
+        ask_read(content, available, answered, None)
+    }
+
+    fn ask_read(content: &str, available: &[&str], answered: &[&str], by_meaning: Option<&str>) -> AgentAnswer {
         let request = AgentRequest {
             message_id: Uuid::nil(),
             conversation_id: Uuid::nil(),
@@ -442,6 +460,7 @@ mod tests {
             asked_at: Utc::now(),
             previous: None,
             answered: answered.iter().map(|t| t.to_string()).collect(),
+            intent_by_meaning: by_meaning.map(str::to_owned),
             read: Default::default(),
         };
         UserInterfaceAgent::new("ui-1").answer(&request)
@@ -544,6 +563,21 @@ mod tests {
         let unclear = ask("xyzzy", &["user_interface"]);
         assert_eq!(unclear.metadata["kind"], "out_of_scope");
         assert!(unclear.confidence < 0.8);
+    }
+
+    #[test]
+    fn small_talk_read_by_meaning_is_greeted_not_refused() {
+        let available = &["user_interface", "community", "knowledge"];
+        // Words no greeting rule lists: out of scope when nothing else is known of them...
+        assert_eq!(ask("كيف حالك؟", available).metadata["kind"], "out_of_scope");
+        // ...and greeted, with what the assistant does, when the encoder read them as a greeting.
+        let greeted = ask_read("كيف حالك؟", available, &[], Some("greeting"));
+        assert_eq!(greeted.metadata["kind"], "greeting");
+        assert!(greeted.content.starts_with("أهلًا وسهلًا."), "{}", greeted.content);
+        assert!(!greeted.content.contains("لا أستطيع"), "{}", greeted.content);
+        // Another intent read by meaning changes nothing here: its agent answers it.
+        let other = ask_read("xyzzy", available, &[], Some("texts"));
+        assert_eq!(other.metadata["kind"], "out_of_scope");
     }
 
     #[test]

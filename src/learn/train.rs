@@ -211,6 +211,7 @@ pub fn rules_request(
         asked_at: Utc::now(),
         previous,
         answered: Vec::new(),
+        intent_by_meaning: None,
         read: Default::default(),
     }
 }

@@ -97,6 +97,7 @@ async fn call_agent(
         asked_at: running.now,
         previous: None,
         answered: Vec::new(),
+        intent_by_meaning: None,
         read: Default::default(),
     };
     let started = Instant::now();

@@ -318,6 +318,8 @@ mod tests {
         assert!(!mentions_religion(&m("أنا منتقل إلى هولندا، من أين أبدأ؟")));
         assert!(mentions_religion(&m("كيف أتعامل مع الغضب؟")));
         assert!(mentions_religion(&m("كيف أبر والدي؟")));
+        assert!(mentions_religion(&m("كيف أتوضأ؟")));
+        assert!(mentions_religion(&m("كيف أغتسل من الجنابة؟")));
         assert!(mentions_religion(&m("ما حكم الصلاة في الطائرة؟")));
         assert!(mentions_religion(&m("ماذا يقول الإسلام عن الغيبة؟")));
         assert!(mentions_religion(&m("how many rakats is maghrib?")));
