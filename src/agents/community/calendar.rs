@@ -217,8 +217,27 @@ fn occasion_answer(
     Ok((
         lines.join(" "),
         json!({"occasion": format!("{occasion:?}"), "which": format!("{which:?}"), "today": today.to_string(),
-               "calendar": "umm_al_qura", "dates": computed, "next": next_one}),
+               "year": asked_year(which), "calendar": "umm_al_qura", "dates": computed, "next": next_one}),
     ))
+}
+
+/// The year an occasion was asked for, as recorded for a follow-up to keep: `{"hijri": 1448}`,
+/// `{"gregorian": 2027}`, or null for the next one.
+fn asked_year(which: Which) -> Value {
+    match which {
+        Which::HijriYear(year) => json!({"hijri": year}),
+        Which::GregorianYear(year) => json!({"gregorian": year}),
+        Which::Next => Value::Null,
+    }
+}
+
+/// The year a previous calendar answer recorded ([`asked_year`]), for a follow-up that names
+/// another occasion and no year ("Ashura in 1448" → "and the first of Muharram?").
+pub(in crate::agents::community) fn year_asked_before(recorded: &Value) -> Option<Which> {
+    let year = |key: &str| recorded["year"][key].as_i64().and_then(|year| i32::try_from(year).ok());
+    year("hijri")
+        .map(Which::HijriYear)
+        .or_else(|| year("gregorian").map(Which::GregorianYear))
 }
 
 fn capitalised(text: &str) -> String {

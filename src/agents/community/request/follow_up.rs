@@ -25,6 +25,7 @@ pub(super) const LINKING: &[&str] = &[
     "for",
     "in",
     "at",
+    "on",
     "the",
     "then",
     "same",

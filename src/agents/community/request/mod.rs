@@ -61,17 +61,51 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     };
     // After a calendar answer, a follow-up that names another occasion ("and eid al-adha?",
     // «وعيد الأضحى؟») asks when that one is.
-    let calendar = calendar.or_else(|| {
-        let after_calendar = request.follow_up().is_some()
-            && request.previous_reply("community").is_some_and(|previous| {
-                previous["intents"]
-                    .as_array()
-                    .is_some_and(|intents| intents.contains(&json!("Calendar")))
-            });
-        after_calendar
-            .then(|| dates::read_calendar_question(&format!("when is {content}"), today))
-            .flatten()
-    });
+    // An occasion it names comes first: «ورأس السنة الهجرية؟» names the new year, not "the Hijri
+    // date" of today.
+    let after_calendar = request.follow_up().is_some()
+        && request.previous_reply("community").is_some_and(|previous| {
+            previous["intents"]
+                .as_array()
+                .is_some_and(|intents| intents.contains(&json!("Calendar")))
+        });
+    let calendar = if after_calendar {
+        let again = dates::read_calendar_question(&format!("when is {content}"), today);
+        match (again, calendar) {
+            (Some(occasion @ CalendarQuestion::Occasion { .. }), _) => Some(occasion),
+            (again, calendar) => calendar.or(again).or_else(|| {
+                // After a conversion, another day ("and on 1 March 2027?") is converted too.
+                let converted = request
+                    .previous_reply("community")
+                    .is_some_and(|previous| !previous["hijri"].is_null());
+                converted
+                    .then(|| dates::read_calendar_question(&format!("{content} in the hijri calendar"), today))
+                    .flatten()
+            }),
+        }
+    } else {
+        calendar
+    };
+    // Such a follow-up names no year: it keeps the one the previous answer was asked for
+    // ("Ashura in 1448" → "and the first of Muharram?" is 1 Muharram 1448), unless it asks for
+    // the next one.
+    let calendar = match calendar {
+        Some(CalendarQuestion::Occasion {
+            occasion,
+            which: dates::Which::Next,
+            days_until: false,
+        }) if request.follow_up().is_some() && !asks_for_the_next(content) => {
+            let carried = request
+                .previous_reply("community")
+                .and_then(|previous| super::calendar::year_asked_before(&previous["calendar"]));
+            Some(CalendarQuestion::Occasion {
+                occasion,
+                which: carried.unwrap_or(dates::Which::Next),
+                days_until: false,
+            })
+        }
+        other => other,
+    };
     // A question about what the texts say is not a request for times, unless it names a place.
     let ruling = reading.ruling_strong;
     let any_ruling = reading.ruling_any;
@@ -229,4 +263,21 @@ pub(super) fn read(request: &AgentRequest) -> Result<(Option<Place>, Understood)
 pub(super) fn mentions_hanafi(content: &str) -> bool {
     let lower = content.to_lowercase();
     matches(&lower, "hanafi") || lower.contains("حنفي")
+}
+
+/// Whether a follow-up asks for the next occurrence itself ("and the next one?", «والقادم؟»).
+fn asks_for_the_next(content: &str) -> bool {
+    let lower = content.to_lowercase();
+    [
+        "next",
+        "upcoming",
+        "coming",
+        "القادم",
+        "القادمة",
+        "المقبل",
+        "المقبلة",
+        "التالي",
+    ]
+    .iter()
+    .any(|word| matches(&lower, word))
 }
