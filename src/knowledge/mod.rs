@@ -245,10 +245,12 @@ impl KnowledgeService {
         let collection = request.collection.clone();
         let query = request.query.clone();
         let tuning = crate::semantic::tuning();
-        let asked = if tuning.embed_topic {
-            hijraah_index::query::meaning_of(&query)
-        } else {
-            query.clone()
+        // A question recognised as a situation is embedded in its answer's words, as it is
+        // searched in them (`hijraah_index::query::situation_answer`).
+        let asked = match hijraah_index::query::situation_answer(&query) {
+            Some(answer) => answer,
+            None if tuning.embed_topic => hijraah_index::query::meaning_of(&query),
+            None => query.clone(),
         };
         // By words and by meaning at once, each on its own blocking thread: the flat scan (and a
         // new query's embedding) no longer waits for the lexical search to finish. The scan keeps

@@ -556,6 +556,21 @@ pub fn english_topic_words(query: &str) -> Vec<TopicWord> {
     topic
 }
 
+/// A recognised situation as the sentence encoder is to read it: the question followed by the
+/// words its answer is written in. The question's own words mislead the encoder as they mislead
+/// the search by words ("what breaks the fast" alone reads as breaking the fast at sunset, and
+/// comes out nearest to "hasten to break the fast"); the answer's words alone lose what was asked
+/// (a bag of words about sleeping finds stories of sleeping). `None` for any other question,
+/// which is embedded as asked.
+pub fn situation_answer(query: &str) -> Option<String> {
+    if !topic_reframing() {
+        return None;
+    }
+    let recognised = topics::Topics::get().recognise(query);
+    (!recognised.situation.is_empty() && !recognised.answer.is_empty())
+        .then(|| format!("{} {}", query.trim(), recognised.answer.join(" ")))
+}
+
 /// Whether a recognised question is searched in its answer's words first (`HIJRAAH_TOPIC_REFRAME`,
 /// on unless `off`): measured side by side in BENCHMARKS.md.
 pub fn topic_reframing() -> bool {
@@ -689,6 +704,16 @@ mod tests {
         // A question nothing recognises keeps every word at full weight.
         let plain = english_topic_words("the night journey and the ascension");
         assert!(plain.iter().all(|word| word.weight == 1.0), "{plain:?}");
+    }
+
+    #[test]
+    fn the_encoder_reads_a_situation_in_its_answers_words() {
+        let asked = situation_answer("What breaks the fast?").unwrap_or_default();
+        assert!(asked.contains("forgetfully") && asked.contains("vomits"), "{asked}");
+        assert!(asked.starts_with("What breaks the fast?"), "{asked}");
+        // A topic named outright is embedded as asked.
+        assert_eq!(situation_answer("hadith about anger"), None);
+        assert_eq!(situation_answer("verses about patience"), None);
     }
 
     #[test]
