@@ -188,6 +188,12 @@ pub fn greeting(message: &Message) -> Option<&'static str> {
         "greetings",
         "مرحبا",
         "اهلا",
+        // Asked as a greeting, and never the start of a question in Arabic (unlike "how are
+        // you supposed to…", left to the reading by meaning).
+        "كيف حالك",
+        "كيف الحال",
+        "صباح الخير",
+        "مساء الخير",
     ];
     if SALAM.find_as_written(message).is_some() || SALAM_ARABIC.find_folded(message).is_some() {
         return Some("salam");
@@ -417,6 +423,9 @@ mod tests {
         assert_eq!(greeting(&m("wa alaikum salam")), Some("salam"));
         assert_eq!(greeting(&m("What is today's Hijri date?")), None);
         assert_eq!(greeting(&m("hi there")), Some("hello"));
+        assert_eq!(greeting(&m("كيف حالك؟")), Some("hello"));
+        assert_eq!(greeting(&m("صباح الخير")), Some("hello"));
+        assert_eq!(greeting(&m("كيف أتوضأ؟")), None);
         assert!(asks_zakat_al_fitr(&m("how much zakat ul fitr for me")));
         assert!(asks_zakat_al_fitr(&m("Fitrana for 4 people")));
         assert!(asks_zakat_al_fitr(&m("كم زكاة الفطر عن ٤ أشخاص")));
