@@ -58,7 +58,7 @@ pub struct AgentRequest {
     pub answered: Vec<String>,
     /// The intent the message was read as by meaning, when that reading was clear enough to
     /// route by (`RequestRouted.meaning.applied`): so the user interface greets a greeting the
-    /// rules did not know («كيف حالك؟») instead of calling it out of scope.
+    /// rules do not know («شو أخبارك؟») instead of calling it out of scope.
     pub intent_by_meaning: Option<String>,
     /// The message read once, the first time an agent or the coordinator asks ([`Self::reading`]);
     /// `Default::default()` when a request is made.

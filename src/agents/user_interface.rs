@@ -247,7 +247,7 @@ impl UserInterfaceAgent {
         let greeting = reading.greeting;
         let thanks = matches_any(lower, THANKS);
         let capabilities = matches_any(lower, CAPABILITIES);
-        // Small talk in words the rules do not list («كيف حالك؟», "what are you able to do?"),
+        // Small talk in words the rules do not list («شو أخبارك؟», "how's it going?"),
         // recognised by meaning: greeted, not called out of scope.
         let greeted_by_meaning =
             greeting.is_none() && !thanks && !capabilities && request.intent_by_meaning.as_deref() == Some("greeting");

@@ -266,18 +266,10 @@ pub(super) fn mentions_hanafi(content: &str) -> bool {
 }
 
 /// Whether a follow-up asks for the next occurrence itself ("and the next one?", «والقادم؟»).
+/// Arabic words match inside longer ones ([`matches`]), so «القادم» also finds «القادمة».
 fn asks_for_the_next(content: &str) -> bool {
     let lower = content.to_lowercase();
-    [
-        "next",
-        "upcoming",
-        "coming",
-        "القادم",
-        "القادمة",
-        "المقبل",
-        "المقبلة",
-        "التالي",
-    ]
-    .iter()
-    .any(|word| matches(&lower, word))
+    ["next", "upcoming", "coming", "القادم", "المقبل", "التالي"]
+        .iter()
+        .any(|word| matches(&lower, word))
 }
