@@ -294,7 +294,11 @@ impl KnowledgeAgent {
                 }
                 let (text, keep_end) = match language {
                     Language::Arabic => match hit.text_ar.as_ref() {
-                        Some(arabic) => (arabic, hit.source == "hadith"),
+                        Some(arabic) if hit.source == "hadith" => {
+                            let graded = grade_note(hit, language);
+                            return format!("«{}» ({}{graded})", arabic_hadith_quotation(arabic), hit.reference);
+                        }
+                        Some(arabic) => (arabic, false),
                         None => (hit.text_en.as_ref().unwrap_or(&hit.text), false),
                     },
                     Language::English => (
@@ -652,5 +656,20 @@ mod tests {
         let arabic = format!("{}قال رسول الله", "حدثنا فلان، ".repeat(100));
         assert!(quotation(&arabic, true).ends_with("قال رسول الله"));
         assert_eq!(quotation("short", false), "short");
+    }
+
+    #[test]
+    fn a_long_arabic_hadith_is_quoted_by_its_report_not_its_compilers_note() {
+        let chain = "حَدَّثَنَا قُتَيْبَةُ، حَدَّثَنَا حَنَشٌ، عَنْ عِكْرِمَةَ، عَنِ ابْنِ عَبَّاسٍ، عَنِ النَّبِيِّ صلى الله عليه وسلم قَالَ ";
+        let saying = "\"مَنْ جَمَعَ بَيْنَ الصَّلاَتَيْنِ مِنْ غَيْرِ عُذْرٍ فَقَدْ أَتَى بَابًا مِنْ أَبْوَابِ الْكَبَائِرِ\" ";
+        let note = format!("قَالَ أَبُو عِيسَى {}", "وَحَنَشٌ هَذَا ضَعِيفٌ عِنْدَ أَهْلِ الْحَدِيثِ ".repeat(30));
+        let text = format!("{chain}{saying}{note}");
+        let quoted = arabic_hadith_quotation(&text);
+        assert!(quoted.contains("مَنْ جَمَعَ بَيْنَ الصَّلاَتَيْنِ"), "{quoted}");
+        assert!(!quoted.contains("عِيسَى") && !quoted.contains("قُتَيْبَةُ"), "{quoted}");
+        assert!(quoted.starts_with('…') && quoted.ends_with('…'), "{quoted}");
+        // A short hadith is quoted whole, chain and all.
+        let short = format!("{chain}{saying}");
+        assert_eq!(arabic_hadith_quotation(&short), short);
     }
 }

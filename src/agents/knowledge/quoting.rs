@@ -70,6 +70,36 @@ pub(super) fn quotation(text: &str, keep_end: bool) -> String {
     format!("{} …", &head[..cut])
 }
 
+/// A long Arabic hadith quoted by its report: the chain of narrators before it and the
+/// compiler's notes after it («قال أبو عيسى…», «وفي الباب…») are left out, each gap marked "…".
+/// Cut from the end, al-Tirmidhi's hadith showed only his grading note, not the saying. A text
+/// whose report cannot be told apart is cut as before, keeping its end.
+pub(super) fn arabic_hadith_quotation(text: &str) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        return text.to_owned();
+    }
+    let (_, report) = hijraah_index::isnad::split(text);
+    if report.is_empty() || report.len() == text.len() {
+        return quotation(text, true);
+    }
+    let report = report.trim();
+    let before = text.find(report).is_some_and(|at| at > 0);
+    let after = text
+        .find(report)
+        .is_some_and(|at| at + report.len() < text.trim_end().len());
+    let quoted = if report.chars().count() <= QUOTE_CHARS {
+        report.to_owned()
+    } else {
+        quotation(report, true)
+    };
+    match (before && !quoted.starts_with('…'), after) {
+        (true, true) => format!("…{quoted} …"),
+        (true, false) => format!("…{quoted}"),
+        (false, true) => format!("{quoted} …"),
+        (false, false) => quoted,
+    }
+}
+
 /// Surah and verse of a Qur'an id (`quran:2:183`).
 pub(super) fn verse_number(id: &str) -> Option<(u64, u64)> {
     let mut parts = id.strip_prefix("quran:")?.split(':');
