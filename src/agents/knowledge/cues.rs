@@ -79,7 +79,53 @@ pub(super) const ERRANDS: &[&str] = &[
     "school",
     "visa",
     "residence permit",
+    // Where to find or buy something: an errand of daily life, whatever it names ("where can I
+    // find halal food", «أين أشتري لحمًا حلالًا»). A question for the texts that opens so still
+    // names them ("where in the quran…"), which claims it by that word.
+    "where can i find",
+    "where can i buy",
+    "where can we find",
+    "where can we buy",
+    "where do i find",
+    "where do i buy",
+    "where to find",
+    "where to buy",
+    "أين أجد",
+    "اين اجد",
+    "أين نجد",
+    "اين نجد",
+    "أين أشتري",
+    "اين اشتري",
+    "أين نشتري",
+    "اين نشتري",
+    "أين يوجد",
+    "اين يوجد",
 ];
+
+/// Whether the message opens by asking if something is allowed ("can I eat…", «هل يجوز…»): a
+/// question for the texts even when it names an errand ("can I eat halal food from a shop that
+/// sells alcohol?").
+pub(crate) fn opens_asking_if_allowed(message: &str) -> bool {
+    let lower = message.trim_start().to_lowercase();
+    [
+        "is it ",
+        "is ",
+        "are ",
+        "can i ",
+        "can we ",
+        "may i ",
+        "should i ",
+        "do i have to",
+        "هل ",
+        "يجوز",
+        "أيجوز",
+        "ايجوز",
+        "ما حكم",
+        "حكم ",
+    ]
+    .iter()
+    .any(|start| lower.starts_with(start))
+}
 
 /// Arabic words that ask for a ruling, folded: left out of the topic an answer names.
 pub(super) const ARABIC_RULING_WORDS: &[&str] = &[

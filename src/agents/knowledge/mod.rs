@@ -430,7 +430,12 @@ impl Agent for KnowledgeAgent {
             score: 0.0,
             reasons: Vec::new(),
         };
-        if let Some(cue) = reading.ruling() {
+        // An errand ("where can I find halal food?") is not asking whether its food is allowed,
+        // though it says "halal" or "can I": the migration agent answers it.
+        let ruling = reading
+            .ruling()
+            .filter(|_| !reading.errand || opens_asking_if_allowed(&request.content));
+        if let Some(cue) = ruling {
             score = score.with(0.9, format!("asks what the texts say: `{cue}`"));
         } else if !computing && reading.question && !reading.errand {
             if reading.mentions_religion {
@@ -480,6 +485,22 @@ impl Agent for KnowledgeAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_halal_food_is_an_errand_but_asking_if_it_is_allowed_is_a_question() {
+        for errand in [
+            "where can I find halal food in Germany?",
+            "أين أجد مطعمًا حلالًا في لندن؟",
+            "أين أشتري لحمًا حلالًا في باريس؟",
+        ] {
+            assert!(is_errand(errand), "{errand}");
+            assert!(!opens_asking_if_allowed(errand), "{errand}");
+        }
+        assert!(opens_asking_if_allowed(
+            "Can I eat halal food from a shop that sells alcohol?"
+        ));
+        assert!(opens_asking_if_allowed("هل يجوز شراء اللحم من محل لا يذكر اسم الله؟"));
+    }
 
     #[test]
     fn an_errand_that_mentions_a_mosque_is_no_question_for_the_texts() {
