@@ -69,11 +69,88 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Resources matching `query` best first (keywords count twice title words), optionally
-/// limited to a topic, and to a country's notes plus the general ones.
+/// Words that say nothing of what a newcomer needs: left out when a question's words are
+/// compared with a resource's own.
+const PLAIN_WORDS: &[&str] = &[
+    "the", "and", "for", "how", "what", "where", "when", "can", "could", "should", "would", "with", "without", "you",
+    "your", "our", "we", "are", "was", "were", "have", "has", "had", "just", "into", "from", "this", "that", "there",
+    "their", "they", "them", "about", "any", "some", "need", "want", "get", "do", "does", "my", "me", "its", "it's",
+    "i'm", "we're", "who", "which", "will", "first", "new", "near", "one", "all", "more",
+];
+
+/// A word as compared: lower case, a plural's "s" dropped ("banks", "doctors").
+fn stem(word: &str) -> String {
+    let word = word.to_lowercase();
+    match word.strip_suffix('s') {
+        Some(stem) if stem.chars().count() > 3 && !stem.ends_with('s') => stem.to_owned(),
+        _ => word,
+    }
+}
+
+/// The words worth comparing in a text: not plain words, not one or two letters.
+fn content_words(text: &str) -> std::collections::HashSet<String> {
+    words(text)
+        .into_iter()
+        .filter(|word| word.chars().count() > 2 && !PLAIN_WORDS.contains(&word.as_str()))
+        .map(|word| stem(&word))
+        .collect()
+}
+
+/// Each resource's own words (summary and steps, in both languages), for telling apart the
+/// resources a question's keywords tie ("a bank account without riba": documents, or banking?).
+static RESOURCE_WORDS: LazyLock<Vec<std::collections::HashSet<String>>> = LazyLock::new(|| {
+    GUIDE
+        .resources
+        .iter()
+        .map(|resource| {
+            let mut text = format!("{} {}", resource.summary, resource.steps.join(" "));
+            if let Some(summary) = &resource.summary_ar {
+                text.push(' ');
+                text.push_str(summary);
+            }
+            text.push(' ');
+            text.push_str(&resource.steps_ar.join(" "));
+            content_words(&text)
+        })
+        .collect()
+});
+
+/// How telling a keyword is: one that few resources list ("riba") counts more than one that
+/// many do ("bank").
+static KEYWORD_WEIGHTS: LazyLock<std::collections::HashMap<String, f64>> = LazyLock::new(|| {
+    let total = GUIDE.resources.len() as f64;
+    let mut listed: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    for resource in &GUIDE.resources {
+        for keyword in &resource.keywords {
+            *listed.entry(keyword.to_lowercase()).or_default() += 1.0;
+        }
+    }
+    listed
+        .into_iter()
+        .map(|(keyword, resources)| (keyword, (1.0 + total / resources).ln()))
+        .collect()
+});
+
+/// How many of the question's words a resource's own text has, leaving out `except` (a country
+/// note's names for its country, which say where, not what).
+fn own_words_shared(resource: &Resource, question: &std::collections::HashSet<String>, except: &[String]) -> usize {
+    let Some(at) = GUIDE.resources.iter().position(|r| r.id == resource.id) else {
+        return 0;
+    };
+    question
+        .iter()
+        .filter(|word| RESOURCE_WORDS[at].contains(*word) && !except.iter().any(|name| name == *word))
+        .count()
+}
+
+/// Resources matching `query` best first, optionally limited to a topic, and to a country's
+/// notes plus the general ones. A keyword counts by how few resources list it, twice a title
+/// word; the resource's own words that the question shares break ties between resources that
+/// the same keywords found.
 pub fn search(query: &str, topic: Option<&str>, country: Option<&str>) -> Vec<(f64, &'static Resource)> {
     let lower = query.to_lowercase();
     let query_words = words(query);
+    let question = content_words(query);
     let mut found: Vec<(f64, &'static Resource)> = GUIDE
         .resources
         .iter()
@@ -81,18 +158,37 @@ pub fn search(query: &str, topic: Option<&str>, country: Option<&str>) -> Vec<(f
         .filter(|r| {
             country.is_none_or(|c| r.countries.is_empty() || r.countries.iter().any(|rc| rc.eq_ignore_ascii_case(c)))
         })
-        .map(|resource| {
-            let keyword_hits = resource.keywords.iter().filter(|k| matches(&lower, k)).count() as f64;
+        .filter_map(|resource| {
+            let keyword_hits: f64 = resource
+                .keywords
+                .iter()
+                .filter(|k| matches(&lower, k))
+                .map(|k| KEYWORD_WEIGHTS.get(&k.to_lowercase()).copied().unwrap_or(1.0))
+                .sum();
             let title_hits = words(&resource.title)
                 .iter()
                 .filter(|w| query_words.contains(w))
                 .count() as f64;
-            (keyword_hits * 2.0 + title_hits, resource)
+            let matched = keyword_hits + title_hits;
+            if !query.trim().is_empty() && matched <= 0.0 {
+                return None;
+            }
+            let shared = own_words_shared(resource, &question, &[]) as f64;
+            Some((keyword_hits * 2.0 + title_hits + 0.5 * shared, resource))
         })
-        .filter(|(score, _)| query.trim().is_empty() || *score > 0.0)
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
     found
+}
+
+/// Whether a country's note answers the question better than the first general resource: it
+/// shares at least two of the question's words beyond the country's names, and no fewer than
+/// that resource ("how do I register with a doctor in the UK?": the note's GP step).
+fn note_answers_first(note: &Resource, first: Option<&Resource>, query: &str) -> bool {
+    let question = content_words(query);
+    let names: Vec<String> = note.keywords.iter().map(|k| stem(k)).collect();
+    let note_shares = own_words_shared(note, &question, &names);
+    note_shares >= 2 && first.is_none_or(|first| note_shares >= own_words_shared(first, &question, &[]))
 }
 
 /// The country a text names, as the code of our country notes.
@@ -396,6 +492,9 @@ impl MigrationAgent {
         let mut no_note_for = None;
         if let Some(code) = &country {
             match GUIDE.resources.iter().find(|r| r.countries.iter().any(|c| c == code)) {
+                Some(note) if note_answers_first(note, found.first().copied(), &request.content) => {
+                    found.insert(0, note);
+                }
                 Some(note) => found.push(note),
                 // Said, not papered over with another country's rules.
                 None => no_note_for = Some(gazetteer::country_name(code).unwrap_or(code.as_str()).to_owned()),
@@ -566,5 +665,35 @@ mod tests {
         assert_eq!(country_in("I am moving to Germany next month"), Some("DE"));
         assert_eq!(country_in("we are moving to Stockholm"), Some("SE"));
         assert!(search("quantum chromodynamics", None, None).is_empty());
+        // "bank" names both the documents and banking; "riba" only banking.
+        assert_eq!(
+            best("how do I open a bank account without riba in Canada?").as_deref(),
+            Some("housing-and-money")
+        );
+        assert_eq!(
+            best("which documents do I need to open a bank account?").as_deref(),
+            Some("documents-checklist")
+        );
+    }
+
+    #[test]
+    fn a_country_note_comes_first_when_it_answers_the_question() {
+        let note = |code: &str| {
+            GUIDE
+                .resources
+                .iter()
+                .find(|r| r.countries.iter().any(|c| c == code))
+                .expect("a note")
+        };
+        let first = |query: &str| {
+            search(query, None, None)
+                .into_iter()
+                .map(|(_, r)| r)
+                .find(|r| r.topic != "country")
+        };
+        let doctor = "We just moved to the UK, how do I register with a doctor?";
+        assert!(note_answers_first(note("GB"), first(doctor), doctor));
+        let mosque = "I'm moving to Germany, how do I find a mosque near me?";
+        assert!(!note_answers_first(note("DE"), first(mosque), mosque));
     }
 }
