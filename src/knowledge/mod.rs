@@ -301,6 +301,15 @@ impl KnowledgeService {
             .then(|| hijraah_index::query::source_hint(&query))
             .flatten()
             .filter(|hinted| lexical.hits.iter().any(|hit| hit.source == *hinted));
+        // Every text the scan found, in order, before the fusion takes its candidates: a hit's
+        // rank in the library by meaning.
+        let nearest_ranks: Vec<String> = nearest
+            .iter()
+            .filter(|(id, _)| {
+                !id.contains('.') && hinted.is_none_or(|hinted| id.starts_with("quran:") == (hinted == "quran"))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
         let nearest: Vec<(String, f32)> = nearest
             .into_iter()
             .filter(|(id, _)| hinted.is_none_or(|hinted| id.starts_with("quran:") == (hinted == "quran")))
@@ -352,8 +361,14 @@ impl KnowledgeService {
                 hits.push(hit);
             }
         }
+        let ranks: HashMap<&str, u32> = nearest_ranks
+            .iter()
+            .enumerate()
+            .map(|(rank, id)| (id.as_str(), rank as u32 + 1))
+            .collect();
         for hit in &mut hits {
             hit.similarity = semantic.similarity(&query_vector, &hit.id);
+            hit.meaning_rank = ranks.get(hit.id.as_str()).copied();
         }
         Ok(SearchResults {
             query: lexical.query,

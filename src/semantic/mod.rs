@@ -86,6 +86,9 @@ pub struct Tuning {
     /// Read what the rules cannot place for its intent by meaning (`HIJRAAH_INTENTS=off` turns
     /// it off, to measure the rules alone).
     pub intents: bool,
+    /// A text is quoted only when it is among this many texts of the whole library nearest the
+    /// question by meaning (`HIJRAAH_QUOTE_MEANING_RANK`; 0: no such bound).
+    pub quote_meaning_rank: Option<u32>,
 }
 
 impl Default for Tuning {
@@ -99,6 +102,7 @@ impl Default for Tuning {
             arabic_quote_floor: None,
             embed_topic: false,
             intents: true,
+            quote_meaning_rank: None,
         }
     }
 }
@@ -131,6 +135,10 @@ impl Tuning {
             embed_topic: std::env::var("HIJRAAH_MEANING_QUERY")
                 .map_or(default.embed_topic, |value| value.trim() != "whole"),
             intents: std::env::var("HIJRAAH_INTENTS").map_or(default.intents, |value| value.trim() != "off"),
+            quote_meaning_rank: match std::env::var("HIJRAAH_QUOTE_MEANING_RANK") {
+                Ok(value) => value.trim().parse::<u32>().ok().filter(|rank| *rank > 0),
+                Err(_) => default.quote_meaning_rank,
+            },
         }
     }
 }

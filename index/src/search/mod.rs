@@ -57,6 +57,11 @@ pub struct Hit {
     /// and the text has a vector (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
+    /// Where the text stands among the whole library by meaning (1: the closest of all), when
+    /// it is among the nearest the search scanned. Cosines crowd together (0.78 to 0.88 for
+    /// every hit of a search); a rank in the library does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning_rank: Option<u32>,
     /// What graders said of a hadith: the grades it was imported with, then curators'.
     pub grades: Vec<Grade>,
     /// The edition the text is from.
@@ -118,6 +123,7 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
         score,
         highlight,
         similarity: None,
+        meaning_rank: None,
         grades: grades_of(fields, document),
         edition: first_text(document, fields.edition),
         revision: document.get_first(fields.revision).and_then(|value| value.as_u64()),

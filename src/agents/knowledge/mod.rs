@@ -247,6 +247,13 @@ impl KnowledgeAgent {
                         if similarity < floor || similarity < closest - tuning.quote_band {
                             continue;
                         }
+                        // Far down the library by meaning, however close its cosine reads.
+                        if let Some(bound) = tuning.quote_meaning_rank
+                            && within_surah.is_none()
+                            && hit.meaning_rank.is_none_or(|rank| rank > bound)
+                        {
+                            continue;
+                        }
                     }
                     // A text with no vector yet (or a translation) beside texts that have one.
                     (Some(_), None) => continue,
@@ -560,6 +567,7 @@ mod tests {
             score: 1.0,
             highlight: String::new(),
             similarity: None,
+            meaning_rank: None,
             grades: Vec::new(),
             edition: Some("quran.en.sahih".to_owned()),
             revision: Some(1),
