@@ -361,6 +361,13 @@ const KEYWORDS: &[Keyword] = &[
     kw("halal", 0.6),
     kw("documents", 0.5),
     kw("residence permit", 0.8),
+    // Banking in a new country, and without interest: the guide's banking resource.
+    kw("bank account", 0.6),
+    kw("islamic bank", 0.6),
+    kw("islamic mortgage", 0.6),
+    kw("halal mortgage", 0.6),
+    kw("حساب بنكي", 0.6),
+    kw("حساب مصرفي", 0.6),
     kw("visa", 0.5),
     kw("checklist", 0.7),
     kw("first weeks", 0.8),
