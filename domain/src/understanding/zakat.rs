@@ -327,8 +327,16 @@ pub fn read_message(message: &Message) -> ZakatReading {
                 "silver_price_per_gram"
             };
             value /= per.grams();
-        } else if let Some(unit) = quantity.unit.filter(|unit| *unit != Unit::Kilogram) {
-            let Some(metal) = nearest_metal(&[], &after).or_else(|| nearest_metal(&before, &[])) else {
+        } else if let Some(unit) = quantity.unit {
+            // A weight is a metal held ("60 grams of gold"), never money: a weight of anything
+            // else is left out. A kilogram is a metal's only when the metal follows it ("2 kg of
+            // silver"), since a kilo is more often food ("2 kg of rice" beside the gold price).
+            let metal = if unit == Unit::Kilogram {
+                nearest_metal(&[], &after[..after.len().min(3)])
+            } else {
+                nearest_metal(&[], &after).or_else(|| nearest_metal(&before, &[]))
+            };
+            let Some(metal) = metal else {
                 continue;
             };
             field = if metal == "gold" { "gold_grams" } else { "silver_grams" };
@@ -608,6 +616,22 @@ mod tests {
         let r = read("معي ١٢ ألف دولار وعليّ دين ٣ آلاف دولار");
         assert_eq!(amount(&r, "cash"), Some(d("12000")));
         assert_eq!(amount(&r, "debts_due"), Some(d("3000")));
+    }
+
+    #[test]
+    fn kilograms_of_a_metal_are_its_grams_and_a_weight_is_never_money() {
+        let r = read("I own 2 kg of silver. Silver is 1 dollar a gram. How much zakat?");
+        assert_eq!(amount(&r, "silver_grams"), Some(d("2000")));
+        assert_eq!(amount(&r, "cash"), None);
+        let r = read("I have 1.5 kilograms of gold, gold is 80 dollars per gram");
+        assert_eq!(amount(&r, "gold_grams"), Some(d("1500")));
+        assert_eq!(amount(&r, "cash"), None);
+        let r = read("عندي 2 كيلو ذهب وسعر الغرام 90 دولار");
+        assert_eq!(amount(&r, "gold_grams"), Some(d("2000")));
+        // Food by the kilo beside a metal's price is neither gold nor money.
+        let r = read("I have 5000 dollars saved, 3 kg of rice, and gold is 80 dollars a gram");
+        assert_eq!(amount(&r, "gold_grams"), None);
+        assert_eq!(amount(&r, "cash"), Some(d("5000")));
     }
 
     #[test]
