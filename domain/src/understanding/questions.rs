@@ -141,6 +141,45 @@ pub fn asks_prayer_times(message: &Message, has_place: bool) -> Option<String> {
     if let Some(phrase) = TIMETABLE.find(message) {
         return Some(format!("asks for prayer times: `{phrase}`"));
     }
+    // When the fast ends or begins today, somewhere: maghrib's time, or fajr's ("what time does
+    // the fast end today in Dubai?", «متى موعد الإفطار في الرياض؟»). Asked without a clock word
+    // and a day or a place, it is a question of practice ("what breaks the fast?").
+    static FAST_TIMES: Cues = Cues::new(&[
+        "fast end",
+        "fast ends",
+        "fasting end",
+        "fasting ends",
+        "fast start",
+        "fast starts",
+        "fasting start",
+        "fasting starts",
+        "break my fast",
+        "break the fast",
+        "break our fast",
+        "end my fast",
+        "open my fast",
+        "open the fast",
+        "iftar",
+        "suhoor",
+        "suhur",
+        "sehri",
+        "imsak",
+        "stop eating",
+        "الافطار",
+        "افطار",
+        "الفطور",
+        "السحور",
+        "سحور",
+        "الامساك",
+        "امساك",
+    ]);
+    static DAY: Cues = Cues::new(&["today", "tonight", "tomorrow", "this evening", "اليوم", "الليله", "غدا"]);
+    if let Some(fast) = FAST_TIMES.find(message)
+        && STRONG_TIME.find(message).is_some()
+        && (has_place || DAY.find(message).is_some())
+    {
+        return Some(format!("asks when the fast ends or begins: `{fast}`"));
+    }
     let prayer = prayer_named(message).or_else(|| {
         (message.says_word_start("pray") || message.says("salah") || message.says("namaz")).then_some("prayer")
     })?;
@@ -384,6 +423,10 @@ mod tests {
         assert!(asks_prayer_times(&m("prayer times for Jakarta on 15 January 2027"), true).is_some());
         assert!(asks_prayer_times(&m("مواقيت الصلاة في القاهرة"), true).is_some());
         assert!(asks_prayer_times(&m("isha in London"), true).is_some());
+        assert!(asks_prayer_times(&m("what time does ramadan fasting end today in dubai"), true).is_some());
+        assert!(asks_prayer_times(&m("متى موعد الإفطار اليوم في الرياض؟"), true).is_some());
+        assert!(asks_prayer_times(&m("what breaks the fast?"), false).is_none());
+        assert!(asks_prayer_times(&m("when can I break my fast if I am travelling?"), false).is_none());
         assert!(asks_prayer_times(&m("can I combine dhuhr and asr when I'm travelling for work?"), false).is_none());
         assert!(
             asks_prayer_times(

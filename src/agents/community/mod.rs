@@ -164,9 +164,17 @@ impl CommunityAgent {
 
     fn qibla(place: &Place, language: Language) -> (String, Value) {
         let bearing = (qibla::bearing(place.latitude, place.longitude) * 100.0).round() / 100.0;
+        // How far the Kaaba is along that great circle: asked as often as its direction ("how
+        // far is Mecca from London?").
+        let distance_km = hijraah_domain::community::distance_km((place.latitude, place.longitude), qibla::KAABA);
         (
-            texts::qibla(language, &place.shown, bearing),
-            json!({"bearing_degrees": bearing, "latitude": place.latitude, "longitude": place.longitude}),
+            texts::qibla(language, &place.shown, bearing, distance_km),
+            json!({
+                "bearing_degrees": bearing,
+                "distance_km": (distance_km * 10.0).round() / 10.0,
+                "latitude": place.latitude,
+                "longitude": place.longitude
+            }),
         )
     }
 
@@ -417,6 +425,31 @@ mod tests {
         assert!(intents("what is the dua for entering the mosque?").is_empty());
         assert!(intents("ما هو دعاء دخول المسجد؟").is_empty());
         assert_eq!(intents("mosques in Cairo where I can make dua"), [Intent::Mosques]);
+        // How far Mecca is: the same great circle as its direction.
+        assert_eq!(intents("How far is Mecca from London?"), [Intent::Qibla]);
+        assert_eq!(intents("كم تبعد مكة عن القاهرة؟"), [Intent::Qibla]);
+    }
+
+    #[test]
+    fn the_qibla_gives_how_far_the_kaaba_is() {
+        let london = Place {
+            name: "London".to_owned(),
+            shown: "London".to_owned(),
+            latitude: 51.5074,
+            longitude: -0.1278,
+            timezone: None,
+            city: None,
+            source: "test",
+        };
+        let (text, recorded) = CommunityAgent::qibla(&london, Language::English);
+        // London to Mecca along the great circle: about 4,790 km.
+        let distance = recorded["distance_km"].as_f64().unwrap();
+        assert!((4_750.0..4_830.0).contains(&distance), "{distance}");
+        assert!(text.contains(" km away"), "{text}");
+        assert!(
+            text.contains("118.98°") || text.contains("118.99°") || text.contains("119."),
+            "{text}"
+        );
     }
 
     /// The agent with a pool that never connects: these tests read no read model.

@@ -122,15 +122,30 @@ fn madhab_in_arabic(name: &str) -> &str {
     }
 }
 
-pub(super) fn qibla(language: Language, place: &str, bearing: f64) -> String {
+/// A distance in whole kilometres, its thousands grouped ("4,790").
+fn kilometres(distance_km: f64) -> String {
+    let whole = distance_km.round().max(0.0) as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+pub(super) fn qibla(language: Language, place: &str, bearing: f64, distance_km: f64) -> String {
+    let distance = kilometres(distance_km);
     match language {
         Language::English => format!(
             "The qibla from {place} is {bearing}° from true north, clockwise: the great-circle direction to the Kaaba \
-             (21.4225° N, 39.8262° E). A magnetic compass needs your local magnetic declination added."
+             (21.4225° N, 39.8262° E), {distance} km away. A magnetic compass needs your local magnetic declination added."
         ),
         Language::Arabic => format!(
             "اتجاه القبلة من {place} هو {bearing}° من الشمال الجغرافي باتجاه عقارب الساعة، وهو اتجاه الدائرة العظمى \
-             إلى الكعبة (21.4225° شمالًا، 39.8262° شرقًا). البوصلة المغناطيسية تحتاج إلى إضافة الانحراف المغناطيسي المحلي."
+             إلى الكعبة (21.4225° شمالًا، 39.8262° شرقًا)، وتبعد عنها {distance} كم. البوصلة المغناطيسية تحتاج إلى إضافة الانحراف المغناطيسي المحلي."
         ),
     }
 }

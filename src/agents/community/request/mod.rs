@@ -110,13 +110,6 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     let ruling = reading.ruling_strong;
     let any_ruling = reading.ruling_any;
     let mut intents = Vec::new();
-    if let Some(question) = &calendar {
-        intents.push((
-            Intent::Calendar,
-            format!("asks a calendar question ({question:?})"),
-            0.9,
-        ));
-    }
     // "Which way do I face to pray in Toronto?" asks for the qibla, not the times: prayer words
     // beside a qibla question count for the times only when the times are asked for.
     let qibla_asked = reading.qibla;
@@ -125,6 +118,20 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
     } else {
         questions::asks_prayer_times(&reading.message, has_place)
     };
+    // "What time does the Ramadan fast end today in Dubai?" asks for today's maghrib, not for
+    // the day Ramadan ends.
+    let calendar = calendar.filter(|_| {
+        !prayer_times
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("asks when the fast"))
+    });
+    if let Some(question) = &calendar {
+        intents.push((
+            Intent::Calendar,
+            format!("asks a calendar question ({question:?})"),
+            0.9,
+        ));
+    }
     match prayer_times {
         Some(reason) if qibla_asked && !reason.starts_with("asks for prayer times") => {}
         Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {

@@ -64,6 +64,12 @@ pub(super) const DIRECTION: &[&str] = &[
     "وين",
     "أين",
     "اين",
+    // How far it is: the same great circle, measured.
+    "how far",
+    "distance",
+    "كم تبعد",
+    "كم يبعد",
+    "المسافة",
 ];
 
 /// How strongly a message asks for the qibla: its own words ("qibla", «القبلة»), or the Kaaba or
