@@ -459,7 +459,14 @@ impl Agent for KnowledgeAgent {
         for keyword in KEYWORDS.iter().filter(|keyword| lower.contains(*keyword)) {
             score = score.with(0.85, format!("keyword `{}`", keyword.trim()));
         }
-        for topic in TOPICS.iter().filter(|topic| text::contains_word(lower, topic)) {
+        // A topic word in a request for today's times ("when does the fast end today in Dubai?")
+        // names what the times are for; the times answer it.
+        let asks_times_only = reading.prayer_times.is_some() && ruling.is_none();
+        for topic in TOPICS
+            .iter()
+            .filter(|_| !asks_times_only)
+            .filter(|topic| text::contains_word(lower, topic))
+        {
             score = score.with(0.55, format!("a topic of the texts: `{topic}`"));
         }
         if score.score < super::routing::SELECTION_THRESHOLD
