@@ -240,9 +240,21 @@ impl UserInterfaceAgent {
         let reading = request.reading();
         let lower = &reading.message.lower;
         let arabic = request.in_arabic();
+        // When the fast ends today is a question of prayer times, whatever month it names.
+        let fast_times = reading
+            .prayer_times
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("asks when the fast"));
         let topics: Vec<&Topic> = TOPICS
             .iter()
-            .filter(|topic| matches_any(lower, topic.keywords))
+            .filter(|topic| {
+                if fast_times {
+                    topic.name_en == "prayer guidance"
+                        || (topic.name_en != "the Hijri calendar" && matches_any(lower, topic.keywords))
+                } else {
+                    matches_any(lower, topic.keywords)
+                }
+            })
             .collect();
         let greeting = reading.greeting;
         let thanks = matches_any(lower, THANKS);
@@ -529,6 +541,17 @@ mod tests {
             "{}",
             hijri.content
         );
+    }
+
+    #[test]
+    fn when_the_fast_ends_today_is_about_prayer_times_not_the_calendar() {
+        let answer = ask_told(
+            "what time does ramadan fasting end today in dubai",
+            &["user_interface", "community"],
+            &["community"],
+        );
+        assert!(answer.content.contains("prayer guidance"), "{}", answer.content);
+        assert!(!answer.content.contains("Hijri calendar"), "{}", answer.content);
     }
 
     #[test]
