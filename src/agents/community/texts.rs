@@ -122,22 +122,10 @@ fn madhab_in_arabic(name: &str) -> &str {
     }
 }
 
-/// A distance in whole kilometres, its thousands grouped ("4,790").
-fn kilometres(distance_km: f64) -> String {
-    let whole = distance_km.round().max(0.0) as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 pub(super) fn qibla(language: Language, place: &str, bearing: f64, distance_km: f64) -> String {
-    let distance = kilometres(distance_km);
+    // Whole kilometres, grouped for reading as amounts are ("4,794").
+    let distance =
+        crate::agents::financial::texts::grouped(rust_decimal::Decimal::from(distance_km.round().max(0.0) as u64));
     match language {
         Language::English => format!(
             "The qibla from {place} is {bearing}° from true north, clockwise: the great-circle direction to the Kaaba \

@@ -6,7 +6,7 @@
 //! from the knowledge index when the index has it (citing it only then).
 
 mod fitr;
-mod texts;
+pub(crate) mod texts;
 mod zakat;
 
 use std::sync::Arc;

@@ -16,7 +16,7 @@ pub(super) fn shown(written: &str, amount: Decimal) -> String {
 }
 
 /// 12345.50 → "12,345.50" (the figures stay exact; only grouped for reading).
-pub(super) fn grouped(amount: Decimal) -> String {
+pub(crate) fn grouped(amount: Decimal) -> String {
     let text = amount.to_string();
     let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |rest| ("-", rest));
     let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
