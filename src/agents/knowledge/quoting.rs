@@ -83,10 +83,9 @@ pub(super) fn arabic_hadith_quotation(text: &str) -> String {
         return quotation(text, true);
     }
     let report = report.trim();
-    let before = text.find(report).is_some_and(|at| at > 0);
-    let after = text
-        .find(report)
-        .is_some_and(|at| at + report.len() < text.trim_end().len());
+    let at = text.find(report);
+    let before = at.is_some_and(|at| at > 0);
+    let after = at.is_some_and(|at| at + report.len() < text.trim_end().len());
     let quoted = if report.chars().count() <= QUOTE_CHARS {
         report.to_owned()
     } else {
