@@ -618,9 +618,10 @@ fn role_at(words: &[Word], start: usize, clitic: Option<&str>) -> Role {
         Some("towards" | "toward" | "facing" | "face" | "faces" | "نحو" | "اتجاه" | "جهة" | "صوب" | "شطر") => {
             Role::Faced
         }
-        Some("to" | "of" | "الى") if direction(word(2)) => Role::Faced,
+        // Words are folded: «إلى» is read as «الي».
+        Some("to" | "of" | "الي") if direction(word(2)) => Role::Faced,
         Some("from" | "من") => Role::From,
-        Some("to" | "الى" | "إلى") => Role::To,
+        Some("to" | "الي") => Role::To,
         Some(before) if PREPOSITIONS.contains(&before) => Role::At,
         _ => Role::Bare,
     }
@@ -954,6 +955,10 @@ mod tests {
             [("Egypt".to_owned(), Role::From), ("Berlin".to_owned(), Role::To)]
         );
         assert_eq!(roles("مواقيت الصلاة بالقاهرة"), [("Cairo".to_owned(), Role::At)]);
+        assert_eq!(
+            roles("أنا مسافر من مصر إلى ألمانيا للدراسة"),
+            [("Egypt".to_owned(), Role::From), ("Germany".to_owned(), Role::To)]
+        );
         // A country that only says which city is meant is no place of its own.
         assert_eq!(
             roles("qibla in Birmingham, United States"),
