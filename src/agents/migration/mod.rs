@@ -242,6 +242,36 @@ fn moves_between_places(request: &AgentRequest) -> bool {
         && hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), MOVING)
 }
 
+/// What one goes to a place to do when one goes to stay there: study, work, live.
+const STAYING: &[&str] = &[
+    "study",
+    "studying",
+    "studies",
+    "university",
+    "to work",
+    "for work",
+    "a job",
+    "to live",
+    "for good",
+    "للدراسة",
+    "للدراسه",
+    "للعمل",
+    "للعيش",
+    "للإقامة",
+    "للاقامة",
+    "للاستقرار",
+];
+
+/// Going to a place to stay there, however the going is worded ("I'm going to Germany to study",
+/// «أنا مسافر إلى ألمانيا للدراسة»): a place the reading found as where one goes, and what one
+/// goes there to do. A trip ("travelling to Rome for the weekend") names no stay.
+fn goes_to_stay(request: &AgentRequest) -> bool {
+    let places = &request.reading().places;
+    let goes_to = places.cities.iter().any(|named| named.role == gazetteer::Role::To)
+        || places.countries.iter().any(|named| named.role == gazetteer::Role::To);
+    goes_to && hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), STAYING)
+}
+
 /// How many items the settling-in checklist has.
 pub fn checklist_size() -> usize {
     GUIDE.checklist.len()
@@ -568,6 +598,8 @@ impl Agent for MigrationAgent {
         };
         if moves_between_places(request) {
             scored.with(0.7, "a move, with a place it goes to or comes from")
+        } else if goes_to_stay(request) {
+            scored.with(0.7, "going to a place to study, work or live there")
         } else {
             scored
         }
@@ -634,6 +666,11 @@ mod tests {
         assert_eq!(scored("what is the weather in Berlin?"), 0.0);
         assert_eq!(scored("the imam moved the khutbah earlier"), 0.0);
         assert_eq!(scored("the imam moved the khutbah earlier in Berlin"), 0.0);
+        // Going somewhere to study, work or live there is a move too, in either language; a
+        // trip is not.
+        assert!(scored("أنا مسافر إلى ألمانيا للدراسة، ماذا أحتاج؟") >= 0.7);
+        assert!(scored("I'm going to Canada to study, what do I need?") >= 0.7);
+        assert_eq!(scored("I'm travelling to Rome for the weekend"), 0.0);
     }
 
     #[test]

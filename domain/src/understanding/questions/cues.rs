@@ -212,11 +212,9 @@ pub(super) const PRAYER_NAMES: &[&str] = &[
 
 /// Words that ask for a time.
 /// Words of how a prayer is done, not when: combining, shortening, units, making up a missed
-/// prayer ("can I combine maghrib with isha", "how many rakat for asr on a journey").
+/// prayer ("can I combine maghrib with isha", "how many rakat for asr on a journey"). These name
+/// the prayer's practice whatever else the message says.
 pub(super) const PRACTICE: &[&str] = &[
-    "combine",
-    "combining",
-    "join them",
     "rakat",
     "rakats",
     "rakah",
@@ -226,13 +224,30 @@ pub(super) const PRACTICE: &[&str] = &[
     "rak'at",
     "rak'ahs",
     "rakaat",
-    "shorten",
-    "shortening",
     "qasr",
-    "make up",
     "qada",
     "qadha",
     "qaza",
+    "sajdah",
+    "sujood",
+    "sujud",
+    "ركعات",
+    "ركعه",
+    "قصر",
+    "اقصر",
+    "سجود السهو",
+];
+
+/// Words of practice only in a message about the religion: "travelling", "missed" or «مسافر»
+/// ask how to pray beside a prayer ("I'm travelling, can I shorten dhuhr?"), and nothing of the
+/// texts in «أنا مسافر إلى ألمانيا للدراسة» ("I'm going to Germany to study").
+pub(super) const PRACTICE_IN_CONTEXT: &[&str] = &[
+    "combine",
+    "combining",
+    "join them",
+    "shorten",
+    "shortening",
+    "make up",
     "slept through",
     "overslept",
     "fell asleep",
@@ -242,24 +257,16 @@ pub(super) const PRACTICE: &[&str] = &[
     "traveling",
     "traveller",
     "traveler",
-    "sajdah",
-    "sujood",
-    "sujud",
     "forgot",
     "جمع",
     "الجمع",
     "اجمع",
-    "ركعات",
-    "ركعه",
-    "قصر",
-    "اقصر",
     "قضاء",
     "فاتتني",
     "فاتني",
     "نمت",
     "مسافر",
     "السفر",
-    "سجود السهو",
 ];
 
 /// Time cues that ask for a time by themselves ("when is", "what time"), as against words such
