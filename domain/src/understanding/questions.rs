@@ -13,6 +13,7 @@ static WEAK_RULING_CUES: Cues = Cues::new(WEAK_RULING);
 static ARABIC_RULING_CUES: Cues = Cues::new(ARABIC_RULING);
 static PRAYER_NAME_CUES: Cues = Cues::new(PRAYER_NAMES);
 static PRACTICE_CUES: Cues = Cues::new(PRACTICE);
+static PRACTICE_IN_CONTEXT_CUES: Cues = Cues::new(PRACTICE_IN_CONTEXT);
 static STRONG_TIME: Cues = Cues::new(STRONG_TIME_CUES);
 static WEAK_TIME: Cues = Cues::new(WEAK_TIME_CUES);
 static RELIGIOUS: Cues = Cues::new(RELIGIOUS_WORDS);
@@ -101,9 +102,14 @@ pub fn asks_for_a_supplication(message: &Message) -> bool {
     SUPPLICATION_CUES.find(message).is_some()
 }
 
-/// A word of how a prayer is done (combining, shortening, units, making one up), if any.
+/// A word of how a prayer is done (combining, shortening, units, making one up), if any: a word
+/// of travel, of forgetting or of combining counts only in a message that names the religion.
 pub fn practice_cue(message: &Message) -> Option<&'static str> {
-    PRACTICE_CUES.find(message)
+    PRACTICE_CUES.find(message).or_else(|| {
+        PRACTICE_IN_CONTEXT_CUES
+            .find(message)
+            .filter(|_| mentions_religion(message))
+    })
 }
 
 /// The prayer a message names, if any.
@@ -188,6 +194,12 @@ pub fn asks_prayer_times(message: &Message, has_place: bool) -> Option<String> {
     // "my flight lands after maghrib ends, can I combine it with isha?": a question of practice
     // whose only time word is "ends" asks what to do, not when.
     if strong.is_none() && !has_place && practice_cue(message).is_some() {
+        return None;
+    }
+    // "my son is 7, when should he start praying?": praying in general with only a weak time
+    // word ("when should", "start") asks about the practice. It asks for a time with a day
+    // ("when do we pray today?") or a place ("when should I pray in Leeds?").
+    if prayer == "prayer" && strong.is_none() && !has_place && DAY.find(message).is_none() {
         return None;
     }
     match (time, has_place) {
@@ -380,6 +392,18 @@ mod tests {
         // texts', not a request for the prayer's time.
         assert_eq!(ruling_cue(&m("كم عدد ركعات صلاة الفجر"), false), Some("ركعات"));
         assert_eq!(asks_prayer_times(&m("كم عدد ركعات صلاة الفجر"), false), None);
+        // Travel is a question of practice beside a prayer, and no question for the texts
+        // without one.
+        assert_eq!(
+            ruling_cue(&m("أنا مسافر إلى ألمانيا للدراسة، ماذا أحتاج؟"), false),
+            None
+        );
+        assert!(ruling_cue(&m("هل أقصر صلاة الظهر وأنا مسافر؟"), false).is_some());
+        assert!(ruling_cue(&m("I'm travelling, can I shorten dhuhr?"), false).is_some());
+        assert_eq!(
+            ruling_cue(&m("I'm travelling to Canada for work, what do I need?"), false),
+            None
+        );
         assert!(ruling_cue(&m("can I combine dhuhr and asr when I'm travelling for work?"), false).is_some());
         // How a prayer is done, beside a prayer's name and a time word.
         assert_eq!(
@@ -428,6 +452,10 @@ mod tests {
         assert!(asks_prayer_times(&m("what breaks the fast?"), false).is_none());
         assert!(asks_prayer_times(&m("when can I break my fast if I am travelling?"), false).is_none());
         assert!(asks_prayer_times(&m("can I combine dhuhr and asr when I'm travelling for work?"), false).is_none());
+        assert!(asks_prayer_times(&m("my son is 7, when should he start praying?"), false).is_none());
+        assert!(asks_prayer_times(&m("at what age do children begin to pray?"), false).is_none());
+        assert!(asks_prayer_times(&m("when do we pray today?"), false).is_some());
+        assert!(asks_prayer_times(&m("when should I pray in Leeds?"), true).is_some());
         assert!(
             asks_prayer_times(
                 &m("my back really hurts, am i allowed to pray sitting on a chair?"),

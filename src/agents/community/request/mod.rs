@@ -137,9 +137,13 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
         Some(reason) if ruling.is_none() || has_place || reason.starts_with("asks for prayer times") => {
             intents.push((Intent::PrayerTimes, reason, 0.9));
         }
+        // Prayer named with no time asked: the times are meant with a place ("prayer in
+        // Leeds"), or with no question; a question about praying with neither ("my son is 7, when
+        // should he start praying?") asks about the practice, which the texts answer.
         None if !qibla_asked
             && any_ruling.is_none()
             && calendar.is_none()
+            && (has_place || !reading.question)
             && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) =>
         {
             intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
