@@ -728,6 +728,43 @@ mod tests {
     }
 
     #[test]
+    fn a_common_question_is_recognised_however_its_verbs_are_inflected() {
+        let topics = topics::Topics::get();
+        // The file writes "forgot how many"; the asker forgets, in the present.
+        let asked = topics.recognise("what should I do if I forget how many rakats I prayed?");
+        assert!(asked.answer.contains(&"forgetfulness"), "{asked:?}");
+        // The asker's own words, as written, are the situation's.
+        assert!(asked.situation.contains(&"forget".to_owned()), "{asked:?}");
+        assert!(
+            topics
+                .answers_for("I was sleeping through fajr again")
+                .contains(&"remembers")
+        );
+        // In Arabic, after folding and without clitics, and its parts anywhere.
+        assert!(topics.answers_for("هل يجوز الأكل باليد اليسرى؟").contains(&"بشماله"));
+        assert!(topics.answers_for("ماذا أقول إذا رأيت الهلال؟").contains(&"اهلله"));
+        assert!(topics.answers_for("متى يبدأ ابني الصلاة؟").contains(&"اولادكم"));
+        assert!(
+            topics
+                .answers_for("my son is 7, when should he start praying?")
+                .contains(&"seven")
+        );
+        // Sighting the moon is a question of when to fast; only what to say at it is the
+        // supplication's.
+        assert!(
+            !topics
+                .answers_for("ما حكم صيام رمضان إذا رأيت الهلال في بلد آخر؟")
+                .contains(&"اهلله")
+        );
+        // A word that only shares letters with a trigger does not fire it.
+        assert!(
+            topics
+                .answers_for("what is the wisdom of forgetting the world?")
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn the_most_specific_common_question_asked_wins() {
         let topics = topics::Topics::get();
         // "sleep + wudu" is asked, so "wudu" (how to make it) adds nothing of its own.

@@ -33,8 +33,8 @@ impl Question {
 pub struct Recognised {
     /// The words the answers are written in.
     pub answer: Vec<&'static str>,
-    /// The question's own words that describe the asker's circumstances, from the questions
-    /// marked `situation` in the file.
+    /// The question's own words, as written (lowercase, Arabic folded), that describe the
+    /// asker's circumstances, from the questions marked `situation` in the file.
     pub situation: Vec<String>,
 }
 
@@ -46,8 +46,8 @@ pub struct Topics {
     replacements: HashMap<String, Vec<&'static str>>,
 }
 
-/// Lowercase words, space-joined; Arabic words folded and without their clitics.
-fn normalize(text: &str) -> String {
+/// Lowercase words; Arabic words folded and without their clitics.
+fn words_of(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| !(c.is_alphanumeric() || arabic::fold_char(c).is_none()))
         .filter(|word| !word.is_empty())
@@ -59,6 +59,105 @@ fn normalize(text: &str) -> String {
             }
         })
         .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// Past forms English does not make with "-ed", as their verb: a trigger written "forgot how
+/// many" is asked as "I forget how many", and "slept through" as "sleeping through".
+const IRREGULAR: &[(&str, &str)] = &[
+    ("forgot", "forget"),
+    ("forgotten", "forget"),
+    ("slept", "sleep"),
+    ("ate", "eat"),
+    ("eaten", "eat"),
+    ("drank", "drink"),
+    ("drunk", "drink"),
+    ("woke", "wake"),
+    ("woken", "wake"),
+    ("said", "say"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("went", "go"),
+    ("gone", "go"),
+    ("came", "come"),
+    ("told", "tell"),
+    ("bought", "buy"),
+    ("sold", "sell"),
+    ("made", "make"),
+    ("paid", "pay"),
+    ("fell", "fall"),
+    ("fallen", "fall"),
+    ("felt", "feel"),
+    ("saw", "see"),
+    ("seen", "see"),
+    ("heard", "hear"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("spent", "spend"),
+    ("stole", "steal"),
+    ("stolen", "steal"),
+    ("swore", "swear"),
+    ("sworn", "swear"),
+    ("fought", "fight"),
+    ("lent", "lend"),
+    ("kept", "keep"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("forgave", "forgive"),
+    ("forgiven", "forgive"),
+    ("met", "meet"),
+    ("sat", "sit"),
+    ("stood", "stand"),
+    ("hurt", "hurt"),
+    ("lost", "lose"),
+    ("got", "get"),
+    ("did", "do"),
+    ("done", "do"),
+];
+
+/// A word as triggers are matched: an English word by its stem, after its irregular past
+/// ("forgot", "forgetting" and "forget" are one word; "rakats" is "rakat", "prayed" is "pray"),
+/// so that a question is recognised however its verbs are inflected. Only inflections are
+/// stemmed: "forgetfully" stays itself, not "forget". Arabic words as folded.
+fn stem(word: &str) -> String {
+    use std::cell::RefCell;
+
+    use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer};
+
+    thread_local! {
+        static ENGLISH: RefCell<TextAnalyzer> = RefCell::new(
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        );
+    }
+    if !word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return word.to_owned();
+    }
+    if let Some((_, verb)) = IRREGULAR.iter().find(|(past, _)| *past == word) {
+        return (*verb).to_owned();
+    }
+    if !(word.ends_with('s') || word.ends_with("ed") || word.ends_with("ing")) {
+        return word.to_owned();
+    }
+    ENGLISH.with(|analyzer| {
+        let mut analyzer = analyzer.borrow_mut();
+        let mut stream = analyzer.token_stream(word);
+        let mut stemmed = word.to_owned();
+        if stream.advance() {
+            stemmed.clone_from(&stream.token().text);
+        }
+        stemmed
+    })
+}
+
+/// Stems of lowercase words, space-joined, as triggers are matched.
+fn normalize(text: &str) -> String {
+    words_of(text)
+        .iter()
+        .map(|word| stem(word))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -130,9 +229,11 @@ impl Topics {
     }
 
     /// The common questions in `text`: the words their answers are written in, and the words of
-    /// `text` that describe a situation (normalised, as [`normalize`] gives them).
+    /// `text` that describe a situation (lowercase, Arabic folded, as written).
     pub fn recognise(&self, text: &str) -> Recognised {
-        let words = normalize(text);
+        let written = words_of(text);
+        let stems: Vec<String> = written.iter().map(|word| stem(word)).collect();
+        let words = stems.join(" ");
         let words = words.as_str();
         let asked: Vec<&Question> = self
             .questions
@@ -159,9 +260,11 @@ impl Topics {
             if !question.situation {
                 continue;
             }
-            for asked in question.trigger.iter().flat_map(|part| part.split(' ')) {
-                if !recognised.situation.iter().any(|known| known == asked) {
-                    recognised.situation.push(asked.to_owned());
+            // The question's words as written whose stems the trigger names.
+            let trigger = question.trigger_words();
+            for (asked, stemmed) in written.iter().zip(&stems) {
+                if trigger.contains(&stemmed.as_str()) && !recognised.situation.contains(asked) {
+                    recognised.situation.push(asked.clone());
                 }
             }
         }
