@@ -718,6 +718,28 @@ mod tests {
             best("which documents do I need to open a bank account?").as_deref(),
             Some("documents-checklist")
         );
+        // A student's own study is not their children's schooling.
+        for student in [
+            "I'm going to Canada to study, what do I need?",
+            "أنا مسافر إلى ألمانيا للدراسة، ماذا أحتاج؟",
+        ] {
+            let found: Vec<String> = search(student, None, None)
+                .into_iter()
+                .map(|(_, r)| r.id.clone())
+                .collect();
+            assert!(
+                !found.contains(&"schools-and-children".to_owned()),
+                "{student}: {found:?}"
+            );
+            assert!(
+                found.contains(&"documents-checklist".to_owned()),
+                "{student}: {found:?}"
+            );
+        }
+        assert_eq!(
+            best("how do I find an islamic school for my kids?").as_deref(),
+            Some("schools-and-children")
+        );
     }
 
     #[test]
