@@ -236,10 +236,19 @@ const MOVING: &[&str] = &[
 /// relocating our family to Toronto"): a word of moving, and a place named as where it goes to or
 /// comes from, as the reading found them ("the imam moved the khutbah, in Berlin" is no move).
 fn moves_between_places(request: &AgentRequest) -> bool {
+    names_a_place_as(request, &[gazetteer::Role::From, gazetteer::Role::To]) && says_any(request, MOVING)
+}
+
+/// Whether the reading found a city or a country named in one of `roles`.
+fn names_a_place_as(request: &AgentRequest, roles: &[gazetteer::Role]) -> bool {
     let places = &request.reading().places;
-    let placed = |role: gazetteer::Role| matches!(role, gazetteer::Role::From | gazetteer::Role::To);
-    (places.cities.iter().any(|named| placed(named.role)) || places.countries.iter().any(|named| placed(named.role)))
-        && hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), MOVING)
+    places.cities.iter().any(|named| roles.contains(&named.role))
+        || places.countries.iter().any(|named| roles.contains(&named.role))
+}
+
+/// Whether the message says one of `words`, as whole words.
+fn says_any(request: &AgentRequest, words: &[&str]) -> bool {
+    hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), words)
 }
 
 /// What one goes to a place to do when one goes to stay there: study, work, live.
@@ -266,10 +275,7 @@ const STAYING: &[&str] = &[
 /// «أنا مسافر إلى ألمانيا للدراسة»): a place the reading found as where one goes, and what one
 /// goes there to do. A trip ("travelling to Rome for the weekend") names no stay.
 fn goes_to_stay(request: &AgentRequest) -> bool {
-    let places = &request.reading().places;
-    let goes_to = places.cities.iter().any(|named| named.role == gazetteer::Role::To)
-        || places.countries.iter().any(|named| named.role == gazetteer::Role::To);
-    goes_to && hijraah_domain::understanding::text::contains_any_word(&request.content.to_lowercase(), STAYING)
+    names_a_place_as(request, &[gazetteer::Role::To]) && says_any(request, STAYING)
 }
 
 /// How many items the settling-in checklist has.

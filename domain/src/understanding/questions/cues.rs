@@ -210,7 +210,6 @@ pub(super) const PRAYER_NAMES: &[&str] = &[
     "الشروق",
 ];
 
-/// Words that ask for a time.
 /// Words of how a prayer is done, not when: combining, shortening, units, making up a missed
 /// prayer ("can I combine maghrib with isha", "how many rakat for asr on a journey"). These name
 /// the prayer's practice whatever else the message says.
