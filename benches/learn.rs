@@ -236,6 +236,7 @@ async fn run() {
                 language: "en",
                 context: &context,
                 previous_agent: None,
+                meaning: None,
             });
             chosen += model.choose(&features).len();
         }

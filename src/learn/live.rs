@@ -250,6 +250,11 @@ impl LearnedRouter {
             language: &request.language,
             context: &request.context,
             previous_agent,
+            // Read once for the rules (`Coordinator::route_with`), and seen by the model as well.
+            meaning: rules
+                .meaning
+                .as_ref()
+                .map(|meaning| (meaning.intent.as_str(), meaning.applied)),
         });
         let (routing, router) = match &active {
             Some(loaded) => (

@@ -284,6 +284,7 @@ mod tests {
             language: "en".into(),
             context: json!(null),
             previous_agent: None,
+            meaning: None,
             labels,
         }
     }
@@ -351,6 +352,45 @@ mod tests {
         let mut tampered = bytes.clone();
         tampered[10] ^= 1;
         assert!(RouterModel::from_file(&tampered, &version).is_err());
+    }
+
+    #[test]
+    fn the_intent_read_by_meaning_carries_to_words_the_model_never_saw() {
+        // Words that say nothing the model learned; what they were read as by meaning does.
+        let read = |text: &str, agent: &str, intent: &str| {
+            let mut example = example(text, agent, false);
+            example.meaning = Some((intent.to_owned(), true));
+            example
+        };
+        let examples: Vec<Example> = (0..40)
+            .map(|n| {
+                if n % 2 == 0 {
+                    read(&format!("alpha{n} bravo{n}"), "financial_services", "zakat")
+                } else {
+                    read(&format!("charlie{n} delta{n}"), "knowledge", "texts")
+                }
+            })
+            .collect();
+        let features = features_of(&examples);
+        let model = RouterModel {
+            name: "t".into(),
+            trained_at: Utc::now(),
+            trained_until: 1,
+            held_out_from: 1,
+            dimensions: DIMENSIONS,
+            classifiers: fit(&examples, &features).unwrap(),
+            report: json!({}),
+        };
+        let ask = |text: &str, intent: &str| {
+            model.choose(&hijraah_domain::learn::features(
+                &read(text, "knowledge", intent).request(),
+            ))
+        };
+        assert_eq!(ask("tell me about the night journey", "texts"), vec!["knowledge"]);
+        assert_eq!(
+            ask("tell me about the night journey", "zakat"),
+            vec!["financial_services"]
+        );
     }
 
     #[test]

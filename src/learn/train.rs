@@ -329,6 +329,8 @@ pub fn evaluate_cases(
             language: &language,
             context: &case.context,
             previous_agent: previous.first().map(String::as_str),
+            // The development cases are scored as the rules read them, without the encoder.
+            meaning: None,
         });
         by_model.push(Choice {
             truth: truth.clone(),

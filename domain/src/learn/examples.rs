@@ -43,6 +43,9 @@ pub struct Example {
     pub language: String,
     pub context: Value,
     pub previous_agent: Option<String>,
+    /// The intent it was read as by meaning, and whether that was clear (`RequestRouted`'s
+    /// `meaning`), when it was.
+    pub meaning: Option<(String, bool)>,
     pub labels: BTreeMap<String, Label>,
 }
 
@@ -67,6 +70,7 @@ impl Example {
             language: &self.language,
             context: &self.context,
             previous_agent: self.previous_agent.as_deref(),
+            meaning: self.meaning.as_ref().map(|(intent, clear)| (intent.as_str(), *clear)),
         }
     }
 }
@@ -125,6 +129,7 @@ impl Examples {
                     language: request.language.clone(),
                     context: request.context.clone(),
                     previous_agent,
+                    meaning: None,
                     labels: BTreeMap::new(),
                 });
             }
@@ -137,6 +142,10 @@ impl Examples {
                     .iter()
                     .map(|score| (score.agent_id.as_str(), score.agent_type.as_str()))
                     .collect();
+                self.examples[index].meaning = routed
+                    .meaning
+                    .as_ref()
+                    .map(|meaning| (meaning.intent.clone(), meaning.applied));
                 let labels = &mut self.examples[index].labels;
                 for score in &routed.scores {
                     if !ALWAYS_ANSWERING.contains(&score.agent_type.as_str()) {
@@ -336,6 +345,30 @@ mod tests {
                 weight: 1.0
             }
         );
+    }
+
+    #[test]
+    fn the_intent_read_by_meaning_is_replayed_from_the_routing() {
+        let mut examples = Examples::new();
+        examples.push(1, &request(10, 1, "tell me about the night journey"));
+        let Event::RequestRouted(mut read) = routed(10, &["user_interface", "knowledge"]) else {
+            unreachable!()
+        };
+        read.meaning = Some(crate::events::MeaningRead {
+            intent: "texts".into(),
+            score: 0.87,
+            margin: 0.02,
+            example: "tell me about the battle of badr".into(),
+            applied: true,
+        });
+        examples.push(2, &Event::RequestRouted(read));
+        examples.push(3, &request(20, 2, "hello"));
+        examples.push(4, &routed(20, &["user_interface"]));
+        let examples = examples.finish();
+        assert_eq!(examples[0].meaning, Some(("texts".to_owned(), true)));
+        assert_eq!(examples[0].request().meaning, Some(("texts", true)));
+        // Not read by meaning: no such feature.
+        assert_eq!(examples[1].request().meaning, None);
     }
 
     #[test]

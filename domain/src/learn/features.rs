@@ -1,8 +1,13 @@
 //! What the learned router sees of a request: its words and word pairs, the character trigrams
 //! of its words (so `prayers` and `prayer`, or a misspelling, still share most of them), its
-//! language, whether its context carries a place or amounts, whether it has a number, and the
-//! agent that answered the conversation's previous request. Each is hashed into one of
-//! [`DIMENSIONS`] buckets (FNV-1a: the same bucket on every machine and build), as counts.
+//! language, whether its context carries a place or amounts, whether it has a number, the
+//! agent that answered the conversation's previous request, and, when the message was read by
+//! meaning (the sentence encoder against labelled examples), the intent it was nearest to and
+//! whether that reading was clear. Each is hashed into one of [`DIMENSIONS`] buckets (FNV-1a:
+//! the same bucket on every machine and build), as counts.
+//!
+//! The meaning is the one `RequestRouted` recorded, so training replays it from the log without
+//! the encoder, and a server computes it once per message, for the rules and the model alike.
 
 use serde_json::Value;
 
@@ -19,6 +24,9 @@ pub struct Request<'a> {
     pub context: &'a Value,
     /// The specialised agent that answered the conversation's previous request, if any.
     pub previous_agent: Option<&'a str>,
+    /// The intent the message was read as by meaning, and whether that reading was clear enough
+    /// to change the rules' routing; `None` when it was not read by meaning.
+    pub meaning: Option<(&'a str, bool)>,
 }
 
 /// Sparse hashed counts: `(bucket, count)`, buckets ascending, each once.
@@ -73,6 +81,12 @@ pub fn features(request: &Request<'_>) -> Features {
         add("x:amounts", 1.0);
     }
     add(&format!("p:{}", request.previous_agent.unwrap_or("none")), 1.0);
+    if let Some((intent, clear)) = request.meaning {
+        add(&format!("m:{intent}"), 1.0);
+        if clear {
+            add(&format!("mc:{intent}"), 1.0);
+        }
+    }
     buckets.sort_unstable_by_key(|(bucket, _)| *bucket);
     let mut merged: Features = Vec::with_capacity(buckets.len());
     for (bucket, weight) in buckets {
@@ -105,6 +119,7 @@ mod tests {
             language: "en",
             context,
             previous_agent: None,
+            meaning: None,
         })
     }
 
@@ -132,5 +147,27 @@ mod tests {
         assert_eq!(placed.len(), plain.len() + 1);
         let arabic_marks = of("الصَّلاة", &Value::Null);
         assert_eq!(arabic_marks, of("الصلاة", &Value::Null), "marks are folded away");
+    }
+
+    #[test]
+    fn an_intent_read_by_meaning_is_a_feature_of_its_own() {
+        let read = |meaning| {
+            features(&Request {
+                text: "tell me about the night journey",
+                language: "en",
+                context: &Value::Null,
+                previous_agent: None,
+                meaning,
+            })
+        };
+        let plain = read(None);
+        let texts = read(Some(("texts", false)));
+        let clear = read(Some(("texts", true)));
+        assert_eq!(texts.len(), plain.len() + 1);
+        assert_eq!(clear.len(), plain.len() + 2);
+        assert!(texts.contains(&(bucket("m:texts"), 1.0)));
+        assert!(clear.contains(&(bucket("mc:texts"), 1.0)));
+        // Another intent is another feature.
+        assert_ne!(read(Some(("zakat", false))), texts);
     }
 }
