@@ -95,7 +95,14 @@ pub fn select(scores: &[f64]) -> (Vec<usize>, &'static str) {
 /// not second-guess each other; where one agent's computation owns a message another's words
 /// also claim, it is decided here ([`steps_aside`]), then the follow-ups ([`follow_ups`]).
 pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
-    for (agent_type, reason) in steps_aside(request.reading()) {
+    let mut aside = steps_aside(request.reading());
+    if a_move_s_errand(request.reading(), scores) {
+        aside.push((
+            "community",
+            "a move's errand (a mosque in the country it goes to), which the migration guide answers; no city to search near",
+        ));
+    }
+    for (agent_type, reason) in aside {
         for score in scores
             .iter_mut()
             .filter(|score| score.agent_type == agent_type && score.score > 0.0)
@@ -105,6 +112,24 @@ pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::e
         }
     }
     follow_ups(request, scores);
+}
+
+/// Whether a message the migration agent claims outright (a move, going somewhere to live)
+/// asks the community agent only for what the migration guide already covers: a mosque, with no
+/// city named to search near, and no prayer time, qibla or date asked for. The community agent
+/// could only reply "tell me your city" beside the guide's "Finding a mosque".
+fn a_move_s_errand(reading: &super::reading::Reading, scores: &[hijraah_domain::events::AgentScore]) -> bool {
+    let claims = |agent_type: &str, at_least: f64| {
+        scores
+            .iter()
+            .any(|score| score.agent_type == agent_type && score.score >= at_least)
+    };
+    claims("migration", OUTRIGHT)
+        && claims("community", f64::MIN_POSITIVE)
+        && reading.city.is_none()
+        && reading.prayer_times.is_none()
+        && reading.calendar.is_none()
+        && !reading.qibla
 }
 
 /// The agents that step aside for another agent's answer to the message, and why:
@@ -356,6 +381,32 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_move_s_mosque_is_the_migration_guide_s_unless_a_city_or_a_time_is_asked() {
+        let routed = |content: &str| {
+            let mut ranked = scores(&[("migration", 0.964), ("community", 0.8)]);
+            precedence(&crate::agents::AgentRequest::first_message(content), &mut ranked);
+            score_of(&ranked, "community")
+        };
+        assert_eq!(
+            routed("I'm moving to Canada next month, how can I find a halal butcher and a mosque?"),
+            0.0
+        );
+        // A city to search near, or a time asked for: the community agent answers too.
+        assert_eq!(routed("I'm moving to Toronto, where is the nearest mosque?"), 0.8);
+        assert_eq!(
+            routed("we are moving to Canada, what are the prayer times in Toronto?"),
+            0.8
+        );
+        // Without a move claimed outright, a mosque stays the community agent's.
+        let mut ranked = scores(&[("migration", 0.6), ("community", 0.8)]);
+        precedence(
+            &crate::agents::AgentRequest::first_message("where can I find halal food and a mosque?"),
+            &mut ranked,
+        );
+        assert_eq!(score_of(&ranked, "community"), 0.8);
     }
 
     #[test]

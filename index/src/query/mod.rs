@@ -183,6 +183,10 @@ const ENGLISH_FILLER: &[&str] = &[
     "amongst",
     "let",
     "lets",
+    // "Tell me the story of Yunus": the way of asking; the verses that say "the story of Moses"
+    // share it and are no answer.
+    "story",
+    "stories",
 ];
 
 /// Whether a lowercase English word is a question word or filler.
@@ -596,6 +600,25 @@ pub fn arabic_content(query: &str) -> String {
         .join(" ")
 }
 
+/// An Arabic query's words (as [`arabic_content`] gives them) with modern words the texts do not
+/// use in the user's sense replaced by the texts' words: «الطائرة» (the plane) is «طائره» in the
+/// texts, a bird or a man's fate (17:13), so a question on praying on a plane is searched as
+/// praying on a mount on a journey.
+pub fn arabic_words_as_searched(content: &str) -> String {
+    let topics = topics::Topics::get();
+    content
+        .split_whitespace()
+        .flat_map(|word| {
+            let folded = arabic::fold(word);
+            match topics.replacement(arabic::strip_clitics(&folded)) {
+                Some(replacement) => replacement.to_vec(),
+                None => vec![word],
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// «آية» before a definite noun begins a passage's name («آية الكرسي», «آية النور»): part of the
 /// topic, not the filler it is in «آية عن الصبر».
 fn begins_a_name(folded: &str, next: Option<&&str>) -> bool {
@@ -792,6 +815,34 @@ mod tests {
         // Death asked about is not a bereavement: nothing is added.
         assert!(topics.answers_for("what happens to the soul after death?").is_empty());
         assert!(topics.answers_for("ماذا يحدث بعد الموت").is_empty());
+    }
+
+    #[test]
+    fn an_arabic_modern_word_is_searched_in_the_texts_words() {
+        // «الطائرة» is no «طائره» of the texts (a bird, a man's fate): searched as a mount.
+        let searched = arabic_words_as_searched(&arabic_content("ما حكم الصلاة في الطائرة؟"));
+        assert!(searched.contains("راحلته"), "{searched}");
+        assert!(!arabic::fold(&searched).contains("طايره"), "{searched}");
+        assert!(arabic_words_as_searched("بالسيارة").contains("راحلته"));
+        // Other words stay as written, clitics and all, for the analyzer.
+        assert_eq!(arabic_words_as_searched("الصلاة والصيام"), "الصلاة والصيام");
+        // Sleeping after fajr is not sleeping through it; the morning's words are not the
+        // morning's remembrance.
+        let topics = topics::Topics::get();
+        let after = topics.answers_for("is it okay to sleep after fajr?");
+        assert!(after.contains(&"early") && !after.contains(&"remembers"), "{after:?}");
+        assert!(topics.answers_for("ما هو ذكر الصباح؟").contains(&"اصبحنا"));
+        assert!(topics.answers_for("what are the morning adhkar?").contains(&"morning"));
+        assert!(
+            topics
+                .answers_for("What should I say when I wake up in the morning?")
+                .contains(&"ahyana")
+        );
+        // A story asked for is about its people, not about the word "story".
+        assert_eq!(
+            english_content_words("Tell me the story of prophet Yunus and the whale"),
+            ["prophet", "yunus", "whale"]
+        );
     }
 
     #[test]

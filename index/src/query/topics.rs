@@ -188,7 +188,15 @@ impl Topics {
             };
             if let Some(modern) = triggers.trim().strip_prefix("replace ") {
                 for word in modern.split('|') {
-                    replacements.insert(word.trim().to_lowercase(), words.clone());
+                    // An Arabic word is looked up as folded and without its clitics («الطائرة»
+                    // and «طائرة» are one word).
+                    let word = word.trim();
+                    let key = if arabic::has_arabic(word) {
+                        words_of(word).join(" ")
+                    } else {
+                        word.to_lowercase()
+                    };
+                    replacements.insert(key, words.clone());
                 }
                 continue;
             }
@@ -218,7 +226,8 @@ impl Topics {
         TOPICS.get_or_init(Topics::load)
     }
 
-    /// The texts' words for a modern word, if it is one.
+    /// The texts' words for a modern word, if it is one: an English word lowercase, an Arabic
+    /// word folded and without its clitics.
     pub fn replacement(&self, word: &str) -> Option<&[&'static str]> {
         self.replacements.get(word).map(Vec::as_slice)
     }

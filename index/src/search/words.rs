@@ -265,6 +265,7 @@ const HALF: f32 = 0.5;
 pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let content = query::arabic_content(text);
     let content = if content.trim().is_empty() { text } else { &content };
+    let content = &query::arabic_words_as_searched(content);
     // A common question adds the words its answer is written in, at a lower weight; one that
     // describes the asker's situation («نمت عن صلاة الفجر») is searched in them first, as in
     // English (`query::english_topic_words`).
