@@ -838,6 +838,14 @@ mod tests {
                 .answers_for("What should I say when I wake up in the morning?")
                 .contains(&"ahyana")
         );
+        assert!(topics.answers_for("أريد أن أتعلم الصلاة، من أين أبدأ؟").contains(&"تصل"));
+        assert!(
+            topics
+                .answers_for("I'm a new muslim, how do I learn to pray?")
+                .contains(&"prostrate")
+        );
+        // A named prayer's way is its own question, not learning to pray.
+        assert!(!topics.answers_for("كيف اصلي صلاة العيد").contains(&"تصل"));
         // A story asked for is about its people, not about the word "story".
         assert_eq!(
             english_content_words("Tell me the story of prophet Yunus and the whale"),
