@@ -354,6 +354,19 @@ mod tests {
         assert!(RouterModel::from_file(&tampered, &version).is_err());
     }
 
+    /// A model of these classifiers, as training names and dates one.
+    fn model_of(classifiers: Vec<AgentClassifier>) -> RouterModel {
+        RouterModel {
+            name: "t".into(),
+            trained_at: Utc::now(),
+            trained_until: 1,
+            held_out_from: 1,
+            dimensions: DIMENSIONS,
+            classifiers,
+            report: json!({}),
+        }
+    }
+
     #[test]
     fn the_intent_read_by_meaning_carries_to_words_the_model_never_saw() {
         // Words that say nothing the model learned; what they were read as by meaning does.
@@ -371,16 +384,7 @@ mod tests {
                 }
             })
             .collect();
-        let features = features_of(&examples);
-        let model = RouterModel {
-            name: "t".into(),
-            trained_at: Utc::now(),
-            trained_until: 1,
-            held_out_from: 1,
-            dimensions: DIMENSIONS,
-            classifiers: fit(&examples, &features).unwrap(),
-            report: json!({}),
-        };
+        let model = model_of(fit(&examples, &features_of(&examples)).unwrap());
         let ask = |text: &str, intent: &str| {
             model.choose(&hijraah_domain::learn::features(
                 &read(text, "knowledge", intent).request(),
@@ -416,15 +420,7 @@ mod tests {
                 .iter()
                 .all(|c| c.bias.is_finite() && c.weights.iter().all(|w| w.is_finite()))
         );
-        let model = RouterModel {
-            name: "t".into(),
-            trained_at: Utc::now(),
-            trained_until: 1,
-            held_out_from: 1,
-            dimensions: DIMENSIONS,
-            classifiers,
-            report: json!({}),
-        };
+        let model = model_of(classifiers);
         let ask = |text: &str| {
             model.choose(&hijraah_domain::learn::features(
                 &example(text, "knowledge", false).request(),
