@@ -18,6 +18,8 @@
 //! - `LOAD_MESSAGES=unplaced`: messages no rule places outright, the ones that pay for the
 //!   encoder (advice, a food ruling, the weather, a newcomer's question);
 //! - `LOAD_BINARY=PATH` to load another build of `hijraah` (an earlier commit's, to compare);
+//! - `LOAD_SQL=FILE` to run an SQL file on the server's database once it has migrated it (a
+//!   database-side change, measured before it becomes a migration);
 //! - `LOAD_PERF=FILE` to record the server with `perf` during the load;
 //! - any `HIJRAAH_*` setting, passed to the server (e.g. `HIJRAAH_READ_YOUR_WRITES_TIMEOUT_MS=0`);
 //! - `LOAD_NGINX=N` to start N servers on the database behind nginx running `deploy/nginx.conf`
@@ -398,6 +400,13 @@ fn main() {
         nginx::Nginx::start(&binary, work_dir.path(), nginx_port, &ports).expect("nginx starts")
     });
     let target_port = if nodes > 0 { nginx_port } else { server.port };
+    if let Ok(file) = std::env::var("LOAD_SQL") {
+        let sql = std::fs::read_to_string(&file).expect("LOAD_SQL");
+        runtime
+            .block_on(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin))
+            .expect("LOAD_SQL runs");
+        eprintln!("ran {file}");
+    }
     let servers_ticks = || pids.iter().map(|pid| cpu_ticks(*pid)).sum::<u64>();
     if env_or("LOAD_CORPUS", "0") == "1" {
         let corpus = PathBuf::from(env_or("LOAD_CORPUS_DIR", "../shared/corpus"));

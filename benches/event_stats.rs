@@ -1,8 +1,9 @@
 //! `GET /api/v1/events/stats` on a log of one million events: the counts an analyst asks for,
-//! read from the per-minute and per-hour counts the append trigger keeps (migrations/0015).
+//! read from the per-minute and per-hour counts kept as events are appended (migrations/0015, 0019).
 //!
 //! `cargo bench --bench event_stats` (DATABASE_URL: the machine's PostgreSQL). The log is
-//! written once, by SQL through the same triggers as every append (hash chain and counts), into
+//! written once, by one SQL `INSERT` whose rows the chain's trigger links and counts one by one
+//! (as it does any row inserted without the append function), into
 //! the database `hijraah_bench_event_stats`, and kept for the next run and for
 //! `DATABASE_URL=…/hijraah_bench_event_stats hijraah events verify`.
 

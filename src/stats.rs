@@ -1,8 +1,8 @@
 //! Counts of the log's events over a window, grouped and filtered by what analysts ask about,
 //! without writing a projection: `GET /api/v1/events/stats` and `hijraah events stats`.
 //!
-//! They read `event_counts_minute` and `event_counts_hour` (migrations/0015), which a statement
-//! trigger keeps as events are appended, never the events' sealed payloads. A window's whole
+//! They read `event_counts_minute` and `event_counts_hour` (migrations/0015), which the append
+//! function keeps in the statement that appends the events (migrations/0019), never the events' sealed payloads. A window's whole
 //! hours come from the hourly counts and its ragged ends from the per-minute ones, so a question
 //! over a month reads a few thousand rows however many events the month holds. Counts are kept
 //! per minute: a window's ends are widened to whole minutes, and the answer says which window it
