@@ -206,6 +206,23 @@ fn priced_per_sa(before: &[&str], after: &[&str]) -> bool {
     per_sa_after || priced_sa_before
 }
 
+/// Whether the number whose clause words are `before` and `after` counts people: "family of 5",
+/// "5 people", "٤ أشخاص", "we are 6", "6 of us".
+fn counts_people(before: &[&str], after: &[&str]) -> bool {
+    let people_after = after
+        .first()
+        .is_some_and(|w| PEOPLE_WORDS.iter().any(|p| w.starts_with(p)))
+        || after.join(" ").starts_with("of us");
+    let family_before = before.len() >= 2
+        && matches!(before[before.len() - 1], "of" | "من")
+        && matches!(
+            before[before.len() - 2],
+            "family" | "household" | "عائلة" | "أسرة" | "اسرة"
+        );
+    let we_are = before.last().is_some_and(|w| matches!(*w, "we're" | "are" | "نحن"));
+    people_after || family_before || we_are
+}
+
 pub fn read(message: &str) -> FitrReading {
     read_message(&Message::new(message))
 }
@@ -223,7 +240,26 @@ pub fn read_message(message: &Message) -> FitrReading {
     };
     for quantity in quantities(tokens) {
         let (before, after) = window(tokens, quantity.at, 5, 4);
-        if quantity.unit.is_none() && quantity.per.is_none() && priced_per_sa(&before, &after) {
+        let plain = quantity.unit.is_none() && quantity.per.is_none();
+        // A head count first: "family of 5", "5 people", "for 4", "٤ أشخاص", "we are 6". Read
+        // before the price, so "a family of five if a sa' of rice costs 4" counts five people
+        // rather than pricing the sa' at five (the "a sa'" after it belongs to the next clause).
+        let whole = u32::try_from(quantity.value.trunc().mantissa())
+            .ok()
+            .filter(|n| *n > 0 && *n < 1000 && quantity.value.fract().is_zero());
+        if let Some(number) = whole.filter(|_| plain && quantity.currency.is_none())
+            && reading.persons.is_none()
+            && counts_people(&before, &after)
+        {
+            reading.persons = Some(number);
+            let mut phrase: Vec<&str> = before[before.len().saturating_sub(2)..].to_vec();
+            let number_text = number.to_string();
+            phrase.push(&number_text);
+            phrase.extend(after.iter().take(1));
+            reading.persons_from = Some(phrase.join(" "));
+            continue;
+        }
+        if plain && priced_per_sa(&before, &after) {
             reading.price_per_sa = Some(quantity.value.normalize());
             if let Some(currency) = quantity.currency.clone() {
                 reading.currency = Some(currency);
@@ -254,30 +290,6 @@ pub fn read_message(message: &Message) -> FitrReading {
                 reading.sa_kg = Some(quantity.value.normalize());
             }
             continue;
-        }
-        let value = u32::try_from(quantity.value.trunc().mantissa())
-            .ok()
-            .filter(|n| *n > 0 && quantity.value.fract().is_zero());
-        let Some(number) = value else { continue };
-        // "family of 5", "5 people", "for 4", "٤ أشخاص", "we are 6".
-        let people_after = after
-            .first()
-            .is_some_and(|w| PEOPLE_WORDS.iter().any(|p| w.starts_with(p)))
-            || after.join(" ").starts_with("of us");
-        let family_before = before.len() >= 2
-            && matches!(before[before.len() - 1], "of" | "من")
-            && matches!(
-                before[before.len() - 2],
-                "family" | "household" | "عائلة" | "أسرة" | "اسرة"
-            );
-        let we_are = before.last().is_some_and(|w| matches!(*w, "we're" | "are" | "نحن"));
-        if (people_after || family_before || we_are) && reading.persons.is_none() && number < 1000 {
-            reading.persons = Some(number);
-            let mut phrase: Vec<&str> = before[before.len().saturating_sub(2)..].to_vec();
-            let number_text = number.to_string();
-            phrase.push(&number_text);
-            phrase.extend(after.iter().take(1));
-            reading.persons_from = Some(phrase.join(" "));
         }
     }
     if reading.persons.is_none()
@@ -358,10 +370,13 @@ mod tests {
         for (text, persons) in [
             (
                 "Zakat al-fitr for a family of five, a sa' of rice costs 10 riyals",
-                None,
+                Some(5),
             ),
             ("Fitrana for 5 people, rice is 10 riyals per sa'", Some(5)),
-            ("كم زكاة الفطر عن أسرة من خمسة أفراد إذا كان سعر الصاع ١٠ ريالات؟", None),
+            (
+                "كم زكاة الفطر عن أسرة من خمسة أفراد إذا كان سعر الصاع ١٠ ريالات؟",
+                Some(5),
+            ),
             ("زكاة الفطر عن ٥ أشخاص والأرز ١٠ ريالات للصاع", Some(5)),
         ] {
             let r = read(text);
@@ -371,6 +386,9 @@ mod tests {
                 assert_eq!(r.persons, persons, "{text}");
             }
         }
+        // A head count followed by the next clause's "a sa'" is a head count, not the price.
+        let r = read("how much should I give for zakat al-fitr for a family of five if a sa of rice costs 4 dollars?");
+        assert_eq!((r.persons, r.price_per_sa), (Some(5), Some(Decimal::from(4))), "{r:?}");
         // A number of people is not a price, even beside the word.
         assert_eq!(read("How many kg is one sa' for 4 people?").price_per_sa, None);
     }
