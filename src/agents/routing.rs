@@ -93,7 +93,8 @@ pub fn select(scores: &[f64]) -> (Vec<usize>, &'static str) {
 /// Which agent answers when two claim a message: the one named, tested precedence, applied to
 /// the agents' own scores before selection. The agents score from the message's reading and do
 /// not second-guess each other; where one agent's computation owns a message another's words
-/// also claim, it is decided here ([`steps_aside`]), then the follow-ups ([`follow_ups`]).
+/// also claim, it is decided here ([`steps_aside`], and [`a_move_s_errand`] for a move's mosque
+/// with no city named), then the follow-ups ([`follow_ups`]).
 pub fn precedence(request: &super::AgentRequest, scores: &mut [hijraah_domain::events::AgentScore]) {
     let mut aside = steps_aside(request.reading());
     if a_move_s_errand(request.reading(), scores) {

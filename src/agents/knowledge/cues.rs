@@ -189,6 +189,19 @@ pub(super) const TOPICS: &[&str] = &[
     "الربا",
 ];
 
+/// Words that tell of a death, in a question or not.
+pub(super) const BEREAVEMENT: &[&str] = &[
+    "passed away",
+    "has died",
+    "just died",
+    "have died",
+    "توفي",
+    "توفيت",
+    "توفى",
+    "ماتت",
+    "وفاة",
+];
+
 /// Conduct the texts teach about, asked in everyday words ("how do I deal with anger?", "how
 /// should I treat my parents when they get old?"): a question about one is for the texts.
 pub(super) const CONDUCT: &[&str] = &[

@@ -477,6 +477,15 @@ impl Agent for KnowledgeAgent {
         {
             score = score.with(0.55, format!("asks about conduct the texts teach: `{conduct}`"));
         }
+        // A death told, asked about or not ("my friend passed away", «توفي والدي اليوم»): the
+        // texts hold what is said at a loss and what benefits the dead.
+        if score.score < super::routing::SELECTION_THRESHOLD
+            && !computing
+            && !reading.errand
+            && let Some(cue) = BEREAVEMENT.iter().find(|cue| text::contains_word(lower, cue))
+        {
+            score = score.with(0.55, format!("tells of a death: `{cue}`"));
+        }
         // A question that speaks of a surah or a named passage among other words ("what advice
         // did luqman give his son", "why is laylatul qadr special") is one for the texts, not
         // out of scope, even when no rule knows its wording.
