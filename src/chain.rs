@@ -1,6 +1,8 @@
 //! The log's hash chain (migrations/0014): each event's `hash` is SHA-256 over the previous
 //! event's hash and its own stored fields, each as `<octet length>:<text>`. This module checks it
-//! from the stored rows, in Rust, independently of the database function that wrote it: a row
+//! from the stored rows, in Rust, independently of the database functions that write it (the
+//! append function of migrations/0019, inline for speed, and 0014's `hijraah_event_hash` for rows
+//! inserted any other way: the two spell the same formula, and this check holds both to it): a row
 //! changed, removed or inserted behind the store's back breaks the chain at that position.
 //! `hijraah events verify` walks the whole log; every server also checks what is new on a
 //! schedule and reports it in `/metrics`.

@@ -197,3 +197,51 @@ async fn a_log_written_before_the_chain_is_chained_by_its_migration_which_says_s
     let (whole, report) = verify_database(&db.url, data_dir.path());
     assert!(whole && report.contains("26 events"), "{report}");
 }
+
+/// Rows a tool inserts in SQL, outside the append function, are chained and counted by the
+/// trigger, and the appends after them chain on from them: `verify` finds the log whole and the
+/// counts hold every event.
+#[tokio::test]
+async fn rows_inserted_outside_the_append_function_are_chained_and_counted_and_appends_chain_on() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.chat("alice", json!({"user_id": "alice", "content": "hello"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    sqlx::query(
+        "INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data)
+         SELECT gen_random_uuid(), 'tool-' || g, 1, 'ToolImported', 1, jsonb_build_object('language', 'en')
+         FROM generate_series(1, 3) g",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.chat("alice", json!({"user_id": "alice", "content": "thank you"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let (whole, report) = verify(&app);
+    assert!(whole, "{report}");
+    let (events, counted, head_is_last): (i64, i64, bool) = sqlx::query_as(
+        "SELECT count(*), (SELECT sum(events)::bigint FROM event_counts_hour),
+                (SELECT position FROM event_chain_head) = max(position)
+         FROM events",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(counted, events);
+    assert!(head_is_last);
+    let tool_rows: i64 = sqlx::query_scalar(
+        "SELECT sum(events)::bigint FROM event_counts_minute WHERE event_type = 'ToolImported' AND language = 'en'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tool_rows, 3);
+}
