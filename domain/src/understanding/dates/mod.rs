@@ -323,16 +323,24 @@ pub fn read_date(message: &str, today: NaiveDate) -> Option<DateMention> {
     resolve_first(&parse_dates(message), today)
 }
 
-/// A Hijri date written out: "1 Muharram 1449", "15th of Sha'ban 1448 AH", "Muharram 1, 1449",
-/// "١ محرم ١٤٤٩". Without a year it is not read (the year decides the day).
-pub fn read_hijri_date(message: &str) -> Option<HijriDate> {
-    let (_, tokens) = lower_tokens(message);
+/// A Hijri month named in a message, with the day and the year written beside it, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HijriWords {
+    month: u32,
+    day: Option<u32>,
+    year: Option<i32>,
+}
+
+/// Every Hijri month the tokens name, each with its day ("15 Sha'ban", "the 27th of Rajab",
+/// "Muharram 1, 1449") and its year ("1448 AH") when they are written beside it.
+fn hijri_mentions(tokens: &[Token]) -> Vec<HijriWords> {
     let words: Vec<(usize, &str)> = tokens
         .iter()
         .enumerate()
         .filter_map(|(i, t)| t.word().map(|w| (i, w)))
         .collect();
     let plain: Vec<&str> = words.iter().map(|(_, w)| *w).collect();
+    let mut found = Vec::new();
     for (position, (token_index, _)) in words.iter().enumerate() {
         let Some((month, length)) = hijri_month_at(&plain, position) else {
             continue;
@@ -341,26 +349,48 @@ pub fn read_hijri_date(message: &str) -> Option<HijriDate> {
         // Day before the month ("1 Muharram", "15th of Sha'ban") or after it ("Muharram 1, 1449").
         let before_index = {
             let mut at = *token_index;
-            while at > 0 && matches!(token_word(&tokens, at - 1), Some("of" | "the")) {
+            while at > 0 && matches!(token_word(tokens, at - 1), Some("of" | "the")) {
                 at -= 1;
             }
             at.checked_sub(1)
         };
+        // A number after the month is its day only where nothing else reads it: "Muharram 1,
+        // 1449", "rajab 27?", not "ramadan 29 or 30 days".
+        let day_after = tokens
+            .get(after_month)
+            .and_then(day_number)
+            .filter(|_| match tokens.get(after_month + 1) {
+                None | Some(Token::Mark(_)) => true,
+                Some(next) => year_number(next).is_some(),
+            });
         let (day, year_from) = match before_index.and_then(|i| tokens.get(i)).and_then(day_number) {
             Some(day) => (Some(day), after_month),
-            None => match tokens.get(after_month).and_then(day_number) {
+            None => match day_after {
                 Some(day) => (Some(day), after_month + 1),
                 None => (None, after_month),
             },
         };
-        let year_at = skip_joiners(&tokens, year_from);
+        let year_at = skip_joiners(tokens, year_from);
         let year = tokens
             .get(year_at)
             .and_then(year_number)
             .filter(|y| (1300..=1600).contains(y));
-        if let (Some(day), Some(year)) = (day, year) {
-            return Some(HijriDate { year, month, day });
-        }
+        found.push(HijriWords { month, day, year });
     }
-    None
+    found
+}
+
+/// A Hijri date written out: "1 Muharram 1449", "15th of Sha'ban 1448 AH", "Muharram 1, 1449",
+/// "١ محرم ١٤٤٩". Without a year it is not read (the year decides the day): a day of a month
+/// without its year is an occasion ([`Occasion::MonthDay`]), the next one or the year's asked.
+pub fn read_hijri_date(message: &str) -> Option<HijriDate> {
+    let (_, tokens) = lower_tokens(message);
+    hijri_mentions(&tokens).into_iter().find_map(|words| match words {
+        HijriWords {
+            month,
+            day: Some(day),
+            year: Some(year),
+        } => Some(HijriDate { year, month, day }),
+        _ => None,
+    })
 }

@@ -22,8 +22,9 @@ pub enum Occasion {
     MidShaban,
     LaylatAlQadr,
     Hajj,
-    /// The first day of a Hijri month asked about by name ("when does Dhul Hijjah start").
-    MonthStart(u32),
+    /// A day of a Hijri month asked about without its year: (month, day). Day 1 is the month's
+    /// start ("when does Dhul Hijjah start"); "what day is 15 Sha'ban" is day 15.
+    MonthDay(u32, u32),
 }
 
 impl Occasion {
@@ -43,7 +44,7 @@ impl Occasion {
             Occasion::MidShaban => (8, 15),
             Occasion::LaylatAlQadr => (9, 27),
             Occasion::Hajj => (12, 8),
-            Occasion::MonthStart(month) => (month, 1),
+            Occasion::MonthDay(month, day) => (month, day),
         }
     }
 
@@ -61,7 +62,8 @@ impl Occasion {
             Occasion::MidShaban => "the middle of Sha'ban (15 Sha'ban)".into(),
             Occasion::LaylatAlQadr => "the 27th night of Ramadan".into(),
             Occasion::Hajj => "the start of Hajj (8 Dhu al-Hijjah)".into(),
-            Occasion::MonthStart(month) => format!("the start of {}", hijri::MONTH_NAMES_EN[(month - 1) as usize]),
+            Occasion::MonthDay(month, 1) => format!("the start of {}", hijri::MONTH_NAMES_EN[(month - 1) as usize]),
+            Occasion::MonthDay(month, day) => format!("{day} {}", hijri::MONTH_NAMES_EN[(month - 1) as usize]),
         }
     }
 
@@ -79,7 +81,8 @@ impl Occasion {
             Occasion::MidShaban => "ليلة النصف من شعبان".into(),
             Occasion::LaylatAlQadr => "ليلة السابع والعشرين من رمضان".into(),
             Occasion::Hajj => "بداية الحج (8 ذو الحجة)".into(),
-            Occasion::MonthStart(month) => format!("بداية شهر {}", hijri::MONTH_NAMES_AR[(month - 1) as usize]),
+            Occasion::MonthDay(month, 1) => format!("بداية شهر {}", hijri::MONTH_NAMES_AR[(month - 1) as usize]),
+            Occasion::MonthDay(month, day) => format!("{day} {}", hijri::MONTH_NAMES_AR[(month - 1) as usize]),
         }
     }
 }
@@ -194,7 +197,10 @@ pub fn read_occasion(message: &str) -> Option<Occasion> {
         "mid-shaban",
         "mid shaban",
         "nisf shaban",
-        "ليله النصف من شعبان",
+        "middle of shaban",
+        "middle of sha'ban",
+        "15th night of shaban",
+        "النصف من شعبان",
     ]) {
         return Some(Occasion::MidShaban);
     }
@@ -211,7 +217,6 @@ pub fn read_occasion(message: &str) -> Option<Occasion> {
     ]) {
         return Some(Occasion::LaylatAlQadr);
     }
-    let words: Vec<&str> = tokens.iter().filter_map(Token::word).collect();
     let ending = has(&[
         "end",
         "ends",
@@ -224,17 +229,14 @@ pub fn read_occasion(message: &str) -> Option<Occasion> {
         "نهاية",
         "آخر",
     ]);
-    for position in 0..words.len() {
-        if let Some((month, _)) = hijri_month_at(&words, position) {
-            if month == 9 {
-                return Some(if ending {
-                    Occasion::RamadanEnd
-                } else {
-                    Occasion::RamadanStart
-                });
-            }
-            return Some(Occasion::MonthStart(month));
-        }
+    if let Some(named) = hijri_mentions(&tokens).first() {
+        return Some(match (named.month, named.day) {
+            // A day of the month written: that day ("27 ramadan", "15 sha'ban").
+            (month, Some(day)) if day > 1 || month != 9 => Occasion::MonthDay(month, day),
+            (9, _) if ending => Occasion::RamadanEnd,
+            (9, _) => Occasion::RamadanStart,
+            (month, _) => Occasion::MonthDay(month, 1),
+        });
     }
     if has(&["eid", "عيد", "العيد"]) {
         // Plain "eid": whichever comes next is decided by the caller; Eid al-Fitr stands for it.
@@ -436,13 +438,16 @@ pub fn occurrences(occasion: Occasion, which: Which, today: NaiveDate) -> Result
         }
         Which::Next => {
             let current = hijri::to_hijri(today)?.year;
-            for hijri_year in current - 1..=current + 1 {
-                let day = occasion_day(occasion, hijri_year)?;
-                if day >= today {
-                    return Ok(vec![(hijri_year, day)]);
+            let mut failed = None;
+            for hijri_year in current - 1..=current + 2 {
+                // A 30th that one year's month lacks is looked for in the next year.
+                match occasion_day(occasion, hijri_year) {
+                    Ok(day) if day >= today => return Ok(vec![(hijri_year, day)]),
+                    Ok(_) => {}
+                    Err(error) => failed = Some(error),
                 }
             }
-            Ok(Vec::new())
+            failed.map_or(Ok(Vec::new()), Err)
         }
     }
 }

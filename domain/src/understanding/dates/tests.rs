@@ -42,6 +42,44 @@ fn hijri_dates_in_words() {
         assert_eq!((date.year, date.month, date.day), expected, "{text}");
     }
     assert_eq!(read_hijri_date("Ramadan is coming"), None);
+    assert_eq!(
+        read_hijri_date("what day is 15 shaban this year"),
+        None,
+        "no Hijri year written"
+    );
+}
+
+#[test]
+fn a_day_of_a_hijri_month_without_its_year_is_that_day_not_the_month_start() {
+    let today = day("2026-12-07");
+    let ask = |text: &str| match read_calendar_question(text, today) {
+        Some(CalendarQuestion::Occasion { occasion, which, .. }) => (occasion, which),
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(ask("what day is 15 shaban this year").0, Occasion::MonthDay(8, 15));
+    assert_eq!(ask("when is the 27th of rajab?").0, Occasion::MonthDay(7, 27));
+    assert_eq!(ask("when is rajab 27?").0, Occasion::MonthDay(7, 27));
+    assert_eq!(ask("متى ١٥ شعبان؟").0, Occasion::MonthDay(8, 15));
+    assert_eq!(ask("when is 27 ramadan").0, Occasion::MonthDay(9, 27));
+    // Without a day it is still the month's start, and Ramadan's start or end.
+    assert_eq!(ask("when does rajab start").0, Occasion::MonthDay(7, 1));
+    assert_eq!(ask("when does ramadan end").0, Occasion::RamadanEnd);
+    assert_eq!(ask("when is the middle of shaban").0, Occasion::MidShaban);
+    // A number that counts something else is no day of the month.
+    assert_eq!(
+        ask("when does ramadan start, is it 29 or 30 days").0,
+        Occasion::RamadanStart
+    );
+    // The next 15 Sha'ban from 7 December 2026 is in 1448, on 23 January 2027.
+    let (occasion, _) = ask("when is 15 shaban");
+    assert_eq!(
+        occurrences(occasion, Which::Next, today).unwrap(),
+        vec![(1448, day("2027-01-23"))]
+    );
+    // A 30th is found in the next year whose month has one.
+    let thirtieth = occurrences(Occasion::MonthDay(8, 30), Which::Next, today).unwrap();
+    assert_eq!(thirtieth.len(), 1);
+    assert!(thirtieth[0].1 >= today);
 }
 
 #[test]
