@@ -2,6 +2,10 @@
 //! hit@5 and MRR@10 per query kind, and each miss with what came back instead. Builds the index
 //! of the whole corpus once into `target/retrieval-eval-index` and reuses it.
 //!
+//! A graded file (`knowledge_judged_dev.jsonl`: each line's `query` with `relevant` grades) is
+//! scored as `benches/eval_http.rs` scores search: precision, nDCG@5 and key hit@5 of the first
+//! five, by words alone.
+//!
 //! `cargo run --release -p hijraah-index --example retrieval_eval [-- QUERIES.jsonl] [--rebuild]`
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -94,10 +98,15 @@ fn main() {
         return;
     }
     let reader = std::io::BufReader::new(std::fs::File::open(&queries_path).expect("query file"));
+    let lines: Vec<String> = reader.lines().map(Result::unwrap).collect();
+    if lines.first().is_some_and(|line| line.contains("\"relevant\"")) {
+        judged(&index, &lines);
+        return;
+    }
     let mut by_kind: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
     let mut latencies = Vec::new();
-    for line in reader.lines() {
-        let case: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+    for line in &lines {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
         let query = case["q"].as_str().unwrap();
         let expected: Vec<&str> = case["expected_any"]
             .as_array()
@@ -144,5 +153,59 @@ fn main() {
         reciprocal / total as f64,
         p(0.5),
         p(0.99)
+    );
+}
+
+/// Precision, nDCG@5 and key hit@5 (a text graded 2 among the first five) over graded queries.
+fn judged(index: &KnowledgeIndex, lines: &[String]) {
+    let dcg = |gains: &[f64]| -> f64 {
+        gains
+            .iter()
+            .enumerate()
+            .map(|(rank, gain)| gain / (rank as f64 + 2.0).log2())
+            .sum()
+    };
+    let (mut precision, mut ndcg, mut keys) = (0.0, 0.0, 0);
+    for line in lines {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let query = case["query"].as_str().unwrap();
+        let relevant: BTreeMap<String, f64> = case["relevant"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, grade)| (id.clone(), grade.as_f64().unwrap_or(0.0)))
+            .collect();
+        let request = SearchRequest {
+            query: query.to_owned(),
+            limit: 5,
+            ..Default::default()
+        };
+        let ids: Vec<String> = index
+            .search(&request)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|hit| verse_of(&hit.id))
+            .collect();
+        let gains: Vec<f64> = ids.iter().map(|id| relevant.get(id).copied().unwrap_or(0.0)).collect();
+        if !gains.is_empty() {
+            precision += gains.iter().filter(|gain| **gain > 0.0).count() as f64 / gains.len() as f64;
+        }
+        let mut ideal: Vec<f64> = relevant.values().copied().collect();
+        ideal.sort_by(|a, b| b.total_cmp(a));
+        ideal.truncate(5);
+        ndcg += dcg(&gains) / dcg(&ideal).max(1e-9);
+        let key = gains.iter().any(|gain| *gain >= 2.0);
+        keys += usize::from(key);
+        if !key {
+            println!("NO KEY {query}\n   got {ids:?}");
+        }
+    }
+    let n = lines.len() as f64;
+    println!(
+        "judged ({} queries): precision {:.3}  nDCG@5 {:.3}  key hit@5 {keys}",
+        lines.len(),
+        precision / n,
+        ndcg / n
     );
 }

@@ -150,3 +150,39 @@ fn an_arabic_question_finds_hadith_by_their_reports_not_their_narrators_names() 
         );
     }
 }
+
+#[test]
+fn a_rare_word_of_the_question_finds_its_texts_however_it_is_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut documents = corpus("bukhari.jsonl");
+    documents.extend(corpus("abudawud.jsonl"));
+    documents.extend(corpus("ibnmajah.jsonl"));
+    let index = KnowledgeIndex::build(dir.path(), &documents, r#"{"position":1}"#, &|_| {}).unwrap();
+    let istikhara = ["bukhari:1132", "bukhari:6143", "bukhari:7108", "ibnmajah:1117"];
+    // "pray" and the added answer words ("two rak'at") are in thousands of texts; "istikhara" in a
+    // handful, which were not among the first candidates.
+    for query in ["how do I pray istikhara?", "praying istikhara", "istikhara"] {
+        let hits = search(&index, query, None);
+        assert!(istikhara.contains(&hits[0].as_str()), "{query}: {hits:?}");
+    }
+    // Spelled as no text spells it: "taraweeh" is the texts' "tarawih", "istikhaara" their
+    // "istikhara".
+    let tarawih = [
+        "bukhari:7013",
+        "abudawud:1374",
+        "abudawud:1375",
+        "abudawud:1430",
+        "abudawud:2342",
+    ];
+    let hits = search(&index, "the taraweeh prayer in the mosque", None);
+    assert!(hits.iter().any(|hit| tarawih.contains(&hit.as_str())), "{hits:?}");
+    // (ibnmajah:1291 says "istikharah" too, of choosing a grave-digger.)
+    let hits = search(&index, "istikhaara", None);
+    assert!(
+        hits.len() == 5
+            && hits
+                .iter()
+                .all(|hit| istikhara.contains(&hit.as_str()) || hit == "ibnmajah:1291"),
+        "{hits:?}"
+    );
+}

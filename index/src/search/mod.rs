@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use hijraah_domain::grades::Grade;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, RegexQuery, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
@@ -84,6 +84,8 @@ pub struct SearchResults {
 pub const NAMED_SCORE: f32 = 50.0;
 /// Candidates read before grouping and merging.
 const CANDIDATES: usize = 120;
+/// Candidates added from the texts holding a rare word of the question (see `words::RARE_DOCS`).
+const RARE_CANDIDATES: usize = 10;
 /// How far a weaker source's best hit is discounted against the strongest source's best when
 /// merging: 0 interleaves sources evenly, 1 is plain BM25 order.
 const SOURCE_BALANCE: f32 = 0.5;
@@ -223,12 +225,17 @@ pub(crate) fn search(
         }
     }
 
-    let (topic, coverage, transliterated) = if arabic {
-        (arabic_query(index, fields, &request.query), None, false)
+    let (topic, coverage, transliterated, rare) = if arabic {
+        (arabic_query(index, fields, &request.query), None, false, Vec::new())
     } else {
         match english_query(index, searcher, fields, &request.query) {
-            Some((query, coverage, transliterated)) => (Some(query), Some(coverage), transliterated),
-            None => (None, None, false),
+            Some(english) => (
+                Some(english.query),
+                Some(english.coverage),
+                english.transliterated,
+                english.rare,
+            ),
+            None => (None, None, false, Vec::new()),
         }
     };
     let Some(topic) = topic else {
@@ -245,19 +252,60 @@ pub(crate) fn search(
         .is_none()
         .then(|| query::source_hint(&request.query))
         .flatten();
-    let mut query = with_filters(
-        fields,
-        topic.box_clone(),
-        source_filter.or(hinted),
-        collection_filter,
-        request.surah,
-    )?;
+    let mut source_used = source_filter.or(hinted);
+    let mut query = with_filters(fields, topic.box_clone(), source_used, collection_filter, request.surah)?;
     let (mut total, mut top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
     if total == 0 && hinted.is_some() {
-        query = with_filters(fields, topic, source_filter, collection_filter, request.surah)?;
+        source_used = source_filter;
+        query = with_filters(fields, topic.box_clone(), source_used, collection_filter, request.surah)?;
         (total, top) = searcher.search(&query, &(Count, TopDocs::with_limit(CANDIDATES).order_by_score()))?;
     }
-
+    // The texts that hold a word few texts hold are candidates, whatever the common words and
+    // the added answer words give others: "how do I pray istikhara" is about the six texts that
+    // say "istikhara", which the many that say "pray" and "two rak'at" pushed out of the first
+    // 120. Ranked by the same score; the coverage below weighs the rare word by its rarity.
+    if !rare.is_empty() {
+        let holds_one = || -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                rare.iter()
+                    .map(|term| {
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)) as Box<dyn Query>,
+                        )
+                    })
+                    .collect(),
+            ))
+        };
+        // Reading which texts hold the word is cheap; scoring them by the whole question is not
+        // (each step of the word's few texts moves every common word's list): only when some of
+        // them are not candidates already.
+        let holding = with_filters(fields, holds_one(), source_used, collection_filter, request.surah)?;
+        let holding = searcher.search(&holding, &TopDocs::with_limit(RARE_CANDIDATES).order_by_score())?;
+        if holding
+            .iter()
+            .any(|(_, address)| !top.iter().any(|(_, known)| known == address))
+        {
+            let restricted = BooleanQuery::new(vec![
+                (Occur::Must, topic.box_clone()),
+                (Occur::Must, Box::new(ConstScoreQuery::new(holds_one(), 0.0))),
+            ]);
+            let restricted = with_filters(
+                fields,
+                Box::new(restricted),
+                source_used,
+                collection_filter,
+                request.surah,
+            )?;
+            for (score, address) in
+                searcher.search(&restricted, &TopDocs::with_limit(RARE_CANDIDATES).order_by_score())?
+            {
+                if !top.iter().any(|(_, known)| *known == address) {
+                    top.push((score, address));
+                }
+            }
+        }
+    }
     // Group: a verse's translations count as the verse (shown as the verse itself when the index
     // has it), each hadith stands alone, each source is a group.
     let collapse_translations = collection_filter.is_none();

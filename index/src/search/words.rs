@@ -146,6 +146,84 @@ pub(super) fn english_word(
     (!disjuncts.is_empty()).then(|| Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1)) as Box<dyn Query>)
 }
 
+/// The shortest typed word looked for under other spellings.
+const RESPELL_MIN_CHARS: usize = 5;
+/// At most this many other spellings of one word are searched.
+const RESPELLINGS: usize = 2;
+
+/// The index's words (of the same field) spelled like `term` but for one edit (two for words of
+/// eight letters or more), with the same first two letters: "taraweeh" → "tarawih", "wudhu" →
+/// "wudu".
+/// The closest first, then the most common; each with the number of texts holding it. Only Latin
+/// letters: a word in another script, or with digits, is not respelled.
+pub(super) fn respellings(searcher: &Searcher, term: &Term) -> Vec<(Term, u64)> {
+    let value = term.value();
+    let Some(typed) = value.as_str() else {
+        return Vec::new();
+    };
+    let typed: Vec<char> = typed.chars().collect();
+    if typed.len() < RESPELL_MIN_CHARS || !typed.iter().all(char::is_ascii_lowercase) {
+        return Vec::new();
+    }
+    let most = if typed.len() >= 8 { 2 } else { 1 };
+    // Only the words that begin with the same two letters are read: a few hundred of the
+    // dictionary's, not the tens of thousands under one letter.
+    let (first, second) = (typed[0] as u8, typed[1] as u8);
+    let (from, to) = ([first, second], [first, second + 1]);
+    let mut found: std::collections::HashMap<String, (usize, u64)> = std::collections::HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(term.field()) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(from).lt(to).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            let Ok(key) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if key.len().abs_diff(typed.len()) > most || !key.bytes().all(|b| b.is_ascii_lowercase()) {
+                continue;
+            }
+            let distance = edit_distance(&typed, key);
+            if distance <= most {
+                let entry = found.entry(key.to_owned()).or_insert((distance, 0));
+                entry.1 += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    let mut found: Vec<(String, (usize, u64))> = found.into_iter().collect();
+    found.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(&b.0)));
+    found
+        .into_iter()
+        .take(RESPELLINGS)
+        .map(|(key, (_, count))| (Term::from_field_text(term.field(), &key), count))
+        .collect()
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) between two words.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    // Three rows of the table: two back for a swap, one back, and the one being filled.
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        before = std::mem::replace(&mut previous, std::mem::take(&mut current));
+        current = vec![0; b.len() + 1];
+    }
+    previous[b.len()]
+}
+
 /// How an English query's topic words weigh, and which index terms count as each: used to rank
 /// candidates by how much of the question they cover (a text that says "near", "respond" and
 /// "calls" answers "is god close, does he answer those who call" better than one that says
@@ -180,12 +258,22 @@ impl Coverage {
 /// words found in order, plus the transliteration skeleton when the words are not English.
 /// Also says how to measure a candidate's coverage of the question, and whether the query was
 /// read as transliterated Arabic.
-pub(super) fn english_query(
-    index: &Index,
-    searcher: &Searcher,
-    fields: &Fields,
-    text: &str,
-) -> Option<(Box<dyn Query>, Coverage, bool)> {
+/// A typed word held by at most this many texts (of about 100,000) is what the question is
+/// about: the texts holding it are always candidates (`search`).
+pub(super) const RARE_DOCS: u64 = 100;
+
+/// An English query as searched.
+pub(super) struct EnglishQuery {
+    pub(super) query: Box<dyn Query>,
+    /// How to measure a candidate's coverage of the question.
+    pub(super) coverage: Coverage,
+    /// Whether the query was read as transliterated Arabic.
+    pub(super) transliterated: bool,
+    /// The typed words that few texts hold ([`RARE_DOCS`]), as index terms.
+    pub(super) rare: Vec<Term>,
+}
+
+pub(super) fn english_query(index: &Index, searcher: &Searcher, fields: &Fields, text: &str) -> Option<EnglishQuery> {
     let topic = query::english_topic_words(text);
     if topic.is_empty() {
         return None;
@@ -194,8 +282,28 @@ pub(super) fn english_query(
     let term_text = |term: &Term| term.value().as_str().unwrap_or_default().to_owned();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut coverage = Coverage { words: Vec::new() };
+    let mut rare = Vec::new();
     for word in &topic {
+        let own = analyzed(index, fields.text_en, &word.text);
+        let frequency = own
+            .iter()
+            .map(|term| searcher.doc_freq(term).unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        // A typed word no text holds is often the texts' word spelled another way ("taraweeh",
+        // "tarawih"): searched as the texts spell it, at full weight.
+        let respelled: Vec<(Term, u64)> = match own.as_slice() {
+            [term] if frequency == 0 && word.weight >= 1.0 => respellings(searcher, term),
+            _ => Vec::new(),
+        };
         if let Some(clause) = english_word(index, fields, &word.text, &word.alternatives) {
+            let clause: Box<dyn Query> = if respelled.is_empty() {
+                clause
+            } else {
+                let mut disjuncts = vec![clause];
+                disjuncts.extend(respelled.iter().map(|(term, _)| term_query(term.clone(), 2.0)));
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1))
+            };
             let clause: Box<dyn Query> = if word.weight < 1.0 {
                 Box::new(BoostQuery::new(clause, word.weight))
             } else {
@@ -203,14 +311,16 @@ pub(super) fn english_query(
             };
             clauses.push((Occur::Should, clause));
         }
-        let own = analyzed(index, fields.text_en, &word.text);
-        let frequency = own
-            .iter()
-            .map(|term| searcher.doc_freq(term).unwrap_or(0))
-            .max()
-            .unwrap_or(0);
+        let frequency = respelled.iter().map(|(_, count)| *count).max().unwrap_or(frequency);
+        if word.weight >= 1.0 && own.len() == 1 && (1..=RARE_DOCS).contains(&frequency) {
+            match respelled.is_empty() {
+                true => rare.extend(own.iter().cloned()),
+                false => rare.extend(respelled.iter().map(|(term, _)| term.clone())),
+            }
+        }
         let weight = word.weight * (1.0 + documents / (frequency as f32 + 1.0)).ln();
         let mut forms = vec![own.iter().map(term_text).collect::<Vec<_>>()];
+        forms.extend(respelled.iter().map(|(term, _)| vec![term_text(term)]));
         for alternative in &word.alternatives {
             forms.push(
                 analyzed(index, fields.text_en, alternative)
@@ -250,12 +360,11 @@ pub(super) fn english_query(
     if let Some(recitation) = recitation {
         clauses.push((Occur::Should, recitation));
     }
-    (!clauses.is_empty()).then(|| {
-        (
-            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>,
-            coverage,
-            transliterated,
-        )
+    (!clauses.is_empty()).then(|| EnglishQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        coverage,
+        transliterated,
+        rare,
     })
 }
 
@@ -315,4 +424,20 @@ pub(super) fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) 
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edits_count_inserts_deletes_substitutions_and_swaps() {
+        let distance = |a: &str, b: &str| edit_distance(&a.chars().collect::<Vec<_>>(), b);
+        assert_eq!(distance("wudhu", "wudu"), 1);
+        assert_eq!(distance("taraweeh", "tarawih"), 2);
+        assert_eq!(distance("fasitng", "fasting"), 1, "two letters swapped are one edit");
+        assert_eq!(distance("zakat", "zakat"), 0);
+        assert_eq!(distance("prayer", "player"), 1);
+        assert_eq!(distance("istikhara", "sitting"), 7);
+    }
 }
