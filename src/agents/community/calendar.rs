@@ -141,6 +141,20 @@ fn occasion_answer(
                 hijri_text(language, hijri_date)
             ),
         };
+        // How far away is said right after the day it is about, before any other day.
+        if days_until || which == Which::Next || away < 0 {
+            line.push_str(&match (language, away) {
+                (Language::English, days) if days < 0 => format!(" That was {} days ago.", -days),
+                (Language::Arabic, days) if days < 0 => format!(" وقد مضى قبل {} يومًا.", -days),
+                (Language::English, 0) => " That is today.".to_owned(),
+                (Language::English, 1) => " That is tomorrow, 1 day from today.".to_owned(),
+                (Language::English, days) => {
+                    format!(" That is {days} days from today ({}).", day_text(language, today))
+                }
+                (Language::Arabic, 0) => " وهو اليوم.".to_owned(),
+                (Language::Arabic, days) => format!(" يتبقى {days} يومًا من اليوم ({}).", day_text(language, today)),
+            });
+        }
         if occasion == Occasion::RamadanStart
             && let (Ok(length), Ok(eid)) = (
                 hijri::month_length(*hijri_year, 9),
@@ -153,19 +167,6 @@ fn occasion_answer(
                     day_text(language, eid)
                 ),
                 Language::Arabic => format!(" ويُتوقع عيد الفطر يوم {}.", day_text(language, eid)),
-            });
-        }
-        if days_until || which == Which::Next || away < 0 {
-            line.push_str(&match (language, away) {
-                (Language::English, days) if days < 0 => format!(" That was {} days ago.", -days),
-                (Language::Arabic, days) if days < 0 => format!(" وقد مضى قبل {} يومًا.", -days),
-                (Language::English, 0) => " That is today.".to_owned(),
-                (Language::English, 1) => " That is tomorrow, 1 day from today.".to_owned(),
-                (Language::English, days) => {
-                    format!(" That is {days} days from today ({}).", day_text(language, today))
-                }
-                (Language::Arabic, 0) => " وهو اليوم.".to_owned(),
-                (Language::Arabic, days) => format!(" يتبقى {days} يومًا من اليوم ({}).", day_text(language, today)),
             });
         }
         lines.push(line);
