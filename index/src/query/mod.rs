@@ -493,13 +493,20 @@ pub fn english_content_words(query: &str) -> Vec<String> {
 /// by the texts' words ("train" → riding, mount, journey).
 pub fn english_words_as_searched(query: &str) -> Vec<String> {
     let topics = topics::Topics::get();
-    lowercase_words(query)
-        .into_iter()
-        .flat_map(|word| match topics.replacement(&word) {
-            Some(replacement) => replacement.iter().map(|w| (*w).to_owned()).collect(),
-            None => vec![word],
-        })
-        .collect()
+    let words = lowercase_words(query);
+    let mut searched = Vec::with_capacity(words.len());
+    for (position, word) in words.iter().enumerate() {
+        // A modern word that qualifies the next one ("car insurance", "bus driver", "plane
+        // ticket") is not the question's subject: it is not searched as a journey on a mount.
+        let qualifies = words
+            .get(position + 1)
+            .is_some_and(|next| !is_english_filler(next) && topics.replacement(next).is_none());
+        match topics.replacement(word) {
+            Some(replacement) if !qualifies => searched.extend(replacement.iter().map(|w| (*w).to_owned())),
+            _ => searched.push(word.clone()),
+        }
+    }
+    searched
 }
 
 /// The topic words of an English query with their synonyms. Synonym phrases are found in the
@@ -950,6 +957,20 @@ mod tests {
             !train.contains(&"train".to_owned()) && train.contains(&"mount".to_owned()),
             "{train:?}"
         );
+        // Qualifying another word, the vehicle is no journey: "car insurance" is about insurance.
+        for (question, kept) in [
+            ("is car insurance halal?", "car"),
+            ("can I work as a taxi driver", "taxi"),
+            ("dua for a car journey", "car"),
+        ] {
+            let words: Vec<String> = english_words_as_searched(question);
+            assert!(
+                words.contains(&kept.to_owned()) && !words.contains(&"mount".to_owned()),
+                "{question}: {words:?}"
+            );
+        }
+        let plane: Vec<String> = english_words_as_searched("can I pray on a plane to london");
+        assert!(plane.contains(&"mount".to_owned()), "{plane:?}");
     }
 
     #[test]

@@ -146,14 +146,15 @@ pub(super) fn english_word(
     (!disjuncts.is_empty()).then(|| Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1)) as Box<dyn Query>)
 }
 
-/// The shortest typed word looked for under other spellings.
-const RESPELL_MIN_CHARS: usize = 5;
+/// The shortest typed word (as the analyzer stems it) looked for under other spellings: five
+/// letters is too short ("insur", of "insurance", is one edit from "incur").
+const RESPELL_MIN_CHARS: usize = 6;
 /// At most this many other spellings of one word are searched.
 const RESPELLINGS: usize = 2;
 
 /// The index's words (of the same field) spelled like `term` but for one edit (two for words of
-/// eight letters or more), with the same first two letters: "taraweeh" → "tarawih", "wudhu" →
-/// "wudu".
+/// eight letters or more), with the same first two letters: "taraweeh" → "tarawih",
+/// "istikhaara" → "istikhara".
 /// The closest first, then the most common; each with the number of texts holding it. Only Latin
 /// letters: a word in another script, or with digits, is not respelled.
 pub(super) fn respellings(searcher: &Searcher, term: &Term) -> Vec<(Term, u64)> {
