@@ -33,6 +33,21 @@ pub(crate) fn grouped(amount: Decimal) -> String {
     }
 }
 
+/// Said when the question is about livestock, whose zakat is not computed here.
+pub(super) fn livestock(language: Language) -> &'static str {
+    match language {
+        Language::English => {
+            "Zakat on livestock (camels, cattle, sheep and goats) is not a share of their value: the texts set it \
+             out by head count, and I do not compute it. The schedule is in the hadith quoted below, where the \
+             library has them. What I calculate is zakat on wealth. "
+        }
+        Language::Arabic => {
+            "زكاة الأنعام (الإبل والبقر والغنم) ليست ربع عشر قيمتها، بل تحددها النصوص بعدد الرؤوس، ولا أحسبها هنا. \
+             مقاديرها في الأحاديث المنقولة أدناه إن وُجدت في المكتبة. ما أحسبه هو زكاة المال. "
+        }
+    }
+}
+
 pub(super) fn method(language: Language) -> &'static str {
     match language {
         Language::English => {

@@ -232,6 +232,45 @@ fn decimal_of(value: &Value) -> Option<Decimal> {
     }
 }
 
+/// Whether the message names livestock (camels, cattle, sheep, goats), whose zakat the texts set
+/// by head count, not as a share of value.
+fn mentions_livestock(content: &str) -> bool {
+    let folded = hijraah_domain::understanding::text::fold_arabic(&content.to_lowercase());
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| LIVESTOCK.contains(&word))
+}
+
+const LIVESTOCK: &[&str] = &[
+    "livestock",
+    "sheep",
+    "goat",
+    "goats",
+    "camel",
+    "camels",
+    "cattle",
+    "cow",
+    "cows",
+    "herd",
+    "herds",
+    "flock",
+    "flocks",
+    "غنم",
+    "الغنم",
+    "شاه",
+    "شياه",
+    "ماعز",
+    "الماعز",
+    "ابل",
+    "الابل",
+    "بقر",
+    "البقر",
+    "مواشي",
+    "المواشي",
+    "انعام",
+    "الانعام",
+];
+
 pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnswer {
     let language = Language::of(request);
     let Inputs {
@@ -259,9 +298,11 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
             needs.push("gold_price_per_gram");
         }
         let nisab = nisab_at_prices(&fields, language, &currency);
+        let livestock = mentions_livestock(&request.content);
         return AgentAnswer {
             content: format!(
-                "{}{} {}{}",
+                "{}{}{} {}{}",
+                if livestock { texts::livestock(language) } else { "" },
                 nisab.iter().map(|(sentence, _)| sentence.as_str()).collect::<String>(),
                 texts::method(language),
                 texts::ask_amounts(language),
@@ -269,6 +310,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
             ),
             confidence: 0.85,
             metadata: json!({"kind": "needs_input", "topic": Topic::ZakatAlMal.name(), "needs": needs,
+                             "livestock_not_computed": livestock,
                              "inputs": fields, "currency": currency_json, "citations": citations(verse),
                              "nisab": nisab.iter().map(|(_, value)| value).collect::<Vec<_>>()}),
         };
