@@ -127,6 +127,9 @@ pub(super) const WEAK_RULING: &[&str] = &[
     "who can receive",
     "who receives",
     "who is eligible",
+    // "is taking a car loan allowed?": the question's words come between "is" and "allowed".
+    "allowed",
+    "forbidden",
 ];
 
 pub(super) const ARABIC_RULING: &[&str] = &[
@@ -368,6 +371,18 @@ pub(super) const RELIGIOUS_WORDS: &[&str] = &[
     "niqab",
     "riba",
     "usury",
+    // Interest on a loan is riba's question ("is taking a loan with interest allowed?"); the word
+    // alone is not ("I'm interested in…" is another word, "an interest in history" another sense).
+    "with interest",
+    "interest-free",
+    "interest free",
+    "pay interest",
+    "paying interest",
+    "charge interest",
+    "charging interest",
+    "earn interest",
+    "earning interest",
+    "interest on",
     "alcohol",
     "pork",
     "eid",
