@@ -90,7 +90,20 @@ pub fn ruling_cue(message: &Message, computing: bool) -> Option<&'static str> {
     {
         return Some(cue);
     }
-    if computing || !religious_context(message) {
+    if computing {
+        return None;
+    }
+    // "Is X allowed?", "are Y forbidden?": asked of this assistant, a yes-or-no question about
+    // what is allowed asks for a ruling, whatever X is ("is taking a car loan allowed?").
+    let first = message.lower.split_whitespace().next().unwrap_or_default();
+    if matches!(first, "is" | "are" | "am" | "was" | "were")
+        && let Some(cue) = ["allowed", "forbidden", "prohibited"]
+            .into_iter()
+            .find(|cue| message.says(cue))
+    {
+        return Some(cue);
+    }
+    if !religious_context(message) {
         return None;
     }
     WEAK_RULING_CUES.find_as_written(message)
@@ -405,6 +418,11 @@ mod tests {
             None
         );
         assert!(ruling_cue(&m("can I combine dhuhr and asr when I'm travelling for work?"), false).is_some());
+        // A yes-or-no question of what is allowed asks for a ruling, whatever it names; the word
+        // elsewhere does not, without the religion named.
+        assert_eq!(ruling_cue(&m("is taking a car loan allowed?"), false), Some("allowed"));
+        assert_eq!(ruling_cue(&m("are tattoos forbidden?"), false), Some("forbidden"));
+        assert_eq!(ruling_cue(&m("how many bags are allowed on my flight?"), false), None);
         // How a prayer is done, beside a prayer's name and a time word.
         assert_eq!(
             ruling_cue(
