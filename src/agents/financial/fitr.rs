@@ -40,6 +40,12 @@ pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
         .staple_price_per_kg
         .or(per_sa)
         .or_else(|| earlier("staple_price_per_kg").and_then(decimal));
+    // The staple named before stays with its price: "actually we are 5" is still rice.
+    let staple: Option<String> = read.staple.clone().or_else(|| {
+        (read.staple_price_per_kg.is_none() && per_sa.is_none())
+            .then(|| earlier("staple").and_then(Value::as_str).map(str::to_owned))
+            .flatten()
+    });
     let currency: Option<Currency> = read.currency.clone().or_else(|| {
         let stored = earlier("currency")?;
         Some(Currency {
@@ -51,7 +57,7 @@ pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
         "persons": persons,
         "staple_price_per_kg": price.map(|p| p.to_string()),
         "sa_kg": sa_kg.map(|s| s.to_string()),
-        "staple": read.staple,
+        "staple": staple,
         "persons_from": read.persons_from,
         "currency": currency.as_ref().map(|c| json!({"display": c.display, "prefix": c.prefix})),
     });
@@ -81,7 +87,7 @@ pub(super) fn answer(request: &AgentRequest) -> AgentAnswer {
                 sa_kg.is_some(),
                 price,
                 &result,
-                read.staple.as_deref(),
+                staple.as_deref(),
                 |amount| match &currency {
                     Some(currency) => currency.format(amount),
                     None => amount.to_string(),
