@@ -162,14 +162,14 @@ pub(super) fn respellings(searcher: &Searcher, term: &Term) -> Vec<(Term, u64)> 
     let Some(typed) = value.as_str() else {
         return Vec::new();
     };
-    let typed: Vec<char> = typed.chars().collect();
-    if typed.len() < RESPELL_MIN_CHARS || !typed.iter().all(char::is_ascii_lowercase) {
+    // ASCII letters only, so a byte is a letter below.
+    if typed.len() < RESPELL_MIN_CHARS || !typed.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
     }
     let most = if typed.len() >= 8 { 2 } else { 1 };
     // Only the words that begin with the same two letters are read: a few hundred of the
     // dictionary's, not the tens of thousands under one letter.
-    let (first, second) = (typed[0] as u8, typed[1] as u8);
+    let (first, second) = (typed.as_bytes()[0], typed.as_bytes()[1]);
     let (from, to) = ([first, second], [first, second + 1]);
     let mut found: std::collections::HashMap<String, (usize, u64)> = std::collections::HashMap::new();
     for segment in searcher.segment_readers() {
@@ -186,7 +186,8 @@ pub(super) fn respellings(searcher: &Searcher, term: &Term) -> Vec<(Term, u64)> 
             if key.len().abs_diff(typed.len()) > most || !key.bytes().all(|b| b.is_ascii_lowercase()) {
                 continue;
             }
-            let distance = edit_distance(&typed, key);
+            // Inserts, deletes, substitutions and two neighbours swapped ("fasitng").
+            let distance = strsim::osa_distance(typed, key);
             if distance <= most {
                 let entry = found.entry(key.to_owned()).or_insert((distance, 0));
                 entry.1 += u64::from(stream.value().doc_freq);
@@ -200,29 +201,6 @@ pub(super) fn respellings(searcher: &Searcher, term: &Term) -> Vec<(Term, u64)> 
         .take(RESPELLINGS)
         .map(|(key, (_, count))| (Term::from_field_text(term.field(), &key), count))
         .collect()
-}
-
-/// Edits (insert, delete, substitute, swap two neighbours) between two words.
-fn edit_distance(a: &[char], b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    // Three rows of the table: two back for a swap, one back, and the one being filled.
-    let mut before: Vec<usize> = Vec::new();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        current[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
-            }
-            current[j] = best;
-        }
-        before = std::mem::replace(&mut previous, std::mem::take(&mut current));
-        current = vec![0; b.len() + 1];
-    }
-    previous[b.len()]
 }
 
 /// How an English query's topic words weigh, and which index terms count as each: used to rank
@@ -425,20 +403,4 @@ pub(super) fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) 
             )
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edit_distance;
-
-    #[test]
-    fn edits_count_inserts_deletes_substitutions_and_swaps() {
-        let distance = |a: &str, b: &str| edit_distance(&a.chars().collect::<Vec<_>>(), b);
-        assert_eq!(distance("wudhu", "wudu"), 1);
-        assert_eq!(distance("taraweeh", "tarawih"), 2);
-        assert_eq!(distance("fasitng", "fasting"), 1, "two letters swapped are one edit");
-        assert_eq!(distance("zakat", "zakat"), 0);
-        assert_eq!(distance("prayer", "player"), 1);
-        assert_eq!(distance("istikhara", "sitting"), 7);
-    }
 }
