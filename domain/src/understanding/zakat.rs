@@ -30,6 +30,9 @@ pub struct ZakatReading {
     /// Income named as a rate ("I earn 5,500 a month", «راتبي الشهري ٨ آلاف»): not wealth held
     /// for a year, so not counted; the reply says it left it out. The amount and its words.
     pub income: Vec<(Decimal, String)>,
+    /// The message names livestock (camels, cattle, sheep, goats), whose zakat the texts set by
+    /// head count, not as a share of value: not computed.
+    pub livestock: bool,
 }
 
 impl ZakatReading {
@@ -286,6 +289,39 @@ fn is_year(quantity: &Quantity, before: &[&str]) -> bool {
 }
 
 /// Reads zakat al-mal inputs from a message.
+/// Livestock, in English and in folded Arabic (with and without the article).
+const LIVESTOCK: &[&str] = &[
+    "livestock",
+    "sheep",
+    "goat",
+    "goats",
+    "camel",
+    "camels",
+    "cattle",
+    "cow",
+    "cows",
+    "herd",
+    "herds",
+    "flock",
+    "flocks",
+];
+const LIVESTOCK_FOLDED_AR: &[&str] = &[
+    "غنم",
+    "الغنم",
+    "شاه",
+    "شياه",
+    "ماعز",
+    "الماعز",
+    "ابل",
+    "الابل",
+    "بقر",
+    "البقر",
+    "مواشي",
+    "المواشي",
+    "انعام",
+    "الانعام",
+];
+
 pub fn read(message: &str) -> ZakatReading {
     read_message(&Message::new(message))
 }
@@ -474,6 +510,8 @@ pub fn read_message(message: &Message) -> ZakatReading {
                 "ذهب ملبوس",
             ],
         );
+    reading.livestock =
+        LIVESTOCK.iter().any(|cue| message.says(cue)) || LIVESTOCK_FOLDED_AR.iter().any(|cue| message.says_folded(cue));
     if contains_any_word(lower, &["tola"]) && contains_any_word(lower, &["nisab"]) {
         reading.nisab_standard = Some("tola_87.48_612.36");
     }
@@ -531,6 +569,14 @@ mod tests {
         assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("92")));
         assert!(r.jewellery);
         assert_eq!(r.currency.unwrap().display, "$");
+    }
+
+    #[test]
+    fn livestock_is_named_in_english_and_arabic() {
+        assert!(read("what is the zakat on 100 sheep?").livestock);
+        assert!(read("كم زكاة ٥٠ رأس من الغنم؟").livestock);
+        assert!(read("zakat on my camels").livestock);
+        assert!(!read("zakat on 5000 dollars, gold is 80 a gram").livestock);
     }
 
     #[test]

@@ -232,45 +232,6 @@ fn decimal_of(value: &Value) -> Option<Decimal> {
     }
 }
 
-/// Whether the message names livestock (camels, cattle, sheep, goats), whose zakat the texts set
-/// by head count, not as a share of value.
-fn mentions_livestock(content: &str) -> bool {
-    let folded = hijraah_domain::understanding::text::fold_arabic(&content.to_lowercase());
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|word| LIVESTOCK.contains(&word))
-}
-
-const LIVESTOCK: &[&str] = &[
-    "livestock",
-    "sheep",
-    "goat",
-    "goats",
-    "camel",
-    "camels",
-    "cattle",
-    "cow",
-    "cows",
-    "herd",
-    "herds",
-    "flock",
-    "flocks",
-    "غنم",
-    "الغنم",
-    "شاه",
-    "شياه",
-    "ماعز",
-    "الماعز",
-    "ابل",
-    "الابل",
-    "بقر",
-    "البقر",
-    "مواشي",
-    "المواشي",
-    "انعام",
-    "الانعام",
-];
-
 pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnswer {
     let language = Language::of(request);
     let Inputs {
@@ -298,7 +259,7 @@ pub(super) fn answer(request: &AgentRequest, verse: Option<&Verse>) -> AgentAnsw
             needs.push("gold_price_per_gram");
         }
         let nisab = nisab_at_prices(&fields, language, &currency);
-        let livestock = mentions_livestock(&request.content);
+        let livestock = request.reading().zakat.livestock;
         return AgentAnswer {
             content: format!(
                 "{}{}{} {}{}",
