@@ -82,33 +82,6 @@ impl Client {
     }
 }
 
-fn dcg(gains: &[f64]) -> f64 {
-    gains
-        .iter()
-        .enumerate()
-        .map(|(rank, gain)| gain / (rank as f64 + 2.0).log2())
-        .sum()
-}
-
-/// (precision, nDCG@5, key hit) of `quoted` against the graded texts.
-fn judged(quoted: &[String], relevant: &HashMap<String, f64>) -> (f64, f64, bool) {
-    let gains: Vec<f64> = quoted
-        .iter()
-        .map(|id| relevant.get(id).copied().unwrap_or(0.0))
-        .collect();
-    let precision = if gains.is_empty() {
-        0.0
-    } else {
-        gains.iter().filter(|gain| **gain > 0.0).count() as f64 / gains.len() as f64
-    };
-    let mut ideal: Vec<f64> = relevant.values().copied().collect();
-    ideal.sort_by(|a, b| b.total_cmp(a));
-    ideal.truncate(5);
-    let first_five: Vec<f64> = gains.iter().take(5).copied().collect();
-    let ndcg = dcg(&first_five) / dcg(&ideal).max(1e-9);
-    (precision, ndcg, first_five.iter().any(|gain| *gain >= 2.0))
-}
-
 fn percentile(values: &mut [f64], share: f64) -> f64 {
     values.sort_by(f64::total_cmp);
     values
@@ -204,7 +177,7 @@ async fn main() {
             let (ids, elapsed) = client.search(query, 5).await;
             latencies_new.push(elapsed);
             latencies_again.push(client.search(query, 5).await.1);
-            let (precision, ndcg, key) = judged(&ids, &relevant);
+            let (precision, ndcg, key) = hijraah_index::eval::judged(&ids, &relevant);
             search_totals.0 += precision;
             search_totals.1 += ndcg;
             search_totals.2 += usize::from(key);
@@ -221,7 +194,7 @@ async fn main() {
                 .flat_map(|reply| reply["metadata"]["citations"].as_array().cloned().unwrap_or_default())
                 .filter_map(|citation| citation["id"].as_str().map(chat_cases::verse_of))
                 .collect();
-            let (precision, ndcg, key) = judged(&quoted, &relevant);
+            let (precision, ndcg, key) = hijraah_index::eval::judged(&quoted, &relevant);
             chat_totals.0 += precision;
             chat_totals.1 += ndcg;
             chat_totals.2 += usize::from(key);

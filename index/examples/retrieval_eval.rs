@@ -156,20 +156,14 @@ fn main() {
     );
 }
 
-/// Precision, nDCG@5 and key hit@5 (a text graded 2 among the first five) over graded queries.
+/// Precision, nDCG@5 and key hit@5 (a text graded 2 among the first five) over graded queries,
+/// scored by [`hijraah_index::eval::judged`] as `benches/eval_http.rs` scores them.
 fn judged(index: &KnowledgeIndex, lines: &[String]) {
-    let dcg = |gains: &[f64]| -> f64 {
-        gains
-            .iter()
-            .enumerate()
-            .map(|(rank, gain)| gain / (rank as f64 + 2.0).log2())
-            .sum()
-    };
     let (mut precision, mut ndcg, mut keys) = (0.0, 0.0, 0);
     for line in lines {
         let case: serde_json::Value = serde_json::from_str(line).unwrap();
         let query = case["query"].as_str().unwrap();
-        let relevant: BTreeMap<String, f64> = case["relevant"]
+        let relevant: std::collections::HashMap<String, f64> = case["relevant"]
             .as_object()
             .unwrap()
             .iter()
@@ -187,15 +181,9 @@ fn judged(index: &KnowledgeIndex, lines: &[String]) {
             .iter()
             .map(|hit| verse_of(&hit.id))
             .collect();
-        let gains: Vec<f64> = ids.iter().map(|id| relevant.get(id).copied().unwrap_or(0.0)).collect();
-        if !gains.is_empty() {
-            precision += gains.iter().filter(|gain| **gain > 0.0).count() as f64 / gains.len() as f64;
-        }
-        let mut ideal: Vec<f64> = relevant.values().copied().collect();
-        ideal.sort_by(|a, b| b.total_cmp(a));
-        ideal.truncate(5);
-        ndcg += dcg(&gains) / dcg(&ideal).max(1e-9);
-        let key = gains.iter().any(|gain| *gain >= 2.0);
+        let (p, n, key) = hijraah_index::eval::judged(&ids, &relevant);
+        precision += p;
+        ndcg += n;
         keys += usize::from(key);
         if !key {
             println!("NO KEY {query}\n   got {ids:?}");

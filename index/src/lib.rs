@@ -9,6 +9,7 @@
 
 pub mod arabic;
 pub mod english;
+pub mod eval;
 pub mod isnad;
 pub mod query;
 pub mod schema;
