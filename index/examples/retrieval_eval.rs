@@ -4,7 +4,7 @@
 //!
 //! A graded file (`knowledge_judged_dev.jsonl`: each line's `query` with `relevant` grades) is
 //! scored as `benches/eval_http.rs` scores search: precision, nDCG@5 and key hit@5 of the first
-//! five, by words alone.
+//! five, by words alone (`EVAL_EACH=1` prints each query's precision and nDCG@5).
 //!
 //! `cargo run --release -p hijraah-index --example retrieval_eval [-- QUERIES.jsonl] [--rebuild]`
 
@@ -185,6 +185,9 @@ fn judged(index: &KnowledgeIndex, lines: &[String]) {
         precision += p;
         ndcg += n;
         keys += usize::from(key);
+        if std::env::var_os("EVAL_EACH").is_some() {
+            println!("EACH {p:.2} {n:.3} {query}");
+        }
         if !key {
             println!("NO KEY {query}\n   got {ids:?}");
         }

@@ -201,6 +201,10 @@ const ARABIC_FILLER: &[&str] = &[
     "من",
     "عن",
     "في",
+    // "When", "at": when a thing is said is the asking («ماذا أقول عند العطاس» quoted «عند
+    // سدرة المنتهى», 53:14).
+    "عند",
+    "عندما",
     "هل",
     "يقول",
     "قال",

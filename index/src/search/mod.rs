@@ -22,6 +22,7 @@ use crate::schema::Fields;
 
 mod words;
 
+pub(crate) use words::unheard_words;
 use words::*;
 
 #[derive(Debug, Clone, Default)]
@@ -226,7 +227,10 @@ pub(crate) fn search(
     }
 
     let (topic, coverage, transliterated, rare) = if arabic {
-        (arabic_query(index, fields, &request.query), None, false, Vec::new())
+        match arabic_query(index, searcher, fields, &request.query) {
+            Some(arabic) => (Some(arabic.query), None, false, arabic.rare),
+            None => (None, None, false, Vec::new()),
+        }
     } else {
         match english_query(index, searcher, fields, &request.query) {
             Some(english) => (

@@ -350,7 +350,74 @@ pub(super) fn english_query(index: &Index, searcher: &Searcher, fields: &Fields,
 /// The weight of an Arabic text's whole and of its report alone, each (see `isnad`).
 const HALF: f32 = 0.5;
 
-pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+/// An Arabic query as searched, and its rare words (as [`EnglishQuery::rare`]).
+pub(super) struct ArabicQuery {
+    pub(super) query: Box<dyn Query>,
+    pub(super) rare: Vec<Term>,
+}
+
+/// The words the user typed that few texts hold ([`RARE_DOCS`]), as index terms. Unlike English,
+/// an Arabic candidate is not weighed by its coverage of the question: without a stemmer, a text
+/// that answers in other forms of the words («عاد مريضا» for «زيارة المريض») covers none of them
+/// (measured in BENCHMARKS.md, 2026-12-07, seventh session).
+fn arabic_rare(index: &Index, searcher: &Searcher, fields: &Fields, typed: &str) -> Vec<Term> {
+    let mut rare: Vec<Term> = Vec::new();
+    for term in analyzed(index, fields.ar, typed) {
+        let frequency = searcher.doc_freq(&term).unwrap_or(0);
+        if (1..=RARE_DOCS).contains(&frequency) && !rare.contains(&term) {
+            rare.push(term);
+        }
+    }
+    rare
+}
+
+/// A typed word held by at most this many texts can say which case of a topic is asked.
+const NARROWING_DOCS: u64 = 1_000;
+
+/// Whether an Arabic question recognised as a common situation asks a narrower one, by a typed
+/// word rarer than every word of the situation: «ما فضل صيام يوم عرفة» is recognised as the virtue
+/// of fasting, whose answer's words (the hadith on fasting in general) then outweighed «عرفة»,
+/// which says which fast. Such a question is searched in its own words first. Modern words the
+/// texts do not use (replaced, «الطائرة») do not count.
+fn narrower_than_its_topic(
+    index: &Index,
+    searcher: &Searcher,
+    fields: &Fields,
+    text: &str,
+    described: &[String],
+) -> bool {
+    let topics = query::topics::Topics::get();
+    let frequency = |word: &str| {
+        analyzed(index, fields.ar, word)
+            .iter()
+            .map(|term| searcher.doc_freq(term).unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut typed: Vec<(String, bool)> = Vec::new();
+    for word in query::arabic_content(text).split_whitespace() {
+        let bare = crate::arabic::strip_clitics(&crate::arabic::fold(word)).to_owned();
+        if topics.replacement(&bare).is_none() {
+            let is_described = described.contains(&bare);
+            typed.push((bare, is_described));
+        }
+    }
+    let Some(commonest_described) = typed
+        .iter()
+        .filter(|(_, is_described)| *is_described)
+        .map(|(word, _)| frequency(word))
+        .filter(|&count| count > 0)
+        .min()
+    else {
+        return false;
+    };
+    typed.iter().filter(|(_, is_described)| !is_described).any(|(word, _)| {
+        let count = frequency(word);
+        count > 0 && count <= NARROWING_DOCS && count < commonest_described
+    })
+}
+
+pub(super) fn arabic_query(index: &Index, searcher: &Searcher, fields: &Fields, text: &str) -> Option<ArabicQuery> {
     let content = query::arabic_content(text);
     let content = if content.trim().is_empty() { text } else { &content };
     let content = &query::arabic_words_as_searched(content);
@@ -358,7 +425,9 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
     // describes the asker's situation («نمت عن صلاة الفجر») is searched in them first, as in
     // English (`query::english_topic_words`).
     let recognised = query::topics::Topics::get().recognise(text);
-    let situation = query::topic_reframing() && !recognised.situation.is_empty();
+    let situation = query::topic_reframing()
+        && !recognised.situation.is_empty()
+        && !narrower_than_its_topic(index, searcher, fields, text, &recognised.situation);
     let (asked_weight, answer_weight) = if situation {
         (query::topics::ADDED_WEIGHT, 1.0)
     } else {
@@ -372,13 +441,30 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
     parser.set_field_boost(fields.ar, HALF);
     parser.set_field_boost(fields.ar_report, HALF);
     parser.set_field_boost(fields.chapter, 0.5 * HALF);
-    let (parsed, _errors) = parser.parse_query_lenient(content);
-    let parsed: Box<dyn Query> = if asked_weight < 1.0 {
-        Box::new(BoostQuery::new(parsed, asked_weight))
-    } else {
-        parsed
-    };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
+    // Only the words that describe the situation weigh less, as in English: «ما فضل صيام يوم
+    // عرفة» is recognised as the virtue of fasting, but «عرفة» says which fast, and was drowned
+    // by the hadith on fasting in general.
+    let (described, other): (Vec<&str>, Vec<&str>) = content.split_whitespace().partition(|word| {
+        situation
+            && recognised
+                .situation
+                .iter()
+                .any(|asked| *asked == crate::arabic::strip_clitics(&crate::arabic::fold(word)))
+    });
+    let (described, other) = (described.join(" "), other.join(" "));
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (words, weight) in [(&described, asked_weight), (&other, 1.0)] {
+        if words.is_empty() {
+            continue;
+        }
+        let (parsed, _errors) = parser.parse_query_lenient(words);
+        let parsed: Box<dyn Query> = if weight < 1.0 {
+            Box::new(BoostQuery::new(parsed, weight))
+        } else {
+            parsed
+        };
+        clauses.push((Occur::Should, parsed));
+    }
     if !added.is_empty() {
         let (extra, _errors) = parser.parse_query_lenient(&added);
         clauses.push((Occur::Should, Box::new(BoostQuery::new(extra, answer_weight))));
@@ -386,7 +472,11 @@ pub(super) fn arabic_query(index: &Index, fields: &Fields, text: &str) -> Option
     // Pairs of the topic's words, not of the way of asking: «آيات عن الصدق» gave a bonus to
     // 10:101 for «الآيات والنذر عن».
     clauses.extend(phrase_bonus(index, fields.ar, content, PHRASE_BOOST * HALF));
-    Some(Box::new(BooleanQuery::new(clauses)))
+    let rare = arabic_rare(index, searcher, fields, &other);
+    Some(ArabicQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        rare,
+    })
 }
 
 /// A bonus for each pair of consecutive words of the query found next to each other in a text.
@@ -402,5 +492,37 @@ pub(super) fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) 
                 Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>,
             )
         })
+        .collect()
+}
+
+/// The words of an English question, as typed, that no text of the library holds, in any form
+/// the search would try: not as typed, nor as a synonym, nor spelled another way ("taxi",
+/// "bitcoin", "gelatin"). A question about what such a word names is one the texts do not speak
+/// to, whatever else they share with it. Words a common question adds and modern words searched
+/// in the texts' words instead ("train") do not count.
+pub(crate) fn unheard_words(index: &Index, searcher: &Searcher, fields: &Fields, text: &str) -> Vec<String> {
+    if crate::arabic::has_arabic(text) {
+        return Vec::new();
+    }
+    let held = |phrase: &str| {
+        let terms = analyzed(index, fields.text_en, phrase);
+        !terms.is_empty()
+            && terms.iter().all(|term| {
+                let other = Term::from_field_text(fields.text_other, term.value().as_str().unwrap_or_default());
+                searcher.doc_freq(term).unwrap_or(0) > 0 || searcher.doc_freq(&other).unwrap_or(0) > 0
+            })
+    };
+    query::english_topic_words(text)
+        .into_iter()
+        .filter(|word| word.weight >= 1.0 && word.text.chars().count() >= 3)
+        .filter(|word| word.text.chars().all(|c| c.is_alphabetic()))
+        .filter(|word| !analyzed(index, fields.text_en, &word.text).is_empty())
+        .filter(|word| !held(&word.text) && !word.alternatives.iter().any(|alternative| held(alternative)))
+        .filter(|word| {
+            analyzed(index, fields.text_en, &word.text)
+                .first()
+                .is_none_or(|term| respellings(searcher, term).is_empty())
+        })
+        .map(|word| word.text)
         .collect()
 }
