@@ -235,6 +235,12 @@ impl KnowledgeIndex {
         search::search(&self.index, &self.reader.searcher(), &self.fields, request)
     }
 
+    /// The words of an English question that no text holds in any form searched (see
+    /// `search::words::unheard_words`): the texts do not speak of what they name.
+    pub fn unheard_words(&self, query: &str) -> Vec<String> {
+        search::unheard_words(&self.index, &self.reader.searcher(), &self.fields, query)
+    }
+
     /// Every primary text (not a translation into a third language) with the words a sentence
     /// encoder reads for it: the English where there is English, else the Arabic.
     pub fn embeddable_texts(&self) -> Result<Vec<(String, String)>, IndexError> {

@@ -176,6 +176,27 @@ fn a_rare_word_of_the_question_finds_its_texts_however_it_is_spelled() {
     ];
     let hits = search(&index, "the taraweeh prayer in the mosque", None);
     assert!(hits.iter().any(|hit| tarawih.contains(&hit.as_str())), "{hits:?}");
+    // A word no text holds in any form searched: the texts do not speak of what it names.
+    let unheard = index.unheard_words("can I work as a taxi driver?");
+    assert!(
+        unheard.contains(&"taxi".to_owned()) && !unheard.contains(&"work".to_owned()),
+        "{unheard:?}"
+    );
+    assert_eq!(index.unheard_words("is bitcoin halal?"), ["bitcoin"]);
+    // Held under a synonym (the texts' "swine"), spelled another way, or a modern word searched in
+    // the texts' words: heard.
+    for query in [
+        "is pork haram?",
+        "how do I pray taraweeh",
+        "can I pray on a train?",
+        "ما حكم البيتكوين؟",
+    ] {
+        assert!(
+            index.unheard_words(query).is_empty(),
+            "{query}: {:?}",
+            index.unheard_words(query)
+        );
+    }
     // (ibnmajah:1291 says "istikharah" too, of choosing a grave-digger.)
     let hits = search(&index, "istikhaara", None);
     assert!(

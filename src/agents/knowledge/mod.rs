@@ -170,6 +170,16 @@ impl KnowledgeAgent {
                 None => query,
             };
             searched = Some(query.clone());
+            // Whether something is allowed, asked of a thing no text names in any form ("can I
+            // work as a taxi driver?", "is bitcoin halal?"): the texts that share the question's
+            // other words ("a driver and a witness", 50:21) do not answer it.
+            if ruling.is_some()
+                && searched_in == Language::English
+                && within_surah.is_none()
+                && !self.knowledge.index().unheard_words(&query).is_empty()
+            {
+                return Ok(nothing_found(None, searched));
+            }
             let search = SearchRequest {
                 query,
                 source: if about_passage {

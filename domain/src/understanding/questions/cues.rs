@@ -24,6 +24,12 @@ pub(super) const STRONG_RULING: &[&str] = &[
     "is it forbidden",
     "is it true that",
     "is it disliked",
+    // Whether a job is lawful ("can I work as a taxi driver?", "can I work in a bank?").
+    "can i work as",
+    "can i work in",
+    "can i work at",
+    "can i work for",
+    "can muslims work",
     "am i allowed",
     "are we allowed",
     "are women allowed",
