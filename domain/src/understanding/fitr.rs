@@ -203,7 +203,9 @@ fn priced_per_sa(before: &[&str], after: &[&str]) -> bool {
         && before
             .iter()
             .any(|w| matches!(*w, "price" | "costs" | "cost" | "is" | "ثمن" | "يكلف" | "بـ") || w.ends_with("سعر"));
-    per_sa_after || priced_sa_before
+    // "إذا كان الصاع ١٠ ريالات", "the sa' 10 riyals": the sa' named right before a plain number.
+    let sa_right_before = before.last().is_some_and(|w| is_sa(w));
+    per_sa_after || priced_sa_before || sa_right_before
 }
 
 /// Whether the number whose clause words are `before` and `after` counts people: "family of 5",
@@ -378,6 +380,7 @@ mod tests {
                 Some(5),
             ),
             ("زكاة الفطر عن ٥ أشخاص والأرز ١٠ ريالات للصاع", Some(5)),
+            ("كم زكاة الفطر عن ٥ أشخاص إذا كان الصاع ١٠ ريالات؟", Some(5)),
         ] {
             let r = read(text);
             assert_eq!(r.price_per_sa, Some(Decimal::from(10)), "{text}: {r:?}");

@@ -202,7 +202,9 @@ pub fn asks_prayer_times(message: &Message, has_place: bool) -> Option<String> {
     let prayer = prayer_named(message).or_else(|| {
         (message.says_word_start("pray") || message.says("salah") || message.says("namaz")).then_some("prayer")
     })?;
-    let strong = STRONG_TIME.find(message);
+    let strong = STRONG_TIME
+        .find(message)
+        .filter(|cue| !(matches!(*cue, "time" | "times") && counts_times(message)));
     let time = strong.or_else(|| WEAK_TIME.find(message));
     // "my flight lands after maghrib ends, can I combine it with isha?": a question of practice
     // whose only time word is "ends" asks what to do, not when.
@@ -220,6 +222,34 @@ pub fn asks_prayer_times(message: &Message, has_place: bool) -> Option<String> {
         (None, true) if prayer != "prayer" => Some(format!("asks for `{prayer}` in a place")),
         _ => None,
     }
+}
+
+/// Whether "times" in the message counts ("how many times should I say subhanallah after
+/// prayer?", "33 times", "three times a day"): a number of times asks for no clock time.
+fn counts_times(message: &Message) -> bool {
+    let words: Vec<&str> = message
+        .lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.windows(2).any(|pair| {
+        matches!(pair[1], "times" | "time")
+            && (pair[0].chars().all(|c| c.is_ascii_digit())
+                || matches!(
+                    pair[0],
+                    "many"
+                        | "once"
+                        | "two"
+                        | "three"
+                        | "four"
+                        | "five"
+                        | "seven"
+                        | "ten"
+                        | "hundred"
+                        | "several"
+                        | "few"
+                ))
+    })
 }
 
 /// Whether the message opens with a greeting (and which).
@@ -405,6 +435,13 @@ mod tests {
         // texts', not a request for the prayer's time.
         assert_eq!(ruling_cue(&m("كم عدد ركعات صلاة الفجر"), false), Some("ركعات"));
         assert_eq!(asks_prayer_times(&m("كم عدد ركعات صلاة الفجر"), false), None);
+        // A number of times is no clock time; the time of a prayer still is.
+        assert_eq!(
+            asks_prayer_times(&m("how many times should I say subhanallah after prayer?"), false),
+            None
+        );
+        assert_eq!(asks_prayer_times(&m("say it 33 times after fajr"), false), None);
+        assert!(asks_prayer_times(&m("what time is fajr?"), false).is_some());
         // Travel is a question of practice beside a prayer, and no question for the texts
         // without one.
         assert_eq!(
