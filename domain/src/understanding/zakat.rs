@@ -422,10 +422,17 @@ pub fn read_message(message: &Message) -> ZakatReading {
                 .any(|w| {
                     matches!(
                         *w,
-                        "is" | "at" | "price" | "costs" | "cost" | "rate" | "سعر" | "ب" | "بـ" | "يساوي"
+                        "is" | "at" | "price" | "costs" | "cost" | "rate" | "سعر" | "ب" | "بـ" | "يساوي" | "كان" | "يكون"
                     )
                 })
-                || near_before.last().is_some_and(|w| w.ends_with("سعر"));
+                || near_before.last().is_some_and(|w| w.ends_with("سعر"))
+                // «غرام الذهب ٨٠ يورو», "a gram of gold 80": the gram named right before the price.
+                || {
+                    let gram = |w: &str| matches!(w, "غرام" | "الغرام" | "جرام" | "الجرام" | "gram");
+                    let last_two: Vec<&str> = near_before.iter().rev().take(2).copied().collect();
+                    last_two.first().is_some_and(|w| gram(w))
+                        || (last_two.len() == 2 && gram(last_two[1]) && nearest_metal(&[last_two[0]], &[]).is_some())
+                };
             let metal_just_before = near_before.iter().rev().take(3).find_map(|w| nearest_metal(&[w], &[]));
             if priced && quantity.unit.is_none() {
                 metal_just_before
@@ -718,6 +725,19 @@ mod tests {
 
     #[test]
     fn arabic_with_arabic_indic_digits() {
+        // Priced with «كان» or the gram named right before, without «سعر».
+        for message in [
+            "كم زكاة ٥ آلاف يورو إذا كان غرام الذهب ٨٠ يورو؟",
+            "عندي ٥٠٠٠ يورو، غرام الذهب ٨٠ يورو",
+        ] {
+            let r = read(message);
+            assert_eq!(amount(&r, "cash"), Some(d("5000")), "{message}: {r:?}");
+            assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("80")), "{message}: {r:?}");
+        }
+        // Grams held, then money: the money is no price.
+        let r = read("عندي ١٠٠ غرام ذهب و٥٠٠٠ دولار وسعر غرام الذهب ٨٠ دولار");
+        assert_eq!(amount(&r, "gold_price_per_gram"), Some(d("80")), "{r:?}");
+        assert_eq!(amount(&r, "gold_grams"), Some(d("100")), "{r:?}");
         let r = read("عندي ٥٠٠٠ دولار نقداً و١٠٠ غرام ذهب، وسعر غرام الذهب ٨٠ دولاراً. كم زكاة مالي؟");
         assert_eq!(amount(&r, "cash"), Some(d("5000")));
         assert_eq!(amount(&r, "gold_grams"), Some(d("100")));
