@@ -90,6 +90,9 @@ const RARE_CANDIDATES: usize = 10;
 /// How far a weaker source's best hit is discounted against the strongest source's best when
 /// merging: 0 interleaves sources evenly, 1 is plain BM25 order.
 const SOURCE_BALANCE: f32 = 0.5;
+/// A source is balanced against the others only when its texts cover at least this share of
+/// what the best-covering source's texts cover of the question.
+const BALANCED_COVERAGE: f32 = 0.6;
 /// The least a candidate keeps of its score when it covers none of the question's weight (it
 /// matched only through the phrase bonus or a field other than the text).
 const COVERAGE_FLOOR: f32 = 0.2;
@@ -176,6 +179,8 @@ struct Candidate {
     address: DocAddress,
     score: f32,
     group: String,
+    /// The share of the question's weight the text covers (1 when not measured).
+    covered: f32,
 }
 
 /// The id of the verse a Qur'an document is (itself, or the verse a translation translates).
@@ -320,7 +325,7 @@ pub(crate) fn search(
         let document: TantivyDocument = searcher.doc(address)?;
         let id = first_text(&document, fields.id).unwrap_or_default();
         let source = first_text(&document, fields.source).unwrap_or_default();
-        let score = match (&coverage, english.clone()) {
+        let covered = match (&coverage, english.clone()) {
             (Some(coverage), Some(mut analyzer)) => {
                 let mut terms = std::collections::HashSet::new();
                 for field in [fields.text_en, fields.text_other] {
@@ -331,14 +336,16 @@ pub(crate) fn search(
                         }
                     }
                 }
-                bm25 * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage.of(&terms))
+                coverage.of(&terms)
             }
-            _ => bm25,
+            _ => 1.0,
         };
+        let score = bm25 * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * covered);
         if collapse_translations && let Some(verse) = verse_key(&id) {
             if let Some(&slot) = verse_slot.get(&verse) {
                 // Another translation of the same verse matched too: some more evidence.
                 candidates[slot].score += 0.3 * score.min(candidates[slot].score);
+                candidates[slot].covered = candidates[slot].covered.max(covered);
                 continue;
             }
             let shown = if id == verse {
@@ -372,6 +379,7 @@ pub(crate) fn search(
                 address: shown,
                 score,
                 group: source,
+                covered,
             });
             continue;
         }
@@ -379,6 +387,7 @@ pub(crate) fn search(
             address,
             score,
             group: source,
+            covered,
         });
     }
 
@@ -390,14 +399,27 @@ pub(crate) fn search(
         *best = best.max(candidate.score);
     }
     let overall = best_of_group.values().copied().fold(0.0f32, f32::max).max(f32::EPSILON);
+    // A source none of whose texts covers much of the question («the companions of the left»
+    // for eating with the left hand, beside the hadith that says it) is not raised to stand
+    // beside one whose texts answer it: its texts keep their plain scores.
+    let mut covered_of_group: HashMap<&str, f32> = HashMap::new();
+    for candidate in &candidates {
+        let covered = covered_of_group.entry(candidate.group.as_str()).or_insert(0.0);
+        *covered = covered.max(candidate.covered);
+    }
+    let best_covered = covered_of_group.values().copied().fold(0.0f32, f32::max);
+    let balanced =
+        |group: &str| covered_of_group.get(group).copied().unwrap_or(1.0) >= BALANCED_COVERAGE * best_covered;
     // Arabic typed in Latin letters is a recitation: the verses it matches come first.
     let fused = |candidate: &Candidate| {
         let group_best = best_of_group.get(candidate.group.as_str()).copied().unwrap_or(overall);
         let relative = candidate.score / group_best.max(f32::EPSILON);
         if transliterated && candidate.group == "quran" {
             1.0 + relative
-        } else {
+        } else if balanced(&candidate.group) {
             relative * (group_best / overall).powf(SOURCE_BALANCE)
+        } else {
+            candidate.score / overall
         }
     };
     let mut order: Vec<(f32, usize)> = candidates.iter().enumerate().map(|(i, c)| (fused(c), i)).collect();
