@@ -604,7 +604,9 @@ pub fn arabic_content(query: &str) -> String {
         .enumerate()
         .filter(|(at, word)| {
             let folded = arabic::fold(word);
-            !folded.is_empty() && (!arabic_filler(&folded) || begins_a_name(&folded, words.get(at + 1)))
+            !folded.is_empty()
+                && (!arabic_filler(&folded) || begins_a_name(&folded, words.get(at + 1)))
+                && !prays_the_named_prayer(&folded, words.get(at + 1))
         })
         .map(|(_, word)| *word)
         .collect::<Vec<_>>()
@@ -628,6 +630,13 @@ pub fn arabic_words_as_searched(content: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// «أصلي» before «صلاة …» ("how do I pray the funeral prayer"): the prayer is named by the noun;
+/// the verb only found texts that say «أصلي» («ألا أصلي بكم…») about other prayers.
+fn prays_the_named_prayer(folded: &str, next: Option<&&str>) -> bool {
+    matches!(arabic::strip_clitics(folded), "اصلي" | "نصلي" | "يصلي" | "تصلي")
+        && next.is_some_and(|next| arabic::strip_clitics(&arabic::fold(next)).starts_with("صلا"))
 }
 
 /// «آية» before a definite noun begins a passage's name («آية الكرسي», «آية النور»): part of the
@@ -826,6 +835,14 @@ mod tests {
         // Death asked about is not a bereavement: nothing is added.
         assert!(topics.answers_for("what happens to the soul after death?").is_empty());
         assert!(topics.answers_for("ماذا يحدث بعد الموت").is_empty());
+    }
+
+    #[test]
+    fn praying_a_named_prayer_is_searched_by_the_prayer() {
+        assert_eq!(arabic_content("كيف أصلي صلاة الجنازة؟"), "صلاة الجنازة");
+        assert_eq!(arabic_content("كيف نصلي الصلاة على الميت"), "الصلاة الميت");
+        // Alone, or before another word, the verb is the question's.
+        assert_eq!(arabic_content("هل أصلي في البيت؟"), "أصلي البيت");
     }
 
     #[test]
