@@ -147,7 +147,9 @@ pub(super) fn previous_place(previous: &Value) -> Option<Place> {
     let latitude = recorded["latitude"].as_f64()?;
     let longitude = recorded["longitude"].as_f64()?;
     let name = recorded["name"].as_str()?.to_owned();
-    let city = (recorded["source"] == "gazetteer")
+    // A place carried from an exchange that itself carried it is still the gazetteer's city
+    // (its customary method): "prayer times in Dubai", "and tomorrow?", "with the hanafi asr?".
+    let city = (recorded["source"] == "gazetteer" || recorded["source"] == "previous exchange")
         .then(|| gazetteer::by_name(&name))
         .flatten()
         .filter(|city| (city.latitude - latitude).abs() < 1e-6 && (city.longitude - longitude).abs() < 1e-6);
