@@ -31,6 +31,12 @@ pub(super) const KEYWORDS: &[&str] = &[
     "ايات",
     "النبي",
     "رسول الله",
+    // Stories are the texts' ("story of the people of the cave", «قصة أصحاب الكهف»), asked
+    // with or without a question word or a prophet's title.
+    "story of",
+    "stories of",
+    "قصة",
+    "قصص",
     // Words for what to say ("what should I say when I sneeze", "a dua for rain"): the texts'.
     "what should i say when",
     "what should i say after",
