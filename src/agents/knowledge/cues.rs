@@ -211,6 +211,15 @@ pub(super) const BEREAVEMENT: &[&str] = &[
 /// Conduct the texts teach about, asked in everyday words ("how do I deal with anger?", "how
 /// should I treat my parents when they get old?"): a question about one is for the texts.
 pub(super) const CONDUCT: &[&str] = &[
+    // Being wronged in words ("what should I do when someone insults me?").
+    "insult",
+    "insults",
+    "insulted",
+    "insulting",
+    "curses me",
+    "cursed me",
+    "abuses me",
+    "abused me",
     "parents",
     "mother",
     "father",
