@@ -663,6 +663,42 @@ impl Projector {
         Ok(true)
     }
 
+    /// Like [`Self::wait_for_head`] for one read model, but by the checkpoint stored with it
+    /// rather than the progress this server has seen: a read model being rebuilt (emptied,
+    /// its checkpoint set back to the start, the log applied again) is behind the log although
+    /// the progress seen, which only moves forward, says otherwise. For a read that found
+    /// nothing (a rare path: it polls). `false` if the wait timed out.
+    pub async fn wait_for_stored(
+        &self,
+        pool: &PgPool,
+        projection: Projection,
+        timeout: Duration,
+    ) -> Result<bool, StoreError> {
+        let head = crate::store::postgres::head_on(pool).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let stored = {
+                let mut connection = pool.acquire().await.map_err(StoreError::from)?;
+                checkpoint::read(&mut connection, projection)
+                    .await
+                    .map_err(StoreError::from)?
+            };
+            if stored >= head {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    position = head.position,
+                    ?projection,
+                    "read model did not catch up with the log in time"
+                );
+                return Ok(false);
+            }
+            self.notifier.notify();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits until `projection` has applied everything up to `checkpoint`, at most `timeout`.
     pub async fn wait_for(&self, projection: Projection, checkpoint: Checkpoint, timeout: Duration) -> bool {
         self.notifier.notify();

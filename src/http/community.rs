@@ -222,10 +222,13 @@ async fn get_mosque(
     _auth: Auth,
     AppPath(id): AppPath<Uuid>,
 ) -> Result<Json<MosqueView>, ApiError> {
-    places::mosque(&state.pool, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("no such mosque"))
+    let mut mosque = places::mosque(&state.pool, id).await?;
+    if mosque.is_none() {
+        // Published a moment ago, perhaps on another server, or the read model is being rebuilt.
+        state.read_model_stored_current(Projection::Community).await?;
+        mosque = places::mosque(&state.pool, id).await?;
+    }
+    mosque.map(Json).ok_or_else(|| ApiError::not_found("no such mosque"))
 }
 
 /// The curator or admin making a change, with the request's correlation id.
@@ -357,8 +360,14 @@ async fn get_event(
     _auth: Auth,
     AppPath(id): AppPath<Uuid>,
 ) -> Result<Json<CommunityEventView>, ApiError> {
-    places::community_event(&state.pool, id)
-        .await?
+    let mut event = places::community_event(&state.pool, id).await?;
+    if event.is_none() {
+        // Published a moment ago, perhaps on another server, or the read model is being rebuilt
+        // (`POST /projections/community/rebuild` empties it while the log is applied again).
+        state.read_model_stored_current(Projection::Community).await?;
+        event = places::community_event(&state.pool, id).await?;
+    }
+    event
         .map(Json)
         .ok_or_else(|| ApiError::not_found("no such community event"))
 }

@@ -74,6 +74,18 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// For a read that found nothing in `projection`'s read model: waits until the model holds
+    /// every event committed before the read, by its stored checkpoint, so that a read model
+    /// being rebuilt is waited for too ([`Projector::wait_for_stored`]).
+    pub(crate) async fn read_model_stored_current(&self, projection: Projection) -> Result<(), ApiError> {
+        self.projector
+            .wait_for_stored(&self.pool, projection, self.read_your_writes_timeout)
+            .await?;
+        Ok(())
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Services;
 

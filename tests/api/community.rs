@@ -720,3 +720,78 @@ async fn short_follow_ups_after_prayer_times_change_only_the_day_or_the_city() {
     let replies = ask("thanks, and what does the Quran say about patience?", json!({})).await;
     assert!(find_reply(&replies, "community").is_none(), "{replies:#?}");
 }
+
+#[tokio::test]
+async fn a_published_event_and_mosque_are_found_while_their_read_model_is_rebuilt() {
+    let app = TestApp::spawn().await;
+    let mosque = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/community/mosques",
+        Role::Curator,
+        Some(json!({"name": "East London Mosque", "latitude": 51.5173, "longitude": -0.0653})),
+    )
+    .await;
+    assert_eq!(mosque.status(), StatusCode::CREATED);
+    let mosque_id = mosque.json::<Value>().await.unwrap()["mosque_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/community/events",
+        Role::Curator,
+        Some(
+            json!({"title": "Family iftar", "starts_at": "2027-02-20T17:30:00Z", "mosque_id": mosque_id,
+                    "latitude": 51.5173, "longitude": -0.0653}),
+        ),
+    )
+    .await;
+    assert_eq!(event.status(), StatusCode::CREATED);
+    let event_id = event.json::<Value>().await.unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An admin rebuilds the community read model: it is emptied at once and the log applied
+    // again. A read in between waits for it rather than saying the event does not exist.
+    for _ in 0..3 {
+        let rebuild = app
+            .client
+            .post(app.url("/api/v1/projections/community/rebuild"))
+            .bearer_auth(app.token("adam", Role::Admin))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rebuild.status(), StatusCode::ACCEPTED);
+        let found = send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/community/events/{event_id}"),
+            Role::User,
+            None,
+        )
+        .await;
+        assert_eq!(found.status(), StatusCode::OK);
+        assert_eq!(found.json::<Value>().await.unwrap()["title"], "Family iftar");
+        let found = send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/community/mosques/{mosque_id}"),
+            Role::User,
+            None,
+        )
+        .await;
+        assert_eq!(found.status(), StatusCode::OK);
+    }
+    // An id that was never published is still not found.
+    let missing = send(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/community/events/01a252dc-0000-7000-8000-000000000000",
+        Role::User,
+        None,
+    )
+    .await;
+    expect_error(missing, StatusCode::NOT_FOUND).await;
+}
