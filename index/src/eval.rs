@@ -1,6 +1,6 @@
 //! Scoring a ranked list against graded judgements (`../shared/eval/knowledge_judged_dev.jsonl`:
 //! 2 a key text, 1 a relevant one), as the eval README scores search and the chat's quotes. Used
-//! by `benches/eval_http.rs` and `examples/retrieval_eval.rs`.
+//! by `benches/eval_http.rs`, `benches/semantic.rs` and `examples/retrieval_eval.rs`.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,11 @@ pub fn judged(quoted: &[String], relevant: &HashMap<String, f64>) -> (f64, f64, 
         .iter()
         .map(|id| relevant.get(id).copied().unwrap_or(0.0))
         .collect();
+    judged_gains(&gains, relevant)
+}
+
+/// [`judged`] of texts already read as their grades (`gains`, in the order quoted).
+pub fn judged_gains(gains: &[f64], relevant: &HashMap<String, f64>) -> (f64, f64, bool) {
     let precision = if gains.is_empty() {
         0.0
     } else {
