@@ -7,6 +7,7 @@ mod cues;
 
 use self::cues::*;
 use super::message::{Cues, Message};
+use super::text::Token;
 
 static STRONG_RULING_CUES: Cues = Cues::new(STRONG_RULING);
 static WEAK_RULING_CUES: Cues = Cues::new(WEAK_RULING);
@@ -227,16 +228,12 @@ pub fn asks_prayer_times(message: &Message, has_place: bool) -> Option<String> {
 /// Whether "times" in the message counts ("how many times should I say subhanallah after
 /// prayer?", "33 times", "three times a day"): a number of times asks for no clock time.
 fn counts_times(message: &Message) -> bool {
-    let words: Vec<&str> = message
-        .lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    words.windows(2).any(|pair| {
-        matches!(pair[1], "times" | "time")
-            && (pair[0].chars().all(|c| c.is_ascii_digit())
-                || matches!(
-                    pair[0],
+    message.tokens.windows(2).any(|pair| {
+        matches!(pair[1].word(), Some("times" | "time"))
+            && match &pair[0] {
+                Token::Number { suffix, .. } => suffix.is_empty(),
+                Token::Word(word) => matches!(
+                    word.as_str(),
                     "many"
                         | "once"
                         | "two"
@@ -248,7 +245,9 @@ fn counts_times(message: &Message) -> bool {
                         | "hundred"
                         | "several"
                         | "few"
-                ))
+                ),
+                _ => false,
+            }
     })
 }
 

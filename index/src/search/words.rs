@@ -383,7 +383,7 @@ fn narrower_than_its_topic(
     index: &Index,
     searcher: &Searcher,
     fields: &Fields,
-    text: &str,
+    typed: &str,
     described: &[String],
 ) -> bool {
     let topics = query::topics::Topics::get();
@@ -394,15 +394,15 @@ fn narrower_than_its_topic(
             .max()
             .unwrap_or(0)
     };
-    let mut typed: Vec<(String, bool)> = Vec::new();
-    for word in query::arabic_content(text).split_whitespace() {
+    let mut words: Vec<(String, bool)> = Vec::new();
+    for word in typed.split_whitespace() {
         let bare = crate::arabic::strip_clitics(&crate::arabic::fold(word)).to_owned();
         if topics.replacement(&bare).is_none() {
             let is_described = described.contains(&bare);
-            typed.push((bare, is_described));
+            words.push((bare, is_described));
         }
     }
-    let Some(commonest_described) = typed
+    let Some(commonest_described) = words
         .iter()
         .filter(|(_, is_described)| *is_described)
         .map(|(word, _)| frequency(word))
@@ -411,23 +411,23 @@ fn narrower_than_its_topic(
     else {
         return false;
     };
-    typed.iter().filter(|(_, is_described)| !is_described).any(|(word, _)| {
+    words.iter().filter(|(_, is_described)| !is_described).any(|(word, _)| {
         let count = frequency(word);
         count > 0 && count <= NARROWING_DOCS && count < commonest_described
     })
 }
 
 pub(super) fn arabic_query(index: &Index, searcher: &Searcher, fields: &Fields, text: &str) -> Option<ArabicQuery> {
-    let content = query::arabic_content(text);
-    let content = if content.trim().is_empty() { text } else { &content };
-    let content = &query::arabic_words_as_searched(content);
+    let typed = query::arabic_content(text);
+    let typed = if typed.trim().is_empty() { text } else { &typed };
+    let content = &query::arabic_words_as_searched(typed);
     // A common question adds the words its answer is written in, at a lower weight; one that
     // describes the asker's situation («نمت عن صلاة الفجر») is searched in them first, as in
     // English (`query::english_topic_words`).
     let recognised = query::topics::Topics::get().recognise(text);
     let situation = query::topic_reframing()
         && !recognised.situation.is_empty()
-        && !narrower_than_its_topic(index, searcher, fields, text, &recognised.situation);
+        && !narrower_than_its_topic(index, searcher, fields, typed, &recognised.situation);
     let (asked_weight, answer_weight) = if situation {
         (query::topics::ADDED_WEIGHT, 1.0)
     } else {
@@ -516,12 +516,13 @@ pub(crate) fn unheard_words(index: &Index, searcher: &Searcher, fields: &Fields,
         .into_iter()
         .filter(|word| word.weight >= 1.0 && word.text.chars().count() >= 3)
         .filter(|word| word.text.chars().all(|c| c.is_alphabetic()))
-        .filter(|word| !analyzed(index, fields.text_en, &word.text).is_empty())
-        .filter(|word| !held(&word.text) && !word.alternatives.iter().any(|alternative| held(alternative)))
         .filter(|word| {
-            analyzed(index, fields.text_en, &word.text)
-                .first()
-                .is_none_or(|term| respellings(searcher, term).is_empty())
+            let Some(term) = analyzed(index, fields.text_en, &word.text).into_iter().next() else {
+                return false;
+            };
+            !held(&word.text)
+                && !word.alternatives.iter().any(|alternative| held(alternative))
+                && respellings(searcher, &term).is_empty()
         })
         .map(|word| word.text)
         .collect()
