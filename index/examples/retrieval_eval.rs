@@ -95,6 +95,7 @@ fn main() {
             let text: String = hit.text.chars().take(160).collect();
             println!("{:>7.2} {:<16} {text}", hit.score, hit.id);
         }
+        println!("unheard words: {:?}", index.unheard_words(query));
         return;
     }
     let reader = std::io::BufReader::new(std::fs::File::open(&queries_path).expect("query file"));

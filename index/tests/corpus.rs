@@ -190,6 +190,12 @@ fn a_rare_word_of_the_question_finds_its_texts_however_it_is_spelled() {
         "how do I pray taraweeh",
         "can I pray on a train?",
         "ما حكم البيتكوين؟",
+        // A word a recognised question bridges to the texts' own ("suhoor" to "suhur"), or a
+        // word only a recognised answer adds.
+        "is suhoor important? hadith about eating before fajr in ramadan",
+        "what dua should i make when i'm in distress or going through something really hard",
+        // A modern word beside the texts' own words of the matter.
+        "What is the ruling on shaking hands with the opposite gender?",
     ] {
         assert!(
             index.unheard_words(query).is_empty(),

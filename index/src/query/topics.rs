@@ -36,6 +36,9 @@ pub struct Recognised {
     /// The question's own words, as written (lowercase, Arabic folded), that describe the
     /// asker's circumstances, from the questions marked `situation` in the file.
     pub situation: Vec<String>,
+    /// The question's own words, as written, that a recognised question's trigger names: words
+    /// the file bridges to the texts' words ("suhoor"), whether or not the texts hold them.
+    pub triggered: Vec<String>,
 }
 
 pub struct Topics {
@@ -266,11 +269,16 @@ impl Topics {
                     recognised.answer.push(word);
                 }
             }
+            let trigger = question.trigger_words();
+            for (asked, stemmed) in written.iter().zip(&stems) {
+                if trigger.contains(&stemmed.as_str()) && !recognised.triggered.contains(asked) {
+                    recognised.triggered.push(asked.clone());
+                }
+            }
             if !question.situation {
                 continue;
             }
             // The question's words as written whose stems the trigger names.
-            let trigger = question.trigger_words();
             for (asked, stemmed) in written.iter().zip(&stems) {
                 if trigger.contains(&stemmed.as_str()) && !recognised.situation.contains(asked) {
                     recognised.situation.push(asked.clone());

@@ -499,7 +499,8 @@ pub(super) fn phrase_bonus(index: &Index, field: Field, text: &str, boost: f32) 
 /// the search would try: not as typed, nor as a synonym, nor spelled another way ("taxi",
 /// "bitcoin", "gelatin"). A question about what such a word names is one the texts do not speak
 /// to, whatever else they share with it. Words a common question adds and modern words searched
-/// in the texts' words instead ("train") do not count.
+/// in the texts' words instead ("train") do not count. Empty when such words are less than a
+/// third of the question's typed topic words.
 pub(crate) fn unheard_words(index: &Index, searcher: &Searcher, fields: &Fields, text: &str) -> Vec<String> {
     if crate::arabic::has_arabic(text) {
         return Vec::new();
@@ -512,10 +513,19 @@ pub(crate) fn unheard_words(index: &Index, searcher: &Searcher, fields: &Fields,
                 searcher.doc_freq(term).unwrap_or(0) > 0 || searcher.doc_freq(&other).unwrap_or(0) > 0
             })
     };
-    query::english_topic_words(text)
+    // Only the words typed: a recognised question's answer words are the texts' own, and the
+    // words its trigger names are bridged to them ("suhoor" to "suhur").
+    let typed = query::english_words_as_searched(text);
+    let recognised = query::topics::Topics::get().recognise(text);
+    let topic: Vec<query::TopicWord> = query::english_topic_words(text)
         .into_iter()
+        .filter(|word| typed.contains(&word.text) && !recognised.triggered.contains(&word.text))
         .filter(|word| word.weight >= 1.0 && word.text.chars().count() >= 3)
         .filter(|word| word.text.chars().all(|c| c.is_alphabetic()))
+        .collect();
+    let topic_words = topic.len();
+    let unheard: Vec<String> = topic
+        .into_iter()
         .filter(|word| {
             let Some(term) = analyzed(index, fields.text_en, &word.text).into_iter().next() else {
                 return false;
@@ -525,5 +535,13 @@ pub(crate) fn unheard_words(index: &Index, searcher: &Searcher, fields: &Fields,
                 && respellings(searcher, &term).is_empty()
         })
         .map(|word| word.text)
-        .collect()
+        .collect();
+    // A modern word beside the texts' own ("shaking hands with the opposite gender") leaves the
+    // question to them; the question is about the unheard thing when it is a third or more of
+    // what was asked ("taxi" of "work taxi driver").
+    if unheard.len() * 3 >= topic_words {
+        unheard
+    } else {
+        Vec::new()
+    }
 }
