@@ -6,6 +6,9 @@
 //! - the two Sahih collections are graded by their compilers, who admitted only hadith they
 //!   judged sahih ([`compiler`]).
 //!
+//! - the English translation of some Sunan marks a hadith weak after its text ("… (Daif)");
+//!   [`translation_marker`] reads that mark, with the translation's editors as the grader.
+//!
 //! Nothing else is inferred: a hadith with no recorded grade is "not graded here".
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +64,35 @@ impl Grade {
             .split(|c: char| !c.is_alphanumeric() && c != '\'')
             .any(|word| matches!(word, "sahih" | "saheeh" | "sahīḥ" | "صحيح"))
     }
+
+    /// Whether the verdict holds the hadith weak or worse: its terms include da'if, munkar or
+    /// mawdu'.
+    pub fn is_daif(&self) -> bool {
+        let grade = self.grade.to_lowercase();
+        grade
+            .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '‘' && c != '’')
+            .any(|word| {
+                matches!(
+                    word.replace(['‘', '’'], "'").as_str(),
+                    "da'if" | "daif" | "da'eef" | "daeef" | "ضعيف" | "munkar" | "منكر" | "mawdu" | "mawdu'" | "موضوع"
+                )
+            })
+    }
+}
+
+/// The grade a translation's editors marked after a hadith's English text: the Darussalam
+/// translations of al-Nasa'i, Ibn Majah and al-Tirmidhi end some hadith with "(Daif)". Only that
+/// mark is read; their other marks are spelled too many ways to be read as grades.
+pub fn translation_marker(english: &str, reference: &str) -> Option<Grade> {
+    let lower = english.to_lowercase().replace(['‘', '’'], "'");
+    ["(daif)", "(da'if)", "(da'eef)"]
+        .iter()
+        .any(|mark| lower.contains(mark))
+        .then(|| Grade {
+            grade: "da'if (ضعيف)".into(),
+            grader: "the English translation's editors".into(),
+            source: format!("the mark \"(Daif)\" after the English text of {reference}"),
+        })
 }
 
 /// The grade of a hadith in one of the two Sahih collections, by its compiler.
@@ -191,6 +223,8 @@ mod tests {
             source: "s".into(),
         };
         assert!(grade("Sahih").is_sahih());
+        assert!(grade("Da'if").is_daif() && grade("da‘if (ضعيف)").is_daif() && grade("munkar").is_daif());
+        assert!(!grade("hasan sahih").is_daif() && !grade("hasan gharib").is_daif());
         assert!(grade("hasan sahih gharib (حسن صحيح غريب)").is_sahih());
         assert!(!grade("hasan gharib (حسن غريب)").is_sahih());
         assert!(!grade("Da'if").is_sahih());
@@ -211,6 +245,19 @@ mod tests {
             Err(GradeError::Incomplete)
         );
         assert_eq!(grade("sa\u{0}hih").validated(), Err(GradeError::Incomplete));
+    }
+
+    #[test]
+    fn a_translation_s_weak_mark_is_read_and_nothing_else_is() {
+        let text = "\"It is said that fasting while traveling is like not fasting while a resident.\" (Daif)";
+        let grade = translation_marker(text, "Sunan al-Nasa'i 2289").unwrap();
+        assert!(grade.is_daif() && !grade.is_sahih());
+        assert!(grade.source.contains("Sunan al-Nasa'i 2289"));
+        assert_eq!(
+            translation_marker("\"Remove harmful things from the path.\" (Sahih)", "x"),
+            None
+        );
+        assert_eq!(translation_marker("He said: the daif are many", "x"), None);
     }
 
     #[test]

@@ -237,7 +237,7 @@ impl KnowledgeDocument {
             None => format!("{name} {hadith_number} (this edition's numbering)"),
         };
         let arabic = text(value, "arabic");
-        let grades: Vec<Grade> = match collection.as_str() {
+        let mut grades: Vec<Grade> = match collection.as_str() {
             "tirmidhi" => arabic
                 .as_deref()
                 .and_then(|arabic| grades::tirmidhi(arabic, &format!("{name} {hadith_number}")))
@@ -245,6 +245,10 @@ impl KnowledgeDocument {
                 .collect(),
             other => grades::compiler(other).into_iter().collect(),
         };
+        grades.extend(
+            text(value, "english")
+                .and_then(|english| grades::translation_marker(&english, &format!("{name} {hadith_number}"))),
+        );
         Ok(Self {
             id: required(value, "id")?,
             source: "hadith".into(),

@@ -89,6 +89,9 @@ pub struct Tuning {
     /// A text is quoted only when it is among this many texts of the whole library nearest the
     /// question by meaning (`HIJRAAH_QUOTE_MEANING_RANK`; 0: no such bound).
     pub quote_meaning_rank: Option<u32>,
+    /// Chosen by the words (no vectors): a text is quoted only when its score is at least this
+    /// share of the first quoted text's (`HIJRAAH_LEXICAL_QUOTE_FLOOR`).
+    pub lexical_quote_floor: f32,
 }
 
 impl Default for Tuning {
@@ -103,6 +106,7 @@ impl Default for Tuning {
             embed_topic: false,
             intents: true,
             quote_meaning_rank: None,
+            lexical_quote_floor: 0.25,
         }
     }
 }
@@ -139,6 +143,7 @@ impl Tuning {
                 Ok(value) => value.trim().parse::<u32>().ok().filter(|rank| *rank > 0),
                 Err(_) => default.quote_meaning_rank,
             },
+            lexical_quote_floor: read("HIJRAAH_LEXICAL_QUOTE_FLOOR", default.lexical_quote_floor, 0.0..=1.0),
         }
     }
 }

@@ -30,6 +30,8 @@ const KEYWORDS: &[&str] = &[
     "زكاه",
     "الزكاه",
     "النصاب",
+    // «كم نصاب الذهب؟»: the nisab named in construct, without the article.
+    "نصاب",
     "زكاتي",
 ];
 

@@ -25,9 +25,6 @@ use quoting::*;
 
 /// Below this score the best passage found by search is not a reliable answer.
 const MIN_SCORE: f32 = 8.0;
-/// A passage scoring below this share of the best one matched on a stray word ("Aaron, my
-/// brother" beside the verse on backbiting, at an eighth of its score): not quoted.
-const RELATIVE_FLOOR: f32 = 0.25;
 /// A named passage is quoted whole up to this many verses, else in parts of `PASSAGE_PART`.
 const LONGEST_PASSAGE: usize = 40;
 const PASSAGE_PART: usize = 20;
@@ -248,6 +245,9 @@ impl KnowledgeAgent {
                 .into_iter()
                 .filter(|hit| !hit.collection.contains('.'))
                 .filter(|hit| !sahih_only || hit.source != "hadith" || hit.grades.iter().any(Grade::is_sahih))
+                // A ruling does not rest on a hadith a grader held weak: it is not quoted as if
+                // it answered the question.
+                .filter(|hit| ruling.is_none() || hit.source != "hadith" || !hit.grades.iter().any(Grade::is_daif))
             {
                 if passages.len() >= QUOTED_AT_MOST || (passages.len() >= QUOTED_AT_LEAST && budget >= QUOTE_BUDGET) {
                     break;
@@ -273,7 +273,7 @@ impl KnowledgeAgent {
                         if hit.score <= 0.0
                             || passages
                                 .first()
-                                .is_some_and(|best| hit.score < best.score * RELATIVE_FLOOR)
+                                .is_some_and(|best| hit.score < best.score * tuning.lexical_quote_floor)
                         {
                             continue;
                         }
@@ -478,6 +478,17 @@ impl Agent for KnowledgeAgent {
             .filter(|topic| text::contains_word(lower, topic))
         {
             score = score.with(0.55, format!("a topic of the texts: `{topic}`"));
+        }
+        // Words to say, asked for with or without a question («الاذكار بعد الصلاة المفروضة»):
+        // the texts hold them. Not with a place named ("mosques in Cairo where I can make dua"
+        // asks for the mosques).
+        if score.score < super::routing::SELECTION_THRESHOLD
+            && reading.supplication
+            && !computing
+            && !reading.errand
+            && reading.city.is_none()
+        {
+            score = score.with(0.85, "asks for words to say: a supplication or a remembrance");
         }
         if score.score < super::routing::SELECTION_THRESHOLD
             && !computing

@@ -143,7 +143,9 @@ pub(super) fn understand(request: &AgentRequest, place: Option<&Place>) -> Under
         None if !qibla_asked
             && any_ruling.is_none()
             && calendar.is_none()
-            && (has_place || !reading.question)
+            // Words to say in or after the prayer («دعاء الاستفتاح في الصلاة», «الاذكار بعد
+            // الصلاة») are asked of the texts, not the clock.
+            && (has_place || (!reading.question && !reading.supplication))
             && PRAYER_WORDS.iter().any(|word| matches(&lower, word)) =>
         {
             intents.push((Intent::PrayerTimes, "mentions prayer".to_owned(), 0.6));
