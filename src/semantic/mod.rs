@@ -92,6 +92,9 @@ pub struct Tuning {
     /// Chosen by the words (no vectors): a text is quoted only when its score is at least this
     /// share of the first quoted text's (`HIJRAAH_LEXICAL_QUOTE_FLOOR`).
     pub lexical_quote_floor: f32,
+    /// Chosen by the words: a text is quoted only when it covers at least this share of what
+    /// the first quoted text covers of the question (`HIJRAAH_LEXICAL_QUOTE_COVERAGE`; English).
+    pub lexical_quote_coverage: f32,
 }
 
 impl Default for Tuning {
@@ -107,6 +110,7 @@ impl Default for Tuning {
             intents: true,
             quote_meaning_rank: None,
             lexical_quote_floor: 0.25,
+            lexical_quote_coverage: 0.7,
         }
     }
 }
@@ -144,6 +148,11 @@ impl Tuning {
                 Err(_) => default.quote_meaning_rank,
             },
             lexical_quote_floor: read("HIJRAAH_LEXICAL_QUOTE_FLOOR", default.lexical_quote_floor, 0.0..=1.0),
+            lexical_quote_coverage: read(
+                "HIJRAAH_LEXICAL_QUOTE_COVERAGE",
+                default.lexical_quote_coverage,
+                0.0..=1.0,
+            ),
         }
     }
 }

@@ -63,6 +63,10 @@ pub struct Hit {
     /// every hit of a search); a rank in the library does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meaning_rank: Option<u32>,
+    /// How much of the question's weight the text covers, 0 to 1, for an English search; 1
+    /// where it is not measured (Arabic, a text named outright). Not part of the API.
+    #[serde(skip)]
+    pub covered: f32,
     /// What graders said of a hadith: the grades it was imported with, then curators'.
     pub grades: Vec<Grade>,
     /// The edition the text is from.
@@ -130,6 +134,7 @@ fn to_hit(fields: &Fields, document: &TantivyDocument, arabic: bool, score: f32,
         highlight,
         similarity: None,
         meaning_rank: None,
+        covered: 1.0,
         grades: grades_of(fields, document),
         edition: first_text(document, fields.edition),
         revision: document.get_first(fields.revision).and_then(|value| value.as_u64()),
@@ -452,7 +457,9 @@ pub(crate) fn search(
             .find(|snippet| !snippet.highlighted().is_empty())
             .map(|snippet| snippet.to_html())
             .unwrap_or_default();
-        hits.push(to_hit(fields, &document, arabic, candidate.score, highlight));
+        let mut hit = to_hit(fields, &document, arabic, candidate.score, highlight);
+        hit.covered = candidate.covered;
+        hits.push(hit);
     }
     Ok(SearchResults {
         query: request.query.clone(),

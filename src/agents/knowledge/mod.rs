@@ -237,6 +237,9 @@ impl KnowledgeAgent {
             {
                 return Ok(nothing_found(None, searched));
             }
+            let tells_a_story = ["story", "stories", "قصة", "قصه", "قصص"]
+                .iter()
+                .any(|word| text::contains_word(&reading.message.lower, word));
             // For a ruling, the deployment or the request may want only hadith held sahih.
             let sahih_only = ruling.is_some()
                 && (self.sahih_only_for_rulings || request.context.get("sahih_only") == Some(&json!(true)));
@@ -274,6 +277,13 @@ impl KnowledgeAgent {
                             || passages
                                 .first()
                                 .is_some_and(|best| hit.score < best.score * tuning.lexical_quote_floor)
+                            // A text that covers little of what the first covers of the question
+                            // shares a stray word with it ("covered" for the hijab). A story is
+                            // told verse by verse, each covering a part of it.
+                            || (!tells_a_story
+                                && passages
+                                    .first()
+                                    .is_some_and(|best| hit.covered < best.covered * tuning.lexical_quote_coverage))
                         {
                             continue;
                         }
@@ -605,6 +615,7 @@ mod tests {
             highlight: String::new(),
             similarity: None,
             meaning_rank: None,
+            covered: 1.0,
             grades: Vec::new(),
             edition: Some("quran.en.sahih".to_owned()),
             revision: Some(1),
