@@ -753,6 +753,10 @@ async fn a_published_event_and_mosque_are_found_while_their_read_model_is_rebuil
         .as_str()
         .unwrap()
         .to_owned();
+    let read = |path: String| {
+        let app = &app;
+        async move { send(app, reqwest::Method::GET, &path, Role::User, None).await }
+    };
     // An admin rebuilds the community read model: it is emptied at once and the log applied
     // again. A read in between waits for it rather than saying the event does not exist.
     for _ in 0..3 {
@@ -765,34 +769,13 @@ async fn a_published_event_and_mosque_are_found_while_their_read_model_is_rebuil
         )
         .await;
         assert_eq!(rebuild.status(), StatusCode::ACCEPTED);
-        let found = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/community/events/{event_id}"),
-            Role::User,
-            None,
-        )
-        .await;
+        let found = read(format!("/api/v1/community/events/{event_id}")).await;
         assert_eq!(found.status(), StatusCode::OK);
         assert_eq!(found.json::<Value>().await.unwrap()["title"], "Family iftar");
-        let found = send(
-            &app,
-            reqwest::Method::GET,
-            &format!("/api/v1/community/mosques/{mosque_id}"),
-            Role::User,
-            None,
-        )
-        .await;
+        let found = read(format!("/api/v1/community/mosques/{mosque_id}")).await;
         assert_eq!(found.status(), StatusCode::OK);
     }
     // An id that was never published is still not found.
-    let missing = send(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/community/events/01a252dc-0000-7000-8000-000000000000",
-        Role::User,
-        None,
-    )
-    .await;
+    let missing = read("/api/v1/community/events/01a252dc-0000-7000-8000-000000000000".to_owned()).await;
     expect_error(missing, StatusCode::NOT_FOUND).await;
 }

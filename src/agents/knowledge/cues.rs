@@ -417,3 +417,7 @@ fn names_a_prayer(content: &str) -> bool {
 pub(super) fn speaks_of_a_named_text(content: &str) -> bool {
     hijraah_index::query::mentions_a_name(content) && (quranic_context(content) || !names_a_prayer(content))
 }
+
+/// Words that ask for a story: it is told verse by verse, each verse covering a part of the
+/// question, so no verse of it is left out as a stray.
+pub(super) const STORY_WORDS: &[&str] = &["story", "stories", "قصة", "قصه", "قصص"];

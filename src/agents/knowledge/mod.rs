@@ -237,7 +237,7 @@ impl KnowledgeAgent {
             {
                 return Ok(nothing_found(None, searched));
             }
-            let tells_a_story = ["story", "stories", "قصة", "قصه", "قصص"]
+            let tells_a_story = STORY_WORDS
                 .iter()
                 .any(|word| text::contains_word(&reading.message.lower, word));
             // For a ruling, the deployment or the request may want only hadith held sahih.
